@@ -1,0 +1,305 @@
+"""The `errlint` command line: `check`, `rules`, `explain` (and `review`, when installed).
+
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error. User errors are
+one line on stderr naming the file and key, never a traceback.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import IO, Any, Optional, Sequence
+
+import click
+
+from errlint import __version__
+from errlint.config import Config, find_config_file, load_config, validate_selector, with_overrides
+from errlint.errors import ConfigError, ErrlintError, UsageError
+from errlint.finding import Finding, RuleCrash, Severity
+from errlint.reporters import REPORTERS, ReporterOptions, RunResult, get_reporter
+from errlint.rule import LintRule, all_rules, rule_by_code
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+MAX_FIX_PASSES = 10
+
+
+def _codes_option(value: Optional[str], known: Sequence[str], option: str) -> Optional[tuple[str, ...]]:
+    if value is None:
+        return None
+    items = [v for v in (p.strip() for p in value.split(",")) if v]
+    return tuple(validate_selector(v, known, "command line", option) for v in items)
+
+
+def load_run_config(config_file: Optional[str], isolated: bool, cwd: Path) -> Config:
+    """Find and validate the configuration the way every subcommand does."""
+    rules = all_rules()
+    known = [r.CODE for r in rules]
+    options = {r.CODE: r.parse_options for r in rules if r.Options is not None}
+    names = {r.NAME: r.CODE for r in rules}
+    if isolated:
+        return Config()
+    if config_file is not None:
+        path = Path(config_file)
+        if not path.is_file():
+            raise UsageError(f"--config: {config_file}: no such file")
+        return load_config(path, known_codes=known, rule_options=options, names_to_codes=names)
+    found = find_config_file(cwd)
+    return load_config(found, known_codes=known, rule_options=options, names_to_codes=names)
+
+
+class _Group(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run, turning any unexpected crash into one line and exit code 2."""
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Exit as err:
+            sys.exit(err.exit_code)
+        except click.exceptions.Abort:
+            click.echo("errlint: aborted", err=True)
+            sys.exit(EXIT_ERROR)
+        except ErrlintError as err:
+            err.show()
+            sys.exit(EXIT_ERROR)
+        except click.ClickException as err:
+            err.show()
+            sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("errlint: interrupted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="errlint", message="%(prog)s %(version)s")
+def main() -> None:
+    """errlint: find error handling that hides, loses or leaks failures."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--select", help="Comma-separated codes or prefixes to enable (replaces config `select`).")
+@click.option("--extend-select", help="Codes or prefixes to enable on top of the selection.")
+@click.option("--ignore", help="Codes or prefixes to disable (added to config `ignore`).")
+@click.option("--preview/--no-preview", default=None, help="Enable preview rules.")
+@click.option("--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True)
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Show counts per rule.")
+@click.option("--critical-only", is_flag=True, help="Only findings on business-critical paths.")
+@click.option(
+    "--min-severity", type=click.Choice([s.value for s in Severity]), help="Hide findings below this severity."
+)
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix, also apply unsafe fixes.")
+@click.option("--quiet", "-q", is_flag=True, help="Findings only, no summary.")
+@click.option("--no-color", is_flag=True, help="Never colour the output.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read [tool.errlint] from this file.")
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option("--stdin-filename", help="The path to report for code read from `-`.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@click.option("--debug", is_flag=True, help="Show tracebacks of rule crashes.")
+def check(
+    paths: tuple[str, ...],
+    select: Optional[str],
+    extend_select: Optional[str],
+    ignore: Optional[str],
+    preview: Optional[bool],
+    output_format: str,
+    output_file: Optional[str],
+    exit_zero: bool,
+    statistics: bool,
+    critical_only: bool,
+    min_severity: Optional[str],
+    fix: bool,
+    unsafe_fixes: bool,
+    quiet: bool,
+    no_color: bool,
+    config_file: Optional[str],
+    isolated: bool,
+    stdin_filename: Optional[str],
+    jobs: Optional[int],
+    debug: bool,
+) -> None:
+    """Lint PATHS (default: the current directory; `-` reads standard input)."""
+    from errlint.engine import lint_bytes, lint_files, rule_options, select_rules
+
+    cwd = Path.cwd()
+    config = load_run_config(config_file, isolated, cwd)
+    known = [r.CODE for r in all_rules()]
+    cli_ignore = _codes_option(ignore, known, "--ignore")
+    config = with_overrides(
+        config,
+        select=_codes_option(select, known, "--select"),
+        extend_select=_codes_option(extend_select, known, "--extend-select"),
+        ignore=(config.ignore + cli_ignore) if cli_ignore else None,
+        preview=preview,
+    )
+    rules = select_rules(config)
+    paths = paths or (".",)
+    result = RunResult(statistics=statistics)
+    if "-" in paths:
+        if len(paths) > 1:
+            raise UsageError("`-` (standard input) cannot be combined with other paths")
+        if fix:
+            raise UsageError("--fix cannot be used with standard input")
+        display = stdin_filename or "-"
+        file_result = lint_bytes(sys.stdin.buffer.read(), display, config, rules, options=rule_options(config, rules))
+        file_results = [file_result]
+        result.files = 1
+    else:
+        from errlint.discovery import discover
+
+        targets = discover(paths, config, cwd)
+        result.files = len(targets)
+        file_results = lint_files([(t.path, t.display) for t in targets], config, rules, jobs=jobs, keep_source=fix)
+        if fix:
+            from errlint.engine import lint_text
+
+            options = rule_options(config, rules)
+            for target, file_result in zip(targets, file_results):
+                fixed_result, count = _fix_file(target.path, file_result, config, rules, options, unsafe_fixes, lint_text)
+                if count:
+                    result.fixed += count
+                    file_result.findings = fixed_result.findings
+                    file_result.crashes = fixed_result.crashes
+    findings: list[Finding] = []
+    for file_result in file_results:
+        findings.extend(file_result.findings)
+        result.crashes.extend(file_result.crashes)
+    if critical_only:
+        findings = [f for f in findings if f.critical]
+    if min_severity:
+        floor = Severity(min_severity).rank
+        findings = [f for f in findings if f.severity.rank >= floor]
+    result.findings = sorted(findings, key=lambda f: f.sort_key)
+    _emit(result, output_format, output_file, ReporterOptions(color=False if no_color else None, quiet=quiet, statistics=statistics))
+    _report_crashes(result.crashes, debug)
+    if result.crashes:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _fix_file(
+    path: Path,
+    file_result: Any,
+    config: Config,
+    rules: list[type[LintRule]],
+    options: dict[str, object],
+    unsafe: bool,
+    lint_text: Any,
+) -> tuple[Any, int]:
+    """Apply fixes to one file until none applies (at most MAX_FIX_PASSES); write it once."""
+    from errlint.fixes import applicable, apply_fixes
+
+    text = file_result.source
+    if text is None:
+        return file_result, 0
+    original = text
+    total = 0
+    current = file_result
+    for _ in range(MAX_FIX_PASSES):
+        fixes = applicable(current.findings, unsafe)
+        if not fixes:
+            break
+        text, applied = apply_fixes(text, fixes)
+        if not applied:
+            break
+        total += applied
+        current = lint_text(text, file_result.path, config, rules, options=options, keep_source=True)
+    if text != original:
+        data = path.read_bytes()
+        newline = "\r\n" if b"\r\n" in data else None
+        with open(path, "w", encoding="utf-8", newline=newline or "") as fh:
+            fh.write(text if newline is None else text.replace("\r\n", "\n"))
+    return current, total
+
+
+def _emit(result: RunResult, output_format: str, output_file: Optional[str], options: ReporterOptions) -> None:
+    reporter = get_reporter(output_format)
+    if output_file:
+        buffer = io.StringIO()
+        reporter(result, buffer, ReporterOptions(color=False, quiet=options.quiet, statistics=options.statistics))
+        try:
+            Path(output_file).write_text(buffer.getvalue(), encoding="utf-8")
+        except OSError as err:
+            raise UsageError(f"--output-file: {output_file}: {err.strerror or err}") from None
+        return
+    reporter(result, sys.stdout, options)
+
+
+def _report_crashes(crashes: Sequence[RuleCrash], debug: bool) -> None:
+    for crash in crashes:
+        what = "errlint crashed" if crash.rule == "engine" else f"rule {crash.rule} crashed"
+        click.echo(f"errlint: error: {what} on {crash.path}: {crash.error}", err=True)
+        if debug:
+            click.echo(crash.traceback, err=True)
+    if crashes and not debug:
+        click.echo("errlint: re-run with --debug for tracebacks, and please report the crash.", err=True)
+
+
+@main.command("rules")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--all", "show_all", is_flag=True, help="Include XH000 and preview rules (default: all are listed).")
+def rules_command(output_format: str, show_all: bool) -> None:
+    """List every rule with its code, name, family, severity and status."""
+    import json
+
+    rows = [_rule_row(r) for r in all_rules()]
+    if output_format == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        status = "preview" if row["preview"] else "stable"
+        fix = f" fix:{row['fix']}" if row["fix"] != "none" else ""
+        click.echo(f"{row['code']}  {row['name']:<34} {row['family']:<10} {row['severity']:<7} {status}{fix}")
+
+
+def _rule_row(rule: type[LintRule]) -> dict[str, Any]:
+    return {
+        "code": rule.CODE,
+        "name": rule.NAME,
+        "family": rule.family(),
+        "severity": rule.SEVERITY.value,
+        "impact": rule.IMPACT.value,
+        "preview": rule.PREVIEW,
+        "fix": rule.FIX.value,
+        "summary": rule.summary(),
+    }
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print the documentation of a rule (by code or name)."""
+    from errlint.docs import render_rule_page
+
+    rule = rule_by_code(code)
+    if rule is None:
+        import difflib
+
+        names = [r.CODE for r in all_rules()] + [r.NAME for r in all_rules()]
+        close = difflib.get_close_matches(code, names, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise UsageError(f"unknown rule '{code}'{hint}")
+    click.echo(render_rule_page(rule))
+
+
+def _register_optional_commands() -> None:
+    """`errlint review` lives in errlint.review; it imports the SDK only when run."""
+    try:
+        from errlint.review.cli import review
+    except ImportError:
+        return
+    main.add_command(review)
+
+
+_register_optional_commands()
+
+
+def run(argv: Optional[Sequence[str]] = None, stdout: Optional[IO[str]] = None) -> int:
+    """Run the CLI in-process and return the exit code (for tests and `python -m errlint`)."""
+    try:
+        main.main(args=list(argv) if argv is not None else None, prog_name="errlint")
+    except SystemExit as err:
+        return int(err.code or 0)
+    return 0

@@ -1,0 +1,139 @@
+"""Find the Python files to lint: walk directories honouring `.gitignore` and excludes.
+
+Files named explicitly are always linted (even when excluded or not ending in `.py`), as in ruff
+and flake8. Directories are walked without following symlinks to directories (no loops); a
+`.gitignore` applies to its directory and below; any directory holding `pyvenv.cfg` is a
+virtualenv and skipped.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional, Sequence
+
+import pathspec
+
+from errlint.config import Config
+from errlint.errors import UsageError
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+@dataclass(frozen=True)
+class Target:
+    path: Path  # where to read it
+    display: str  # how to show it: relative to the working directory when possible
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
+def _excluded(name: str, rel: str, patterns: Sequence[str]) -> bool:
+    for pattern in patterns:
+        pattern = pattern.rstrip("/")
+        if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(rel, pattern):
+            return True
+        if "/" in pattern and (rel + "/").startswith(pattern.lstrip("./") + "/"):
+            return True
+    return False
+
+
+def discover(paths: Sequence[str], config: Config, cwd: Optional[Path] = None) -> list[Target]:
+    """Return the files to lint, sorted and de-duplicated. A missing path is a `UsageError`."""
+    cwd = cwd or Path.cwd()
+    excludes = tuple(config.exclude) + tuple(config.extend_exclude)
+    seen: set[str] = set()
+    targets: list[Target] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"{raw}: no such file or directory")
+        if path.is_dir():
+            for file in _walk(path, excludes, config.respect_gitignore, cwd):
+                key = os.path.normcase(os.path.abspath(file))
+                if key not in seen:
+                    seen.add(key)
+                    targets.append(Target(file, display_path(file, cwd)))
+        else:
+            key = os.path.normcase(os.path.abspath(path))
+            if key not in seen:
+                seen.add(key)
+                targets.append(Target(path, display_path(path, cwd)))
+    return sorted(targets, key=lambda t: t.display)
+
+
+def _gitignore_specs(start: Path) -> list[tuple[Path, pathspec.PathSpec]]:
+    """`.gitignore` files in the directories above `start`, up to the repository root."""
+    specs: list[tuple[Path, pathspec.PathSpec]] = []
+    for directory in (start.resolve(), *start.resolve().parents):
+        spec = _load_gitignore(directory)
+        if spec is not None:
+            specs.append((directory, spec))
+        if (directory / ".git").exists():
+            break
+    return specs
+
+
+def _load_gitignore(directory: Path) -> Optional[pathspec.PathSpec]:
+    file = directory / ".gitignore"
+    try:
+        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+
+
+def _ignored(real: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.PathSpec]]) -> bool:
+    for base, spec in specs:
+        try:
+            rel = real.relative_to(base).as_posix()
+        except ValueError:
+            continue
+        if spec.match_file(rel + ("/" if is_dir else "")):
+            return True
+    return False
+
+
+def _walk(root: Path, excludes: Sequence[str], gitignore: bool, cwd: Path) -> Iterator[Path]:
+    specs = _gitignore_specs(root) if gitignore else []
+    stack: list[tuple[Path, list[tuple[Path, pathspec.PathSpec]]]] = [(root, specs)]
+    while stack:
+        directory, dir_specs = stack.pop()
+        real_dir = directory.resolve()
+        if gitignore and directory != root:
+            local = _load_gitignore(directory)
+            if local is not None:
+                dir_specs = dir_specs + [(real_dir, local)]
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            continue
+        subdirs = []
+        for entry in entries:
+            path = Path(entry.path)
+            rel = display_path(path, cwd).replace(os.sep, "/")
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if _excluded(entry.name, rel, excludes):
+                continue
+            if dir_specs and _ignored(real_dir / entry.name, is_dir, dir_specs):
+                continue
+            if is_dir:
+                if (path / "pyvenv.cfg").exists():
+                    continue
+                subdirs.append((path, dir_specs))
+            elif entry.name.endswith(PYTHON_SUFFIXES):
+                if entry.is_symlink() and path.is_dir():
+                    continue  # a link to a directory: never followed
+                yield path
+        stack.extend(reversed(subdirs))

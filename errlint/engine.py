@@ -1,0 +1,300 @@
+"""Lint one source text, or many files in parallel: parse once, walk once, resolve what was reported.
+
+`lint_text` never raises for bad input: unreadable or unparsable code is an XH000 finding at the
+parser's position, and a rule that crashes is a `RuleCrash` while the other rules' findings stand.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import sys
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+import libcst as cst
+
+from errlint.analysis import collect_module_facts
+from errlint.config import Config
+from errlint.context import FileContext
+from errlint.finding import Edit, Finding, Fix, Impact, RuleCrash, Severity
+from errlint.noqa import SKIP_FILE_RE, NoqaMap
+from errlint.positions import PositionResolver
+from errlint.rule import LintRule, Report, all_rules
+from errlint.source import UnreadableSource, decode_source, split_lines
+from errlint.walker import run_rules
+
+UNPARSABLE = "XH000"
+_INDENT_RE = re.compile(r"[ \t\f]*")
+
+
+@dataclass
+class FileResult:
+    """Everything one file produced."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    crashes: list[RuleCrash] = field(default_factory=list)
+    source: Optional[str] = None  # kept only when fixes may be applied
+
+
+# --- rule selection -----------------------------------------------------------------------
+
+
+def _matches(code: str, selectors: Iterable[str]) -> bool:
+    return any(sel == "ALL" or code.startswith(sel) for sel in selectors)
+
+
+def select_rules(config: Config, rules: Optional[Sequence[type[LintRule]]] = None) -> list[type[LintRule]]:
+    """Return the enabled rule classes: select/extend-select, minus ignore, preview-gated.
+
+    A preview rule runs with `preview = true`, or when selected by its exact code.
+    """
+    rules = all_rules() if rules is None else rules
+    selected = []
+    for rule in rules:
+        if rule.CODE == UNPARSABLE:
+            continue  # XH000 is emitted by the engine itself, always
+        exact = rule.CODE in config.select or rule.CODE in config.extend_select
+        chosen = _matches(rule.CODE, config.select) if config.select else True
+        if not (chosen or _matches(rule.CODE, config.extend_select)):
+            continue
+        if rule.PREVIEW and not (config.preview or exact):
+            continue
+        # The more specific selector wins: `ignore = ["XH1"]` with `select = ["XH103"]` keeps XH103.
+        if _matches(rule.CODE, config.ignore) and not (exact and rule.CODE not in config.ignore):
+            continue
+        selected.append(rule)
+    return selected
+
+
+def rule_options(config: Config, rules: Sequence[type[LintRule]]) -> dict[str, object]:
+    return {r.CODE: r.make_options(config.options_for(r.CODE)) for r in rules if r.Options is not None}
+
+
+def ignored_for_path(config: Config, rel_path: str) -> tuple[str, ...]:
+    """Codes ignored for `rel_path` by `per-file-ignores` (globs on the path or the file name)."""
+    rel = rel_path.replace("\\", "/")
+    base = rel.rsplit("/", 1)[-1]
+    codes: list[str] = []
+    for pattern, listed in config.per_file_ignores:
+        if fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(base, pattern) or fnmatch.fnmatchcase(
+            rel, pattern.rstrip("/") + "/*"
+        ):
+            codes.extend(listed)
+    return tuple(codes)
+
+
+def module_name_for(path: str) -> str:
+    """`app/billing/client.py` -> `app.billing.client` (for `critical-functions` globs)."""
+    rel = path.replace("\\", "/")
+    if rel.startswith("./"):
+        rel = rel[2:]
+    for suffix in (".pyi", ".py"):
+        if rel.endswith(suffix):
+            rel = rel[: -len(suffix)]
+    parts = [p for p in rel.split("/") if p and p not in (".", "..")]
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    if parts and parts[0] == "src":
+        parts.pop(0)
+    return ".".join(parts)
+
+
+# --- one file -----------------------------------------------------------------------------
+
+
+def unparsable(path: str, reason: str, line: int = 1, column: int = 1) -> Finding:
+    return Finding(
+        code=UNPARSABLE,
+        name="unparsable-file",
+        message=reason,
+        severity=Severity.ERROR,
+        impact=Impact.CRASH,
+        path=path,
+        line=line,
+        column=column,
+        end_line=line,
+        end_column=column,
+    )
+
+
+def lint_bytes(
+    data: bytes,
+    path: str,
+    config: Config,
+    rules: Sequence[type[LintRule]],
+    *,
+    options: Optional[dict[str, object]] = None,
+    apply_noqa: bool = True,
+    keep_source: bool = False,
+) -> FileResult:
+    """Decode `data` (PEP 263) and lint it; a decoding problem is an XH000 finding."""
+    try:
+        text = decode_source(data)
+    except UnreadableSource as err:
+        return FileResult(path, [unparsable(path, err.reason, err.line, err.column)])
+    return lint_text(text, path, config, rules, options=options, apply_noqa=apply_noqa, keep_source=keep_source)
+
+
+def _parse(text: str, path: str) -> cst.Module | Finding:
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as err:
+        reason, line, column = _python_syntax_error(text)
+        if reason is None:
+            reason = " ".join(err.message.split())
+            line, column = err.raw_line, err.raw_column + 1
+        return unparsable(path, f"SyntaxError: {reason}", line, column)
+    except RecursionError:
+        return unparsable(path, "the code is nested too deeply to parse (RecursionError)")
+    except (MemoryError, ValueError) as err:
+        return unparsable(path, f"cannot parse: {type(err).__name__}: {err}")
+
+
+def _python_syntax_error(text: str) -> tuple[Optional[str], int, int]:
+    """CPython's own message and position for a syntax error, when it agrees there is one."""
+    try:
+        compile(text, "<errlint>", "exec", dont_inherit=True, flags=0x400)  # PyCF_ONLY_AST
+    except SyntaxError as err:
+        line = err.lineno or 1
+        return err.msg, line, max(err.offset or 1, 1)
+    except (RecursionError, MemoryError, ValueError):
+        return None, 1, 1
+    return None, 1, 1
+
+
+def lint_text(
+    text: str,
+    path: str,
+    config: Config,
+    rules: Sequence[type[LintRule]],
+    *,
+    options: Optional[dict[str, object]] = None,
+    apply_noqa: bool = True,
+    keep_source: bool = False,
+) -> FileResult:
+    """Lint `text` as the file `path` (relative, as shown to the user)."""
+    result = FileResult(path, source=text if keep_source else None)
+    if SKIP_FILE_RE.search(text):
+        return result
+    ignored = ignored_for_path(config, path)
+    active = [r for r in rules if not _matches(r.CODE, ignored)]
+    if not active:
+        return result
+    parsed = _parse(text, path)
+    if isinstance(parsed, Finding):
+        result.findings.append(parsed)
+        return result
+    module = parsed
+    lines = split_lines(text)
+    context = FileContext(path, module, lines, config, collect_module_facts(module), module_name_for(path))
+    try:
+        result.crashes.extend(run_rules(context, list(active), options))
+    except RecursionError:
+        result.findings.append(unparsable(path, "the code is nested too deeply to analyse (RecursionError)"))
+        return result
+    if not context.reports:
+        return result
+    findings = _resolve(context.reports, module, lines, path, result)
+    if apply_noqa and findings:
+        noqa = NoqaMap(text, lines)
+        if noqa:
+            findings = [f for f in findings if not noqa.suppresses(f.code, f.line)]
+    result.findings.extend(sorted(findings, key=lambda f: (f.line, f.column, f.code)))
+    return result
+
+
+def _resolve(reports: list[Report], module: cst.Module, lines: Sequence[str], path: str, result: FileResult) -> list[Finding]:
+    resolver = PositionResolver(module)
+    findings = []
+    for report in reports:
+        try:
+            line, column, end_line, end_column = resolver.resolve(report.node, report.top_index)
+            if report.end_node is not None:
+                _, _, end_line, end_column = resolver.resolve(report.end_node, report.top_index)
+            fix = None
+            if report.fix is not None:
+                edits = []
+                for node, replacement in report.fix.changes:
+                    start_line, start_col, stop_line, stop_col = resolver.resolve(node, report.top_index)
+                    content = replacement if isinstance(replacement, str) else module.code_for_node(replacement)
+                    if "\n" in content and start_line <= len(lines):
+                        indent = _INDENT_RE.match(lines[start_line - 1])
+                        prefix = indent.group(0) if indent else ""
+                        content = content.replace("\n", "\n" + prefix).replace("\n" + prefix + "\n", "\n\n")
+                    edits.append(Edit(start_line, start_col, stop_line, stop_col, content))
+                fix = Fix(report.fix.title, report.fix.safety, tuple(sorted(edits, key=lambda e: (e.line, e.column))))
+            severity = report.severity.raised() if report.critical else report.severity
+            findings.append(
+                Finding(
+                    code=report.rule.CODE,
+                    name=report.rule.NAME,
+                    message=report.message,
+                    severity=severity,
+                    impact=report.rule.IMPACT,
+                    path=path,
+                    line=line,
+                    column=column,
+                    end_line=end_line,
+                    end_column=end_column,
+                    critical=report.critical,
+                    fix=fix,
+                    scope=report.scope,
+                )
+            )
+        except Exception as err:  # noqa: XH102 - one unresolvable report must not lose the others
+            result.crashes.append(RuleCrash(path, report.rule.CODE, f"{type(err).__name__}: {err}", traceback.format_exc()))
+    return findings
+
+
+# --- many files ---------------------------------------------------------------------------
+
+_WORKER_STATE: dict[str, object] = {}
+
+
+def _init_worker(config: Config, codes: tuple[str, ...], keep_source: bool) -> None:
+    rules = [r for r in all_rules() if r.CODE in codes]
+    _WORKER_STATE["args"] = (config, rules, rule_options(config, rules), keep_source)
+
+
+def lint_file(path: Path, display: str) -> FileResult:
+    """Read and lint one file in a worker; reading problems become XH000 findings."""
+    config, rules, options, keep_source = _WORKER_STATE["args"]  # type: ignore[misc]
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        reason = err.strerror or str(err)
+        return FileResult(display, [unparsable(display, f"cannot read file: {reason}")])
+    try:
+        return lint_bytes(data, display, config, rules, options=options, keep_source=keep_source)  # type: ignore[arg-type]
+    except Exception as err:  # noqa: XH102 - an engine bug on one file is reported, the run goes on
+        crash = RuleCrash(display, "engine", f"{type(err).__name__}: {err}", traceback.format_exc())
+        return FileResult(display, crashes=[crash])
+
+
+def _lint_one(item: tuple[Path, str]) -> FileResult:
+    return lint_file(*item)
+
+
+def lint_files(
+    files: Sequence[tuple[Path, str]],
+    config: Config,
+    rules: Sequence[type[LintRule]],
+    *,
+    jobs: Optional[int] = None,
+    keep_source: bool = False,
+) -> list[FileResult]:
+    """Lint `(path, display_path)` pairs, in parallel processes when it pays off."""
+    codes = tuple(r.CODE for r in rules)
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(files) < 8 or sys.platform == "win32":
+        _init_worker(config, codes, keep_source)
+        return [lint_file(path, display) for path, display in files]
+    chunk = max(1, min(32, len(files) // (workers * 8)))
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config, codes, keep_source)) as pool:
+        return list(pool.map(_lint_one, files, chunksize=chunk))

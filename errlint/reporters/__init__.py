@@ -1,0 +1,47 @@
+"""Reporters turn a finished `RunResult` into text. They never compute: everything they print is
+already on the findings. Each format is a module here registered in `REPORTERS`."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import IO, Callable, Optional
+
+from errlint.finding import Finding, RuleCrash
+
+
+@dataclass
+class RunResult:
+    """What a whole run produced, in the order reporters should show it."""
+
+    findings: list[Finding] = field(default_factory=list)
+    crashes: list[RuleCrash] = field(default_factory=list)
+    files: int = 0
+    fixed: int = 0
+    statistics: bool = False
+    show_fixes: bool = False
+
+
+@dataclass(frozen=True)
+class ReporterOptions:
+    color: Optional[bool] = None  # None: only on a terminal, honouring NO_COLOR
+    quiet: bool = False
+    statistics: bool = False
+    width: Optional[int] = None
+
+
+Reporter = Callable[[RunResult, IO[str], ReporterOptions], None]
+
+# format name -> "module:function"; modules are imported only when used (start-up time matters).
+REPORTERS: dict[str, str] = {
+    "text": "errlint.reporters.text:report",
+    "concise": "errlint.reporters.text:report_concise",
+    "json": "errlint.reporters.json:report",
+}
+
+
+def get_reporter(name: str) -> Reporter:
+    module_name, _, func = REPORTERS[name].partition(":")
+    module = importlib.import_module(module_name)
+    reporter: Reporter = getattr(module, func)
+    return reporter

@@ -1,0 +1,75 @@
+"""Read and decode a Python source file the way the interpreter would, or say precisely why not.
+
+Decoding follows PEP 263 and PEP 3120: a UTF-8 BOM, else a `coding:` cookie on line 1 or 2, else
+UTF-8. Every failure is an `UnreadableSource` with a 1-based position, which the engine turns into
+an XH000 finding: a file never raises out of here.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+
+_CODING_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+@dataclass(frozen=True)
+class UnreadableSource(Exception):
+    """The file cannot be turned into text; `line`/`column` are 1-based."""
+
+    reason: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def decode_source(data: bytes) -> str:
+    """Return the text of `data`, with any BOM removed, or raise `UnreadableSource`."""
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        line = data.count(b"\n", 0, offset) + 1
+        col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+        raise UnreadableSource("source contains a NUL byte (binary file?)", line, col)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as err:
+        line = _cookie_line(data)
+        raise UnreadableSource(f"invalid encoding declaration: {err}", line, 1) from None
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise UnreadableSource(f"unknown encoding: {encoding}", _cookie_line(data), 1) from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise UnreadableSource(
+            f"cannot decode as {encoding}: {err.reason} (byte 0x{data[err.start]:02x})", line, col
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def _cookie_line(data: bytes) -> int:
+    for number, line in enumerate(data.splitlines()[:2], start=1):
+        if _CODING_RE.match(line):
+            return number
+    return 1
+
+
+_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Split like the tokenizer does: only CRLF, CR and LF end a line (not form feeds)."""
+    lines = _NEWLINE_RE.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines

@@ -1,0 +1,130 @@
+"""One batched, iterative traversal that dispatches every enabled rule's `visit_*`/`leave_*`.
+
+Why not `MetadataWrapper(module).visit_batched(...)`: the wrapper deep-copies the tree and libcst's
+`visit` rebuilds every node's children as it goes; on the benchmark corpus that alone is slower than
+pylint (`../shared/PERF.md`). This walker reads node fields directly (skipping whitespace and
+punctuation), keeps the ancestor and frame stacks the shared analyses need, and isolates rule
+crashes: a rule that raises is disabled for the rest of the file and reported, the others go on.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any, Callable, Optional
+
+import libcst as cst
+
+from errlint.analysis import SCOPE_TYPES, iter_children
+from errlint.context import FileContext
+from errlint.finding import RuleCrash
+from errlint.rule import LintRule
+
+_ENTER, _EXIT, _HPUSH, _HPOP, _TOP = range(5)
+_HANDLERS = (cst.ExceptHandler, cst.ExceptStarHandler)
+
+Callback = Callable[[cst.CSTNode], Any]
+
+
+class Walker:
+    """Run `rules` over `context.module` in one pass."""
+
+    def __init__(self, context: FileContext, rules: list[LintRule]) -> None:
+        self.context = context
+        self.rules = rules
+        self.crashes: list[RuleCrash] = []
+        self._build_tables()
+
+    def _build_tables(self) -> None:
+        self.visit: dict[str, list[tuple[LintRule, Callback]]] = {}
+        self.leave: dict[str, list[tuple[LintRule, Callback]]] = {}
+        for rule in self.rules:
+            for name, method in rule.get_visitors().items():
+                kind, _, node_type = name.partition("_")
+                if kind == "visit":
+                    self.visit.setdefault(node_type, []).append((rule, method))
+                elif kind == "leave" and not node_type.endswith("_attribute"):
+                    self.leave.setdefault(node_type, []).append((rule, method))
+
+    def _dispatch(self, table: list[tuple[LintRule, Callback]], node: cst.CSTNode) -> None:
+        for rule, method in table:
+            try:
+                method(node)
+            except Exception as err:  # noqa: XH102 - isolate one rule's crash, reported as RuleCrash
+                self.crashes.append(
+                    RuleCrash(self.context.path, rule.CODE, f"{type(err).__name__}: {err}", traceback.format_exc())
+                )
+                self.rules = [r for r in self.rules if r is not rule]
+                self._build_tables()
+                return self._dispatch_rest(table, rule, node)
+
+    def _dispatch_rest(self, table: list[tuple[LintRule, Callback]], failed: LintRule, node: cst.CSTNode) -> None:
+        seen = False
+        rest = []
+        for rule, method in table:
+            if seen and rule in self.rules:
+                rest.append((rule, method))
+            if rule is failed:
+                seen = True
+        if rest:
+            self._dispatch(rest, node)
+
+    def run(self) -> None:
+        context = self.context
+        module = context.module
+        ancestors = context.ancestors
+        stack: list[tuple[int, Any]] = []
+        for index in range(len(module.body) - 1, -1, -1):
+            stack.append((_ENTER, module.body[index]))
+            stack.append((_TOP, index))
+        ancestors.append(module)
+        if "Module" in self.visit:
+            self._dispatch(self.visit["Module"], module)
+        while stack:
+            op, node = stack.pop()
+            if op == _ENTER:
+                ancestors.append(node)
+                name = type(node).__name__
+                table = self.visit.get(name)
+                if table:
+                    self._dispatch(table, node)
+                stack.append((_EXIT, node))
+                if isinstance(node, SCOPE_TYPES):
+                    context.push_frame(node)
+                if isinstance(node, _HANDLERS):
+                    stack.append((_HPOP, node))
+                    stack.append((_ENTER, node.body))
+                    stack.append((_HPUSH, node))
+                    if node.name is not None:
+                        stack.append((_ENTER, node.name))
+                    if node.type is not None:
+                        stack.append((_ENTER, node.type))
+                    continue
+                children = list(iter_children(node))
+                for child in reversed(children):
+                    stack.append((_ENTER, child))
+            elif op == _EXIT:
+                if isinstance(node, SCOPE_TYPES):
+                    context.pop_frame()
+                table = self.leave.get(type(node).__name__)
+                if table:
+                    self._dispatch(table, node)
+                ancestors.pop()
+            elif op == _HPUSH:
+                context.frame.handlers.append(node)
+            elif op == _HPOP:
+                context.frame.handlers.pop()
+            else:  # _TOP
+                context.top_index = node
+        if "Module" in self.leave:
+            self._dispatch(self.leave["Module"], module)
+        ancestors.pop()
+
+
+def run_rules(context: FileContext, rule_classes: list[type[LintRule]], options: Optional[dict[str, Any]] = None) -> list[RuleCrash]:
+    """Instantiate `rule_classes` for `context`, walk once, return the crashes."""
+    rules = []
+    for cls in rule_classes:
+        rules.append(cls(context, (options or {}).get(cls.CODE)))
+    walker = Walker(context, rules)
+    walker.run()
+    return walker.crashes
