@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 Handler = Union[cst.ExceptHandler, cst.ExceptStarHandler]
 ScopeNode = Union[cst.FunctionDef, cst.Lambda, cst.ClassDef]
 SCOPE_TYPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+_SCOPE_TYPE_SET = frozenset(SCOPE_TYPES)
 
 # --- tree iteration -----------------------------------------------------------------------
 
@@ -63,16 +64,29 @@ def child_fields(cls: type) -> tuple[str, ...]:
     return cached
 
 
+_IS_NODE: dict[type, bool] = {}
+
+
+def _is_node(value: object) -> bool:
+    """`isinstance(value, cst.CSTNode)` without the ABC machinery (this is the hot path)."""
+    cls = type(value)
+    known = _IS_NODE.get(cls)
+    if known is None:
+        known = _IS_NODE[cls] = issubclass(cls, cst.CSTNode)
+    return known
+
+
 def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Yield the direct children of `node` that may matter to a rule, in lexical order."""
     for name in child_fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
+        cls = type(value)
+        if cls is tuple or cls is list:
+            for item in value:  # type: ignore[attr-defined]
+                if _is_node(item):
                     yield item
+        elif _is_node(value):
+            yield value
 
 
 def iter_scope(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -82,7 +96,7 @@ def iter_scope(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         current = stack.pop()
         yield current
-        if isinstance(current, SCOPE_TYPES):
+        if type(current) in _SCOPE_TYPE_SET:
             continue
         children = list(iter_children(current))
         children.reverse()

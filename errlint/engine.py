@@ -152,8 +152,8 @@ def _parse(text: str, path: str) -> cst.Module | Finding:
         return unparsable(path, f"SyntaxError: {reason}", line, column)
     except RecursionError:
         return unparsable(path, "the code is nested too deeply to parse (RecursionError)")
-    except (MemoryError, ValueError) as err:
-        return unparsable(path, f"cannot parse: {type(err).__name__}: {err}")
+    except Exception as err:  # noqa: XH102 - libcst's own errors (e.g. CSTLogicError) become XH000
+        return unparsable(path, f"libcst cannot parse this file: {type(err).__name__}: {err}")
 
 
 def _python_syntax_error(text: str) -> tuple[Optional[str], int, int]:

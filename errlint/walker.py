@@ -20,9 +20,28 @@ from errlint.finding import RuleCrash
 from errlint.rule import LintRule
 
 _ENTER, _EXIT, _HPUSH, _HPOP, _TOP = range(5)
-_HANDLERS = (cst.ExceptHandler, cst.ExceptStarHandler)
+_HANDLER_SET = frozenset({cst.ExceptHandler, cst.ExceptStarHandler})
+_SCOPES = frozenset(SCOPE_TYPES)
 
 Callback = Callable[[cst.CSTNode], Any]
+
+
+_VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _visitor_names(cls: type) -> tuple[str, ...]:
+    """The `visit_<Node>`/`leave_<Node>` method names of a rule class (cached per class)."""
+    names = _VISITOR_NAMES.get(cls)
+    if names is None:
+        names = tuple(
+            n
+            for n in dir(cls)
+            if (n.startswith("visit_") or n.startswith("leave_"))
+            and "_" not in n[6:]
+            and callable(getattr(cls, n))
+        )
+        _VISITOR_NAMES[cls] = names
+    return names
 
 
 class Walker:
@@ -32,17 +51,21 @@ class Walker:
         self.context = context
         self.rules = rules
         self.crashes: list[RuleCrash] = []
+        self.visit: dict[str, list[tuple[LintRule, Callback]]] = {}
+        self.leave: dict[str, list[tuple[LintRule, Callback]]] = {}
         self._build_tables()
 
     def _build_tables(self) -> None:
-        self.visit: dict[str, list[tuple[LintRule, Callback]]] = {}
-        self.leave: dict[str, list[tuple[LintRule, Callback]]] = {}
+        # Cleared in place: `run` holds references to these dicts.
+        self.visit.clear()
+        self.leave.clear()
         for rule in self.rules:
-            for name, method in rule.get_visitors().items():
+            for name in _visitor_names(type(rule)):
                 kind, _, node_type = name.partition("_")
+                method = getattr(rule, name)
                 if kind == "visit":
                     self.visit.setdefault(node_type, []).append((rule, method))
-                elif kind == "leave" and not node_type.endswith("_attribute"):
+                else:
                     self.leave.setdefault(node_type, []).append((rule, method))
 
     def _dispatch(self, table: list[tuple[LintRule, Callback]], node: cst.CSTNode) -> None:
@@ -77,20 +100,22 @@ class Walker:
             stack.append((_ENTER, module.body[index]))
             stack.append((_TOP, index))
         ancestors.append(module)
+        push = stack.append
+        visit, leave = self.visit, self.leave
         if "Module" in self.visit:
             self._dispatch(self.visit["Module"], module)
         while stack:
             op, node = stack.pop()
             if op == _ENTER:
                 ancestors.append(node)
-                name = type(node).__name__
-                table = self.visit.get(name)
+                cls = type(node)
+                table = visit.get(cls.__name__)
                 if table:
                     self._dispatch(table, node)
                 stack.append((_EXIT, node))
-                if isinstance(node, SCOPE_TYPES):
+                if cls in _SCOPES:
                     context.push_frame(node)
-                if isinstance(node, _HANDLERS):
+                if cls in _HANDLER_SET:
                     stack.append((_HPOP, node))
                     stack.append((_ENTER, node.body))
                     stack.append((_HPUSH, node))
@@ -101,11 +126,12 @@ class Walker:
                     continue
                 children = list(iter_children(node))
                 for child in reversed(children):
-                    stack.append((_ENTER, child))
+                    push((_ENTER, child))
             elif op == _EXIT:
-                if isinstance(node, SCOPE_TYPES):
+                cls = type(node)
+                if cls in _SCOPES:
                     context.pop_frame()
-                table = self.leave.get(type(node).__name__)
+                table = leave.get(cls.__name__)
                 if table:
                     self._dispatch(table, node)
                 ancestors.pop()
