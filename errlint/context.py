@@ -12,15 +12,9 @@ from typing import TYPE_CHECKING, Optional, Sequence
 
 import libcst as cst
 
-from errlint.analysis import (
-    Handler,
-    HandlerFacts,
-    LogCall,
-    ModuleFacts,
-    classify_call,
-    compute_handler_facts,
-    dotted_name,
-)
+from errlint.analysis import Handler, ModuleFacts, dotted_name
+from errlint.handlers import HandlerFacts, compute_handler_facts
+from errlint.logcalls import LogCall, classify_call
 from errlint.config import Config
 from errlint.finding import Severity
 from errlint.rule import FixSpec, Report

@@ -38,3 +38,12 @@ def codes(findings: Sequence[Finding]) -> list[tuple[str, int, int]]:
 @pytest.fixture
 def lint() -> Any:
     return lint_snippet
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-fixtures",
+        action="store_true",
+        default=False,
+        help="Rewrite tests/fixtures/*.expected and *.fixed.py from the current output.",
+    )

@@ -1,0 +1,183 @@
+"""What an `except` handler catches and what its own body does: `HandlerFacts`.
+
+Computed once per handler (cached on the `FileContext` as `context.handler_facts(handler)`) by one
+walk of the handler's body that does not enter nested functions, lambdas or classes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterator, Optional, Sequence
+
+import libcst as cst
+
+from errlint.analysis import (
+    SCOPE_TYPES,
+    Handler,
+    ModuleFacts,
+    dotted_name,
+    is_constant,
+    iter_children,
+    iter_scope,
+)
+from errlint.logcalls import LogCall
+
+if TYPE_CHECKING:
+    from errlint.config import Config
+
+CallClassifier = Callable[[cst.Call], Optional[LogCall]]
+
+BROAD_EXCEPTIONS = frozenset({"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
+
+
+@dataclass(frozen=True)
+class CaughtType:
+    node: cst.BaseExpression
+    name: str  # dotted as written ("" when not a name)
+    qualified: str  # through imports
+
+
+@dataclass
+class HandlerFacts:
+    """What a handler catches and what its own body (not nested functions) does."""
+
+    node: Handler
+    types: tuple[CaughtType, ...]
+    bare: bool
+    broad: bool
+    name: Optional[str]
+    raises: list[cst.Raise]
+    log_calls: list[LogCall]
+    calls: list[cst.Call]
+    returns: list[cst.Return]
+    name_uses: list[cst.Name]
+    has_comment: bool
+    discards: bool
+
+    @property
+    def reraises(self) -> bool:
+        return bool(self.raises)
+
+    @property
+    def logs_traceback(self) -> bool:
+        return any(c.exc_info and (c.at_least_error or c.is_report) for c in self.log_calls)
+
+    @property
+    def handled(self) -> bool:
+        """Re-raises, logs at error level or above with the traceback, or reports."""
+        return self.reraises or self.logs_traceback or any(c.is_report for c in self.log_calls)
+
+    @property
+    def catches_broad(self) -> bool:
+        return self.bare or self.broad
+
+
+def caught_types(handler: Handler, facts: ModuleFacts) -> tuple[CaughtType, ...]:
+    expr = handler.type
+    if expr is None:
+        return ()
+    items: Sequence[cst.BaseExpression]
+    if isinstance(expr, cst.Tuple):
+        items = [e.value for e in expr.elements]
+    else:
+        items = [expr]
+    return tuple(CaughtType(e, dotted_name(e) or "", facts.qualify(e) or "") for e in items)
+
+
+def compute_handler_facts(handler: Handler, facts: ModuleFacts, config: Config, classify: CallClassifier) -> HandlerFacts:
+    types = caught_types(handler, facts)
+    broad_names = BROAD_EXCEPTIONS | frozenset(config.broad_exceptions)
+    name = None
+    if handler.name is not None and isinstance(handler.name.name, cst.Name):
+        name = handler.name.name.value
+    raises: list[cst.Raise] = []
+    log_calls: list[LogCall] = []
+    calls: list[cst.Call] = []
+    returns: list[cst.Return] = []
+    uses: list[cst.Name] = []
+    for node in iter_scope(handler.body):
+        if isinstance(node, cst.Raise):
+            raises.append(node)
+        elif isinstance(node, cst.Call):
+            calls.append(node)
+            log = classify(node)
+            if log is not None:
+                log_calls.append(log)
+        elif isinstance(node, cst.Return):
+            returns.append(node)
+        elif isinstance(node, cst.Name) and name is not None and node.value == name:
+            uses.append(node)
+        elif isinstance(node, SCOPE_TYPES) and name is not None:
+            # A closure that uses the bound name still uses it.
+            uses.extend(n for n in _iter_all(node) if isinstance(n, cst.Name) and n.value == name)
+    has_comment = _handler_has_comment(handler)
+    return HandlerFacts(
+        node=handler,
+        types=types,
+        bare=handler.type is None,
+        broad=any(t.qualified in broad_names or t.name in broad_names for t in types),
+        name=name,
+        raises=raises,
+        log_calls=log_calls,
+        calls=calls,
+        returns=returns,
+        name_uses=uses,
+        has_comment=has_comment,
+        discards=_body_discards(handler.body) and not uses,
+    )
+
+
+def _iter_all(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(iter_children(current))
+
+
+def _body_discards(body: cst.BaseSuite) -> bool:
+    """True when every statement is pass/.../continue/break/return-constant (or a string)."""
+    statements: Sequence[cst.CSTNode]
+    if isinstance(body, cst.IndentedBlock):
+        statements = body.body
+    else:
+        statements = [cst.SimpleStatementLine(body=cast_small(body))]
+    for stmt in statements:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            return False
+        for small in stmt.body:
+            if isinstance(small, (cst.Pass, cst.Continue, cst.Break)):
+                continue
+            if isinstance(small, cst.Return) and is_constant(small.value):
+                continue
+            if isinstance(small, cst.Expr) and isinstance(
+                small.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)
+            ):
+                continue
+            return False
+    return True
+
+
+def cast_small(body: cst.BaseSuite) -> Sequence[cst.BaseSmallStatement]:
+    return body.body if isinstance(body, cst.SimpleStatementSuite) else ()
+
+
+def _handler_has_comment(handler: Handler) -> bool:
+    """A comment on the `except` line or anywhere inside the handler's body."""
+    body = handler.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        return body.trailing_whitespace.comment is not None
+    if not isinstance(body, cst.IndentedBlock):
+        return False
+    if body.header.comment is not None:
+        return True
+    if any(line.comment is not None for line in body.footer):
+        return True
+    for stmt in body.body:
+        if any(line.comment is not None for line in stmt.leading_lines):
+            return True
+        if isinstance(stmt, cst.SimpleStatementLine) and stmt.trailing_whitespace.comment is not None:
+            return True
+        if isinstance(stmt, cst.BaseCompoundStatement):
+            return True  # not a pure discard anyway
+    return False
