@@ -82,7 +82,7 @@ def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         value = getattr(node, name)
         cls = type(value)
         if cls is tuple or cls is list:
-            for item in value:  # type: ignore[attr-defined]
+            for item in value:
                 if _is_node(item):
                     yield item
         elif _is_node(value):

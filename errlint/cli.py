@@ -15,7 +15,7 @@ import click
 
 from errlint import __version__
 from errlint.config import Config, find_config_file, load_config, validate_selector, with_overrides
-from errlint.errors import ConfigError, ErrlintError, UsageError
+from errlint.errors import ErrlintError, UsageError
 from errlint.finding import Finding, RuleCrash, Severity
 from errlint.reporters import REPORTERS, ReporterOptions, RunResult, get_reporter
 from errlint.rule import LintRule, all_rules, rule_by_code
@@ -49,10 +49,12 @@ def load_run_config(config_file: Optional[str], isolated: bool, cwd: Path) -> Co
 
 
 class _Group(click.Group):
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Run, turning any unexpected crash into one line and exit code 2."""
+    def main(  # type: ignore[override]
+        self, args: Optional[Sequence[str]] = None, prog_name: Optional[str] = None, **extra: Any
+    ) -> Any:
+        """Run with errlint's error conventions: one line on stderr and exit code 2."""
         try:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(args, prog_name, standalone_mode=False, **extra)
         except click.exceptions.Exit as err:
             sys.exit(err.exit_code)
         except click.exceptions.Abort:
@@ -61,8 +63,12 @@ class _Group(click.Group):
         except ErrlintError as err:
             err.show()
             sys.exit(EXIT_ERROR)
+        except click.UsageError as err:
+            hint = f" (see '{err.ctx.command_path} --help')" if err.ctx is not None else ""
+            click.echo(f"errlint: error: {err.format_message()}{hint}", err=True)
+            sys.exit(EXIT_ERROR)
         except click.ClickException as err:
-            err.show()
+            click.echo(f"errlint: error: {err.format_message()}", err=True)
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo("errlint: interrupted", err=True)
@@ -286,11 +292,13 @@ def explain(code: str) -> None:
 
 def _register_optional_commands() -> None:
     """`errlint review` lives in errlint.review; it imports the SDK only when run."""
+    import importlib
+
     try:
-        from errlint.review.cli import review
+        module = importlib.import_module("errlint.review.cli")
     except ImportError:
         return
-    main.add_command(review)
+    main.add_command(module.review)
 
 
 _register_optional_commands()

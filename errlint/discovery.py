@@ -12,7 +12,7 @@ import fnmatch
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 import pathspec
 
@@ -70,9 +70,9 @@ def discover(paths: Sequence[str], config: Config, cwd: Optional[Path] = None) -
     return sorted(targets, key=lambda t: t.display)
 
 
-def _gitignore_specs(start: Path) -> list[tuple[Path, pathspec.PathSpec]]:
+def _gitignore_specs(start: Path) -> list[tuple[Path, pathspec.PathSpec[Any]]]:
     """`.gitignore` files in the directories above `start`, up to the repository root."""
-    specs: list[tuple[Path, pathspec.PathSpec]] = []
+    specs: list[tuple[Path, pathspec.PathSpec[Any]]] = []
     for directory in (start.resolve(), *start.resolve().parents):
         spec = _load_gitignore(directory)
         if spec is not None:
@@ -82,7 +82,7 @@ def _gitignore_specs(start: Path) -> list[tuple[Path, pathspec.PathSpec]]:
     return specs
 
 
-def _load_gitignore(directory: Path) -> Optional[pathspec.PathSpec]:
+def _load_gitignore(directory: Path) -> Optional[pathspec.PathSpec[Any]]:
     file = directory / ".gitignore"
     try:
         lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -91,7 +91,7 @@ def _load_gitignore(directory: Path) -> Optional[pathspec.PathSpec]:
     return pathspec.PathSpec.from_lines("gitwildmatch", lines)
 
 
-def _ignored(real: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.PathSpec]]) -> bool:
+def _ignored(real: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.PathSpec[Any]]]) -> bool:
     for base, spec in specs:
         try:
             rel = real.relative_to(base).as_posix()
@@ -104,7 +104,7 @@ def _ignored(real: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.Path
 
 def _walk(root: Path, excludes: Sequence[str], gitignore: bool, cwd: Path) -> Iterator[Path]:
     specs = _gitignore_specs(root) if gitignore else []
-    stack: list[tuple[Path, list[tuple[Path, pathspec.PathSpec]]]] = [(root, specs)]
+    stack: list[tuple[Path, list[tuple[Path, pathspec.PathSpec[Any]]]]] = [(root, specs)]
     while stack:
         directory, dir_specs = stack.pop()
         real_dir = directory.resolve()

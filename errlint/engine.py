@@ -254,24 +254,33 @@ def _resolve(reports: list[Report], module: cst.Module, lines: Sequence[str], pa
 
 # --- many files ---------------------------------------------------------------------------
 
-_WORKER_STATE: dict[str, object] = {}
+@dataclass
+class _WorkerState:
+    config: Config
+    rules: list[type[LintRule]]
+    options: dict[str, object]
+    keep_source: bool
+
+
+_WORKER: list[_WorkerState] = []
 
 
 def _init_worker(config: Config, codes: tuple[str, ...], keep_source: bool) -> None:
     rules = [r for r in all_rules() if r.CODE in codes]
-    _WORKER_STATE["args"] = (config, rules, rule_options(config, rules), keep_source)
+    _WORKER[:] = [_WorkerState(config, rules, rule_options(config, rules), keep_source)]
 
 
 def lint_file(path: Path, display: str) -> FileResult:
     """Read and lint one file in a worker; reading problems become XH000 findings."""
-    config, rules, options, keep_source = _WORKER_STATE["args"]  # type: ignore[misc]
+    state = _WORKER[0]
+    config, rules, options, keep_source = state.config, state.rules, state.options, state.keep_source
     try:
         data = path.read_bytes()
     except OSError as err:
         reason = err.strerror or str(err)
         return FileResult(display, [unparsable(display, f"cannot read file: {reason}")])
     try:
-        return lint_bytes(data, display, config, rules, options=options, keep_source=keep_source)  # type: ignore[arg-type]
+        return lint_bytes(data, display, config, rules, options=options, keep_source=keep_source)
     except Exception as err:  # noqa: XH102 - an engine bug on one file is reported, the run goes on
         crash = RuleCrash(display, "engine", f"{type(err).__name__}: {err}", traceback.format_exc())
         return FileResult(display, crashes=[crash])

@@ -174,10 +174,11 @@ def _handler_has_comment(handler: Handler) -> bool:
     if any(line.comment is not None for line in body.footer):
         return True
     for stmt in body.body:
-        if any(line.comment is not None for line in stmt.leading_lines):
-            return True
-        if isinstance(stmt, cst.SimpleStatementLine) and stmt.trailing_whitespace.comment is not None:
-            return True
         if isinstance(stmt, cst.BaseCompoundStatement):
             return True  # not a pure discard anyway
+        if isinstance(stmt, cst.SimpleStatementLine):
+            if any(line.comment is not None for line in stmt.leading_lines):
+                return True
+            if stmt.trailing_whitespace.comment is not None:
+                return True
     return False

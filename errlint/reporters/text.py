@@ -66,9 +66,12 @@ def report(result: RunResult, out: IO[str], options: ReporterOptions) -> None:
     if result.findings:
         noun = "finding" if len(result.findings) == 1 else "findings"
         console.print(f"Found {len(result.findings)} {noun} ({', '.join(parts)}) in {files}.")
-        fixable = sum(1 for f in result.findings if f.fix is not None)
-        if fixable:
-            console.print(f"{fixable} fixable with `errlint check --fix` (safe fixes) or with `--unsafe-fixes`.")
+        safe = sum(1 for f in result.findings if f.fix is not None and f.fix.safety.value == "safe")
+        unsafe = sum(1 for f in result.findings if f.fix is not None and f.fix.safety.value == "unsafe")
+        if safe:
+            console.print(f"[*] {safe} fixable with `--fix`.")
+        if unsafe:
+            console.print(f"{unsafe} more fixable with `--fix --unsafe-fixes` (review the changes).")
     else:
         console.print(f"All checks passed ({files}).")
     if result.fixed:
