@@ -69,7 +69,7 @@ def report(result: RunResult, out: IO[str], options: ReporterOptions) -> None:
         safe = sum(1 for f in result.findings if f.fix is not None and f.fix.safety.value == "safe")
         unsafe = sum(1 for f in result.findings if f.fix is not None and f.fix.safety.value == "unsafe")
         if safe:
-            console.print(f"[*] {safe} fixable with `--fix`.")
+            console.print(escape(f"[*] {safe} fixable with `--fix`."))
         if unsafe:
             console.print(f"{unsafe} more fixable with `--fix --unsafe-fixes` (review the changes).")
     else:
