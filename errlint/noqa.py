@@ -13,10 +13,9 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
-# flake8's src/flake8/defaults.py NOQA_INLINE_REGEXP, with the same separators.
+# flake8's src/flake8/defaults.py NOQA_INLINE_REGEXP (7.x), verbatim.
 NOQA_INLINE_RE = re.compile(
-    r"# noqa"
-    r"(?::[\s]?(?P<codes>[A-Z][0-9]+(?:[,\s]+)?)+)?",
+    r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?",
     re.IGNORECASE,
 )
 _CODE_SPLIT_RE = re.compile(r"[,\s]+")

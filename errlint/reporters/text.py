@@ -57,7 +57,7 @@ def report(result: RunResult, out: IO[str], options: ReporterOptions) -> None:
     if result.statistics or options.statistics:
         by_code = Counter((f.code, f.name, f.severity.value) for f in result.findings)
         for (code, name, severity), count in sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0])):
-            console.print(f"{count:>6}  {code}  {escape('[' + severity + ']'):<10} {name}")
+            console.print(escape(f"{count:>6}  {code}  {'[' + severity + ']':<10} {name}"))
         if by_code:
             console.print()
     severities = Counter(f.severity for f in result.findings)
