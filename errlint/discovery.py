@@ -88,7 +88,7 @@ def _load_gitignore(directory: Path) -> Optional[pathspec.PathSpec[Any]]:
         lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def _ignored(real: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.PathSpec[Any]]]) -> bool:
