@@ -245,8 +245,7 @@ def _report_crashes(crashes: Sequence[RuleCrash], debug: bool) -> None:
 
 @main.command("rules")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--all", "show_all", is_flag=True, help="Include XH000 and preview rules (default: all are listed).")
-def rules_command(output_format: str, show_all: bool) -> None:
+def rules_command(output_format: str) -> None:
     """List every rule with its code, name, family, severity and status."""
     import json
 
