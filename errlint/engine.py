@@ -22,6 +22,7 @@ from errlint.analysis import collect_module_facts
 from errlint.config import Config
 from errlint.context import FileContext
 from errlint.finding import Edit, Finding, Fix, Impact, RuleCrash, Severity
+from errlint.fingerprints import assign as assign_fingerprints
 from errlint.noqa import SKIP_FILE_RE, NoqaMap
 from errlint.positions import PositionResolver
 from errlint.rule import LintRule, Report, all_rules
@@ -201,6 +202,7 @@ def lint_text(
     if not context.reports:
         return result
     findings = _resolve(context.reports, module, lines, path, result)
+    findings = assign_fingerprints(sorted(findings, key=lambda f: (f.line, f.column, f.code)), lines)
     if apply_noqa and findings:
         noqa = NoqaMap(text, lines)
         if noqa:

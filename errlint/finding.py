@@ -135,6 +135,9 @@ class Finding:
     # Not part of the JSON contract: the qualified name of the enclosing function, for
     # `critical-functions` and the review pass.
     scope: str = field(default="", compare=False)
+    # Not part of the JSON contract: a line-number-free identity (errlint.fingerprints), for SARIF
+    # partialFingerprints and GitLab; set by the engine.
+    fingerprint: str = field(default="", compare=False)
 
     @property
     def url(self) -> str:
@@ -179,6 +182,7 @@ class Finding:
             critical=bool(data.get("critical", False)),
             fix=Fix.from_dict(fix) if fix else None,
             scope=str(data.get("scope", "")),
+            fingerprint=str(data.get("fingerprint", "")),
         )
 
 
