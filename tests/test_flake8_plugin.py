@@ -1,0 +1,223 @@
+"""The flake8 adapter, run by the real flake8 in a subprocess (and once in-process).
+
+flake8 owns select/ignore/per-file-ignores/noqa; errlint's `[tool.errlint]` owns what the rules mean
+(critical paths, vocabularies, options, preview).
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+from typing import ClassVar
+
+import libcst as cst
+import pytest
+
+from errlint.config import Config
+from errlint.finding import Impact
+from errlint.flake8_plugin import Plugin
+from errlint.rule import LintRule
+
+XH101 = "XH101 Bare `except:` also catches `KeyboardInterrupt` and `SystemExit`; name the exceptions you expect"
+
+# Clean for pyflakes and pycodestyle apart from E722 on the bare excepts.
+SOURCE = '''\
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def connect():
+    return 1
+
+
+def load():
+    try:
+        connect()
+    except:
+        log.exception("connect failed")
+        raise
+
+
+async def handle(job):
+    try:
+        await job.run()
+    except ValueError:
+        raise
+    except:  # last resort
+        await job.fail()
+        raise
+'''
+
+
+def flake8(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flake8", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def lines_of(proc: subprocess.CompletedProcess[str], code: str = "XH101") -> list[str]:
+    return [line for line in proc.stdout.splitlines() if f": {code} " in line]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "app.py").write_text(SOURCE)
+    return tmp_path
+
+
+# -- in-process -----------------------------------------------------------------------------
+
+
+def test_adapter_yields_flake8_tuples_with_zero_based_columns(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    Plugin.parse_options(_options(None))
+    lines = SOURCE.splitlines(keepends=True)
+    results = [r for r in Plugin(ast.parse(SOURCE), lines, "app.py").run() if r[2].startswith("XH101")]
+    assert results == [(13, 4, XH101, Plugin), (23, 4, XH101, Plugin)]
+
+
+class _PreviewRule(LintRule):
+    """A preview rule for selection tests (never registered)."""
+
+    CODE: ClassVar[str] = "XH999"
+    MESSAGE: ClassVar[str] = "preview"
+    IMPACT: ClassVar[Impact] = Impact.CRASH
+    PREVIEW: ClassVar[bool] = True
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.report(node)
+
+
+@pytest.mark.parametrize(
+    ("config", "enabled"),
+    [
+        (Config(), False),
+        (Config(preview=True), True),
+        (Config(extend_select=("XH999",)), True),
+        (Config(select=("XH9",)), False),  # a prefix does not enable a preview rule
+        (Config(ignore=("XH999",), preview=True), True),  # flake8's --ignore decides, not errlint's
+    ],
+)
+def test_preview_rules_follow_errlint_config(
+    config: Config, enabled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("errlint.flake8_plugin.all_rules", lambda: (_PreviewRule,))
+    Plugin.parse_options(_options(None))
+    _, rules, _ = Plugin(ast.parse(""), [], "x.py")._prepare(config)
+    assert (_PreviewRule in rules) is enabled
+
+
+def _options(config_file: str | None) -> object:
+    import argparse
+
+    return argparse.Namespace(errlint_config=config_file)
+
+
+# -- the real flake8 ------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_plugin_is_registered(tmp_path: Path) -> None:
+    proc = flake8("--version", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "errlint: " in proc.stdout
+
+
+@pytest.mark.slow
+def test_select_xh_shows_findings(project: Path) -> None:
+    proc = flake8("--select", "XH", "app.py", cwd=project)
+    assert proc.returncode == 1, proc.stderr
+    assert lines_of(proc) == [f"app.py:13:5: {XH101}", f"app.py:23:5: {XH101}"]
+    assert all(": XH" in line for line in proc.stdout.splitlines())
+
+
+@pytest.mark.slow
+def test_findings_survive_extend_ignore_e_w(project: Path) -> None:
+    # No --select: flake8 enables every installed plugin's prefix by default.
+    proc = flake8("--extend-ignore", "E,W", "app.py", cwd=project)
+    assert proc.returncode == 1, proc.stderr
+    assert lines_of(proc) == [f"app.py:13:5: {XH101}", f"app.py:23:5: {XH101}"]
+    assert "E722" not in proc.stdout
+    default = flake8("app.py", cwd=project)
+    assert len(lines_of(default)) == 2 and len(lines_of(default, "E722")) == 2
+
+
+@pytest.mark.slow
+def test_noqa_is_flake8s(project: Path) -> None:
+    source = SOURCE.replace("    except:\n        log", "    except:  # noqa: XH101\n        log")
+    source = source.replace("except:  # last resort", "except:  # noqa: E722 - last resort")
+    (project / "app.py").write_text(source)
+    proc = flake8("--select", "XH,E722", "app.py", cwd=project)
+    # `# noqa: XH101` silences XH101 only (E722 stays); `# noqa: E722` does not silence XH101.
+    assert lines_of(proc) == [f"app.py:23:5: {XH101}"]
+    assert [line.split(": ", 1)[0] for line in lines_of(proc, "E722")] == ["app.py:13:5"]
+    (project / "app.py").write_text(SOURCE.replace("except:  # last resort", "except:  # noqa"))
+    assert lines_of(flake8("--select", "XH", "app.py", cwd=project)) == [f"app.py:13:5: {XH101}"]
+
+
+@pytest.mark.slow
+def test_parallel_jobs(project: Path) -> None:
+    names = [f"mod{i}.py" for i in range(6)]
+    for name in names:
+        (project / name).write_text(SOURCE)
+    proc = flake8("-j", "2", "--select", "XH101", *names, cwd=project)
+    assert proc.returncode == 1, proc.stderr
+    expected = [f"{name}:{line}:5: {XH101}" for name in names for line in (13, 23)]
+    assert sorted(proc.stdout.splitlines()) == sorted(expected)
+
+
+@pytest.mark.slow
+def test_flake8_per_file_ignores_and_errlint_config(project: Path) -> None:
+    (project / "billing").mkdir()
+    (project / "billing" / "charge.py").write_text(SOURCE)
+    (project / "tests").mkdir()
+    (project / "tests" / "test_app.py").write_text(SOURCE)
+    # errlint's config: critical paths apply; its ignore/per-file-ignores do not (flake8 decides).
+    (project / "pyproject.toml").write_text(
+        '[tool.errlint]\ncritical-paths = ["billing/*"]\nignore = ["XH101"]\n'
+        'per-file-ignores = { "app.py" = ["XH1"] }\n'
+    )
+    proc = flake8("--select", "XH101", "--per-file-ignores", "tests/*:XH101", ".", cwd=project)
+    assert proc.returncode == 1, proc.stderr
+    out = sorted(proc.stdout.splitlines())
+    critical = XH101.replace("XH101 ", "XH101 (critical) ")
+    assert out == sorted(
+        [
+            f"./app.py:13:5: {XH101}",
+            f"./app.py:23:5: {XH101}",
+            f"./billing/charge.py:13:5: {critical}",
+            f"./billing/charge.py:23:5: {critical}",
+        ]
+    )
+
+
+@pytest.mark.slow
+def test_errlint_config_option_and_stdin(project: Path) -> None:
+    (project / "errlint.toml").write_text('critical-paths = ["billing/*"]\n')
+    proc = flake8(
+        "--select", "XH101", "--errlint-config", "errlint.toml", "--stdin-display-name", "billing/pay.py", "-",
+        cwd=project, stdin=SOURCE,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.splitlines() == [
+        f"billing/pay.py:13:5: {XH101.replace('XH101 ', 'XH101 (critical) ')}",
+        f"billing/pay.py:23:5: {XH101.replace('XH101 ', 'XH101 (critical) ')}",
+    ]
+
+
+@pytest.mark.slow
+def test_bad_errlint_config_is_one_clear_error(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.errlint]\nselectt = ["XH1"]\n')
+    proc = flake8("--select", "XH", "app.py", cwd=project)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "errlint: error: " in proc.stdout
+    assert "selectt: unknown key 'selectt' (did you mean 'select'?)" in proc.stdout
