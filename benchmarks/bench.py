@@ -1,0 +1,216 @@
+"""Time `errlint check` on a corpus, cold and warm, next to the peer tools that are installed.
+
+    python benchmarks/bench.py CORPUS_DIR [--jobs 2] [--repeat 3] [--tools errlint,ruff,flake8,pylint]
+                                          [--json results.json]
+
+CORPUS_DIR is what `../shared/bench/make-corpus.sh DIR` builds (or any folder of Python code).
+Each tool runs as a whole process from CORPUS_DIR on `.`, with the exception/logging selection of
+`../shared/PERF.md`, its output sent to a file. For each command: wall seconds (median, min-max of
+`--repeat` runs), CPU seconds (user + sys of the process and its workers), the peak RSS of the
+largest single process, the number of output lines, and the ratio of medians to ruff cold.
+
+errlint runs twice over: cold (`--no-cache`, `-j JOBS` processes) and warm (a fresh cache
+directory filled by one untimed run, then every file a cache hit). Tools that are not installed
+are skipped and the script says so; nothing is installed or downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+RUFF_SELECT = "E722,BLE,S110,S112,TRY,G,LOG,B904,B012,RSE,EM"
+FLAKE8_SELECT = "E722,B001,B012,B013,B014,B016,B017,B022,B025,B029,B030,B036,B040,B042,B047,B904,B901,B902,G,LOG"
+PYLINT_ENABLE = ",".join(
+    [
+        "bare-except", "broad-exception-caught", "broad-exception-raised", "raise-missing-from",
+        "try-except-raise", "duplicate-except", "binary-op-exception", "raising-format-tuple",
+        "wrong-exception-operation", "lost-exception", "return-in-finally", "continue-in-finally",
+        "break-in-finally", "pointless-exception-statement", "bad-except-order", "misplaced-bare-raise",
+        "bad-exception-cause", "raising-bad-type", "raising-non-exception", "notimplemented-raised",
+        "catching-non-exception", "logging-unsupported-format", "logging-format-truncated",
+        "logging-too-many-args", "logging-too-few-args", "logging-not-lazy",
+        "logging-format-interpolation", "logging-fstring-interpolation",
+    ]
+)  # fmt: skip
+TOOLS = ("errlint", "ruff", "flake8", "pylint")
+
+
+@dataclass
+class Timing:
+    name: str
+    command: list[str]
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+    peaks_mib: list[float] = field(default_factory=list)
+    lines: int = 0
+    exit_codes: list[int] = field(default_factory=list)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.walls)
+
+
+def find_tool(name: str) -> Optional[str]:
+    """The tool next to this interpreter (a venv's bin/), else on PATH."""
+    local = Path(sys.executable).parent / name
+    if local.exists():
+        return str(local)
+    return shutil.which(name)
+
+
+def run_once(command: list[str], cwd: Path, out: Path) -> tuple[float, float, float, int]:
+    """Run `command`; return (wall s, cpu s, peak MiB of the largest process, exit code)."""
+    with open(out, "wb") as sink:
+        start = time.monotonic()
+        proc = subprocess.Popen(command, cwd=cwd, stdout=sink, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, usage.ru_maxrss / 1024, proc.returncode
+
+
+def measure(timing: Timing, cwd: Path, repeat: int, out_dir: Path) -> Timing:
+    out = out_dir / f"{timing.name.replace(' ', '_')}.out"
+    for _ in range(repeat):
+        wall, cpu, peak, code = run_once(timing.command, cwd, out)
+        timing.walls.append(wall)
+        timing.cpus.append(cpu)
+        timing.peaks_mib.append(peak)
+        timing.exit_codes.append(code)
+    timing.lines = sum(1 for _ in open(out, "rb"))
+    print(f"  {timing.name}: {timing.wall:.3f} s (exit {timing.exit_codes[-1]}, {timing.lines} lines)", file=sys.stderr)
+    return timing
+
+
+def errlint_supports(errlint: str, flag: str) -> bool:
+    proc = subprocess.run([errlint, "check", "--help"], capture_output=True, text=True, check=False)
+    return flag in proc.stdout
+
+
+def plan(tools: list[str], jobs: int, scratch: Path) -> tuple[list[tuple[Timing, Optional[list[str]]]], list[str]]:
+    """The commands to time, each with an optional untimed warm-up command; and what was skipped."""
+    runs: list[tuple[Timing, Optional[list[str]]]] = []
+    skipped: list[str] = []
+    if "errlint" in tools:
+        errlint = find_tool("errlint")
+        if errlint is None:
+            skipped.append("errlint: not installed")
+        else:
+            base = [errlint, "check", ".", "--isolated", "-q", "--format", "concise", "-j", str(jobs)]
+            if errlint_supports(errlint, "--no-cache"):
+                runs.append((Timing("errlint cold", base + ["--no-cache"]), None))
+                cache = ["--cache-dir", str(scratch / "errlint-cache")]
+                runs.append((Timing("errlint warm", base + cache), base + cache))
+            else:
+                runs.append((Timing("errlint cold", base), None))
+                skipped.append("errlint warm: this errlint has no result cache")
+    if "ruff" in tools:
+        ruff = find_tool("ruff")
+        if ruff is None:
+            skipped.append("ruff: not installed (pip install ruff)")
+        else:
+            base = [ruff, "check", ".", "--isolated", "--select", RUFF_SELECT, "--output-format", "concise", "--exit-zero"]
+            runs.append((Timing("ruff cold", base + ["--no-cache"]), None))
+            warm = base + ["--cache-dir", str(scratch / "ruff-cache")]
+            runs.append((Timing("ruff warm", warm), warm))
+    if "flake8" in tools:
+        flake8 = find_tool("flake8")
+        if flake8 is None:
+            skipped.append("flake8: not installed (pip install flake8 flake8-bugbear)")
+        else:
+            version = subprocess.run([flake8, "--version"], capture_output=True, text=True, check=False).stdout
+            note = " (errlint's flake8 plugin is installed here and runs too)" if "errlint" in version else ""
+            if "bugbear" not in version:
+                skipped.append("flake8-bugbear: not installed, flake8 runs without it")
+            if note:
+                skipped.append("flake8" + note + "; use a separate venv for a clean figure")
+            runs.append((Timing("flake8", [flake8, "--isolated", "--select", FLAKE8_SELECT, "-j", str(jobs), "--exit-zero", "."]), None))
+    if "pylint" in tools:
+        pylint = find_tool("pylint")
+        if pylint is None:
+            skipped.append("pylint: not installed (pip install pylint)")
+        else:
+            command = [
+                pylint, "--rcfile=/dev/null", "--disable=all", f"--enable={PYLINT_ENABLE}", "--recursive=y",
+                "--persistent=n", "--score=n", "--exit-zero", "-j", str(jobs), ".",
+            ]  # fmt: skip
+            runs.append((Timing("pylint", command), None))
+    return runs, skipped
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpus", type=Path)
+    parser.add_argument("--jobs", "-j", type=int, default=2, help="worker processes for errlint/flake8/pylint")
+    parser.add_argument("--repeat", type=int, default=1, help="timed runs per command (median reported)")
+    parser.add_argument("--tools", default=",".join(TOOLS), help=f"comma-separated subset of {','.join(TOOLS)}")
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    args = parser.parse_args(argv)
+    corpus = args.corpus.resolve()
+    if not corpus.is_dir():
+        parser.error(f"{args.corpus}: not a directory")
+    tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    unknown = sorted(set(tools) - set(TOOLS))
+    if unknown:
+        parser.error(f"unknown tools: {', '.join(unknown)}")
+
+    with tempfile.TemporaryDirectory(prefix="errlint-bench-") as tmp:
+        scratch = Path(tmp)
+        runs, skipped = plan(tools, args.jobs, scratch)
+        for note in skipped:
+            print(f"skipped: {note}", file=sys.stderr)
+        results = []
+        for timing, warmup in runs:
+            if warmup is not None:
+                run_once(warmup, corpus, scratch / "warmup.out")
+            results.append(measure(timing, corpus, args.repeat, scratch))
+
+    by_name = {t.name: t for t in results}
+    ruff = by_name.get("ruff cold")
+    print(f"\n{corpus.name}: {args.repeat} run(s) each, -j {args.jobs}\n")
+    print("| command | wall s, median (min-max) | cpu s | peak MiB | output lines | x ruff cold |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for t in results:
+        spread = f"{t.wall:.3f} ({min(t.walls):.3f}-{max(t.walls):.3f})" if len(t.walls) > 1 else f"{t.wall:.3f}"
+        ratio = f"{t.wall / ruff.wall:.1f}" if ruff is not None else "-"
+        print(
+            f"| {t.name} | {spread} | {statistics.median(t.cpus):.2f} | {max(t.peaks_mib):.0f} | {t.lines} | {ratio} |"
+        )
+    pairs = [("errlint cold", "ruff cold"), ("errlint warm", "ruff warm"), ("errlint cold", "flake8"), ("errlint cold", "pylint")]
+    print()
+    for a, b in pairs:
+        if a in by_name and b in by_name:
+            print(f"{a} / {b}: {by_name[a].wall / by_name[b].wall:.2f}")
+    if "errlint cold" in by_name and "errlint warm" in by_name:
+        print(f"errlint cold / errlint warm: {by_name['errlint cold'].wall / by_name['errlint warm'].wall:.1f}")
+    for note in skipped:
+        print(f"skipped: {note}")
+    if args.json:
+        data = {
+            "corpus": str(corpus),
+            "jobs": args.jobs,
+            "skipped": skipped,
+            "results": [
+                {"name": t.name, "command": t.command, "walls": t.walls, "cpus": t.cpus, "peaks_mib": t.peaks_mib,
+                 "lines": t.lines, "exit_codes": t.exit_codes}
+                for t in results
+            ],
+        }  # fmt: skip
+        args.json.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
