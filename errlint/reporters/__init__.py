@@ -37,6 +37,10 @@ REPORTERS: dict[str, str] = {
     "text": "errlint.reporters.text:report",
     "concise": "errlint.reporters.text:report_concise",
     "json": "errlint.reporters.json:report",
+    "sarif": "errlint.reporters.sarif:report",
+    "github": "errlint.reporters.github:report",
+    "gitlab": "errlint.reporters.gitlab:report",
+    "junit": "errlint.reporters.junit:report",
 }
 
 

@@ -1,0 +1,185 @@
+"""`--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
+
+One run with `tool.driver.rules` for the rules that have results (id, name, short and full
+description, help, `helpUri` to the rule's page, default level, tags), and one result per finding:
+`ruleId`/`ruleIndex`, `level`, `message`, a region with 1-based lines and columns (`columnKind` is
+`unicodeCodePoints`, as errlint counts columns; `endColumn` is exclusive, as in SARIF),
+`partialFingerprints` that survive line shifts (`Finding.fingerprint`), and `fixes` when the finding
+has one. Relative paths are relative to `%SRCROOT%`, the directory errlint ran in: run it from the
+repository root for GitHub. Rule crashes become `toolExecutionNotifications`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import PurePath, PurePosixPath, PureWindowsPath
+from typing import IO, Any
+from urllib.parse import quote
+
+from errlint import __version__
+from errlint.finding import DOCS_URL, Edit, Finding, Fix, Severity
+from errlint.fingerprints import VERSION as FINGERPRINT_KEY
+from errlint.fingerprints import of as fingerprint_of
+from errlint.reporters import ReporterOptions, RunResult
+from errlint.rule import LintRule, rule_by_code
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://errlint.readthedocs.io/"
+SRCROOT = "%SRCROOT%"
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+# GitHub code scanning's own severity scale (`problem.severity`).
+_PROBLEM_SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "recommendation"}
+
+
+def report(result: RunResult, out: IO[str], options: ReporterOptions) -> None:
+    json.dump(sarif_log(result), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def sarif_log(result: RunResult) -> dict[str, Any]:
+    """The whole SARIF log as a JSON-ready dict."""
+    codes = sorted({f.code for f in result.findings})
+    index = {code: i for i, code in enumerate(codes)}
+    samples = {}
+    for finding in result.findings:
+        samples.setdefault(finding.code, finding)
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "errlint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [_descriptor(code, samples[code]) for code in codes],
+            }
+        },
+        "invocations": [_invocation(result)],
+        "columnKind": "unicodeCodePoints",
+        "results": [_result(f, index[f.code]) for f in result.findings],
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _descriptor(code: str, sample: Finding) -> dict[str, Any]:
+    """`reportingDescriptor` from the rule's metadata (or, for codes without a rule, the finding)."""
+    rule = rule_by_code(code)
+    if rule is None:
+        return {
+            "id": code,
+            "name": sample.name,
+            "shortDescription": {"text": sample.name},
+            "helpUri": sample.url,
+            "defaultConfiguration": {"level": LEVELS[sample.severity]},
+        }
+    summary = first_sentence(rule.summary())
+    full = "\n\n".join(t for t in (_section(rule, "What it does"), _section(rule, "Why is this bad?")) if t)
+    url = DOCS_URL.format(code=rule.CODE)
+    return {
+        "id": rule.CODE,
+        "name": rule.NAME,
+        "shortDescription": {"text": summary},
+        "fullDescription": {"text": _plain(full) or summary, "markdown": full or summary},
+        "help": {"text": f"{_plain(full) or summary}\n\nSee {url}", "markdown": f"{full or summary}\n\n[Documentation]({url})"},
+        "helpUri": url,
+        "defaultConfiguration": {"level": LEVELS[rule.SEVERITY], "enabled": not rule.PREVIEW},
+        "properties": {
+            "tags": ["errlint", rule.family(), rule.IMPACT.value] + (["preview"] if rule.PREVIEW else []),
+            "problem.severity": _PROBLEM_SEVERITY[rule.SEVERITY],
+            "impact": rule.IMPACT.value,
+            "fix": rule.FIX.value,
+        },
+    }
+
+
+def first_sentence(text: str) -> str:
+    """Up to the first full stop that ends a sentence (SARIF's `shortDescription` is one)."""
+    match = re.match(r"(.+?[.!?])(?:\s+(?=[A-Z`(])|$)", text, re.S)
+    return match.group(1) if match else text
+
+
+def _section(rule: type[LintRule], heading: str) -> str:
+    from errlint.docs import section
+
+    return section(rule, heading)
+
+
+def _plain(markdown: str) -> str:
+    """Markdown prose as plain paragraphs (no backticks, link text only), for `text` fields."""
+    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", markdown).replace("`", "")
+    return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip())
+
+
+def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.code,
+        "ruleIndex": rule_index,
+        "level": LEVELS[finding.severity],
+        "message": {"text": finding.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": artifact_location(finding.path),
+                    "region": _region(finding.line, finding.column, finding.end_line, finding.end_column),
+                }
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint_of(finding)},
+        "properties": {
+            "severity": finding.severity.value,
+            "impact": finding.impact.value,
+            "critical": finding.critical,
+        },
+    }
+    if finding.fix is not None:
+        result["fixes"] = [_fix(finding.fix, finding.path)]
+    return result
+
+
+def artifact_location(path: str) -> dict[str, str]:
+    """A relative path as a URI reference under `%SRCROOT%`; an absolute one as a `file:` URI."""
+    pure: PurePath = PureWindowsPath(path) if "\\" in path or re.match(r"^[A-Za-z]:", path) else PurePosixPath(path)
+    if pure.is_absolute():
+        return {"uri": pure.as_uri()}
+    return {"uri": quote(pure.as_posix()), "uriBaseId": SRCROOT}
+
+
+def _region(line: int, column: int, end_line: int, end_column: int) -> dict[str, int]:
+    return {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column}
+
+
+def _fix(fix: Fix, path: str) -> dict[str, Any]:
+    return {
+        "description": {"text": fix.title},
+        "artifactChanges": [
+            {
+                "artifactLocation": artifact_location(path),
+                "replacements": [_replacement(edit) for edit in fix.edits],
+            }
+        ],
+        "properties": {"safety": fix.safety.value},
+    }
+
+
+def _replacement(edit: Edit) -> dict[str, Any]:
+    return {
+        "deletedRegion": _region(edit.line, edit.column, edit.end_line, edit.end_column),
+        "insertedContent": {"text": edit.content},
+    }
+
+
+def _invocation(result: RunResult) -> dict[str, Any]:
+    invocation: dict[str, Any] = {"executionSuccessful": not result.crashes}
+    notifications = []
+    for crash in result.crashes:
+        notification: dict[str, Any] = {
+            "level": "error",
+            "message": {"text": f"{'errlint' if crash.rule == 'engine' else 'rule ' + crash.rule} crashed: {crash.error}"},
+            "locations": [{"physicalLocation": {"artifactLocation": artifact_location(crash.path)}}],
+        }
+        if crash.rule != "engine":
+            notification["associatedRule"] = {"id": crash.rule}
+        notifications.append(notification)
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    return invocation
