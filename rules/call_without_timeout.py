@@ -1,0 +1,292 @@
+"""XH601: a network call that can wait forever (no timeout, or `timeout=None`)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Optional, Sequence, Union
+
+import libcst as cst
+
+from errlint.analysis import dotted_name
+from errlint.finding import Impact, Severity
+from errlint.rule import Invalid, LintRule, Valid
+
+_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+REQUESTS_FUNCTIONS: frozenset[str] = frozenset(
+    [f"requests.{verb}" for verb in _VERBS] + [f"requests.api.{verb}" for verb in _VERBS]
+)
+SESSION_FACTORIES: frozenset[str] = frozenset(
+    {"requests.Session", "requests.session", "requests.sessions.Session", "requests.sessions.session"}
+)
+SESSION_METHODS: frozenset[str] = frozenset(_VERBS)
+
+# Standard-library connections: qualified name -> index of the first positional argument that may
+# carry the timeout (a call with that many positional arguments is given the benefit of the doubt).
+STDLIB_CONNECTIONS: dict[str, int] = {
+    "urllib.request.urlopen": 2,
+    "http.client.HTTPConnection": 2,
+    "http.client.HTTPSConnection": 2,
+    "smtplib.SMTP": 3,
+    "smtplib.SMTP_SSL": 3,
+    "ftplib.FTP": 4,
+    "ftplib.FTP_TLS": 4,
+    "socket.create_connection": 1,
+    "imaplib.IMAP4": 2,
+    "imaplib.IMAP4_SSL": 2,
+    "poplib.POP3": 2,
+    "poplib.POP3_SSL": 2,
+    "telnetlib.Telnet": 2,
+}
+# Constructors that connect only when given a host; without one, `.connect(..., timeout=)` may
+# still set the timeout.
+_CONNECT_LATER: frozenset[str] = frozenset({"ftplib.FTP", "ftplib.FTP_TLS", "telnetlib.Telnet"})
+# httpx has a default timeout (5 s): only an explicit `timeout=None` disables it.
+HTTPX_CALLS: frozenset[str] = frozenset(
+    [f"httpx.{verb}" for verb in (*_VERBS, "stream")] + ["httpx.Client", "httpx.AsyncClient"]
+)
+
+_Bindable = Union[cst.FunctionDef, cst.ClassDef, cst.Lambda, None]
+
+
+class CallWithoutTimeout(LintRule):
+    """
+    ## What it does
+    Checks for network calls that can wait forever:
+
+    - `requests.get/post/put/patch/delete/head/options/request(...)` without `timeout=`, and the
+      same methods on a `requests.Session` (a name or `self.` attribute assigned from
+      `requests.Session()` in the same function or class, or bound by
+      `with requests.Session() as session`);
+    - `urllib.request.urlopen`, `http.client.HTTPConnection`/`HTTPSConnection`, `smtplib.SMTP`/
+      `SMTP_SSL`, `ftplib.FTP`/`FTP_TLS`, `socket.create_connection`, `imaplib.IMAP4`,
+      `poplib.POP3` and `telnetlib.Telnet` without a timeout (keyword or positional);
+    - any of the above, and `httpx` calls and clients, with an explicit `timeout=None`. httpx has
+      a default timeout, so a missing one is fine there.
+
+    Names are resolved through imports (`from requests import get`). A call that passes
+    `**kwargs` or `*args` may carry the timeout and is not flagged; neither is a `.get` on
+    anything not known to be a requests session (a dict, a cache, another client).
+
+    ## Why is this bad?
+    Without a timeout, a server that accepts the connection and then stops answering (a hung
+    process, a full backlog, a dropped packet on a stateful firewall) blocks the caller forever.
+    A web worker or a queue consumer stuck this way stops serving, and as more of them get stuck
+    the outage of one dependency becomes an outage of this service. requests documents that
+    "nearly all production code should use this parameter in nearly all requests".
+
+    ## Example
+    ```python
+    import requests
+
+    def fetch_rates(base_url):
+        return requests.get(f"{base_url}/rates").json()
+    ```
+
+    Use instead:
+    ```python
+    import requests
+
+    def fetch_rates(base_url):
+        return requests.get(f"{base_url}/rates", timeout=(3.05, 10)).json()
+    ```
+
+    ## References
+    - [requests: Timeouts](https://requests.readthedocs.io/en/latest/user/advanced/#timeouts)
+    - [HTTPX: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
+    - [Python docs: socket timeouts](https://docs.python.org/3/library/socket.html#socket-timeouts)
+    """
+
+    CODE: ClassVar[str] = "XH601"
+    NAME: ClassVar[str] = "call-without-timeout"
+    MESSAGE: ClassVar[str] = "`{name}` {how}: a server that stops answering blocks this call forever"
+    SEVERITY: ClassVar[Severity] = Severity.WARNING
+    IMPACT: ClassVar[Impact] = Impact.RESILIENCE
+
+    VALID: ClassVar[Sequence[Valid]] = [
+        Valid(
+            """
+            import requests
+            import httpx
+
+            def fetch(url, **options):
+                requests.get(url, timeout=5)
+                requests.post(url, **options)  # may carry the timeout
+                httpx.get(url)  # httpx has a default timeout
+            """
+        ),
+        Valid(
+            """
+            import urllib.request
+            import smtplib
+
+            def probe(url, cache):
+                cache.get(url)  # not a requests session
+                urllib.request.urlopen(url, None, 10)
+                smtplib.SMTP("mail.example.com", 25, timeout=10)
+            """
+        ),
+    ]
+    INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            import requests
+
+            def fetch_rates(base_url):
+                return requests.get(f"{base_url}/rates").json()
+            """,
+            expected_message=(
+                "`requests.get` called without a timeout: a server that stops answering blocks this call forever"
+            ),
+            line=4,
+            column=12,
+        ),
+        Invalid(
+            """
+            from requests import Session
+
+            class Client:
+                def __init__(self):
+                    self.session = Session()
+
+                def push(self, payload):
+                    try:
+                        return self.session.post("https://example.com", json=payload)
+                    except* ConnectionError:
+                        raise
+            """,
+            expected_message=(
+                "`self.session.post` called without a timeout: a server that stops answering blocks "
+                "this call forever"
+            ),
+            line=9,
+            column=20,
+        ),
+        Invalid(
+            """
+            import httpx
+
+            async def fetch(url):
+                async with httpx.AsyncClient(timeout=None) as client:
+                    return await client.get(url)
+            """,
+            expected_message=(
+                "`httpx.AsyncClient` called with `timeout=None`: a server that stops answering blocks "
+                "this call forever"
+            ),
+            line=4,
+            column=34,
+        ),
+        Invalid(
+            """
+            import requests
+            from urllib.request import urlopen
+
+            with requests.Session() as http:
+                http.get("https://example.com/health", timeout=2)
+                page = urlopen("https://example.com")
+            """,
+            expected_message=(
+                "`urllib.request.urlopen` called without a timeout: a server that stops answering "
+                "blocks this call forever"
+            ),
+            line=6,
+            column=12,
+        ),
+    ]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        # Session names per binding scope (function, class for `self.x`, or the module).
+        self._sessions: dict[int, set[str]] = {}
+
+    # -- session bindings ---------------------------------------------------------------------
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._is_session_factory(node.value):
+            for target in node.targets:
+                self._bind(target.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None and self._is_session_factory(node.value):
+            self._bind(node.target)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None and self._is_session_factory(node.item):
+            target = node.asname.name
+            if isinstance(target, (cst.Name, cst.Attribute)):
+                self._bind(target)
+
+    def _is_session_factory(self, value: cst.BaseExpression) -> bool:
+        return isinstance(value, cst.Call) and (self.context.qualify(value.func) or "") in SESSION_FACTORIES
+
+    def _bind(self, target: cst.BaseExpression) -> None:
+        name = dotted_name(target)
+        if name is None:
+            return
+        scope = self._scope_for(name)
+        self._sessions.setdefault(id(scope), set()).add(name)
+
+    def _scope_for(self, name: str) -> _Bindable:
+        """`self.x`/`cls.x` bind on the enclosing class; plain names on the enclosing frame."""
+        frames = self.context.frames
+        if name.split(".")[0] in ("self", "cls"):
+            for frame in reversed(frames):
+                if isinstance(frame.node, cst.ClassDef):
+                    return frame.node
+        node = frames[-1].node
+        return node if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) else None
+
+    def _is_session(self, receiver: cst.BaseExpression) -> bool:
+        if self._is_session_factory(receiver):
+            return True
+        name = dotted_name(receiver)
+        if name is None:
+            return False
+        if name in self._sessions.get(id(self._scope_for(name)), ()):
+            return True
+        # A module-level session used inside a function.
+        return "." not in name and name in self._sessions.get(id(None), ())
+
+    # -- calls --------------------------------------------------------------------------------
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if any(arg.star for arg in node.args):
+            return  # *args/**kwargs may carry the timeout
+        qualified = self.context.qualify(node.func) or ""
+        timeout = _keyword(node, "timeout")
+        if qualified in REQUESTS_FUNCTIONS:
+            self._check_keyword(node, qualified, timeout)
+        elif qualified in HTTPX_CALLS:
+            if timeout is not None and _is_none(timeout.value):
+                self.report(timeout, name=qualified, how="called with `timeout=None`")
+        elif qualified in STDLIB_CONNECTIONS:
+            positional = [a for a in node.args if a.keyword is None]
+            if len(positional) > STDLIB_CONNECTIONS[qualified]:
+                if _is_none(positional[STDLIB_CONNECTIONS[qualified]].value):
+                    self.report(positional[STDLIB_CONNECTIONS[qualified]], name=qualified, how="called with a `None` timeout")
+                return
+            if qualified in _CONNECT_LATER and not positional and _keyword(node, "host") is None:
+                return
+            self._check_keyword(node, qualified, timeout)
+        elif (
+            isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in SESSION_METHODS
+            and self._is_session(node.func.value)
+        ):
+            name = dotted_name(node.func) or f"Session().{node.func.attr.value}"
+            self._check_keyword(node, name, timeout)
+
+    def _check_keyword(self, node: cst.Call, name: str, timeout: Optional[cst.Arg]) -> None:
+        if timeout is None:
+            self.report(node.func, name=name, how="called without a timeout")
+        elif _is_none(timeout.value):
+            self.report(timeout, name=name, how="called with `timeout=None`")
+
+
+def _keyword(node: cst.Call, name: str) -> Optional[cst.Arg]:
+    for arg in node.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"

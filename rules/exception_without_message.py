@@ -1,0 +1,242 @@
+"""XH501: a builtin exception raised with no message (`raise ValueError()`, `raise KeyError`)."""
+
+from __future__ import annotations
+
+import builtins
+from typing import ClassVar, Optional, Sequence
+
+import libcst as cst
+
+from errlint.analysis import SCOPE_TYPES, dotted_name
+from errlint.finding import Impact, Severity
+from errlint.rule import Invalid, LintRule, Valid
+
+# Raised without arguments by design: control flow and interpreter exits, or a marker whose type
+# is the whole message.
+EXEMPT: frozenset[str] = frozenset(
+    {
+        "NotImplementedError",
+        "StopIteration",
+        "StopAsyncIteration",
+        "KeyboardInterrupt",
+        "SystemExit",
+        "GeneratorExit",
+    }
+)
+
+BUILTIN_EXCEPTIONS: dict[str, type[BaseException]] = {
+    name: value
+    for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException) and name not in EXEMPT
+}
+_BROAD = frozenset({"Exception", "BaseException"})
+
+
+class ExceptionWithoutMessage(LintRule):
+    """
+    ## What it does
+    Checks for builtin exceptions raised with no message: `raise ValueError()`, `raise KeyError`,
+    `raise RuntimeError("")`.
+
+    `NotImplementedError`, `StopIteration`, `StopAsyncIteration`, `KeyboardInterrupt`,
+    `SystemExit` and `GeneratorExit` are exempt: their type is the whole message. So is a raise
+    that a handler of an enclosing `try` in the same function catches by a specific type (the
+    exception is control flow and never reaches a log), and a name that the module imports or
+    defines itself (it is not the builtin). Project exception classes are not checked: their type
+    names the failure.
+
+    ## Why is this bad?
+    A builtin type says only what kind of thing went wrong. The traceback of
+    `ValueError` with no message does not say which value was wrong, what was expected or which
+    input it came from, so whoever reads the log has to reproduce the failure to learn it.
+
+    ## Example
+    ```python
+    def parse_quantity(text):
+        value = int(text)
+        if value <= 0:
+            raise ValueError()
+        return value
+    ```
+
+    Use instead:
+    ```python
+    def parse_quantity(text):
+        value = int(text)
+        if value <= 0:
+            raise ValueError(f"quantity must be positive, got {value}")
+        return value
+    ```
+
+    ## References
+    - [Python docs: Built-in exceptions](https://docs.python.org/3/library/exceptions.html)
+    - [Python tutorial: User-defined exceptions](https://docs.python.org/3/tutorial/errors.html#user-defined-exceptions)
+    """
+
+    CODE: ClassVar[str] = "XH501"
+    NAME: ClassVar[str] = "exception-without-message"
+    MESSAGE: ClassVar[str] = "`{name}` raised {how}: say what was wrong and with which value"
+    SEVERITY: ClassVar[Severity] = Severity.INFO
+    IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
+
+    VALID: ClassVar[Sequence[Valid]] = [
+        Valid(
+            """
+            def parse_quantity(text):
+                value = int(text)
+                if value <= 0:
+                    raise ValueError(f"quantity must be positive, got {value}")
+                return value
+            """
+        ),
+        Valid(
+            """
+            class Shape:
+                def area(self):
+                    raise NotImplementedError
+
+            def first(items):
+                for item in items:
+                    return item
+                raise StopIteration
+            """
+        ),
+        Valid(
+            """
+            from myapp.errors import TimeoutError
+
+            def wait(job):
+                if not job.done:
+                    raise TimeoutError()
+            """
+        ),
+        Valid(
+            """
+            def lookup(table, key):
+                try:
+                    if key not in table:
+                        raise KeyError
+                    return table[key]
+                except LookupError:
+                    return None
+            """
+        ),
+    ]
+    INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            def parse_quantity(text):
+                value = int(text)
+                if value <= 0:
+                    raise ValueError()
+                return value
+            """,
+            expected_message="`ValueError` raised without a message: say what was wrong and with which value",
+            line=4,
+            column=15,
+        ),
+        Invalid(
+            """
+            def get(self, key):
+                if key not in self._data:
+                    raise KeyError
+                return self._data[key]
+            """,
+            expected_message="`KeyError` raised without a message: say what was wrong and with which value",
+            line=3,
+            column=15,
+        ),
+        Invalid(
+            """
+            async def load(path):
+                try:
+                    return await read(path)
+                except OSError:
+                    raise RuntimeError("") from None
+            """,
+            expected_message="`RuntimeError` raised with an empty message: say what was wrong and with which value",
+            line=5,
+            column=15,
+        ),
+    ]
+
+    def visit_Module(self, node: cst.Module) -> None:
+        # Module-level classes and assignments shadow the builtin of the same name.
+        self._shadowed: set[str] = set(self.context.module_facts.imports)
+        pending: list[cst.CSTNode] = list(node.body)
+        while pending:
+            stmt = pending.pop()
+            if isinstance(stmt, cst.ClassDef):
+                self._shadowed.add(stmt.name.value)
+            elif isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign):
+                        for target in small.targets:
+                            name = dotted_name(target.target)
+                            if name:
+                                self._shadowed.add(name)
+            elif isinstance(stmt, (cst.If, cst.Try)) and isinstance(stmt.body, cst.IndentedBlock):
+                pending.extend(stmt.body.body)
+                if isinstance(stmt, cst.Try):
+                    for handler in stmt.handlers:
+                        if isinstance(handler.body, cst.IndentedBlock):
+                            pending.extend(handler.body.body)
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        exc = node.exc
+        if exc is None:
+            return
+        how = "without a message"
+        func = exc
+        if isinstance(exc, cst.Call):
+            func = exc.func
+            if exc.args:
+                if len(exc.args) == 1 and _is_empty_string(exc.args[0]):
+                    how = "with an empty message"
+                else:
+                    return
+        if not isinstance(func, cst.Name):
+            return
+        name = func.value
+        if name not in BUILTIN_EXCEPTIONS or name in self._shadowed:
+            return
+        if self._caught_locally(BUILTIN_EXCEPTIONS[name]):
+            return
+        self.report(exc, name=name, how=how)
+
+    def _caught_locally(self, raised: type[BaseException]) -> bool:
+        """True when a specific handler of an enclosing `try` (same function) catches `raised`."""
+        ancestors = self.context.ancestors
+        for index in range(len(ancestors) - 2, -1, -1):
+            node = ancestors[index]
+            if isinstance(node, SCOPE_TYPES):
+                return False
+            if isinstance(node, (cst.Try, cst.TryStar)) and ancestors[index + 1] is node.body:
+                for handler in node.handlers:
+                    if any(_catches(t, raised) for t in _handler_types(handler.type)):
+                        return True
+        return False
+
+
+def _handler_types(expr: Optional[cst.BaseExpression]) -> list[cst.BaseExpression]:
+    if expr is None:
+        return []
+    if isinstance(expr, cst.Tuple):
+        return [e.value for e in expr.elements]
+    return [expr]
+
+
+def _catches(expr: cst.BaseExpression, raised: type[BaseException]) -> bool:
+    if not isinstance(expr, cst.Name) or expr.value in _BROAD:
+        return False
+    caught = getattr(builtins, expr.value, None)
+    return isinstance(caught, type) and issubclass(raised, caught)
+
+
+def _is_empty_string(arg: cst.Arg) -> bool:
+    if arg.keyword is not None or arg.star:
+        return False
+    value = arg.value
+    if isinstance(value, cst.SimpleString):
+        return value.raw_value == ""
+    return False

@@ -1,0 +1,170 @@
+"""XH604: one handler for an infrastructure failure and a user error together."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Sequence
+
+import libcst as cst
+
+from errlint.analysis import Handler, dotted_name, iter_scope
+from errlint.finding import Impact, Severity
+from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._helpers import caught_label
+from errlint.taxonomy import Kind, classify
+
+
+class MixedImpactHandler(LintRule):
+    """
+    ## What it does
+    Checks for one `except (...)` clause that catches an infrastructure failure (`OSError`,
+    `ConnectionError`, `TimeoutError`, `requests.RequestException`, `sqlalchemy.exc.OperationalError`,
+    …) together with a user error (`ValueError`, `KeyError`, `TypeError`, validation and decoding
+    errors, …) and treats them the same way. A handler that tells them apart in its body
+    (`isinstance(err, ...)`, `type(err)`) is not flagged.
+
+    The two lists are the shared exception taxonomy; extend them with
+    `infrastructure-exceptions` and `user-error-exceptions` in `[tool.errlint]`.
+
+    ## Why is this bad?
+    The two kinds of failure need different answers. An outage is the operator's problem: log at
+    error level, alert, retry or answer 503. Bad input is the caller's problem: answer 4xx with
+    the reason, log at info, never retry. One handler gives both the same answer, so either bad
+    input pages someone at night or an outage is reported to users as their mistake (and hidden
+    from the on-call dashboards).
+
+    ## Example
+    ```python
+    def place_order(payload):
+        try:
+            order = parse_order(payload)
+            return payments.charge(order)
+        except (ConnectionError, ValueError):
+            return {"error": "could not place order"}, 400
+    ```
+
+    Use instead:
+    ```python
+    def place_order(payload):
+        try:
+            order = parse_order(payload)
+            return payments.charge(order)
+        except ValueError as err:
+            return {"error": f"invalid order: {err}"}, 400
+        except ConnectionError:
+            logger.exception("payments unreachable")
+            return {"error": "payments unavailable, try again later"}, 503
+    ```
+
+    ## References
+    - [Google SRE book: Handling overload](https://sre.google/sre-book/handling-overload/)
+    - [RFC 9110: Client error 4xx and server error 5xx status codes](https://www.rfc-editor.org/rfc/rfc9110#name-status-codes)
+    """
+
+    CODE: ClassVar[str] = "XH604"
+    NAME: ClassVar[str] = "mixed-impact-handler"
+    MESSAGE: ClassVar[str] = (
+        "`{caught}` handles an infrastructure failure (`{infra}`) and a user error (`{user}`) the same way: "
+        "split them, they need different logging, status and retries"
+    )
+    SEVERITY: ClassVar[Severity] = Severity.INFO
+    IMPACT: ClassVar[Impact] = Impact.OBSERVABILITY
+    PREVIEW: ClassVar[bool] = True
+
+    VALID: ClassVar[Sequence[Valid]] = [
+        Valid(
+            """
+            def place_order(payload):
+                try:
+                    return charge(parse_order(payload))
+                except ValueError as err:
+                    return {"error": str(err)}, 400
+                except ConnectionError:
+                    return {"error": "unavailable"}, 503
+            """
+        ),
+        Valid(
+            """
+            def place_order(payload):
+                try:
+                    return charge(parse_order(payload))
+                except (ConnectionError, ValueError) as err:
+                    status = 503 if isinstance(err, ConnectionError) else 400
+                    return {"error": "failed"}, status
+            """
+        ),
+    ]
+    INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            def place_order(payload):
+                try:
+                    return charge(parse_order(payload))
+                except (ConnectionError, ValueError):
+                    return {"error": "could not place order"}, 400
+            """,
+            expected_message=(
+                "`except (ConnectionError, ValueError):` handles an infrastructure failure (`ConnectionError`) "
+                "and a user error (`ValueError`) the same way: split them, they need different logging, "
+                "status and retries"
+            ),
+            line=4,
+            column=13,
+        ),
+        Invalid(
+            """
+            import requests
+            from json import JSONDecodeError
+
+            async def rates():
+                try:
+                    return (await fetch()).json()
+                except* (JSONDecodeError, requests.Timeout) as group:
+                    def describe():
+                        return isinstance(group, requests.Timeout)  # not the handler's own code
+                    raise RatesUnavailable(describe()) from group
+            """,
+            expected_message=(
+                "`except* (JSONDecodeError, requests.Timeout):` handles an infrastructure failure "
+                "(`requests.Timeout`) and a user error (`JSONDecodeError`) the same way: split them, they "
+                "need different logging, status and retries"
+            ),
+            line=7,
+            column=14,
+        ),
+    ]
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._check(node)
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        self._check(node)
+
+    def _check(self, handler: Handler) -> None:
+        if not isinstance(handler.type, cst.Tuple):
+            return
+        facts = self.context.handler_facts(handler)
+        config = self.context.config
+        infra = user = None
+        for caught in facts.types:
+            kind = classify(caught.name, caught.qualified, config)
+            if kind is Kind.INFRASTRUCTURE and infra is None:
+                infra = caught.name
+            elif kind is Kind.USER_ERROR and user is None:
+                user = caught.name
+        if infra is None or user is None:
+            return
+        if facts.name is not None and _tells_apart(handler, facts.name):
+            return
+        self.report(handler.type, caught=caught_label(handler), infra=infra, user=user)
+
+
+def _tells_apart(handler: Handler, name: str) -> bool:
+    """The handler's own body branches on the exception's type."""
+    for node in iter_scope(handler.body):
+        if not isinstance(node, cst.Call):
+            continue
+        func = dotted_name(node.func)
+        if func in ("isinstance", "type") and node.args:
+            if isinstance(node.args[0].value, cst.Name) and node.args[0].value.value == name:
+                return True
+    return False

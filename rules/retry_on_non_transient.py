@@ -1,0 +1,318 @@
+"""XH603: retrying on errors that never heal (user errors, programming errors, `Exception`)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Optional, Sequence
+
+import libcst as cst
+
+from errlint.analysis import Handler, dotted_name
+from errlint.finding import Impact, Severity
+from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._helpers import handler_header_end
+from errlint.rules._retry import retry_loop
+from errlint.taxonomy import Kind, classify
+
+# Programming errors: a retry runs the same buggy code again.
+PROGRAMMING_ERRORS: frozenset[str] = frozenset(
+    {
+        "AttributeError", "NameError", "UnboundLocalError", "NotImplementedError",
+        "ZeroDivisionError", "ArithmeticError", "RecursionError", "SyntaxError", "ImportError",
+        "ModuleNotFoundError", "AssertionError",
+    }
+)  # fmt: skip
+_TENACITY_FACTORIES = frozenset({"tenacity.retry", "tenacity.Retrying", "tenacity.AsyncRetrying"})
+_TENACITY_TYPE_PREDICATES = frozenset({"retry_if_exception_type", "retry_if_exception_cause_type"})
+_TENACITY_COMBINATORS = frozenset({"retry_any", "retry_all"})
+_CELERY_TASK_DECORATORS = frozenset({"task", "shared_task"})
+
+
+class RetryOnNonTransient(LintRule):
+    """
+    ## What it does
+    Checks for retries on exceptions that never heal:
+
+    - a retry loop (see XH602 for what counts) whose retrying handler catches `Exception`,
+      `BaseException`, everything (`except:`), a user error (`ValueError`, `KeyError`,
+      `TypeError`, `LookupError`, validation and decoding errors, …) or a programming error
+      (`AttributeError`, `NameError`, `NotImplementedError`, `ZeroDivisionError`, …);
+    - `tenacity.retry`/`Retrying`/`AsyncRetrying` with `retry=retry_if_exception_type(...)` naming
+      such a type, with `retry_if_exception_type()` (which means `Exception`), or with no `retry=`
+      at all (tenacity then retries on every exception);
+    - `backoff.on_exception(wait, ValueError, ...)`, `stamina.retry(on=Exception)`, and Celery
+      `@app.task(autoretry_for=(Exception,))`.
+
+    User errors and broad types come from the shared exception taxonomy, which
+    `user-error-exceptions`, `infrastructure-exceptions` and `broad-exceptions` in
+    `[tool.errlint]` extend. Loops that read user input (`input()`, prompts) are not flagged:
+    asking again after `ValueError` is how they work.
+
+    ## Why is this bad?
+    Retrying helps with transient failures: a timeout, a dropped connection, a dependency that is
+    restarting. Bad input and bugs fail the same way every time, so retrying them only delays the
+    error (by the whole backoff schedule), multiplies the load and the log lines, and can repeat
+    side effects that happened before the failure. Catching `Exception` in a retry also hides
+    the bug behind "failed after 5 attempts".
+
+    ## Example
+    ```python
+    import time
+
+    def charge(client, order):
+        for attempt in range(3):
+            try:
+                return client.charge(order)
+            except Exception:
+                time.sleep(2**attempt)
+        raise PaymentUnavailable(order.id)
+    ```
+
+    Use instead:
+    ```python
+    import time
+
+    def charge(client, order):
+        for attempt in range(3):
+            try:
+                return client.charge(order)
+            except (ConnectionError, TimeoutError):
+                time.sleep(2**attempt)
+        raise PaymentUnavailable(order.id)
+    ```
+
+    ## References
+    - [tenacity: Whether to retry](https://tenacity.readthedocs.io/en/latest/#whether-to-retry)
+    - [backoff: on_exception](https://github.com/litl/backoff#backoffon_exception)
+    - [Google Cloud: Retry strategy, idempotency and transient errors](https://cloud.google.com/storage/docs/retry-strategy)
+    """
+
+    CODE: ClassVar[str] = "XH603"
+    NAME: ClassVar[str] = "retry-on-non-transient"
+    MESSAGE: ClassVar[str] = "{what}: retry only transient failures (timeouts, connection errors)"
+    SEVERITY: ClassVar[Severity] = Severity.WARNING
+    IMPACT: ClassVar[Impact] = Impact.RESILIENCE
+    PREVIEW: ClassVar[bool] = True
+
+    VALID: ClassVar[Sequence[Valid]] = [
+        Valid(
+            """
+            import time
+
+            def charge(client, order):
+                for attempt in range(3):
+                    try:
+                        return client.charge(order)
+                    except (ConnectionError, TimeoutError):
+                        time.sleep(2**attempt)
+                    except ValueError:
+                        raise
+            """
+        ),
+        Valid(
+            """
+            import backoff
+            from tenacity import retry, retry_if_exception_type, stop_after_attempt
+
+            @retry(retry=retry_if_exception_type(ConnectionError), stop=stop_after_attempt(3))
+            def fetch(url):
+                return get(url)
+
+            @backoff.on_exception(backoff.expo, (TimeoutError, OSError), max_tries=5)
+            def push(item):
+                return post(item)
+            """
+        ),
+        Valid(
+            """
+            def ask_quantity():
+                while True:
+                    try:
+                        return int(input("quantity: "))
+                    except ValueError:
+                        print("please type a number")
+            """
+        ),
+    ]
+    INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            import time
+
+            def charge(client, order):
+                for attempt in range(3):
+                    try:
+                        return client.charge(order)
+                    except Exception:
+                        time.sleep(2**attempt)
+            """,
+            expected_message=(
+                "Retries on every exception (`Exception`), including bugs and bad input that never heal: "
+                "retry only transient failures (timeouts, connection errors)"
+            ),
+            line=7,
+            column=16,
+        ),
+        Invalid(
+            """
+            import backoff
+
+            @backoff.on_exception(backoff.expo, (ConnectionError, ValueError), max_tries=5)
+            def push(item):
+                return post(item)
+            """,
+            expected_message=(
+                "Retries on `ValueError`, a user or programming error that never heals: retry only "
+                "transient failures (timeouts, connection errors)"
+            ),
+            line=3,
+            column=55,
+        ),
+        Invalid(
+            """
+            from tenacity import retry, stop_after_attempt
+
+            @retry(stop=stop_after_attempt(5))
+            async def fetch(url):
+                return await get(url)
+            """,
+            expected_message=(
+                "Retries on every exception (tenacity's default without `retry=`), including bugs and bad "
+                "input that never heal: retry only transient failures (timeouts, connection errors)"
+            ),
+            line=3,
+            column=2,
+        ),
+        Invalid(
+            """
+            while True:
+                try:
+                    data = load()
+                    break
+                except* (KeyError, OSError):
+                    time.sleep(1)
+            """,
+            expected_message=(
+                "Retries on `KeyError`, a user or programming error that never heals: retry only "
+                "transient failures (timeouts, connection errors)"
+            ),
+            line=5,
+            column=14,
+        ),
+    ]
+
+    # -- retry loops ----------------------------------------------------------------------------
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._check_handler(node)
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        self._check_handler(node)
+
+    def _check_handler(self, handler: Handler) -> None:
+        found = retry_loop(self.context.ancestors)
+        if found is None or found.interactive:
+            return
+        if handler.type is None:
+            self.report(
+                handler,
+                end=handler_header_end(handler),
+                what="Retries on every exception (bare `except:`), including bugs and bad input that never heal",
+            )
+            return
+        self._check_types(_elements(handler.type))
+
+    # -- decorators and retry objects -------------------------------------------------------
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        expr = node.decorator
+        if not isinstance(expr, cst.Call) and self.context.qualify(expr) == "tenacity.retry":
+            self.report(expr, what=_default_tenacity())
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.context.qualify(node.func) or ""
+        if qualified in _TENACITY_FACTORIES:
+            self._check_tenacity(node)
+        elif qualified in ("backoff.on_exception",):
+            types = _argument(node, 1, "exception")
+            if types is not None:
+                self._check_types(_elements(types))
+        elif qualified in ("stamina.retry", "stamina.retry_context"):
+            types = _argument(node, None, "on")
+            if types is not None:
+                self._check_types(_elements(types))
+        elif qualified.rsplit(".", 1)[-1] in _CELERY_TASK_DECORATORS:
+            types = _argument(node, None, "autoretry_for")
+            if types is not None:
+                self._check_types(_elements(types))
+
+    def _check_tenacity(self, node: cst.Call) -> None:
+        if any(arg.star for arg in node.args):
+            return
+        predicate = _argument(node, None, "retry")
+        if predicate is None:
+            self.report(node.func, what=_default_tenacity())
+            return
+        self._check_predicate(predicate)
+
+    def _check_predicate(self, node: cst.BaseExpression) -> None:
+        if isinstance(node, cst.BinaryOperation):
+            self._check_predicate(node.left)
+            self._check_predicate(node.right)
+            return
+        if not isinstance(node, cst.Call):
+            return
+        name = (self.context.qualify(node.func) or "").rsplit(".", 1)[-1]
+        if name in _TENACITY_COMBINATORS:
+            for arg in node.args:
+                self._check_predicate(arg.value)
+        elif name in _TENACITY_TYPE_PREDICATES:
+            types = _argument(node, 0, "exception_types")
+            if types is None:
+                self.report(
+                    node,
+                    what=f"Retries on every exception (`{name}()` means `Exception`), including bugs and bad "
+                    "input that never heal",
+                )
+            else:
+                self._check_types(_elements(types))
+
+    # -- classification ---------------------------------------------------------------------
+
+    def _check_types(self, types: Sequence[cst.BaseExpression]) -> None:
+        for expr in types:
+            what = self._non_transient(expr)
+            if what is not None:
+                self.report(expr, what=what)
+                return
+
+    def _non_transient(self, expr: cst.BaseExpression) -> Optional[str]:
+        name = dotted_name(expr)
+        if name is None:
+            return None
+        qualified = self.context.qualify(expr) or name
+        kind = classify(name, qualified, self.context.config)
+        if kind is Kind.BROAD:
+            return f"Retries on every exception (`{name}`), including bugs and bad input that never heal"
+        if kind is Kind.USER_ERROR or (kind is Kind.OTHER and qualified in PROGRAMMING_ERRORS):
+            return f"Retries on `{name}`, a user or programming error that never heals"
+        return None
+
+
+def _default_tenacity() -> str:
+    return "Retries on every exception (tenacity's default without `retry=`), including bugs and bad input that never heal"
+
+
+def _elements(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(expr, (cst.Tuple, cst.List)):
+        return [e.value for e in expr.elements if not isinstance(e, cst.StarredElement)]
+    return [expr]
+
+
+def _argument(node: cst.Call, position: Optional[int], keyword: str) -> Optional[cst.BaseExpression]:
+    positional = [a for a in node.args if a.keyword is None and not a.star]
+    for arg in node.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    if position is not None and len(positional) > position:
+        return positional[position].value
+    return None

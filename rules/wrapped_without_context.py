@@ -1,0 +1,241 @@
+"""XH503: `raise NewError(str(err)) from err` — a wrapper that only copies the caught message."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Optional, Sequence
+
+import libcst as cst
+
+from errlint.analysis import Handler, dotted_name, iter_scope
+from errlint.finding import Impact, Severity
+from errlint.rule import Invalid, LintRule, Valid
+
+_TEXT_ATTRIBUTES = frozenset({"args", "message", "msg", "strerror", "reason"})
+
+
+class WrappedWithoutContext(LintRule):
+    """
+    ## What it does
+    Checks for exceptions raised in an `except` handler whose only argument is the caught
+    exception or its text: `raise NewError(err)`, `raise NewError(str(err)) from err`,
+    `raise NewError(f"{err}")`, `raise NewError(*err.args)`.
+
+    Not flagged: a raise with any other argument or keyword, a re-raise of the caught exception
+    itself (`raise err`, bare `raise`), raises in functions nested in the handler, and handlers
+    that rebind the exception name before raising.
+
+    ## Why is this bad?
+    Wrapping translates a low-level failure into the caller's vocabulary. That is the moment to
+    add what only this layer knows: which operation, which entity, which input. A wrapper that
+    copies the message adds a second, identical line to the traceback (and with `from None`, it
+    also drops the original one).
+
+    ## Example
+    ```python
+    def load_config(path):
+        try:
+            return parse(path.read_text())
+        except OSError as err:
+            raise ConfigError(str(err)) from err
+    ```
+
+    Use instead:
+    ```python
+    def load_config(path):
+        try:
+            return parse(path.read_text())
+        except OSError as err:
+            raise ConfigError(f"cannot read config file {path}") from err
+    ```
+
+    ## References
+    - [Python tutorial: Exception chaining](https://docs.python.org/3/tutorial/errors.html#exception-chaining)
+    - [PEP 3134: Exception chaining and embedded tracebacks](https://peps.python.org/pep-3134/)
+    """
+
+    CODE: ClassVar[str] = "XH503"
+    NAME: ClassVar[str] = "wrapped-without-context"
+    MESSAGE: ClassVar[str] = (
+        "`{new}` only copies the caught exception's message: add which operation failed and with which input"
+    )
+    SEVERITY: ClassVar[Severity] = Severity.INFO
+    IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
+    PREVIEW: ClassVar[bool] = True
+
+    VALID: ClassVar[Sequence[Valid]] = [
+        Valid(
+            """
+            def load_config(path):
+                try:
+                    return parse(path.read_text())
+                except OSError as err:
+                    raise ConfigError(f"cannot read config file {path}") from err
+            """
+        ),
+        Valid(
+            """
+            def load_config(path):
+                try:
+                    return parse(path.read_text())
+                except OSError as err:
+                    raise err
+                except ValueError as err:
+                    err = ConfigError(path)
+                    raise ConfigError(err)
+                except KeyError as err:
+                    raise ConfigError(str(err), path=path) from err
+            """
+        ),
+        Valid(
+            """
+            def load_config(path):
+                try:
+                    return parse(path.read_text())
+                except OSError as err:
+                    def fail():
+                        raise ConfigError(str(err))
+                    return fail
+            """
+        ),
+    ]
+    INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            def load_config(path):
+                try:
+                    return parse(path.read_text())
+                except OSError as err:
+                    raise ConfigError(str(err)) from err
+            """,
+            expected_message=(
+                "`ConfigError` only copies the caught exception's message: add which operation failed "
+                "and with which input"
+            ),
+            line=5,
+            column=15,
+        ),
+        Invalid(
+            """
+            async def fetch(client, url):
+                try:
+                    return await client.get(url)
+                except* (TimeoutError, ConnectionError) as group:
+                    raise errors.FetchFailed(group) from None
+            """,
+            expected_message=(
+                "`errors.FetchFailed` only copies the caught exception's message: add which operation "
+                "failed and with which input"
+            ),
+            line=5,
+            column=15,
+        ),
+        Invalid(
+            """
+            try:
+                settings = load()
+            except KeyError:
+                raise
+            except ValueError as exc:
+                raise ImproperlyConfigured(f"{exc}")
+            """,
+            expected_message=(
+                "`ImproperlyConfigured` only copies the caught exception's message: add which operation "
+                "failed and with which input"
+            ),
+            line=6,
+            column=11,
+        ),
+    ]
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        exc = node.exc
+        if not isinstance(exc, cst.Call) or not exc.args:
+            return
+        handler = self.context.enclosing_handler()
+        if handler is None:
+            return
+        name = _bound_name(handler)
+        if name is None or not all(_copies(arg, name) for arg in exc.args):
+            return
+        if _rebinds(handler, name):
+            return
+        self.report(exc, new=dotted_name(exc.func) or "the new exception")
+
+
+def _bound_name(handler: Handler) -> Optional[str]:
+    if handler.name is not None and isinstance(handler.name.name, cst.Name):
+        return handler.name.name.value
+    return None
+
+
+def _copies(arg: cst.Arg, name: str) -> bool:
+    """The argument is the caught exception or only its text."""
+    if arg.keyword is not None:
+        return False
+    if arg.star == "*":
+        return _is_text_of(arg.value, name, allow_args=True)
+    if arg.star:
+        return False
+    return _is_text_of(arg.value, name, allow_args=False)
+
+
+def _is_text_of(node: cst.BaseExpression, name: str, *, allow_args: bool) -> bool:
+    if isinstance(node, cst.Name):
+        return node.value == name
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("str", "repr"):
+        return len(node.args) == 1 and not node.args[0].star and _is_text_of(node.args[0].value, name, allow_args=False)
+    if isinstance(node, cst.Attribute):
+        if not (isinstance(node.value, cst.Name) and node.value.value == name):
+            return False
+        return node.attr.value in _TEXT_ATTRIBUTES and (allow_args or node.attr.value != "args")
+    if isinstance(node, cst.Subscript):
+        # err.args[0]
+        return (
+            isinstance(node.value, cst.Attribute)
+            and node.value.attr.value == "args"
+            and isinstance(node.value.value, cst.Name)
+            and node.value.value.value == name
+        )
+    if isinstance(node, cst.FormattedString):
+        expressions = [p for p in node.parts if isinstance(p, cst.FormattedStringExpression)]
+        texts = [p for p in node.parts if isinstance(p, cst.FormattedStringText)]
+        return (
+            len(expressions) == 1
+            and all(not t.value.strip() for t in texts)
+            and _is_text_of(expressions[0].expression, name, allow_args=False)
+        )
+    return False
+
+
+def _rebinds(handler: Handler, name: str) -> bool:
+    """The handler assigns to its exception name, so `name` may no longer be the caught exception."""
+    for node in iter_scope(handler.body):
+        targets: list[cst.BaseExpression] = []
+        if isinstance(node, cst.Assign):
+            targets = [t.target for t in node.targets]
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+            targets = [node.target]
+        elif isinstance(node, (cst.For, cst.CompFor)):
+            targets = [node.target]
+        elif isinstance(node, cst.AsName):
+            targets = [node.name]
+        elif isinstance(node, cst.NamedExpr):
+            targets = [node.target]
+        for target in targets:
+            for sub in _target_names(target):
+                if sub == name:
+                    return True
+    return False
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        out: list[str] = []
+        for element in target.elements:
+            out.extend(_target_names(element.value))
+        return out
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return []
