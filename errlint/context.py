@@ -100,10 +100,15 @@ class FileContext:
         return self.module_facts.qualify(node)
 
     def log_call(self, call: cst.Call) -> Optional[LogCall]:
-        """Classify `call` as a logging/report call (cached)."""
+        """Classify `call` as a logging/report call (cached).
+
+        Ask while the walk is at `call` (or in the same function): the enclosing scopes tell which
+        names are bound to loggers there.
+        """
         key = id(call)
         if key not in self._log_calls:
-            self._log_calls[key] = classify_call(call, self.module_facts, self.config)
+            scopes = [self.module, *(f.node for f in self.frames if f.node is not None)]
+            self._log_calls[key] = classify_call(call, self.module_facts, self.config, scopes)
         return self._log_calls[key]
 
     def handler_facts(self, handler: Handler) -> HandlerFacts:
