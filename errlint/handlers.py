@@ -6,7 +6,7 @@ walk of the handler's body that does not enter nested functions, lambdas or clas
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator, Optional, Sequence
 
 import libcst as cst
@@ -20,7 +20,7 @@ from errlint.analysis import (
     iter_children,
     iter_scope,
 )
-from errlint.logcalls import LogCall
+from errlint.logcalls import LOG_METHODS, LogCall
 
 if TYPE_CHECKING:
     from errlint.config import Config
@@ -53,14 +53,26 @@ class HandlerFacts:
     name_uses: list[cst.Name]
     has_comment: bool
     discards: bool
+    # Log calls whose arguments carry the formatted traceback (`traceback.format_exc()`).
+    traceback_args: list[LogCall] = field(default_factory=list)
+    # `traceback.print_exc()` and friends: the traceback reaches stderr, not a logger.
+    prints_traceback: bool = False
+    # The caught exception goes somewhere other than a log line or `print`: passed to a call,
+    # returned, stored or inspected (`handle_error(err)`, `future.set_exception(err)`,
+    # `return Failure(err)`), or captured with `sys.exc_info()`.
+    passes_on: bool = False
 
     @property
     def reraises(self) -> bool:
         return bool(self.raises)
 
+    def carries_traceback(self, call: LogCall) -> bool:
+        """Whether this log call records the traceback (`exc_info`, `.exception()`, `format_exc()`)."""
+        return call.exc_info or any(call is c for c in self.traceback_args)
+
     @property
     def logs_traceback(self) -> bool:
-        return any(c.exc_info and (c.at_least_error or c.is_report) for c in self.log_calls)
+        return any(self.carries_traceback(c) and (c.at_least_error or c.is_report) for c in self.log_calls)
 
     @property
     def handled(self) -> bool:
@@ -95,21 +107,43 @@ def compute_handler_facts(handler: Handler, facts: ModuleFacts, config: Config, 
     calls: list[cst.Call] = []
     returns: list[cst.Return] = []
     uses: list[cst.Name] = []
+    traceback_args: list[LogCall] = []
+    prints_traceback = False
+    captures = False
+    not_uses: set[int] = set()  # attribute and keyword names spelled like the bound name
+    in_sinks: set[int] = set()  # names inside log/print/warn calls
     for node in iter_scope(handler.body):
         if isinstance(node, cst.Raise):
             raises.append(node)
         elif isinstance(node, cst.Call):
             calls.append(node)
             log = classify(node)
+            if log is None:
+                log = _exc_info_call(node)
+            qualified = facts.qualify(node.func)
             if log is not None:
                 log_calls.append(log)
+                if not log.exc_info and _formats_traceback(node, facts):
+                    traceback_args.append(log)
+            elif qualified in PRINT_TRACEBACK_FUNCTIONS:
+                prints_traceback = True
+            elif qualified in CAPTURE_FUNCTIONS:
+                captures = True
+            if name is not None and (log is not None or qualified in SINK_FUNCTIONS):
+                in_sinks.update(id(n) for n in _iter_all(node) if isinstance(n, cst.Name) and n.value == name)
         elif isinstance(node, cst.Return):
             returns.append(node)
+        elif isinstance(node, cst.Attribute):
+            not_uses.add(id(node.attr))
+        elif isinstance(node, cst.Arg) and node.keyword is not None:
+            not_uses.add(id(node.keyword))
         elif isinstance(node, cst.Name) and name is not None and node.value == name:
-            uses.append(node)
+            if id(node) not in not_uses:
+                uses.append(node)
         elif isinstance(node, SCOPE_TYPES) and name is not None:
             # A closure that uses the bound name still uses it.
             uses.extend(n for n in _iter_all(node) if isinstance(n, cst.Name) and n.value == name)
+    passes_on = captures or any(id(u) not in in_sinks for u in uses)
     has_comment = _handler_has_comment(handler)
     return HandlerFacts(
         node=handler,
@@ -124,7 +158,44 @@ def compute_handler_facts(handler: Handler, facts: ModuleFacts, config: Config, 
         name_uses=uses,
         has_comment=has_comment,
         discards=_body_discards(handler.body) and not uses,
+        traceback_args=traceback_args,
+        prints_traceback=prints_traceback,
+        passes_on=passes_on,
     )
+
+
+FORMAT_TRACEBACK_FUNCTIONS = frozenset(
+    {"traceback.format_exc", "traceback.format_exception", "traceback.format_tb", "traceback.format_stack"}
+)
+PRINT_TRACEBACK_FUNCTIONS = frozenset({"traceback.print_exc", "traceback.print_exception", "traceback.print_tb"})
+# Calls that capture the active exception for someone else to handle.
+CAPTURE_FUNCTIONS = frozenset({"sys.exc_info", "sys.exception"}) | FORMAT_TRACEBACK_FUNCTIONS
+# Calls where using the caught exception only prints it (not passing it on).
+SINK_FUNCTIONS = frozenset({"print", "warnings.warn"})
+
+
+def _exc_info_call(call: cst.Call) -> Optional[LogCall]:
+    """A logger errlint does not recognise by name, recognised by its `exc_info=` argument."""
+    keywords = tuple((a.keyword.value, a.value) for a in call.args if a.keyword is not None)
+    value = dict(keywords).get("exc_info")
+    if value is None or (isinstance(value, cst.Name) and value.value in ("False", "None")):
+        return None
+    func = call.func
+    method = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    if method not in LOG_METHODS or method == "log":
+        return None
+    positional = tuple(a.value for a in call.args if a.keyword is None and not a.star)
+    message = positional[0] if positional else None
+    return LogCall(call, method, LOG_METHODS[method], "stdlib", True, message, positional[1:], keywords)
+
+
+def _formats_traceback(call: cst.Call, facts: ModuleFacts) -> bool:
+    """A log call with `traceback.format_exc()` (or similar) among its arguments."""
+    for arg in call.args:
+        for node in _iter_all(arg.value):
+            if isinstance(node, cst.Call) and facts.qualify(node.func) in FORMAT_TRACEBACK_FUNCTIONS:
+                return True
+    return False
 
 
 def _iter_all(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

@@ -1,0 +1,292 @@
+"""XH102: `except Exception:` whose handler neither re-raises nor logs the traceback."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Optional, Sequence
+
+import libcst as cst
+
+from errlint.analysis import Handler
+from errlint.finding import Impact, Severity
+from errlint.handlers import HandlerFacts
+from errlint.logcalls import ERROR, LOG_METHODS
+from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._helpers import body_only_raises, caught_label, handler_header_end
+
+_LEVEL_WORDS = {5: "trace", 10: "debug", 20: "info", 25: "success", 30: "warning"}
+
+
+class BroadExcept(LintRule):
+    """
+    ## What it does
+    Checks for `except Exception:` and `except BaseException:` handlers (alone, in a tuple, or
+    with `except*`) that neither re-raise, nor log the failure at error level or above *with* the
+    traceback, nor hand it to a configured report function such as
+    `sentry_sdk.capture_exception`. The message says what the handler does instead: the failure
+    is "logged only at debug level", has "no traceback logged", the handler "returns a default", …
+
+    A broad handler that does nothing at all (`pass`, `return None`) is reported once, as
+    `swallowed-exception` (XH103), not again here.
+
+    ## Why is this bad?
+    A broad handler catches every bug along with the failure you meant to survive: a typo
+    (`AttributeError`), a wrong argument (`TypeError`), a database outage. Once caught, the only
+    evidence of the bug is what the handler records. A debug-level line is off in production,
+    and an error line without the traceback tells you *that* something failed, not *where*.
+    Either catch the exceptions you expect, or make the broad catch observable.
+
+    ## Example
+    ```python
+    def refresh_prices(cache):
+        try:
+            cache.update(fetch_prices())
+        except Exception:
+            logger.debug("price refresh failed", exc_info=True)
+    ```
+
+    Use instead:
+    ```python
+    def refresh_prices(cache):
+        try:
+            cache.update(fetch_prices())
+        except Exception:
+            logger.exception("price refresh failed; serving stale prices")
+    ```
+
+    ## References
+    - [PEP 8: Programming recommendations](https://peps.python.org/pep-0008/#programming-recommendations)
+    - [Python docs: logging.Logger.exception](https://docs.python.org/3/library/logging.html#logging.Logger.exception)
+    - [ruff BLE001 blind-except](https://docs.astral.sh/ruff/rules/blind-except/)
+    """
+
+    CODE: ClassVar[str] = "XH102"
+    NAME: ClassVar[str] = "broad-except"
+    MESSAGE: ClassVar[str] = "Broad `{label}` is not handled: {reason}"
+    SEVERITY: ClassVar[Severity] = Severity.WARNING
+    IMPACT: ClassVar[Impact] = Impact.SILENT_FAILURE
+
+    VALID: ClassVar[Sequence[Valid]] = [
+        Valid(
+            """
+            def refresh_prices(cache):
+                try:
+                    cache.update(fetch_prices())
+                except Exception:
+                    logger.exception("price refresh failed; serving stale prices")
+            """
+        ),
+        Valid(
+            """
+            try:
+                run()
+            except Exception as err:
+                cleanup()
+                raise RuntimeError("run failed") from err
+            """
+        ),
+        Valid(
+            """
+            import sentry_sdk
+
+            def handle(event):
+                try:
+                    process(event)
+                except* Exception as group:
+                    sentry_sdk.capture_exception(group)
+            """
+        ),
+        # A discarding broad handler is XH103's finding, not this rule's.
+        Valid(
+            """
+            try:
+                run()
+            except Exception:
+                pass
+            """
+        ),
+        # Narrow types are not broad.
+        Valid(
+            """
+            try:
+                run()
+            except (KeyError, ValueError):
+                return None
+            """
+        ),
+        Valid(
+            """
+            try:
+                run()
+            except BaseException:
+                logger.error("run failed", exc_info=True)
+                raise
+            """
+        ),
+        # The traceback is in the message.
+        Valid(
+            """
+            import traceback
+
+            try:
+                run()
+            except Exception:
+                logger.error("run failed:\\n%s", traceback.format_exc())
+            """
+        ),
+    ]
+    INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            def refresh_prices(cache):
+                try:
+                    cache.update(fetch_prices())
+                except Exception:
+                    logger.debug("price refresh failed", exc_info=True)
+            """,
+            expected_message="Broad `except Exception:` is not handled: logged only at debug level",
+            line=4,
+            column=5,
+        ),
+        Invalid(
+            """
+            def load(path):
+                try:
+                    return parse(path)
+                except (OSError, Exception) as err:
+                    log.error("cannot load %s: %s", path, err)
+                    return DEFAULTS
+            """,
+            expected_message="Broad `except (OSError, Exception):` is not handled: no traceback logged",
+            line=4,
+            column=5,
+        ),
+        Invalid(
+            """
+            def price(item):
+                try:
+                    return quote(item)
+                except ValueError:
+                    raise
+                except Exception:
+                    return FALLBACK_PRICE
+            """,
+            expected_message="Broad `except Exception:` is not handled: returns a default",
+            line=6,
+            column=5,
+        ),
+        Invalid(
+            """
+            async def consume(queue):
+                async with queue:
+                    try:
+                        await queue.get()
+                    except* BaseException:
+                        def later():
+                            raise
+                        schedule(later)
+            """,
+            expected_message="Broad `except* BaseException:` is not handled: the failure is neither logged nor re-raised",
+            line=5,
+            column=9,
+        ),
+        Invalid(
+            """
+            try:
+                import yaml
+            except Exception:
+                yaml = None
+            """,
+            expected_message="Broad `except Exception:` is not handled: the failure is neither logged nor re-raised",
+            line=3,
+            column=1,
+        ),
+        Invalid(
+            """
+            for job in jobs:
+                try:
+                    job.run()
+                except Exception as err:
+                    logger.warning("job %s failed: %s", job, err)
+                    continue
+            """,
+            expected_message="Broad `except Exception:` is not handled: logged only at warning level, without the traceback",
+            line=4,
+            column=5,
+        ),
+        Invalid(
+            """
+            try:
+                run()
+            except Exception:
+                print("run failed")
+            """,
+            expected_message="Broad `except Exception:` is not handled: only printed, without the traceback",
+        ),
+    ]
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._check(node)
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        self._check(node)
+
+    def _check(self, handler: Handler) -> None:
+        if handler.type is None:
+            return  # bare `except:` is XH101 (and XH103 when it discards)
+        facts = self.context.handler_facts(handler)
+        if not facts.broad or facts.handled or facts.discards or facts.passes_on:
+            return
+        if body_only_raises(self.context.parent):
+            return  # `try: raise X` catches exactly what it raised
+        reason = unhandled_reason(facts)
+        if reason is None:
+            return
+        self.report(handler, end=handler_header_end(handler), label=caught_label(handler), reason=reason)
+
+
+def unhandled_reason(facts: HandlerFacts) -> Optional[str]:
+    """Say why a broad handler does not count as handled (None when it effectively does)."""
+    if facts.prints_traceback:
+        return None  # the traceback reaches stderr (print-in-handler, XH304, covers the sink)
+    logs = [c for c in facts.log_calls if not c.is_report]
+    if logs:
+        unresolved = [c for c in logs if c.level is None]
+        if any(facts.carries_traceback(c) for c in unresolved):
+            return None  # `.log(level, ..., exc_info=True)` with a level we cannot resolve
+        top = max((c.level for c in logs if c.level is not None), default=None)
+        with_tb = [c for c in logs if facts.carries_traceback(c) and c.level is not None]
+        if top is not None and top >= ERROR:
+            return "no traceback logged"
+        if with_tb:
+            level = max(c.level for c in with_tb if c.level is not None)
+            return f"logged only at {_level_word(level)} level"
+        if top is not None:
+            return f"logged only at {_level_word(top)} level, without the traceback"
+        return "no traceback logged"
+    if any(r.value is not None for r in facts.returns):
+        return "returns a default"
+    for call in facts.calls:
+        if isinstance(call.func, cst.Name) and call.func.value == "print":
+            return "only printed, without the traceback"
+        name = _call_name(call)
+        if name in ("warnings.warn", "warn"):
+            return "only a warning is issued, without the traceback"
+    return "the failure is neither logged nor re-raised"
+
+
+def _call_name(call: cst.Call) -> str:
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        return f"{func.value.value}.{func.attr.value}"
+    return ""
+
+
+def _level_word(level: int) -> str:
+    if level in _LEVEL_WORDS:
+        return _LEVEL_WORDS[level]
+    for name, value in LOG_METHODS.items():
+        if value == level:
+            return name
+    return f"level {level}"

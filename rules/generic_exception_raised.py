@@ -1,0 +1,141 @@
+"""XH202: `raise Exception(...)` / `raise BaseException(...)`."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Sequence
+
+import libcst as cst
+
+from errlint.finding import Impact, Severity
+from errlint.handlers import BROAD_EXCEPTIONS
+from errlint.rule import Invalid, LintRule, Valid
+
+
+class GenericExceptionRaised(LintRule):
+    """
+    ## What it does
+    Checks for `raise Exception(...)` and `raise BaseException(...)` (with or without arguments
+    or a cause), and for the types configured in `broad-exceptions`.
+
+    ## Why is this bad?
+    A caller cannot catch a generic exception without catching every other error too: to handle
+    "the payment was declined" it has to write `except Exception:`, which also swallows bugs and
+    outages. A domain-specific class (`class PaymentDeclined(PaymentError)`) documents the failure,
+    lets callers handle exactly it, and lets monitoring group it.
+
+    ## Example
+    ```python
+    def charge(card, amount):
+        if amount <= 0:
+            raise Exception(f"invalid amount: {amount}")
+    ```
+
+    Use instead:
+    ```python
+    def charge(card, amount):
+        if amount <= 0:
+            raise ValueError(f"invalid amount: {amount}")
+    ```
+
+    ## References
+    - [Python docs: User-defined exceptions](https://docs.python.org/3/tutorial/errors.html#user-defined-exceptions)
+    - [ruff TRY002 raise-vanilla-class](https://docs.astral.sh/ruff/rules/raise-vanilla-class/)
+    - [pylint W0719 broad-exception-raised](https://pylint.readthedocs.io/en/stable/user_guide/messages/warning/broad-exception-raised.html)
+    """
+
+    CODE: ClassVar[str] = "XH202"
+    NAME: ClassVar[str] = "generic-exception-raised"
+    MESSAGE: ClassVar[str] = (
+        "Raising a generic `{name}`: callers cannot catch it without catching every error;"
+        " raise a specific exception class"
+    )
+    SEVERITY: ClassVar[Severity] = Severity.WARNING
+    IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
+
+    VALID: ClassVar[Sequence[Valid]] = [
+        Valid(
+            """
+            def charge(card, amount):
+                if amount <= 0:
+                    raise ValueError(f"invalid amount: {amount}")
+            """
+        ),
+        Valid(
+            """
+            class PaymentError(Exception):
+                pass
+
+            raise PaymentError("declined")
+            """
+        ),
+        Valid(
+            """
+            try:
+                charge()
+            except Exception:
+                raise
+            """
+        ),
+        # A shadowing import is not the builtin.
+        Valid(
+            """
+            from errors import Exception
+
+            raise Exception("domain error")
+            """
+        ),
+    ]
+    INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            def charge(card, amount):
+                if amount <= 0:
+                    raise Exception(f"invalid amount: {amount}")
+            """,
+            expected_message=(
+                "Raising a generic `Exception`: callers cannot catch it without catching every error;"
+                " raise a specific exception class"
+            ),
+            line=3,
+            column=15,
+        ),
+        Invalid(
+            """
+            try:
+                charge()
+            except* KeyError as err:
+                raise BaseException from err
+            """,
+            expected_message=(
+                "Raising a generic `BaseException`: callers cannot catch it without catching every"
+                " error; raise a specific exception class"
+            ),
+            line=4,
+            column=11,
+        ),
+        Invalid(
+            """
+            import builtins
+
+            async def check(flag):
+                if not flag:
+                    raise builtins.Exception("flag missing") from None
+            """,
+            expected_message=(
+                "Raising a generic `Exception`: callers cannot catch it without catching every error;"
+                " raise a specific exception class"
+            ),
+            line=5,
+        ),
+    ]
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        exc = node.exc
+        if exc is None:
+            return
+        target = exc.func if isinstance(exc, cst.Call) else exc
+        qualified = self.context.qualify(target)
+        if qualified is None:
+            return
+        if qualified in BROAD_EXCEPTIONS or qualified in self.context.config.broad_exceptions:
+            self.report(exc, name=qualified.rsplit(".", 1)[-1])

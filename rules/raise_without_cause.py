@@ -1,0 +1,366 @@
+"""XH201: `raise New(...)` inside a handler without `from`."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Optional, Sequence
+
+import libcst as cst
+
+from errlint.analysis import Handler, iter_children
+from errlint.finding import FixAvailability, FixSafety, Impact, Severity
+from errlint.rule import Invalid, LintRule, Replacement, Valid
+from errlint.rules._helpers import rebinds
+
+# Raising these ends the process or a generator: no traceback is shown, the cause is irrelevant.
+_EXEMPT = frozenset({"SystemExit", "KeyboardInterrupt", "GeneratorExit", "builtins.SystemExit"})
+_NAME_CANDIDATES = ("err", "exc", "error", "exception")
+
+
+class RaiseWithoutCause(LintRule):
+    """
+    ## What it does
+    Checks for `raise NewError(...)` inside an `except` handler without `from`. Not reported:
+    a bare `raise`, `raise err` of a caught exception, `raise X from None` (an explicit decision
+    to hide the cause), raises inside functions defined in the handler (they run later, outside
+    it), and `SystemExit`/`KeyboardInterrupt`/`GeneratorExit`, which print no traceback.
+
+    ## Why is this bad?
+    Without `from`, the traceback shows the original error as something that happened "during
+    handling of the above exception", as if the handler itself had a bug, and tools that follow
+    `__cause__` (error trackers, `exceptiongroup` renderers, your own `except` blocks) do not find
+    it. `raise NewError(...) from err` states that the new error was *caused* by the old one and
+    keeps the chain explicit; `from None` says the original is irrelevant.
+
+    ## Example
+    ```python
+    def load_config(path):
+        try:
+            return json.loads(path.read_text())
+        except ValueError as err:
+            raise ConfigError(f"invalid JSON in {path}")
+    ```
+
+    Use instead:
+    ```python
+    def load_config(path):
+        try:
+            return json.loads(path.read_text())
+        except ValueError as err:
+            raise ConfigError(f"invalid JSON in {path}") from err
+    ```
+
+    ## Fix safety
+    When the handler binds a name (`except ValueError as err:`), the fix appends `from err`; it is
+    safe: only `__cause__` is set and the traceback wording changes. When it binds none, the fix
+    also adds `as err` (or another unused name) to the handler, which is unsafe: the name is
+    deleted when the handler ends, so a variable of the same name used after the `try` statement
+    would be lost. It is also unsafe when the handler rebinds or deletes the caught name before
+    the `raise`.
+
+    ## References
+    - [PEP 3134: Exception chaining and embedded tracebacks](https://peps.python.org/pep-3134/)
+    - [ruff B904 raise-without-from-inside-except](https://docs.astral.sh/ruff/rules/raise-without-from-inside-except/)
+    - [pylint W0707 raise-missing-from](https://pylint.readthedocs.io/en/stable/user_guide/messages/warning/raise-missing-from.html)
+    """
+
+    CODE: ClassVar[str] = "XH201"
+    NAME: ClassVar[str] = "raise-without-cause"
+    MESSAGE: ClassVar[str] = (
+        "`raise` inside `{label}` without `from`: the cause chain is lost; use `from {name}` (or `from None`)"
+    )
+    FIX_TITLE: ClassVar[str] = "Add `from {name}`"
+    SEVERITY: ClassVar[Severity] = Severity.WARNING
+    IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
+    FIX: ClassVar[FixAvailability] = FixAvailability.SOMETIMES
+
+    VALID: ClassVar[Sequence[Valid]] = [
+        Valid(
+            """
+            def load_config(path):
+                try:
+                    return json.loads(path.read_text())
+                except ValueError as err:
+                    raise ConfigError(f"invalid JSON in {path}") from err
+            """
+        ),
+        Valid(
+            """
+            try:
+                value = cache[key]
+            except KeyError:
+                raise AttributeError(key) from None
+            """
+        ),
+        Valid(
+            """
+            try:
+                connect()
+            except OSError as err:
+                cleanup()
+                raise err
+            """
+        ),
+        Valid(
+            """
+            try:
+                connect()
+            except* OSError:
+                raise
+            """
+        ),
+        # The nested function runs later, outside the handler.
+        Valid(
+            """
+            try:
+                connect()
+            except OSError:
+                def retry():
+                    raise ConnectionLost("gave up")
+                schedule(retry)
+            """
+        ),
+        Valid(
+            """
+            try:
+                main()
+            except KeyboardInterrupt:
+                raise SystemExit(130)
+            """
+        ),
+        Valid(
+            """
+            try:
+                connect()
+            except OSError as outer:
+                try:
+                    reconnect()
+                except OSError:
+                    raise outer
+            """
+        ),
+        Valid(
+            """
+            raise ConfigError("no handler here")
+            """
+        ),
+    ]
+    INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            def load_config(path):
+                try:
+                    return json.loads(path.read_text())
+                except ValueError as err:
+                    raise ConfigError(f"invalid JSON in {path}")
+            """,
+            expected_message=(
+                "`raise` inside `except ValueError as err:` without `from`: the cause chain is lost;"
+                " use `from err` (or `from None`)"
+            ),
+            expected_replacement="""
+            def load_config(path):
+                try:
+                    return json.loads(path.read_text())
+                except ValueError as err:
+                    raise ConfigError(f"invalid JSON in {path}") from err
+            """,
+            expected_safety=FixSafety.SAFE,
+            line=5,
+            column=9,
+        ),
+        Invalid(
+            """
+            def lookup(self, name):
+                try:
+                    return self._fields[name]
+                except KeyError:  # unknown field
+                    raise AttributeError(
+                        name,
+                    )
+            """,
+            expected_message=(
+                "`raise` inside `except KeyError:` without `from`: the cause chain is lost;"
+                " use `from err` (or `from None`)"
+            ),
+            expected_replacement="""
+            def lookup(self, name):
+                try:
+                    return self._fields[name]
+                except KeyError as err:  # unknown field
+                    raise AttributeError(
+                        name,
+                    ) from err
+            """,
+            expected_safety=FixSafety.UNSAFE,
+            line=5,
+            column=9,
+        ),
+        Invalid(
+            """
+            async def fetch(err):
+                try:
+                    await get()
+                except* (OSError, TimeoutError):
+                    raise FetchError("unreachable")  # retry later
+            """,
+            expected_message=(
+                "`raise` inside `except* (OSError, TimeoutError):` without `from`: the cause chain"
+                " is lost; use `from exc` (or `from None`)"
+            ),
+            expected_replacement="""
+            async def fetch(err):
+                try:
+                    await get()
+                except* (OSError, TimeoutError) as exc:
+                    raise FetchError("unreachable") from exc  # retry later
+            """,
+            expected_safety=FixSafety.UNSAFE,
+        ),
+        Invalid(
+            """
+            try:
+                connect()
+            except OSError as err:
+                err = wrap(err)
+                raise ConnectionLost()
+            """,
+            expected_message=(
+                "`raise` inside `except OSError as err:` without `from`: the cause chain is lost;"
+                " use `from err` (or `from None`)"
+            ),
+            expected_replacement="""
+            try:
+                connect()
+            except OSError as err:
+                err = wrap(err)
+                raise ConnectionLost() from err
+            """,
+            expected_safety=FixSafety.UNSAFE,
+        ),
+        Invalid(
+            """
+            try:
+                connect()
+            except:
+                if retry: raise ConnectionLost; log("x")
+            """,
+            expected_message=(
+                "`raise` inside `except:` without `from`: the cause chain is lost;"
+                " use `from err` (or `from None`)"
+            ),
+            expected_replacement="""
+            try:
+                connect()
+            except BaseException as err:
+                if retry: raise ConnectionLost from err; log("x")
+            """,
+            expected_safety=FixSafety.UNSAFE,
+        ),
+    ]
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        if node.exc is None or node.cause is not None:
+            return
+        context = self.context
+        handler = context.enclosing_handler()
+        if handler is None:
+            return
+        handlers = context.enclosing_handlers()
+        bound = {h.name.name.value for h in handlers if h.name is not None and isinstance(h.name.name, cst.Name)}
+        exc = node.exc
+        target = exc.func if isinstance(exc, cst.Call) else exc
+        if isinstance(exc, cst.Name) and exc.value in bound:
+            return  # re-raises a caught exception (reraise-by-name, XH203)
+        if (
+            isinstance(exc, cst.Call)
+            and isinstance(exc.func, cst.Attribute)
+            and isinstance(exc.func.value, cst.Name)
+            and exc.func.value.value in bound
+            and exc.func.attr.value == "with_traceback"
+        ):
+            return  # the caught exception itself, with another traceback
+        if (context.qualify(target) or "") in _EXEMPT:
+            return
+        name = _handler_name(handler)
+        safety = FixSafety.SAFE
+        fix: Optional[list[tuple[cst.CSTNode, Replacement]]] = []
+        if name is None:
+            name = self._unused_name()
+            safety = FixSafety.UNSAFE
+            header = _bind_name(handler, name)
+            fix = [header] if header is not None else None
+        elif rebinds(handler.body, name):
+            safety = FixSafety.UNSAFE
+        cause = self._insert_cause(node, name)
+        if fix is not None and cause is not None:
+            fix.append(cause)
+        else:
+            fix = None
+        self.report(
+            node,
+            fix=fix or None,
+            safety=safety,
+            label=_label(handler),
+            name=name,
+        )
+
+    def _insert_cause(self, node: cst.Raise, name: str) -> Optional[tuple[cst.CSTNode, Replacement]]:
+        """A zero-width edit that appends ` from name` right after the raised expression."""
+        parent = self.context.parent
+        if node.semicolon is not cst.MaybeSentinel.DEFAULT and isinstance(node.semicolon, cst.Semicolon):
+            ws = node.semicolon.whitespace_before
+            return ws, f" from {name}{ws.value}"
+        if isinstance(parent, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) and parent.body[-1] is node:
+            ws = parent.trailing_whitespace.whitespace
+            return ws, f" from {name}{ws.value}"
+        return None
+
+    def _unused_name(self) -> str:
+        scope: cst.CSTNode = self.context.enclosing_function() or self.context.module
+        used = _names(scope)
+        for candidate in _NAME_CANDIDATES:
+            if candidate not in used:
+                return candidate
+        index = 1
+        while f"err{index}" in used:
+            index += 1
+        return f"err{index}"
+
+
+def _names(scope: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+    stack = [scope]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            found.add(node.value)
+        stack.extend(iter_children(node))
+    return found
+
+
+def _handler_name(handler: Handler) -> Optional[str]:
+    if handler.name is not None and isinstance(handler.name.name, cst.Name):
+        return handler.name.name.value
+    return None
+
+
+def _bind_name(handler: Handler, name: str) -> Optional[tuple[cst.CSTNode, Replacement]]:
+    """The edit that turns `except X:` into `except X as name:` (`except:` into `except BaseException as name:`)."""
+    ws = handler.whitespace_before_colon
+    if handler.type is None:
+        if isinstance(handler, cst.ExceptStarHandler):
+            return None
+        return handler.whitespace_after_except, f" BaseException as {name}"
+    return ws, f" as {name}{ws.value}"
+
+
+def _label(handler: Handler) -> str:
+    star = "*" if isinstance(handler, cst.ExceptStarHandler) else ""
+    if handler.type is None:
+        return "except:"
+    code = cst.Module(body=()).code_for_node(handler.type)
+    suffix = ""
+    name = _handler_name(handler)
+    if name is not None:
+        suffix = f" as {name}"
+    return f"except{star} {code}{suffix}:"

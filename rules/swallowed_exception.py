@@ -1,0 +1,280 @@
+"""XH103: a handler (or `contextlib.suppress`) that discards the failure."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Sequence
+
+import libcst as cst
+
+from errlint.analysis import Handler
+from errlint.finding import Impact, Severity
+from errlint.handlers import BROAD_EXCEPTIONS
+from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._helpers import caught_label, handler_header_end
+
+
+class SwallowedException(LintRule):
+    """
+    ## What it does
+    Checks for handlers that discard the failure: the body is only `pass`, `...`, `continue`,
+    `break` or `return` (of nothing, `None` or a constant), and it neither logs, re-raises,
+    reports nor uses the caught exception. Also checks for `contextlib.suppress(Exception)` and
+    `contextlib.suppress(BaseException)`.
+
+    A handler for a specific type (`except FileNotFoundError: pass`) is not reported when a
+    comment inside the handler explains why discarding is right (`pass  # already deleted`). A
+    broad or bare handler is reported even with a comment, with severity `error`: it discards
+    bugs along with the failure it was written for. A fallback to a variable
+    (`except KeyError: return default`) or an optional import (`except ImportError: yaml = None`)
+    is not a discard.
+
+    ## Why is this bad?
+    A swallowed exception leaves no trace: the operation silently did not happen, and the first
+    symptom shows up somewhere else, later, without a traceback. When ignoring a failure is the
+    right thing to do, say why, so the next reader (and this rule) can tell a decision from an
+    accident; when a broad catch ignores everything, even a typo is ignored.
+
+    ## Example
+    ```python
+    def remove_lock(path):
+        try:
+            os.remove(path)
+        except Exception:
+            pass
+    ```
+
+    Use instead:
+    ```python
+    def remove_lock(path):
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            pass  # another worker already released the lock
+    ```
+
+    ## References
+    - [The Zen of Python: "Errors should never pass silently"](https://peps.python.org/pep-0020/)
+    - [CodeQL: py/empty-except](https://codeql.github.com/codeql-query-help/python/py-empty-except/)
+    - [ruff S110 try-except-pass](https://docs.astral.sh/ruff/rules/try-except-pass/)
+    """
+
+    CODE: ClassVar[str] = "XH103"
+    NAME: ClassVar[str] = "swallowed-exception"
+    MESSAGE: ClassVar[str] = "Exception swallowed: `{label}` only {action}; {advice}"
+    SEVERITY: ClassVar[Severity] = Severity.WARNING
+    IMPACT: ClassVar[Impact] = Impact.SILENT_FAILURE
+
+    VALID: ClassVar[Sequence[Valid]] = [
+        Valid(
+            """
+            def remove_lock(path):
+                try:
+                    os.remove(path)
+                except FileNotFoundError:
+                    pass  # another worker already released the lock
+            """
+        ),
+        Valid(
+            """
+            def setting(name, default):
+                try:
+                    return SETTINGS[name]
+                except KeyError:
+                    return default
+            """
+        ),
+        Valid(
+            """
+            try:
+                import yaml
+            except ImportError:
+                yaml = None
+            """
+        ),
+        Valid(
+            """
+            for path in paths:
+                try:
+                    handle(path)
+                except OSError as err:
+                    failures.append(err)
+                    continue
+            """
+        ),
+        Valid(
+            """
+            import contextlib
+
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+            """
+        ),
+        # The nested function's body is not the handler's: the handler calls it.
+        Valid(
+            """
+            try:
+                run()
+            except ValueError:
+                def explain():
+                    pass
+                explain()
+            """
+        ),
+    ]
+    INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            def remove_lock(path):
+                try:
+                    os.remove(path)
+                except Exception:
+                    pass
+            """,
+            expected_message=(
+                "Exception swallowed: `except Exception:` only passes; a broad handler discards"
+                " every error, bugs included"
+            ),
+            expected_severity=Severity.ERROR,
+            line=4,
+            column=5,
+        ),
+        Invalid(
+            """
+            for path in paths:
+                try:
+                    handle(path)
+                except OSError:
+                    continue
+            """,
+            expected_message=(
+                "Exception swallowed: `except OSError:` only continues the loop; log it, handle it,"
+                " or say in a comment why it is safe to ignore"
+            ),
+            expected_severity=Severity.WARNING,
+            line=4,
+            column=5,
+        ),
+        Invalid(
+            """
+            from contextlib import suppress
+
+            with suppress(Exception):
+                os.remove(path)
+            """,
+            expected_message="Exception swallowed: `suppress(Exception)` discards every error raised in the block",
+            expected_severity=Severity.ERROR,
+            line=3,
+            column=6,
+        ),
+        Invalid(
+            """
+            def ping(host):
+                try:
+                    return probe(host)
+                except:  # best effort
+                    return False
+            """,
+            expected_message=(
+                "Exception swallowed: `except:` only returns `False`; a broad handler discards"
+                " every error, bugs included"
+            ),
+            expected_severity=Severity.ERROR,
+        ),
+        Invalid(
+            """
+            async def close_all(conns):
+                for conn in conns:
+                    try:
+                        await conn.close()
+                    except ConnectionError:
+                        pass
+                try:
+                    await flush()
+                except* (ValueError, Exception):
+                    ...
+            """,
+            expected_message=(
+                "Exception swallowed: `except ConnectionError:` only passes; log it, handle it,"
+                " or say in a comment why it is safe to ignore"
+            ),
+            expected_count=2,
+        ),
+        Invalid(
+            """
+            try:
+                run()
+            except (KeyError, IndexError) as err:
+                return None
+            """,
+            expected_message=(
+                "Exception swallowed: `except (KeyError, IndexError):` only returns `None`; log it,"
+                " handle it, or say in a comment why it is safe to ignore"
+            ),
+        ),
+    ]
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._check(node)
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        self._check(node)
+
+    def _check(self, handler: Handler) -> None:
+        facts = self.context.handler_facts(handler)
+        if not facts.discards:
+            return
+        broad = facts.catches_broad
+        if not broad and facts.has_comment:
+            return
+        if broad:
+            advice = "a broad handler discards every error, bugs included"
+        else:
+            advice = "log it, handle it, or say in a comment why it is safe to ignore"
+        self.report(
+            handler,
+            end=handler_header_end(handler),
+            severity=Severity.ERROR if broad else Severity.WARNING,
+            label=caught_label(handler),
+            action=_action(handler.body),
+            advice=advice,
+        )
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        call = node.item
+        if not isinstance(call, cst.Call) or self.context.qualify(call.func) != "contextlib.suppress":
+            return
+        broad_names = BROAD_EXCEPTIONS | frozenset(self.context.config.broad_exceptions)
+        for arg in call.args:
+            name = self.context.qualify(arg.value)
+            if name in broad_names:
+                self.report(
+                    call,
+                    message=(
+                        f"Exception swallowed: `suppress({name.rsplit('.', 1)[-1]})` discards every error"
+                        " raised in the block"
+                    ),
+                    severity=Severity.ERROR,
+                )
+                return
+
+
+def _action(body: cst.BaseSuite) -> str:
+    """What a discarding handler body does, for the message ("passes", "returns `None`", ...)."""
+    smalls: list[cst.BaseSmallStatement] = []
+    if isinstance(body, cst.SimpleStatementSuite):
+        smalls.extend(body.body)
+    elif isinstance(body, cst.IndentedBlock):
+        for stmt in body.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                smalls.extend(stmt.body)
+    for small in smalls:
+        if isinstance(small, cst.Continue):
+            return "continues the loop"
+        if isinstance(small, cst.Break):
+            return "breaks out of the loop"
+        if isinstance(small, cst.Return):
+            if small.value is None:
+                return "returns"
+            code = cst.Module(body=()).code_for_node(small.value)
+            return f"returns `{code}`" if len(code) <= 30 else "returns a constant"
+    return "passes"
