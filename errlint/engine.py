@@ -6,6 +6,7 @@ parser's position, and a rule that crashes is a `RuleCrash` while the other rule
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import os
 import re
@@ -25,9 +26,10 @@ from errlint.finding import Edit, Finding, Fix, Impact, RuleCrash, Severity
 from errlint.fingerprints import assign as assign_fingerprints
 from errlint.noqa import SKIP_FILE_RE, NoqaMap
 from errlint.positions import PositionResolver
+from errlint.prefilter import Prefiltered, blank_irrelevant, rules_pattern
 from errlint.rule import LintRule, Report, all_rules
 from errlint.source import UnreadableSource, decode_source, split_lines
-from errlint.walker import run_rules
+from errlint.walker import walk
 
 UNPARSABLE = "XH000"
 _INDENT_RE = re.compile(r"[ \t\f]*")
@@ -133,13 +135,16 @@ def lint_bytes(
     options: Optional[dict[str, object]] = None,
     apply_noqa: bool = True,
     keep_source: bool = False,
+    prefilter: bool = True,
 ) -> FileResult:
     """Decode `data` (PEP 263) and lint it; a decoding problem is an XH000 finding."""
     try:
         text = decode_source(data)
     except UnreadableSource as err:
         return FileResult(path, [unparsable(path, err.reason, err.line, err.column)])
-    return lint_text(text, path, config, rules, options=options, apply_noqa=apply_noqa, keep_source=keep_source)
+    return lint_text(
+        text, path, config, rules, options=options, apply_noqa=apply_noqa, keep_source=keep_source, prefilter=prefilter
+    )
 
 
 def _parse(text: str, path: str) -> cst.Module | Finding:
@@ -178,8 +183,13 @@ def lint_text(
     options: Optional[dict[str, object]] = None,
     apply_noqa: bool = True,
     keep_source: bool = False,
+    prefilter: bool = True,
 ) -> FileResult:
-    """Lint `text` as the file `path` (relative, as shown to the user)."""
+    """Lint `text` as the file `path` (relative, as shown to the user).
+
+    With `prefilter` (the default), the bodies of functions that no enabled rule can report in are
+    blanked before parsing (`errlint.prefilter`); the findings are the same either way.
+    """
     result = FileResult(path, source=text if keep_source else None)
     if SKIP_FILE_RE.search(text):
         return result
@@ -187,23 +197,24 @@ def lint_text(
     active = [r for r in rules if not _matches(r.CODE, ignored)]
     if not active:
         return result
-    parsed = _parse(text, path)
-    if isinstance(parsed, Finding):
-        result.findings.append(parsed)
-        return result
-    module = parsed
     lines = split_lines(text)
-    context = FileContext(path, module, lines, config, collect_module_facts(module), module_name_for(path))
-    try:
-        result.crashes.extend(run_rules(context, list(active), options))
-    except RecursionError:
-        result.findings.append(unparsable(path, "the code is nested too deeply to analyse (RecursionError)"))
+    pre: Optional[Prefiltered] = None
+    if prefilter and "def" in text:
+        pattern = rules_pattern(active, config)
+        if pattern is not None:
+            pre = blank_irrelevant(text, pattern)
+    tree = pre.tree if pre is not None else None
+    if pre is not None and pre.blanked:
+        findings, crashes = _analyse(pre.text, lines, path, config, active, options, tree)
+        if not _blanking_showed(findings, pre):
+            findings, crashes = _analyse(text, lines, path, config, active, options, tree, parsed_lines=lines)
+    else:
+        findings, crashes = _analyse(text, lines, path, config, active, options, tree, parsed_lines=lines)
+    result.crashes.extend(crashes)
+    if not findings:
         return result
-    if not context.reports:
-        return result
-    findings = _resolve(context.reports, module, lines, path, result)
     findings = assign_fingerprints(sorted(findings, key=lambda f: (f.line, f.column, f.code)), lines)
-    if apply_noqa and findings:
+    if apply_noqa:
         noqa = NoqaMap(text, lines)
         if noqa:
             findings = [f for f in findings if not noqa.suppresses(f.code, f.line)]
@@ -211,19 +222,72 @@ def lint_text(
     return result
 
 
-def _resolve(reports: list[Report], module: cst.Module, lines: Sequence[str], path: str, result: FileResult) -> list[Finding]:
-    resolver = PositionResolver(module)
+def _blanking_showed(findings: Sequence[Finding], pre: Prefiltered) -> bool:
+    """False when a finding could have been changed by the blanking: parse error, or a range
+    (finding or fix edit) that spans a blanked body (its text would be the blanked one)."""
+    for finding in findings:
+        if finding.code == UNPARSABLE or pre.covers(finding.line, finding.end_line):
+            return False
+        if finding.fix is not None and any(pre.covers(e.line, e.end_line) for e in finding.fix.edits):
+            return False
+    return True
+
+
+def _analyse(
+    source: str,
+    lines: Sequence[str],
+    path: str,
+    config: Config,
+    rules: Sequence[type[LintRule]],
+    options: Optional[dict[str, object]],
+    tree: Optional[ast.Module],
+    *,
+    parsed_lines: Optional[Sequence[str]] = None,
+) -> tuple[list[Finding], list[RuleCrash]]:
+    """Parse `source` (the text, or its prefiltered version), walk, resolve the reports.
+
+    `lines` are the original lines (what rules and fixes see); `parsed_lines` those of `source`.
+    """
+    parsed = _parse(source, path)
+    if isinstance(parsed, Finding):
+        return [parsed], []
+    module = parsed
+    context = FileContext(path, module, lines, config, collect_module_facts(module), module_name_for(path))
+    try:
+        walker = walk(context, list(rules), options)
+    except RecursionError:
+        return [unparsable(path, "the code is nested too deeply to analyse (RecursionError)")], []
+    crashes = list(walker.crashes)
+    if not context.reports:
+        return [], crashes
+    resolver = PositionResolver(module, parsed_lines or split_lines(source), tree=tree, text=source)
+    paths: Sequence[Sequence[cst.CSTNode]] = walker.report_paths
+    if len(paths) != len(context.reports):
+        paths = [()] * len(context.reports)
+    return _resolve(context.reports, paths, resolver, lines, path, crashes), crashes
+
+
+def _resolve(
+    reports: Sequence[Report],
+    paths: Sequence[Sequence[cst.CSTNode]],
+    resolver: PositionResolver,
+    lines: Sequence[str],
+    path: str,
+    crashes: list[RuleCrash],
+) -> list[Finding]:
+    module = resolver.module
     findings = []
-    for report in reports:
+    for report, ancestors in zip(reports, paths):
         try:
-            line, column, end_line, end_column = resolver.resolve(report.node, report.top_index)
+            top = report.top_index
+            line, column, end_line, end_column = resolver.resolve_in(report.node, ancestors, top)
             if report.end_node is not None:
-                _, _, end_line, end_column = resolver.resolve(report.end_node, report.top_index)
+                _, _, end_line, end_column = resolver.resolve_in(report.end_node, ancestors, top)
             fix = None
             if report.fix is not None:
                 edits = []
                 for node, replacement in report.fix.changes:
-                    start_line, start_col, stop_line, stop_col = resolver.resolve(node, report.top_index)
+                    start_line, start_col, stop_line, stop_col = resolver.resolve_in(node, ancestors, top)
                     content = replacement if isinstance(replacement, str) else module.code_for_node(replacement)
                     if "\n" in content and start_line <= len(lines):
                         indent = _INDENT_RE.match(lines[start_line - 1])
@@ -250,7 +314,7 @@ def _resolve(reports: list[Report], module: cst.Module, lines: Sequence[str], pa
                 )
             )
         except Exception as err:  # noqa: XH102 - one unresolvable report must not lose the others
-            result.crashes.append(RuleCrash(path, report.rule.CODE, f"{type(err).__name__}: {err}", traceback.format_exc()))
+            crashes.append(RuleCrash(path, report.rule.CODE, f"{type(err).__name__}: {err}", traceback.format_exc()))
     return findings
 
 

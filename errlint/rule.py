@@ -115,6 +115,11 @@ class LintRule(cst.BatchableCSTVisitor):
     INVALID: ClassVar[Sequence[Invalid]] = ()
     # A frozen dataclass of per-rule options, configured under [tool.errlint.rules.<code|name>].
     Options: ClassVar[Optional[type]] = None
+    # Regular expressions, one of which the source of a function (decorators to last line) must
+    # match for this rule to report anything inside it; a function that matches no enabled rule's
+    # patterns is blanked before parsing (errlint.prefilter). None: may report anywhere, which
+    # turns the prefilter off. Names imported from a matching qualified name count as matches.
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -51,6 +51,9 @@ class Walker:
         self.context = context
         self.rules = rules
         self.crashes: list[RuleCrash] = []
+        # The ancestors (Module first) at the moment of each report, parallel to context.reports:
+        # positions are resolved from the innermost statement among them (errlint.positions).
+        self.report_paths: list[tuple[cst.CSTNode, ...]] = []
         self.visit: dict[str, list[tuple[LintRule, Callback]]] = {}
         self.leave: dict[str, list[tuple[LintRule, Callback]]] = {}
         self._build_tables()
@@ -68,11 +71,20 @@ class Walker:
                 else:
                     self.leave.setdefault(node_type, []).append((rule, method))
 
+    def _note_reports(self) -> None:
+        reports, paths = self.context.reports, self.report_paths
+        if len(reports) > len(paths):
+            snapshot = tuple(self.context.ancestors)
+            paths.extend(snapshot for _ in range(len(reports) - len(paths)))
+
     def _dispatch(self, table: list[tuple[LintRule, Callback]], node: cst.CSTNode) -> None:
         for rule, method in table:
             try:
                 method(node)
+                if len(self.context.reports) != len(self.report_paths):
+                    self._note_reports()
             except Exception as err:  # noqa: XH102 - isolate one rule's crash, reported as RuleCrash
+                self._note_reports()
                 self.crashes.append(
                     RuleCrash(self.context.path, rule.CODE, f"{type(err).__name__}: {err}", traceback.format_exc())
                 )
@@ -146,11 +158,16 @@ class Walker:
         ancestors.pop()
 
 
-def run_rules(context: FileContext, rule_classes: list[type[LintRule]], options: Optional[dict[str, Any]] = None) -> list[RuleCrash]:
-    """Instantiate `rule_classes` for `context`, walk once, return the crashes."""
+def walk(context: FileContext, rule_classes: list[type[LintRule]], options: Optional[dict[str, Any]] = None) -> Walker:
+    """Instantiate `rule_classes` for `context`, walk once, return the walker (crashes, report paths)."""
     rules = []
     for cls in rule_classes:
         rules.append(cls(context, (options or {}).get(cls.CODE)))
     walker = Walker(context, rules)
     walker.run()
-    return walker.crashes
+    return walker
+
+
+def run_rules(context: FileContext, rule_classes: list[type[LintRule]], options: Optional[dict[str, Any]] = None) -> list[RuleCrash]:
+    """Instantiate `rule_classes` for `context`, walk once, return the crashes."""
+    return walk(context, rule_classes, options).crashes
