@@ -41,7 +41,7 @@ def sarif_log(result: RunResult) -> dict[str, Any]:
     """The whole SARIF log as a JSON-ready dict."""
     codes = sorted({f.code for f in result.findings})
     index = {code: i for i, code in enumerate(codes)}
-    samples = {}
+    samples: dict[str, Finding] = {}
     for finding in result.findings:
         samples.setdefault(finding.code, finding)
     run: dict[str, Any] = {
@@ -72,7 +72,7 @@ def _descriptor(code: str, sample: Finding) -> dict[str, Any]:
             "helpUri": sample.url,
             "defaultConfiguration": {"level": LEVELS[sample.severity]},
         }
-    summary = first_sentence(rule.summary())
+    summary = short_description(rule)
     full = "\n\n".join(t for t in (_section(rule, "What it does"), _section(rule, "Why is this bad?")) if t)
     url = DOCS_URL.format(code=rule.CODE)
     return {
@@ -92,16 +92,16 @@ def _descriptor(code: str, sample: Finding) -> dict[str, Any]:
     }
 
 
-def first_sentence(text: str) -> str:
-    """Up to the first full stop that ends a sentence (SARIF's `shortDescription` is one)."""
-    match = re.match(r"(.+?[.!?])(?:\s+(?=[A-Z`(])|$)", text, re.S)
-    return match.group(1) if match else text
-
-
 def _section(rule: type[LintRule], heading: str) -> str:
     from errlint.docs import section
 
     return section(rule, heading)
+
+
+def short_description(rule: type[LintRule]) -> str:
+    from errlint.docs import short_description
+
+    return short_description(rule)
 
 
 def _plain(markdown: str) -> str:
