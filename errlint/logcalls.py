@@ -676,7 +676,7 @@ def resolve_level(node: cst.BaseExpression) -> Optional[int]:
         try:
             return int(node.value, 0)
         except ValueError:
-            return None
+            return None  # `0_1`-style literals int() rejects: an unknown level, not an error
     if isinstance(node, cst.SimpleString):
         value = node.evaluated_value
         return _LEVEL_NAMES.get(value.upper()) if isinstance(value, str) else None
@@ -783,3 +783,74 @@ def _constant_text(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.FormattedString):
         return not has_placeholders(node)
     return False
+
+
+# --- "the exception is the whole message" (XH303; XH301 leaves these to it) -----------------
+
+_PLACEHOLDER_RE = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdrifgeExXoca]|%%|\{[^{}]*\}")
+_EXCEPTION_ATTRS = frozenset({"args", "message", "msg", "strerror", "reason", "__name__", "__class__", "__qualname__"})
+
+
+def is_exception_text(node: cst.BaseExpression, names: frozenset[str], facts: ModuleFacts) -> bool:
+    """`node` is the caught exception or text derived only from it.
+
+    `err`, `str(err)`, `repr(err)`, `err.args[0]`, `err.message`, `type(err).__name__`,
+    `err.__class__.__name__`, and `traceback.format_exc()` (the traceback as text).
+    """
+    if isinstance(node, cst.Name):
+        return node.value in names
+    if isinstance(node, cst.Call):
+        func = dotted_name(node.func)
+        if func in ("str", "repr", "ascii", "format", "type") and node.args:
+            return node.args[0].keyword is None and is_exception_text(node.args[0].value, names, facts)
+        return facts.qualify(node.func) in TRACEBACK_FORMATTERS
+    if isinstance(node, cst.Attribute):
+        return node.attr.value in _EXCEPTION_ATTRS and is_exception_text(node.value, names, facts)
+    if isinstance(node, cst.Subscript):
+        return is_exception_text(node.value, names, facts)
+    return False
+
+
+def _no_words(text: str) -> bool:
+    return not re.search(r"[^\W_]", _PLACEHOLDER_RE.sub("", text))
+
+
+def exception_only_message(log: LogCall, names: frozenset[str], facts: ModuleFacts) -> bool:
+    """The message says nothing but the exception: `log.error(e)`, `f"{e}"`, `"%s" % e`,
+    `log.error("%s", e)`, `f"{type(e).__name__}: {e}"` (only punctuation around it)."""
+    message = log.message
+    if message is None:
+        return False
+    if is_exception_text(message, names, facts):
+        return True
+    if isinstance(message, (cst.FormattedString, cst.ConcatenatedString)) and not log.args:
+        expressions: list[cst.BaseExpression] = []
+        for part in string_parts(message):
+            if isinstance(part, cst.FormattedString):
+                for piece in part.parts:
+                    if isinstance(piece, cst.FormattedStringExpression):
+                        expressions.append(piece.expression)
+                    elif isinstance(piece, cst.FormattedStringText) and not _no_words(piece.value):
+                        return False
+            elif not _no_words(string_value(part) or "x"):
+                return False
+        return bool(expressions) and all(is_exception_text(e, names, facts) for e in expressions)
+    template: Optional[str] = None
+    values: Sequence[cst.BaseExpression] = log.args
+    if isinstance(message, (cst.SimpleString, cst.ConcatenatedString)):
+        template = string_value(message)
+    elif isinstance(message, cst.BinaryOperation) and isinstance(message.operator, cst.Modulo) and not log.args:
+        template = string_value(message.left)
+        right = message.right
+        values = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
+    elif (
+        isinstance(message, cst.Call)
+        and isinstance(message.func, cst.Attribute)
+        and message.func.attr.value == "format"
+        and not log.args
+    ):
+        template = string_value(message.func.value)
+        values = [a.value for a in message.args]
+    if template is None or not values or not _no_words(template):
+        return False
+    return all(is_exception_text(v, names, facts) for v in values)

@@ -1,0 +1,221 @@
+"""XH303: the caught exception (or its text) is the whole log message."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Sequence
+
+import libcst as cst
+
+from errlint.finding import Impact, Severity
+from errlint.logcalls import exception_only_message, formats_traceback
+from errlint.rule import Invalid, LintRule, Valid
+
+
+class ExceptionAsMessage(LintRule):
+    """
+    ## What it does
+    Checks for log calls inside an `except` handler whose message is nothing but the caught
+    exception: `log.error(err)`, `log.exception(str(err))`, `log.warning(repr(err))`,
+    `log.error(f"{err}")`, `log.error("%s", err)`, `log.error(f"{type(err).__name__}: {err}")`,
+    `log.error(err.args[0])` — or the formatted traceback, `log.error(traceback.format_exc())`.
+    Punctuation around the exception does not count as a message; any word does (a message that
+    is only generic words, like `"Error: %s"`, is XH502's business).
+
+    ## Why is this bad?
+    The exception says what broke (`KeyError: 'sku'`), not what the program was doing and for
+    whom (`"price lookup failed for order 1234"`). Records whose message is the exception text
+    cannot be grouped (every message differs), searched by operation, or read by someone who
+    does not know the code. With `logging`, `log.error(err)` also drops the traceback unless
+    `exc_info` is given, and the formatted traceback as a message is an unstructured blob that log
+    pipelines cannot parse.
+
+    Say what failed in a constant message, put identifiers in arguments or fields, and let
+    `exc_info`/`.exception()` carry the exception.
+
+    ## Example
+    ```python
+    import logging
+
+    logger = logging.getLogger(__name__)
+
+    def price(order):
+        try:
+            return lookup(order.sku)
+        except KeyError as err:
+            logger.exception(err)
+            return None
+    ```
+
+    Use instead:
+    ```python
+    import logging
+
+    logger = logging.getLogger(__name__)
+
+    def price(order):
+        try:
+            return lookup(order.sku)
+        except KeyError:
+            logger.exception("price lookup failed for order %s", order.id)
+            return None
+    ```
+
+    ## References
+    - [Python docs: Logger.exception](https://docs.python.org/3/library/logging.html#logging.Logger.exception)
+    - [ruff TRY401 verbose-log-message](https://docs.astral.sh/ruff/rules/verbose-log-message/)
+    """
+
+    CODE: ClassVar[str] = "XH303"
+    NAME: ClassVar[str] = "exception-as-message"
+    MESSAGE: ClassVar[str] = (
+        "The exception is the whole log message: say what failed and for which entity in a constant "
+        "message, and pass the exception with `exc_info`/`.exception()`"
+    )
+    SEVERITY: ClassVar[Severity] = Severity.WARNING
+    IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
+    _TRACEBACK_MESSAGE: ClassVar[str] = (
+        "The formatted traceback is the whole log message: say what failed in a constant message and "
+        "let `.exception()`/`exc_info` attach the traceback as structured data"
+    )
+
+    VALID: ClassVar[Sequence[Valid]] = [
+        Valid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
+            def price(order):
+                try:
+                    return lookup(order.sku)
+                except KeyError as err:
+                    logger.warning("no price for %s: %s", order.sku, err)
+                except ValueError as err:
+                    logger.exception("price lookup failed", extra={"error": str(err)})
+                except* OSError as err:
+                    logger.error("Error: %s", err)  # words, however generic: XH502
+            """
+        ),
+        Valid(
+            """
+            import structlog
+            log = structlog.get_logger()
+
+            async def sync(job, errors):
+                try:
+                    await job.run()
+                except OSError as err:
+                    def report():
+                        log.error(err)  # a nested function: not this handler's name
+                    report()
+                for error in errors:
+                    log.error(error)  # not a caught exception
+                log.error(str(job))
+            """
+        ),
+    ]
+    INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
+            def price(order):
+                try:
+                    return lookup(order.sku)
+                except ValueError:
+                    pass
+                except KeyError as err:
+                    logger.exception(err)
+            """,
+            expected_message=(
+                "The exception is the whole log message: say what failed and for which entity in a constant "
+                "message, and pass the exception with `exc_info`/`.exception()`"
+            ),
+            line=10,
+            column=26,
+        ),
+        Invalid(
+            """
+            import logging
+            try:
+                import yaml
+            except* ImportError as exc:
+                logging.warning(f"{type(exc).__name__}: {exc!s}")
+            """,
+            expected_message=(
+                "The exception is the whole log message: say what failed and for which entity in a constant "
+                "message, and pass the exception with `exc_info`/`.exception()`"
+            ),
+            line=5,
+            column=21,
+        ),
+        Invalid(
+            """
+            from loguru import logger
+
+            async def poll(feed):
+                try:
+                    await feed.fetch()
+                except (TimeoutError, OSError) as e:
+                    logger.error("{}", str(e))
+                    try:
+                        feed.close()
+                    except OSError as close_err:
+                        logger.warning("%s", repr(e))
+            """,
+            expected_message=(
+                "The exception is the whole log message: say what failed and for which entity in a constant "
+                "message, and pass the exception with `exc_info`/`.exception()`"
+            ),
+            line=7,
+            column=22,
+            expected_count=2,
+        ),
+        Invalid(
+            """
+            import logging
+            import traceback
+            log = logging.getLogger(__name__)
+
+            class Worker:
+                def run(self, job):
+                    try:
+                        job.run()
+                    except Exception:
+                        log.error(traceback.format_exc())
+            """,
+            expected_message=(
+                "The formatted traceback is the whole log message: say what failed in a constant message and "
+                "let `.exception()`/`exc_info` attach the traceback as structured data"
+            ),
+            line=10,
+            column=23,
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        handlers = self.context.enclosing_handlers()
+        if not handlers:
+            return
+        log = self.context.log_call(node)
+        if log is None or log.is_report or log.message is None:
+            return
+        names = frozenset(
+            h.name.name.value for h in handlers if h.name is not None and isinstance(h.name.name, cst.Name)
+        )
+        facts = self.context.module_facts
+        if exception_only_message(log, names, facts):
+            message = self.MESSAGE
+            if not _mentions(log.message, names) and formats_traceback(log.message, facts):
+                message = self._TRACEBACK_MESSAGE
+            self.report(log.message, message=message)
+
+
+def _mentions(node: cst.CSTNode, names: frozenset[str]) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name) and current.value in names:
+            return True
+        stack.extend(current.children)
+    return False

@@ -1,0 +1,289 @@
+"""XH305: `.exception()` / `exc_info=True` where no exception is being handled."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Sequence
+
+import libcst as cst
+
+from errlint.analysis import dotted_name, last_segment
+from errlint.finding import Impact, Severity
+from errlint.logcalls import LogCall
+from errlint.rule import Invalid, LintRule, Report, Valid
+
+if TYPE_CHECKING:
+    from errlint.context import FileContext
+
+_EXCEPTION_METHOD = (
+    "`{call}()` outside an exception handler logs `NoneType: None` instead of a traceback: use "
+    "`.error()`, or pass the exception explicitly with `exc_info=err`"
+)
+_EXC_INFO_TRUE = (
+    "`{what}` outside an exception handler attaches `NoneType: None` instead of a traceback: pass the "
+    "exception explicitly (`{explicit}`) or drop it"
+)
+# A function whose name or decorator says it runs while an exception is being handled.
+_CALLBACK_TOKENS = frozenset(
+    {"error", "errors", "exception", "exceptions", "exc", "err", "fail", "failed", "failure", "failures",
+     "crash", "crashed", "abort", "panic", "errback", "excepthook", "unraisablehook"}
+)  # fmt: skip
+# A parameter with one of these names usually receives the exception being handled.
+_EXCEPTION_PARAMS = frozenset(
+    {"e", "ex", "exc", "err", "error", "exception", "exc_val", "exc_value", "exc_info", "exc_type",
+     "einfo", "failure", "tb", "traceback", "etype", "evalue"}
+)  # fmt: skip
+_TOKEN_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+@dataclass
+class _Candidate:
+    report: Report
+    function: str  # the name of the enclosing function
+
+
+class ExceptionLogOutsideHandler(LintRule):
+    """
+    ## What it does
+    Checks for `logger.exception(...)`, `exc_info=True` and loguru's `.opt(exception=True)` where
+    no exception is being handled: at module level, in a function body outside any `except`
+    handler, in `try`/`else`/`finally` blocks.
+
+    Code inside a function can run while its *caller* handles an exception, so a function is
+    left alone when it is evidently an error callback: it is called (or passed) from an `except`
+    handler in the same file; its name or a decorator names an error (`on_error`,
+    `handle_exception`, `@app.errorhandler`, `task_failure`); it takes the exception as a
+    parameter (`exc`, `err`, `exception`, …); or it is `__exit__`/`__aexit__`. Passing the
+    exception explicitly (`exc_info=err`) is never flagged.
+
+    ## Why is this bad?
+    `.exception()` and `exc_info=True` read `sys.exc_info()`. Outside a handler there is nothing
+    there, so the record ends with `NoneType: None`: it looks like an error with a traceback but
+    carries none, and it is logged at error level on a path where nothing failed. Usually the
+    call was moved out of the handler during a refactoring, or meant `.error()`.
+
+    ## Example
+    ```python
+    import logging
+
+    logger = logging.getLogger(__name__)
+
+    def check(response):
+        if response.status_code >= 500:
+            logger.exception("upstream failed with %s", response.status_code)
+    ```
+
+    Use instead:
+    ```python
+    import logging
+
+    logger = logging.getLogger(__name__)
+
+    def check(response):
+        if response.status_code >= 500:
+            logger.error("upstream failed with %s", response.status_code)
+    ```
+
+    ## References
+    - [Python docs: Logger.exception](https://docs.python.org/3/library/logging.html#logging.Logger.exception)
+    - [flake8-logging LOG004 / ruff LOG004 log-exception-outside-except-handler](https://docs.astral.sh/ruff/rules/log-exception-outside-except-handler/)
+    """
+
+    CODE: ClassVar[str] = "XH305"
+    NAME: ClassVar[str] = "exception-log-outside-handler"
+    MESSAGE: ClassVar[str] = _EXCEPTION_METHOD
+    SEVERITY: ClassVar[Severity] = Severity.WARNING
+    IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
+
+    VALID: ClassVar[Sequence[Valid]] = [
+        Valid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
+            def sync(order):
+                try:
+                    push(order)
+                except ConnectionError:
+                    logger.exception("push failed")
+                except* OSError as err:
+                    logger.error("disk", exc_info=True)
+                logger.error("done", exc_info=err_or_none)
+
+            def _report_failure(order):
+                logger.exception("order %s failed", order.id)
+
+            def run(order):
+                try:
+                    sync(order)
+                except Exception:
+                    _report_failure(order)
+            """
+        ),
+        Valid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
+            class Guard:
+                def __exit__(self, exc_type, exc, tb):
+                    logger.exception("guarded block failed")
+
+                def on_error(self, request):
+                    logger.exception("request failed")
+
+                def handle(self, exc):
+                    logger.error("failed", exc_info=True)
+
+            @app.errorhandler(500)
+            def server_error(request):
+                logger.exception("unhandled")
+            """
+        ),
+    ]
+    INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
+            def check(response):
+                if response.status_code >= 500:
+                    logger.exception("upstream failed with %s", response.status_code)
+            """,
+            expected_message=(
+                "`logger.exception()` outside an exception handler logs `NoneType: None` instead of a "
+                "traceback: use `.error()`, or pass the exception explicitly with `exc_info=err`"
+            ),
+            line=6,
+            column=9,
+        ),
+        Invalid(
+            """
+            import logging
+            try:
+                import yaml
+            except ImportError:
+                yaml = None
+            finally:
+                logging.warning("yaml loaded: %s", yaml, exc_info=True)
+            """,
+            expected_message=(
+                "`exc_info=True` outside an exception handler attaches `NoneType: None` instead of a "
+                "traceback: pass the exception explicitly (`exc_info=err`) or drop it"
+            ),
+            line=7,
+            column=46,
+        ),
+        Invalid(
+            """
+            from loguru import logger
+
+            async def consume(queue):
+                try:
+                    item = await queue.get()
+                except OSError:
+                    def retry():
+                        logger.opt(exception=True).error("retry failed")
+                    return retry
+                logger.exception("after the handler")
+            """,
+            expected_message=(
+                "`opt(exception=True)` outside an exception handler attaches `NoneType: None` instead of a "
+                "traceback: pass the exception explicitly (`opt(exception=err)`) or drop it"
+            ),
+            line=8,
+            column=24,
+            expected_count=2,
+        ),
+    ]
+
+    def __init__(self, context: FileContext, options: Any = None) -> None:
+        super().__init__(context, options)
+        self._candidates: list[_Candidate] = []
+        self._called_in_handlers: set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        context = self.context
+        if context.enclosing_handler() is not None:
+            self._note_handler_call(node)
+            return
+        log = context.log_call(node)
+        if log is None or log.is_report:
+            return
+        found = self._finding(log)
+        if found is None:
+            return
+        target, message = found
+        function = context.enclosing_function()
+        if function is None:
+            self.report(target, message=message)
+        elif not _looks_like_error_callback(function):
+            # Decided at the end of the file: a handler further down may call this function.
+            frame = context.frame
+            report = Report(type(self), target, message, self.SEVERITY, context.top_index, frame.critical, frame.qualname)
+            self._candidates.append(_Candidate(report, function.name.value))
+
+    def leave_Module(self, node: cst.Module) -> None:
+        for candidate in self._candidates:
+            if candidate.function not in self._called_in_handlers:
+                self.context.reports.append(candidate.report)
+
+    def _note_handler_call(self, node: cst.Call) -> None:
+        """Remember what a handler calls or passes along: those functions run during handling."""
+        name = last_segment(node.func)
+        if name:
+            self._called_in_handlers.add(name)
+        for arg in node.args:
+            passed = last_segment(arg.value)
+            if passed:
+                self._called_in_handlers.add(passed)
+
+    def _finding(self, log: LogCall) -> Optional[tuple[cst.CSTNode, str]]:
+        if log.is_exception_method:
+            if log.arg("exc_info") is not None:
+                return None  # `exc_info=err` or `exc_info=False`: explicit
+            call = self.context.module.code_for_node(log.node.func)
+            return log.node.func, _EXCEPTION_METHOD.format(call=call)
+        arg = log.arg("exc_info")
+        if arg is not None and _is_true(arg.value):
+            return arg, _EXC_INFO_TRUE.format(what="exc_info=True", explicit="exc_info=err")
+        receiver = log.receiver
+        while isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
+            if receiver.func.attr.value == "opt":
+                for opt_arg in receiver.args:
+                    if opt_arg.keyword is not None and opt_arg.keyword.value == "exception" and _is_true(opt_arg.value):
+                        return opt_arg, _EXC_INFO_TRUE.format(
+                            what="opt(exception=True)", explicit="opt(exception=err)"
+                        )
+            receiver = receiver.func.value
+        return None
+
+
+def _is_true(node: cst.BaseExpression) -> bool:
+    return (isinstance(node, cst.Name) and node.value == "True") or (isinstance(node, cst.Integer) and node.value == "1")
+
+
+def _tokens(name: str) -> set[str]:
+    return {t.lower() for part in name.split("_") for t in _TOKEN_RE.findall(part)}
+
+
+def _looks_like_error_callback(function: cst.FunctionDef) -> bool:
+    name = function.name.value
+    if name in ("__exit__", "__aexit__", "__del__"):
+        return True
+    if _tokens(name) & _CALLBACK_TOKENS:
+        return True
+    for decorator in function.decorators:
+        expr = decorator.decorator
+        if isinstance(expr, cst.Call):
+            for arg in expr.args:
+                if _tokens(dotted_name(arg.value) or "") & _CALLBACK_TOKENS:
+                    return True
+            expr = expr.func
+        if _tokens(dotted_name(expr) or "") & _CALLBACK_TOKENS:
+            return True
+    params = function.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    return any(p.name.value in _EXCEPTION_PARAMS for p in every)

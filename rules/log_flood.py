@@ -1,0 +1,263 @@
+"""XH307: an error log on every iteration of a loop's handler, with no rate limit, aggregation or exit."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Optional, Sequence, Union
+
+import libcst as cst
+
+from errlint.analysis import Handler, iter_scope, last_segment
+from errlint.finding import Impact, Severity
+from errlint.rule import Invalid, LintRule, Valid
+
+Loop = Union[cst.For, cst.While]
+# Calls that pace a loop: one log per sleep is a rate, not a flood.
+_PACING = re.compile(r"(?i)(?:^|_)(?:sleep|wait|backoff|throttle|rate_limit|ratelimit|pause|delay)(?:$|_)")
+# Loop variables of bounded retry loops (`for attempt in range(retries)`).
+_RETRY_TARGETS = re.compile(r"(?i)attempt|retr(?:y|ies)|tries|try_number")
+_SMALL_RANGE = 10
+
+
+class LogFlood(LintRule):
+    """
+    ## What it does
+    Checks for logs at error level or above (`error`, `exception`, `critical`,
+    `log(logging.ERROR, ...)`) in an `except` handler inside a `for`/`while` loop, where the
+    handler lets the loop go on (`continue`, or falls through) and nothing limits the rate.
+
+    Not flagged when:
+    - the handler leaves the loop (`break`, `return`, `raise`, even conditionally);
+    - the log is conditional inside the handler (`if attempt == retries: ...`, `if not warned:`),
+      which is how rate limits and "log once" guards look;
+    - the loop paces itself: a `sleep`/`wait`/`backoff` call anywhere in the loop body;
+    - the loop is bounded and small: `for attempt in range(3)`, or a loop variable named
+      `attempt`/`retry`/`tries` (a retry loop logs once per attempt; XH602/XH603 look at retries).
+
+    ## Why is this bad?
+    A handler that logs per item is fine on a good day and a flood in an outage: when the
+    database goes away, a batch of 100,000 rows produces 100,000 identical error records with
+    100,000 tracebacks. That fills disks, blows log-ingestion budgets, trips rate limits of the
+    log pipeline or Sentry (dropping the *other* errors), and buries the first, useful record.
+    Collect the failures and log once after the loop (with a count and a sample), or rate-limit.
+
+    ## Example
+    ```python
+    import logging
+
+    logger = logging.getLogger(__name__)
+
+    def push_all(items):
+        for item in items:
+            try:
+                post(item)
+            except ConnectionError:
+                logger.exception("push failed for %s", item.id)
+    ```
+
+    Use instead:
+    ```python
+    import logging
+
+    logger = logging.getLogger(__name__)
+
+    def push_all(items):
+        failed = []
+        for item in items:
+            try:
+                post(item)
+            except ConnectionError as err:
+                failed.append((item.id, type(err).__name__))
+        if failed:
+            logger.error("push failed for %d items", len(failed), extra={"sample": failed[:5]})
+    ```
+
+    ## References
+    - [structloglint SL007 (logging in loops, structlog only)](https://pypi.org/project/structloglint/)
+    - [Python docs: Logging cookbook, filters (rate limiting)](https://docs.python.org/3/howto/logging-cookbook.html#using-filters-to-impart-contextual-information)
+    """
+
+    CODE: ClassVar[str] = "XH307"
+    NAME: ClassVar[str] = "log-flood"
+    MESSAGE: ClassVar[str] = (
+        "Error logged on every failing iteration of the enclosing `{loop}` loop, with no rate limit: an "
+        "outage writes one record per item; collect the failures and log once after the loop"
+    )
+    SEVERITY: ClassVar[Severity] = Severity.INFO
+    IMPACT: ClassVar[Impact] = Impact.OBSERVABILITY
+    PREVIEW: ClassVar[bool] = True
+
+    VALID: ClassVar[Sequence[Valid]] = [
+        Valid(
+            """
+            import logging
+            import time
+            logger = logging.getLogger(__name__)
+
+            def consume(queue):
+                while True:
+                    try:
+                        handle(queue.get())
+                    except ConnectionError:
+                        logger.exception("broker unreachable")
+                        time.sleep(5)
+
+            def push_all(items):
+                for item in items:
+                    try:
+                        post(item)
+                    except ValueError:
+                        logger.error("bad item %s", item.id)
+                        break
+                    except* OSError:
+                        logger.exception("disk")
+                        raise
+            """
+        ),
+        Valid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
+            async def fetch(url):
+                for attempt in range(3):
+                    try:
+                        return await get(url)
+                    except TimeoutError:
+                        logger.error("attempt %d timed out", attempt)
+                try:
+                    await get(url)
+                except TimeoutError:
+                    logger.error("not in a loop")
+
+            def scan(rows):
+                for row in rows:
+                    try:
+                        parse(row)
+                    except ValueError:
+                        if row.important:
+                            logger.error("bad row %s", row.id)
+                        logger.info("skipped row")
+                        def later():
+                            logger.error("runs outside this loop")
+            """
+        ),
+    ]
+    INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
+            def push_all(items):
+                for item in items:
+                    try:
+                        post(item)
+                    except ValueError:
+                        continue
+                    except ConnectionError:
+                        logger.exception("push failed for %s", item.id)
+            """,
+            expected_message=(
+                "Error logged on every failing iteration of the enclosing `for` loop, with no rate limit: an "
+                "outage writes one record per item; collect the failures and log once after the loop"
+            ),
+            line=11,
+            column=13,
+        ),
+        Invalid(
+            """
+            import structlog
+            log = structlog.get_logger()
+
+            async def serve(sock):
+                while True:
+                    conn = await sock.accept()
+                    try:
+                        await handle(conn)
+                    except* OSError:
+                        log.error("connection failed", peer=conn.peer)
+            """,
+            expected_message=(
+                "Error logged on every failing iteration of the enclosing `while` loop, with no rate limit: an "
+                "outage writes one record per item; collect the failures and log once after the loop"
+            ),
+            line=10,
+            column=13,
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        handler = self.context.enclosing_handler()
+        if handler is None:
+            return
+        log = self.context.log_call(node)
+        if log is None or log.is_report or not log.at_least_error:
+            return
+        loop = self._loop_around(handler, node)
+        if loop is None:
+            return
+        facts = self.context.handler_facts(handler)
+        if facts.raises or facts.returns or _breaks(handler):
+            return
+        if _bounded(loop) or self._paced(loop):
+            return
+        self.report(node.func, loop="for" if isinstance(loop, cst.For) else "while")
+
+    def _loop_around(self, handler: Handler, call: cst.Call) -> Optional[Loop]:
+        """The loop whose body holds `handler`, in this function; None when the log is guarded."""
+        ancestors = self.context.ancestors
+        index = next((i for i in range(len(ancestors) - 1, -1, -1) if ancestors[i] is handler), -1)
+        if index < 0:
+            return None
+        for node in ancestors[index + 1 : -1]:
+            if isinstance(node, (cst.If, cst.IfExp, cst.BooleanOperation, cst.For, cst.While, cst.Try, cst.TryStar)):
+                return None  # conditional or inside a nested loop/try of the handler
+        for position in range(index - 1, -1, -1):
+            node = ancestors[position]
+            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return None
+            if isinstance(node, (cst.For, cst.While)):
+                child = ancestors[position + 1]
+                return node if child is node.body else None
+        return None
+
+    def _paced(self, loop: Loop) -> bool:
+        for node in iter_scope(loop.body):
+            if isinstance(node, cst.Call):
+                name = last_segment(node.func) or ""
+                if _PACING.search(name):
+                    return True
+        return False
+
+
+def _breaks(handler: Handler) -> bool:
+    """A `break` in the handler that leaves the loop around the handler (not a nested loop)."""
+    stack: list[cst.CSTNode] = [handler.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Break):
+            return True
+        if isinstance(node, (cst.For, cst.While, cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        stack.extend(node.children)
+    return False
+
+
+def _bounded(loop: Loop) -> bool:
+    if not isinstance(loop, cst.For):
+        return False
+    target = loop.target
+    names = [target] if isinstance(target, cst.Name) else []
+    if isinstance(target, cst.Tuple):
+        names = [e.value for e in target.elements if isinstance(e.value, cst.Name)]
+    if any(_RETRY_TARGETS.search(cst.ensure_type(n, cst.Name).value) for n in names):
+        return True
+    it = loop.iter
+    if isinstance(it, cst.Call) and last_segment(it.func) == "range" and it.args:
+        bound = it.args[-1 if len(it.args) < 3 else 1].value
+        if isinstance(bound, cst.Integer) and int(bound.value, 0) <= _SMALL_RANGE:
+            return True
+        if _RETRY_TARGETS.search(last_segment(bound) or ""):
+            return True
+    return False

@@ -1,0 +1,233 @@
+"""XH304: `print()`/`sys.stderr.write()`/`traceback.print_exc()` in an exception handler of a library
+module."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Optional, Sequence
+
+import libcst as cst
+
+from errlint.analysis import dotted_name
+from errlint.finding import Impact, Severity
+from errlint.rule import Invalid, LintRule, Valid
+
+_PRINT_TRACEBACK = frozenset(
+    {"traceback.print_exc", "traceback.print_exception", "traceback.print_tb", "traceback.print_last"}
+)
+_STREAM_WRITES = frozenset(
+    {"sys.stderr.write", "sys.stdout.write", "sys.stderr.writelines", "sys.stdout.writelines",
+     "sys.__stderr__.write", "sys.__stdout__.write"}
+)  # fmt: skip
+_STD_STREAMS = frozenset({"sys.stderr", "sys.stdout", "sys.__stderr__", "sys.__stdout__"})
+# Files that are scripts by convention, whatever they import.
+_SCRIPT_FILES = re.compile(r"(?:^|/)(?:__main__|setup|manage|conftest|noxfile|fabfile|tasks)\.py$")
+_SCRIPT_DIRS = re.compile(r"(?:^|/)(?:scripts?|bin|tools|examples?|docs?)/")
+# Functions that are entry points by name.
+_ENTRY_FUNCTIONS = frozenset({"main", "cli", "run_cli"})
+
+_MESSAGES = {
+    "print": (
+        "`print()` in an exception handler writes the failure to stdout, outside logging: no level, "
+        "no timestamp, no traceback where the logs are collected; use a logger"
+    ),
+    "stream": (
+        "`{call}()` in an exception handler writes the failure around logging: no level, no timestamp, "
+        "no traceback where the logs are collected; use a logger"
+    ),
+    "traceback": (
+        "`{call}()` prints the traceback to stderr, bypassing logging: use `logger.exception(...)` so it "
+        "reaches the log pipeline with a message and a level"
+    ),
+}
+
+
+class PrintInHandler(LintRule):
+    """
+    ## What it does
+    Checks for `print(...)`, `sys.stderr.write(...)`/`sys.stdout.write(...)` and
+    `traceback.print_exc()` (also `print_exception`, `print_tb`, `print_last`) inside an
+    `except` handler.
+
+    Command-line entry points are exempt, because there the terminal *is* the user interface:
+    modules with `if __name__ == "__main__":`, modules that import `click`, `argparse`, `typer`,
+    `fire` or `docopt`, script files by convention (`__main__.py`, `setup.py`, `manage.py`,
+    `conftest.py`, `noxfile.py`, files under `scripts/`, `bin/`, `tools/`, `examples/`, `docs/`),
+    and functions named `main`/`cli`. A `print(..., file=stream)` to a stream other than
+    stdout/stderr writes to an output the caller chose and is not flagged either.
+
+    ## Why is this bad?
+    In a service, stdout and stderr are not where errors are looked for: they have no level, no
+    timestamp, no logger name, no request context, and in many deployments (WSGI servers,
+    Celery workers, Lambda) they are buffered, interleaved or dropped. An error printed in a
+    handler is an error nobody sees. `traceback.print_exc()` is the worst case: the most useful
+    part of the failure goes around the log pipeline.
+
+    ## Example
+    ```python
+    def load_plugins(names):
+        for name in names:
+            try:
+                import_plugin(name)
+            except ImportError as err:
+                print("could not load plugin", name, err)
+    ```
+
+    Use instead:
+    ```python
+    import logging
+
+    logger = logging.getLogger(__name__)
+
+    def load_plugins(names):
+        for name in names:
+            try:
+                import_plugin(name)
+            except ImportError:
+                logger.warning("could not load plugin %s", name, exc_info=True)
+    ```
+
+    ## References
+    - [Python docs: Logging HOWTO, when to use logging](https://docs.python.org/3/howto/logging.html#when-to-use-logging)
+    - [The Twelve-Factor App: Logs](https://12factor.net/logs)
+    - [ruff T201 print](https://docs.astral.sh/ruff/rules/print/)
+    """
+
+    CODE: ClassVar[str] = "XH304"
+    NAME: ClassVar[str] = "print-in-handler"
+    MESSAGE: ClassVar[str] = _MESSAGES["print"]
+    SEVERITY: ClassVar[Severity] = Severity.INFO
+    IMPACT: ClassVar[Impact] = Impact.OBSERVABILITY
+
+    VALID: ClassVar[Sequence[Valid]] = [
+        Valid(
+            """
+            import sys
+
+            def run():
+                try:
+                    work()
+                except OSError as err:
+                    print(f"error: {err}", file=sys.stderr)
+                    sys.exit(1)
+
+            if __name__ == "__main__":
+                run()
+            """
+        ),
+        Valid(
+            """
+            import click
+
+            @click.command()
+            def sync():
+                try:
+                    push()
+                except ConnectionError:
+                    traceback.print_exc()
+            """
+        ),
+        Valid(
+            """
+            def render(report, out):
+                try:
+                    report.build()
+                except ValueError as err:
+                    print("report failed:", err, file=out)  # the caller's stream
+                    def later():
+                        print("runs outside the handler")
+                    return later
+                print("not in a handler")
+            """
+        ),
+    ]
+    INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            def load_plugins(names):
+                for name in names:
+                    try:
+                        import_plugin(name)
+                    except ValueError:
+                        raise
+                    except ImportError as err:
+                        print("could not load plugin", name, err)
+            """,
+            expected_message=(
+                "`print()` in an exception handler writes the failure to stdout, outside logging: no level, "
+                "no timestamp, no traceback where the logs are collected; use a logger"
+            ),
+            line=8,
+            column=13,
+        ),
+        Invalid(
+            """
+            import traceback
+
+            async def consume(queue):
+                try:
+                    await queue.get()
+                except* OSError:
+                    traceback.print_exc()
+            """,
+            expected_message=(
+                "`traceback.print_exc()` prints the traceback to stderr, bypassing logging: use "
+                "`logger.exception(...)` so it reaches the log pipeline with a message and a level"
+            ),
+            line=7,
+            column=9,
+        ),
+        Invalid(
+            """
+            import sys
+            try:
+                import ujson as json
+            except ImportError:
+                sys.stderr.write("ujson missing, falling back\\n")
+                import json
+            """,
+            expected_message=(
+                "`sys.stderr.write()` in an exception handler writes the failure around logging: no level, "
+                "no timestamp, no traceback where the logs are collected; use a logger"
+            ),
+            line=5,
+            column=5,
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.context.enclosing_handler() is None:
+            return
+        kind, call = self._kind(node)
+        if kind is None or self._is_entry_point():
+            return
+        self.report(node, message=_MESSAGES[kind].format(call=call))
+
+    def _kind(self, node: cst.Call) -> tuple[Optional[str], str]:
+        func = node.func
+        if isinstance(func, cst.Name) and func.value == "print":
+            imported = self.context.module_facts.imports.get("print")
+            if imported is not None and imported not in ("rich.print", "builtins.print"):
+                return None, ""
+            for arg in node.args:
+                if arg.keyword is not None and arg.keyword.value == "file":
+                    target = self.context.qualify(arg.value)
+                    if target not in _STD_STREAMS:
+                        return None, ""
+            return "print", "print"
+        qualified = self.context.qualify(func)
+        if qualified in _PRINT_TRACEBACK:
+            return "traceback", dotted_name(func) or qualified
+        if qualified in _STREAM_WRITES:
+            return "stream", dotted_name(func) or qualified
+        return None, ""
+
+    def _is_entry_point(self) -> bool:
+        context = self.context
+        if context.is_cli_module:
+            return True
+        path = context.path.replace("\\", "/")
+        if _SCRIPT_FILES.search(path) or _SCRIPT_DIRS.search(path):
+            return True
+        function = context.enclosing_function()
+        return function is not None and function.name.value in _ENTRY_FUNCTIONS
