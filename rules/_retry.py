@@ -27,7 +27,9 @@ TryNode = Union[cst.Try, cst.TryStar]
 _LOOP_TYPES = (cst.For, cst.While)
 _BACKOFF_WORDS = ("sleep", "wait", "backoff", "delay", "pause", "throttle", "jitter", "cooldown", "retry_after")
 _BOUND_WORDS = ("attempt", "retr", "tries", "deadline", "timeout", "max", "limit", "remaining", "elapsed", "budget")
-_INTERACTIVE = frozenset({"input", "raw_input", "getpass", "prompt", "ask", "confirm"})
+_INTERACTIVE = frozenset(
+    {"input", "raw_input", "getpass", "prompt", "ask", "confirm", "getkey", "getch", "getstr", "get_wch"}
+)
 
 
 @dataclass(frozen=True)

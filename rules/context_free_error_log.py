@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Optional, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Sequence, cast
 
 import libcst as cst
 
-from errlint.analysis import Handler, dotted_name
+from errlint.analysis import Handler, dotted_name, iter_scope
 from errlint.finding import Impact, Severity
 from errlint.logcalls import LogCall
 from errlint.rule import Invalid, LintRule, Valid
@@ -36,6 +36,16 @@ GENERIC_MESSAGES: frozenset[str] = frozenset(
         "error exception", "err", "crash", "crashed", "ouch", "damn", "bad", "boom",
     }
 )  # fmt: skip
+
+# Last words of names that identify an entity, request or resource (`order_id`, `task`, `bucket`).
+IDENTIFIER_WORDS: frozenset[str] = frozenset(
+    {
+        "id", "ids", "pk", "uuid", "guid", "key", "name", "path", "url", "uri", "host", "hostname",
+        "filename", "fname", "slug", "tenant", "queue", "topic", "table", "bucket", "endpoint",
+        "ref", "sku", "task", "job", "dag",
+    }
+)  # fmt: skip
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 # Keywords that control the record rather than add data to it.
 _CONTROL_KEYWORDS = frozenset({"exc_info", "stack_info", "stacklevel", "exception"})
@@ -68,7 +78,11 @@ class ContextFreeErrorLog(LintRule):
     - a generic text such as `"error"`, `"failed"`, `"exception occurred"`, `"something went
       wrong"` or `"an error occurred"`, with no data besides the exception itself; or
     - a constant message with no arguments, no `extra=` and no keyword fields, in a stdlib
-      `logging` call.
+      `logging` call, in a function that has an identifier at hand: a parameter or an earlier
+      local whose name ends in `id`, `key`, `name`, `path`, `url`, `host`, `task`, `job`,
+      `queue`, `table`, `bucket`, … (`order_id`, `task`, `hostname`). A constant message in a
+      function with nothing to identify (`def shutdown(self)`) names the operation, which is all
+      it can say.
 
     Messages built from the exception alone (`log.error("Error: %s", err)`) count as generic: the
     exception says what broke, not what the code was doing or for whom. structlog and loguru calls
@@ -179,6 +193,19 @@ class ContextFreeErrorLog(LintRule):
                     schedule(later)
             """
         ),
+        Valid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
+            class Pool:
+                def close(self):
+                    try:
+                        self._release_all()
+                    except OSError:
+                        logger.exception("Could not close the connection pool")  # nothing to identify
+            """
+        ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
         Invalid(
@@ -230,7 +257,7 @@ class ContextFreeErrorLog(LintRule):
                     logger.critical("Order push to the warehouse failed", exc_info=True)
             """,
             expected_message=(
-                "Error log with a constant message and no data (no arguments, `extra=` or fields): "
+                "Error log with a constant message and no data, although `order_id` is in scope: "
                 "say which operation failed and for which entity"
             ),
             line=8,
@@ -251,6 +278,25 @@ class ContextFreeErrorLog(LintRule):
             ),
             line=7,
             column=18,
+        ),
+        Invalid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
+            def import_all(paths):
+                for path in paths:
+                    try:
+                        load(path)
+                    except OSError:
+                        logger.exception("Import failed, skipping the file")
+            """,
+            expected_message=(
+                "Error log with a constant message and no data, although `path` is in scope: "
+                "say which operation failed and for which entity"
+            ),
+            line=9,
+            column=30,
         ),
         Invalid(
             """
@@ -288,15 +334,49 @@ class ContextFreeErrorLog(LintRule):
             return
         fields = [key for key, _ in log.keywords if key not in _CONTROL_KEYWORDS and key not in ("msg", "event")]
         data = message.has_data or bool(fields) or any(not _is_exception_expr(a, exc_name) for a in log.args)
-        if data:
+        if data or _bound_receiver(log):
             return
         if normalize(message.text) in self._generic:
             what = f'with the generic message "{_display(message.text)}"'
-        elif message.constant and not log.args and log.library == "stdlib" and not _bound_receiver(log):
-            what = "with a constant message and no data (no arguments, `extra=` or fields)"
+        elif message.constant and not log.args and log.library == "stdlib":
+            identifier = _identifier_in_scope(self.context.enclosing_function(), handler)
+            if identifier is None:
+                return
+            what = f"with a constant message and no data, although `{identifier}` is in scope"
         else:
             return
         self.report(log.message, what=what)
+
+
+def _identifier_in_scope(function: Optional[cst.FunctionDef], handler: Handler) -> Optional[str]:
+    """A parameter or earlier local of `function` whose name says it identifies something."""
+    if function is None:
+        return None
+    params = function.params
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        if _identifies(param.name.value):
+            return param.name.value
+    for node in iter_scope(function.body):
+        if node is handler:
+            break
+        targets: list[cst.BaseExpression] = []
+        if isinstance(node, cst.Assign):
+            targets = [t.target for t in node.targets]
+        elif isinstance(node, (cst.AnnAssign, cst.For)):
+            targets = [node.target]
+        elif isinstance(node, cst.WithItem) and node.asname is not None:
+            targets = [cast(cst.BaseExpression, node.asname.name)]
+        for target in targets:
+            elements = [e.value for e in target.elements] if isinstance(target, (cst.Tuple, cst.List)) else [target]
+            for element in elements:
+                if isinstance(element, cst.Name) and _identifies(element.value):
+                    return element.value
+    return None
+
+
+def _identifies(name: str) -> bool:
+    words = _CAMEL_RE.sub("_", name).lower().strip("_").split("_")
+    return bool(words) and words[-1] in IDENTIFIER_WORDS
 
 
 def normalize(text: str) -> str:

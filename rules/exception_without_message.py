@@ -10,6 +10,7 @@ import libcst as cst
 from errlint.analysis import SCOPE_TYPES, dotted_name
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._testcode import in_test_code
 
 # Raised without arguments by design: control flow and interpreter exits, or a marker whose type
 # is the whole message.
@@ -21,6 +22,9 @@ EXEMPT: frozenset[str] = frozenset(
         "KeyboardInterrupt",
         "SystemExit",
         "GeneratorExit",
+        # XH202 (generic-exception-raised) already asks for a specific class instead.
+        "Exception",
+        "BaseException",
     }
 )
 
@@ -39,11 +43,13 @@ class ExceptionWithoutMessage(LintRule):
     `raise RuntimeError("")`.
 
     `NotImplementedError`, `StopIteration`, `StopAsyncIteration`, `KeyboardInterrupt`,
-    `SystemExit` and `GeneratorExit` are exempt: their type is the whole message. So is a raise
+    `SystemExit` and `GeneratorExit` are exempt: their type is the whole message. `Exception` and
+    `BaseException` are left to XH202 (generic-exception-raised), whose fix is a specific class. So is a raise
     that a handler of an enclosing `try` in the same function catches by a specific type (the
     exception is control flow and never reaches a log), and a name that the module imports or
     defines itself (it is not the builtin). Project exception classes are not checked: their type
-    names the failure.
+    names the failure. Test code (test files, `test_*` functions, `Test*` classes) is exempt: a
+    test double that raises `ZeroDivisionError` to simulate a failure has no reader to inform.
 
     ## Why is this bad?
     A builtin type says only what kind of thing went wrong. The traceback of
@@ -108,6 +114,14 @@ class ExceptionWithoutMessage(LintRule):
             def wait(job):
                 if not job.done:
                     raise TimeoutError()
+            """
+        ),
+        Valid(
+            """
+            def test_retry_gives_up():
+                def flaky():
+                    raise ConnectionError
+                assert retry(flaky) is None
             """
         ),
         Valid(
@@ -200,7 +214,7 @@ class ExceptionWithoutMessage(LintRule):
         name = func.value
         if name not in BUILTIN_EXCEPTIONS or name in self._shadowed:
             return
-        if self._caught_locally(BUILTIN_EXCEPTIONS[name]):
+        if self._caught_locally(BUILTIN_EXCEPTIONS[name]) or in_test_code(self.context):
             return
         self.report(exc, name=name, how=how)
 

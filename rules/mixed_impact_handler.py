@@ -13,6 +13,13 @@ from errlint.rules._helpers import caught_label
 from errlint.taxonomy import Kind, classify
 
 
+# Left out on both sides: plain `OSError` is as often a local file or a closed descriptor as an
+# outage, and `TypeError`/`AssertionError` are usually programming guards, not bad input.
+_AMBIGUOUS = frozenset(
+    {"OSError", "IOError", "EnvironmentError", "InterruptedError", "BlockingIOError", "TypeError", "AssertionError"}
+)
+
+
 class MixedImpactHandler(LintRule):
     """
     ## What it does
@@ -20,7 +27,13 @@ class MixedImpactHandler(LintRule):
     `ConnectionError`, `TimeoutError`, `requests.RequestException`, `sqlalchemy.exc.OperationalError`,
     …) together with a user error (`ValueError`, `KeyError`, `TypeError`, validation and decoding
     errors, …) and treats them the same way. A handler that tells them apart in its body
-    (`isinstance(err, ...)`, `type(err)`) is not flagged.
+    (`isinstance(err, ...)`, `type(err)`) is not flagged. Plain `OSError` (`IOError`,
+    `EnvironmentError`) does not count as infrastructure here, because it is as often a missing
+    local file or a closed descriptor as an outage (`except (OSError, ValueError): return
+    default` around reading a config file is one failure, "no usable config"); `TypeError` and
+    `AssertionError` do not count as user errors, because they are usually programming guards.
+    Their subclasses that do name an outage (`ConnectionError`, `TimeoutError`, `socket.gaierror`)
+    still count.
 
     The two lists are the shared exception taxonomy; extend them with
     `infrastructure-exceptions` and `user-error-exceptions` in `[tool.errlint]`.
@@ -146,6 +159,8 @@ class MixedImpactHandler(LintRule):
         config = self.context.config
         infra = user = None
         for caught in facts.types:
+            if (caught.qualified or caught.name) in _AMBIGUOUS:
+                continue
             kind = classify(caught.name, caught.qualified, config)
             if kind is Kind.INFRASTRUCTURE and infra is None:
                 infra = caught.name

@@ -6,11 +6,12 @@ from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
-from errlint.analysis import Handler, dotted_name
+from errlint.analysis import Handler, dotted_name, iter_scope
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import handler_header_end
 from errlint.rules._retry import retry_loop
+from errlint.rules._testcode import in_test_code
 from errlint.taxonomy import Kind, classify
 
 # Programming errors: a retry runs the same buggy code again.
@@ -25,6 +26,7 @@ _TENACITY_FACTORIES = frozenset({"tenacity.retry", "tenacity.Retrying", "tenacit
 _TENACITY_TYPE_PREDICATES = frozenset({"retry_if_exception_type", "retry_if_exception_cause_type"})
 _TENACITY_COMBINATORS = frozenset({"retry_any", "retry_all"})
 _CELERY_TASK_DECORATORS = frozenset({"task", "shared_task"})
+_RETRY_CALLS = _TENACITY_FACTORIES | {"backoff.on_exception", "stamina.retry", "stamina.retry_context"}
 
 
 class RetryOnNonTransient(LintRule):
@@ -42,10 +44,14 @@ class RetryOnNonTransient(LintRule):
     - `backoff.on_exception(wait, ValueError, ...)`, `stamina.retry(on=Exception)`, and Celery
       `@app.task(autoretry_for=(Exception,))`.
 
+    Not flagged: a handler that tests the caught exception and re-raises the rest
+    (`if not is_retryable(exc): raise`), loops that read user input (`input()`, prompts: asking
+    again after `ValueError` is how they work), and test code, where retrying on anything is how
+    a test polls for an eventual condition or exercises the retry machinery itself.
+
     User errors and broad types come from the shared exception taxonomy, which
     `user-error-exceptions`, `infrastructure-exceptions` and `broad-exceptions` in
-    `[tool.errlint]` extend. Loops that read user input (`input()`, prompts) are not flagged:
-    asking again after `ValueError` is how they work.
+    `[tool.errlint]` extend.
 
     ## Why is this bad?
     Retrying helps with transient failures: a timeout, a dropped connection, a dependency that is
@@ -210,7 +216,9 @@ class RetryOnNonTransient(LintRule):
 
     def _check_handler(self, handler: Handler) -> None:
         found = retry_loop(self.context.ancestors)
-        if found is None or found.interactive:
+        if found is None or found.interactive or in_test_code(self.context):
+            return
+        if _filters(handler):
             return
         if handler.type is None:
             self.report(
@@ -225,11 +233,17 @@ class RetryOnNonTransient(LintRule):
 
     def visit_Decorator(self, node: cst.Decorator) -> None:
         expr = node.decorator
+        if in_test_code(self.context):
+            return
         if not isinstance(expr, cst.Call) and self.context.qualify(expr) == "tenacity.retry":
             self.report(expr, what=_default_tenacity())
 
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.context.qualify(node.func) or ""
+        if qualified not in _RETRY_CALLS and qualified.rsplit(".", 1)[-1] not in _CELERY_TASK_DECORATORS:
+            return
+        if in_test_code(self.context):
+            return
         if qualified in _TENACITY_FACTORIES:
             self._check_tenacity(node)
         elif qualified in ("backoff.on_exception",):
@@ -296,6 +310,25 @@ class RetryOnNonTransient(LintRule):
         if kind is Kind.USER_ERROR or (kind is Kind.OTHER and qualified in PROGRAMMING_ERRORS):
             return f"Retries on `{name}`, a user or programming error that never heals"
         return None
+
+
+def _filters(handler: Handler) -> bool:
+    """The handler decides per exception: it tests the caught exception and re-raises the rest
+    (`if not is_retryable(exc): raise`)."""
+    if handler.name is None or not isinstance(handler.name.name, cst.Name):
+        return False
+    name = handler.name.name.value
+    has_raise = False
+    tests = False
+    for node in iter_scope(handler.body):
+        if isinstance(node, cst.Raise):
+            has_raise = True
+        elif isinstance(node, (cst.If, cst.IfExp, cst.While)):
+            test = node.test
+            tests = tests or any(
+                isinstance(n, cst.Name) and n.value == name for n in (test, *iter_scope(test))
+            )
+    return has_raise and tests
 
 
 def _default_tenacity() -> str:

@@ -6,12 +6,18 @@ from typing import ClassVar, Sequence
 
 import libcst as cst
 
-from errlint.analysis import Handler
+import re
+
+from errlint.analysis import Handler, iter_scope
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import caught_label, handler_header_end
 from errlint.rules._retry import retry_loop
 from errlint.taxonomy import Kind, classify
+
+
+# Lost races: retrying at once is the fix (optimistic locking, upsert races, unique names).
+_CONFLICT_RE = re.compile(r"Integrity|Duplicate|Conflict|Exists|Stale|Concurren|Deadlock|Serializ|Race")
 
 
 class RetryWithoutBackoff(LintRule):
@@ -31,9 +37,13 @@ class RetryWithoutBackoff(LintRule):
     attempt limit is a `raise`/`return`/`break` in a handler, a guarded exit elsewhere in the
     loop, or a counter or deadline (`attempt`, `retries`, `deadline`, `max_…`) used in it.
 
-    Loops that only catch user errors (`ValueError`, `KeyError`, …) and loops that read user
-    input (`input()`, `getpass`, prompts) are not flagged: there is no dependency to hammer
-    (retrying a user error is XH603's concern).
+    Not flagged, because no dependency is being hammered:
+    - handlers that only catch user errors (`ValueError`, `KeyError`, …; retrying those is
+      XH603's concern), lost races (`IntegrityError`, `DuplicateKeyError`, `FileExistsError`,
+      `StaleDataError`, deadlock and serialization failures: retrying at once is the cure),
+      timeouts (`TimeoutError`, `socket.timeout`, `requests.Timeout`: the failed attempt already
+      waited) or `InterruptedError`, and handlers that test `errno.EINTR`;
+    - loops that read user input (`input()`, `getpass`, prompts, curses `getkey()`).
 
     ## Why is this bad?
     A dependency that fails is usually overloaded or restarting. Retrying at once, in a tight
@@ -180,7 +190,7 @@ class RetryWithoutBackoff(LintRule):
             while True:
                 try:
                     session = open_session()
-                except TimeoutError:
+                except ConnectionError:
                     pass
                 except Exception:
                     continue
@@ -188,7 +198,7 @@ class RetryWithoutBackoff(LintRule):
                     break
             """,
             expected_message=(
-                "`while True` retries after `except TimeoutError:` with no backoff and no attempt limit: it "
+                "`while True` retries after `except ConnectionError:` with no backoff and no attempt limit: it "
                 "hammers the failing dependency forever"
             ),
             line=4,
@@ -209,7 +219,7 @@ class RetryWithoutBackoff(LintRule):
             return
         if found.has_backoff and not found.forever:
             return
-        if self._only_user_errors(handler):
+        if self._exempt_types(handler) or _checks_eintr(handler):
             return
         if not found.has_backoff and found.forever:
             loop, why = "`while True`", "with no backoff and no attempt limit: it hammers the failing dependency forever"
@@ -219,10 +229,22 @@ class RetryWithoutBackoff(LintRule):
             loop, why = "Retry loop", "with no sleep or backoff: it hammers the failing dependency"
         self.report(handler, end=handler_header_end(handler), loop=loop, caught=caught_label(handler), why=why)
 
-    def _only_user_errors(self, handler: Handler) -> bool:
+    def _exempt_types(self, handler: Handler) -> bool:
+        """Only user errors, conflicts, timeouts or interrupted calls: no dependency is hammered."""
         facts = self.context.handler_facts(handler)
         if facts.bare or not facts.types:
             return False
-        return all(
-            classify(t.name, t.qualified, self.context.config) is Kind.USER_ERROR for t in facts.types
-        )
+        config = self.context.config
+        for caught in facts.types:
+            last = (caught.qualified or caught.name).rsplit(".", 1)[-1]
+            if classify(caught.name, caught.qualified, config) is Kind.USER_ERROR:
+                continue
+            if _CONFLICT_RE.search(last) or "timeout" in last.lower() or last == "InterruptedError":
+                continue
+            return False
+        return True
+
+
+def _checks_eintr(handler: Handler) -> bool:
+    """`if err.errno == errno.EINTR: continue` retries an interrupted system call, by design."""
+    return any(isinstance(n, cst.Name) and n.value == "EINTR" for n in iter_scope(handler.body))

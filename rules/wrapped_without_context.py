@@ -21,8 +21,9 @@ class WrappedWithoutContext(LintRule):
     `raise NewError(f"{err}")`, `raise NewError(*err.args)`.
 
     Not flagged: a raise with any other argument or keyword, a re-raise of the caught exception
-    itself (`raise err`, bare `raise`), raises in functions nested in the handler, and handlers
-    that rebind the exception name before raising.
+    itself (`raise err`, bare `raise`), a call that is not a class name in CapWords (a factory or
+    a raising helper such as `pytest.skip(str(err))`), raises in functions nested in the handler,
+    and handlers that rebind the exception name.
 
     ## Why is this bad?
     Wrapping translates a low-level failure into the caller's vocabulary. That is the moment to
@@ -84,6 +85,8 @@ class WrappedWithoutContext(LintRule):
                     raise ConfigError(err)
                 except KeyError as err:
                     raise ConfigError(str(err), path=path) from err
+                except LookupError as err:
+                    raise pytest.skip(err.args[0])
             """
         ),
         Valid(
@@ -154,12 +157,15 @@ class WrappedWithoutContext(LintRule):
         handler = self.context.enclosing_handler()
         if handler is None:
             return
+        callee = dotted_name(exc.func) or ""
+        if not callee.rsplit(".", 1)[-1][:1].isupper():
+            return  # a factory or a raising helper (`pytest.skip(...)`), not an exception class
         name = _bound_name(handler)
         if name is None or not all(_copies(arg, name) for arg in exc.args):
             return
         if _rebinds(handler, name):
             return
-        self.report(exc, new=dotted_name(exc.func) or "the new exception")
+        self.report(exc, new=callee)
 
 
 def _bound_name(handler: Handler) -> Optional[str]:
