@@ -221,3 +221,16 @@ def test_bad_errlint_config_is_one_clear_error(project: Path) -> None:
     assert "Traceback" not in proc.stdout + proc.stderr
     assert "errlint: error: " in proc.stdout
     assert "selectt: unknown key 'selectt' (did you mean 'select'?)" in proc.stdout
+
+
+@pytest.mark.slow
+def test_errlint_vocabulary_applies_under_flake8(tmp_path: Path) -> None:
+    # `audit` is a logger only because [tool.errlint] says so; XH502 then sees the generic message.
+    (tmp_path / "sync.py").write_text(
+        "def sync(order):\n    try:\n        push(order)\n    except ConnectionError:\n"
+        '        audit.error("failed", exc_info=True)\n        raise\n'
+    )
+    assert lines_of(flake8("--select", "XH502", "sync.py", cwd=tmp_path), "XH502") == []
+    (tmp_path / "pyproject.toml").write_text('[tool.errlint]\nlogger-names = ["audit"]\n')
+    found = lines_of(flake8("--select", "XH502", "sync.py", cwd=tmp_path), "XH502")
+    assert [line.split(" XH502 ")[0] for line in found] == ["sync.py:5:21:"]
