@@ -160,6 +160,9 @@ SECTION_SCHEMAS: dict[str, dict[str, Validator]] = {
         "timeout": lambda v, p, k: _positive_number(v, p, k),
         "exclude-from-ai": _list_of_str,
         "cache-dir": lambda v, p, k: _str(v, p, k),
+        "max-cost": lambda v, p, k: _positive_number(v, p, k),
+        "input-price": lambda v, p, k: _positive_number(v, p, k),
+        "output-price": lambda v, p, k: _positive_number(v, p, k),
     },
 }
 

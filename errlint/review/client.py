@@ -1,0 +1,168 @@
+"""The only module that imports the `anthropic` SDK; it is imported lazily, when a request is made.
+
+`ClaudeClient` wraps `anthropic.Anthropic` with errlint's policy: the SDK's own retries are off
+(`max_retries=0`, errlint retries with a cap on `retry-after`), OpenTelemetry content capture is
+off, the credentials are passed explicitly (so no profile file is read), and `base_url` is left to
+the SDK, which honours `ANTHROPIC_BASE_URL` for proxies and gateways. Every way a request can end
+is mapped to an `Outcome`; nothing here raises for an API or transport failure.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from typing import Any, Optional
+
+import anthropic
+from anthropic.types import Message
+
+from errlint.review.model import Outcome, OutcomeKind, Usage
+from errlint.review.prompt import TOOL_NAME
+
+SDK_VERSION = anthropic.__version__
+
+_SPEND_LIMIT_ERRORS: tuple[type[anthropic.APIStatusError], ...] = (
+    anthropic.EnforcedSpendLimitReachedError,
+    anthropic.ContractSpendLimitReachedError,
+    anthropic.LinkedOrganizationSpendLimitReachedError,
+    anthropic.LinkedOrganizationBillingUnavailableError,
+    anthropic.OrganizationOnHoldError,
+    anthropic.PaymentRequiredError,
+)
+_TRANSIENT_STATUS_ERRORS: tuple[type[anthropic.APIStatusError], ...] = (
+    anthropic.RateLimitError,
+    anthropic.InternalServerError,
+    anthropic.RequestTimeoutError,
+    anthropic.ConflictError,
+)
+
+
+def make_http_client() -> Any:
+    """The httpx2 client handed to the SDK (None: the SDK's default). Tests replace this."""
+    return None
+
+
+class ClaudeClient:
+    """One SDK client for a run; `send` makes exactly one HTTP attempt."""
+
+    def __init__(
+        self,
+        *,
+        api_key: Optional[str],
+        auth_token: Optional[str],
+        timeout: float,
+        http_client: Any = None,
+    ) -> None:
+        self._client = anthropic.Anthropic(
+            api_key=api_key or None,
+            auth_token=None if api_key else auth_token,
+            timeout=timeout,
+            max_retries=0,
+            http_client=http_client if http_client is not None else make_http_client(),
+            open_telemetry=False,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return str(self._client.base_url)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def send(self, body: dict[str, Any]) -> Outcome:
+        """Send one request body as is; map every ending to an `Outcome`."""
+        try:
+            result = self._client.messages.create(**body)
+        except _SPEND_LIMIT_ERRORS as err:
+            return _status_outcome(OutcomeKind.SPEND_LIMIT, err)
+        except (anthropic.AuthenticationError, anthropic.PermissionDeniedError) as err:
+            return _status_outcome(OutcomeKind.AUTH, err)
+        except anthropic.NotFoundError as err:
+            return _status_outcome(OutcomeKind.MODEL, err)
+        except _TRANSIENT_STATUS_ERRORS as err:
+            return _status_outcome(OutcomeKind.TRANSIENT, err, retry_after=_retry_after(err.response.headers))
+        except anthropic.ContentTooLargeError as err:
+            return _status_outcome(OutcomeKind.TOO_LARGE, err)
+        except anthropic.BadRequestError as err:
+            too_long = "too long" in (err.api_message or "").lower() or "too large" in (err.api_message or "").lower()
+            return _status_outcome(OutcomeKind.TOO_LARGE if too_long else OutcomeKind.REJECTED, err)
+        except anthropic.APIStatusError as err:
+            return _status_outcome(OutcomeKind.REJECTED, err)
+        except anthropic.APITimeoutError:
+            return Outcome(OutcomeKind.TRANSIENT, "the request timed out")
+        except anthropic.APIConnectionError as err:
+            cause = f": {type(err.__cause__).__name__}" if err.__cause__ is not None else ""
+            return Outcome(OutcomeKind.TRANSIENT, f"connection error{cause}")
+        except anthropic.APIResponseValidationError as err:
+            return Outcome(OutcomeKind.INVALID, f"the response does not match the Messages API schema: {err.message}")
+        except json.JSONDecodeError as err:
+            return Outcome(OutcomeKind.INVALID, f"the response body is not valid JSON ({err.msg})")
+        return _message_outcome(result)
+
+
+def _status_outcome(kind: OutcomeKind, err: anthropic.APIStatusError, retry_after: Optional[float] = None) -> Outcome:
+    what = err.api_message or err.type or "no message"
+    detail = f"HTTP {err.status_code} {err.type or 'error'}: {what}"
+    if err.error_code:
+        detail += f" ({err.error_code})"
+    return Outcome(kind, " ".join(detail.split())[:300], err.request_id, retry_after)
+
+
+def _retry_after(headers: Any) -> Optional[float]:
+    """Seconds from `retry-after-ms`, or `retry-after` (seconds or an HTTP date); None when absent."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(0.0, float(raw_ms) / 1000)
+        except ValueError:
+            pass  # fall through to retry-after
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass  # not a number of seconds: an HTTP date
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None  # unparsable: behave as if there were no header
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _message_outcome(result: object) -> Outcome:
+    if isinstance(result, str):
+        return Outcome(OutcomeKind.INVALID, "the API answered with text, not a message (an error page from a proxy?)")
+    if not isinstance(result, Message):
+        return Outcome(OutcomeKind.INVALID, f"the API answered with {type(result).__name__}, not a message")
+    request_id = getattr(result, "_request_id", None)
+    usage = _usage(result)
+    content = getattr(result, "content", None)
+    if not isinstance(content, list):
+        return Outcome(OutcomeKind.INVALID, "the message has no content blocks", request_id, usage=usage)
+    stop = getattr(result, "stop_reason", None)
+    if stop == "max_tokens":
+        return Outcome(OutcomeKind.INVALID, "the answer was cut off: raise max-tokens", request_id, usage=usage)
+    if stop == "refusal":
+        return Outcome(OutcomeKind.INVALID, "the model declined to review this code", request_id, usage=usage)
+    calls = [b for b in content if getattr(b, "type", None) == "tool_use"]
+    if len(calls) != 1 or getattr(calls[0], "name", None) != TOOL_NAME:
+        names = ", ".join(str(getattr(b, "name", "?")) for b in calls) or "none"
+        return Outcome(OutcomeKind.INVALID, f"expected one {TOOL_NAME} call, got {names}", request_id, usage=usage)
+    return Outcome(OutcomeKind.OK, "", request_id, tool_input=getattr(calls[0], "input", None), usage=usage)
+
+
+def _usage(result: Message) -> Usage:
+    usage = getattr(result, "usage", None)
+
+    def number(name: str) -> int:
+        value = getattr(usage, name, 0) if usage is not None else 0
+        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+    return Usage(
+        number("input_tokens"),
+        number("output_tokens"),
+        number("cache_read_input_tokens"),
+        number("cache_creation_input_tokens"),
+    )

@@ -1,0 +1,160 @@
+"""Choose the code sent with a finding: the enclosing function (or a window), the imports, and the
+editable region a fix may replace. Built with libcst from the *redacted* text; nothing is executed.
+
+The editable region is the smallest statement errlint lets a fix replace: the whole `try`
+statement when the finding is in one (so a handler can be restructured), else the except
+handler, else the innermost statement holding the finding, else the finding's own lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from errlint.finding import Finding
+from errlint.source import split_lines
+
+MAX_REGION_LINES = 40
+
+
+@dataclass(frozen=True)
+class CodeContext:
+    """What is sent about the code around one finding (all text already redacted)."""
+
+    path: str
+    start: int  # first line of the code block (1-based)
+    end: int  # last line, inclusive
+    kind: str  # "function" | "window"
+    name: str  # the enclosing function's name, or ""
+    region: tuple[int, int]  # the editable region, inclusive, inside start..end
+    import_lines: tuple[int, ...]  # module-level import lines outside start..end
+
+    def numbered(self, lines: Sequence[str], first: int, last: int) -> str:
+        width = len(str(last))
+        return "\n".join(f"{n:>{width}}| {lines[n - 1]}" for n in range(first, last + 1))
+
+    def code_text(self, lines: Sequence[str]) -> str:
+        return self.numbered(lines, self.start, self.end)
+
+    def imports_text(self, lines: Sequence[str]) -> str:
+        if not self.import_lines:
+            return ""
+        width = len(str(self.import_lines[-1]))
+        return "\n".join(f"{n:>{width}}| {lines[n - 1]}" for n in self.import_lines)
+
+
+class _Collector(cst.CSTVisitor):
+    """Record functions, statements, try statements, handlers and module-level imports."""
+
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.functions: list[tuple[int, int, str]] = []
+        self.statements: list[tuple[int, int, str]] = []  # (start, end, kind)
+        self.imports: list[int] = []
+        self._depth = 0
+
+    def _range(self, node: cst.CSTNode) -> CodeRange:
+        return self.get_metadata(PositionProvider, node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        where = self._range(node)
+        start = min([where.start.line] + [self._range(d).start.line for d in node.decorators])
+        self.functions.append((start, where.end.line, node.name.value))
+        self._depth += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._depth -= 1
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._depth += 1
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._depth -= 1
+
+    def _statement(self, node: cst.CSTNode, kind: str) -> None:
+        where = self._range(node)
+        self.statements.append((where.start.line, where.end.line, kind))
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self._statement(node, "try")
+
+    def visit_TryStar(self, node: cst.TryStar) -> None:
+        self._statement(node, "try")
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._statement(node, "handler")
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        self._statement(node, "handler")
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self._statement(node, "statement")
+        if self._depth == 0 and any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in node.body):
+            where = self._range(node)
+            self.imports.extend(range(where.start.line, where.end.line + 1))
+
+    def _compound(self, node: cst.CSTNode) -> None:
+        self._statement(node, "compound")
+
+    def visit_If(self, node: cst.If) -> None:
+        self._compound(node)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._compound(node)
+
+    def visit_While(self, node: cst.While) -> None:
+        self._compound(node)
+
+    def visit_With(self, node: cst.With) -> None:
+        self._compound(node)
+
+
+def build_context(
+    text: str,
+    finding: Finding,
+    *,
+    context_lines: int,
+    window: int,
+    force_window: bool = False,
+) -> Optional[CodeContext]:
+    """Return the context for `finding` in the redacted `text`, or None when it does not parse."""
+    try:
+        wrapper = MetadataWrapper(cst.parse_module(text))
+    except (cst.ParserSyntaxError, RecursionError):
+        return None  # the caller reports the finding as not sent ("does not parse")
+    collector = _Collector()
+    wrapper.visit(collector)
+    lines = split_lines(text)
+    total = max(len(lines), 1)
+    first = max(1, min(finding.line, total))
+    last = max(first, min(finding.end_line, total))
+    region = _editable_region(collector.statements, first, last)
+    functions = [f for f in collector.functions if f[0] <= first and last <= f[1]]
+    function = min(functions, key=lambda f: f[1] - f[0]) if functions else None
+    if function is not None and not force_window and function[1] - function[0] + 1 <= context_lines:
+        start, end, kind, name = function[0], function[1], "function", function[2]
+    else:
+        low, high = (function[0], function[1]) if function else (1, total)
+        start = max(low, region[0] - window)
+        end = min(high, region[1] + window)
+        kind, name = "window", function[2] if function else ""
+    imports = tuple(n for n in sorted(set(collector.imports)) if not start <= n <= end)
+    return CodeContext(finding.path, start, end, kind, name, region, imports)
+
+
+def _editable_region(statements: Sequence[tuple[int, int, str]], first: int, last: int) -> tuple[int, int]:
+    containing = [s for s in statements if s[0] <= first and last <= s[1] and s[1] - s[0] + 1 <= MAX_REGION_LINES]
+    for kind in ("try", "handler"):
+        matches = [s for s in containing if s[2] == kind]
+        if matches:
+            best = min(matches, key=lambda s: s[1] - s[0])
+            return best[0], best[1]
+    if containing:
+        best = min(containing, key=lambda s: s[1] - s[0])
+        return best[0], best[1]
+    return first, last

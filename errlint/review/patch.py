@@ -1,0 +1,109 @@
+"""Write validated fixes as a unified diff (`--patch-out`) or apply them (`--apply`).
+
+Only fixes that passed every check in `errlint.review.fixcheck` are used, and only those whose
+hunk holds no redacted value (the patch would otherwise write that value to disk). Two fixes that
+overlap in one file: the first (in report order) wins. Paths are relative to the working
+directory with `a/` and `b/` prefixes, so `git apply` accepts the file from the repository root.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from errlint.review.fixcheck import apply_real_patch
+from errlint.review.model import ReviewItem
+from errlint.source import split_lines
+
+
+@dataclass
+class PatchSet:
+    files: dict[str, str] = field(default_factory=dict)  # path -> patched real text
+    originals: dict[str, str] = field(default_factory=dict)
+    applied: list[str] = field(default_factory=list)  # finding ids
+    skipped: list[str] = field(default_factory=list)  # "id: reason"
+
+
+def collect(items: Sequence[ReviewItem], texts: dict[str, str]) -> PatchSet:
+    """Group the exportable validated fixes by file and patch the real texts in memory."""
+    patches = PatchSet()
+    by_file: dict[str, list[tuple[ReviewItem, tuple[int, int, list[str]]]]] = {}
+    for item in items:
+        check = item.fix_check
+        if check is None or not check.validated:
+            continue
+        if check.real_patch is None:
+            patches.skipped.append(f"{item.id}: touches a redacted value")
+            continue
+        chosen = by_file.setdefault(item.finding.path, [])
+        start, end, _ = check.real_patch
+        if any(not (end < s or start > e) for _, (s, e, _n) in chosen):
+            patches.skipped.append(f"{item.id}: overlaps another fix in the same file")
+            continue
+        chosen.append((item, check.real_patch))
+    for path, entries in by_file.items():
+        original = texts[path]
+        patched = apply_real_patch(original, [p for _, p in entries])
+        if patched is None:  # cannot happen: overlaps were dropped above
+            patches.skipped.extend(f"{item.id}: overlaps another fix" for item, _ in entries)
+            continue
+        patches.originals[path] = original
+        patches.files[path] = patched
+        patches.applied.extend(item.id for item, _ in entries)
+    return patches
+
+
+def _lines(text: str) -> list[str]:
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = [line + newline for line in split_lines(text)]
+    if lines and not text.endswith(("\n", "\r")):
+        lines[-1] = lines[-1][: -len(newline)]
+    return lines
+
+
+def unified_diff(patches: PatchSet) -> str:
+    """One `git apply`-compatible diff for every patched file."""
+    chunks = []
+    for path in sorted(patches.files):
+        rel = path.replace(os.sep, "/")
+        diff = difflib.unified_diff(
+            _lines(patches.originals[path]), _lines(patches.files[path]), f"a/{rel}", f"b/{rel}", n=3
+        )
+        for line in diff:
+            if line.endswith("\n"):
+                chunks.append(line)
+            else:
+                chunks.append(line + "\n\\ No newline at end of file\n")
+    return "".join(chunks)
+
+
+def write_patch(patches: PatchSet, destination: Path) -> None:
+    destination.write_text(unified_diff(patches), encoding="utf-8", newline="")
+
+
+def apply(patches: PatchSet, root: Path) -> list[str]:
+    """Write the patched files atomically; refuse files changed since they were linted."""
+    problems = []
+    for path, patched in sorted(patches.files.items()):
+        target = root / path
+        try:
+            current = target.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            problems.append(f"{path}: cannot read it again ({err}); not changed")
+            continue
+        if current != patches.originals[path]:
+            problems.append(f"{path}: changed since it was reviewed; not changed")
+            continue
+        fd, tmp = tempfile.mkstemp(prefix=".errlint-", suffix=".py", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(patched)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return problems

@@ -1,0 +1,418 @@
+"""Replace secrets and personal data by placeholders before anything is serialised.
+
+What is looked at: string literals (including docstrings and f-string text), comments, and long
+integer literals (card numbers), found with the tokenizer, never by executing anything. What is
+detected:
+
+- known secret formats: private-key PEM blocks, credentials in URLs, JWTs, AWS/GitHub/Slack/
+  Stripe/Google/Anthropic/OpenAI keys, `Bearer` tokens, `password=...` written in text;
+- literals assigned, passed or compared to a sensitive name (`password = "..."`,
+  `connect(api_key="...")`, `{"token": "..."}`, `if secret == "..."`);
+- high-entropy strings (random-looking base64/hex of 20+ characters);
+- personal data: emails, card numbers (Luhn-checked), phone numbers, US SSNs, IBANs (mod-97
+  checked), IPv4 addresses (the same value families as errlint's XH4 privacy rules).
+
+Each value becomes `<REDACTED:kind:n>` inside the literal or comment, so the code still parses
+and keeps its line numbers; the same value gets the same placeholder within a file. The map from
+placeholders back to values lives only in memory (`Redacted.values`): it is never written to the
+cache, the report, or a patch.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import tokenize
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Optional
+
+PLACEHOLDER_RE = re.compile(r"<REDACTED:([a-z0-9_]+):(\d+)>")
+
+# --- value patterns -------------------------------------------------------------------------
+# (kind, regex, validator). When the regex has a group named `v`, only that group is replaced.
+
+
+def _luhn(text: str) -> bool:
+    digits = [int(c) for c in text if c.isdigit()]
+    if not 13 <= len(digits) <= 19 or len(set(digits)) < 2:
+        return False
+    total = 0
+    for index, digit in enumerate(reversed(digits)):
+        if index % 2:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def _iban(text: str) -> bool:
+    compact = text.replace(" ", "")
+    if not 15 <= len(compact) <= 34:
+        return False
+    moved = compact[4:] + compact[:4]
+    number = "".join(str(int(c, 36)) for c in moved)
+    return int(number) % 97 == 1
+
+
+def _phone(text: str) -> bool:
+    digits = sum(c.isdigit() for c in text)
+    return 8 <= digits <= 15
+
+
+def _ipv4(text: str) -> bool:
+    return not (text.startswith(("127.", "0.", "255.")) or text.endswith(".0.0"))
+
+
+def _always(text: str) -> bool:
+    return True
+
+
+_VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = (
+    (
+        "private_key",
+        re.compile(
+            r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
+            r"(?:[\s\S]*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\]*)"
+        ),
+        _always,
+    ),
+    ("url_credentials", re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://(?P<v>[^\s:/@'\"<>]+:[^\s@'\"/<>]+)@"), _always),
+    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), _always),
+    ("aws_access_key", re.compile(r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"), _always),
+    ("github_token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9_]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"), _always),
+    ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+"), _always),
+    ("stripe_key", re.compile(r"\b[rsp]k_(?:live|test)_[A-Za-z0-9]{10,}\b"), _always),
+    ("google_api_key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}"), _always),
+    ("anthropic_key", re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{16,}"), _always),
+    ("openai_key", re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_\-]{20,}"), _always),
+    ("bearer_token", re.compile(r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9._~+/\-]{16,}=*)"), _always),
+    (
+        "secret",
+        re.compile(
+            r"(?i)\b(?:password|passwd|pwd|passphrase|secret|api[_-]?key|access[_-]?token|auth[_-]?token|"
+            r"client[_-]?secret|token)\b\s*[:=]\s*(?P<v>(?![{%$<(\[])[^\s'\",;)]{4,})"
+        ),
+        _always,
+    ),
+    ("email", re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b"), _always),
+    ("iban", re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"), _iban),
+    ("card_number", re.compile(r"(?<![\d.])\d(?:[ -]?\d){12,18}(?![\d.])"), _luhn),
+    ("ssn", re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])"), _always),
+    ("phone", re.compile(r"(?<![\w+])\+[1-9][\d \-().]{6,18}\d(?!\d)|(?<!\d)\(?\b\d{3}\)?[ .\-]\d{3}[ .\-]\d{4}\b"), _phone),
+    ("ip_address", re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])"), _ipv4),
+)
+
+_RANDOM_WORD_RE = re.compile(r"[A-Za-z0-9+/_\-]{20,}={0,2}")
+_HEX_RE = re.compile(r"[0-9a-fA-F]+")
+
+
+def _entropy(text: str) -> float:
+    counts = Counter(text)
+    size = len(text)
+    return -sum(n / size * math.log2(n / size) for n in counts.values())
+
+
+def looks_random(word: str) -> bool:
+    """True for a random-looking token (a key or password), false for identifiers and paths."""
+    body = word.rstrip("=")
+    if len(body) < 20 or body.count("/") >= 2:
+        return False
+    digits = sum(c.isdigit() for c in body)
+    if not digits:
+        return False
+    if len(body) >= 32 and _HEX_RE.fullmatch(body):
+        return digits < len(body) and _entropy(body) >= 3.0
+    parts = re.split(r"[_\-/+]", body)
+    if sum(1 for p in parts if len(p) >= 3 and p.isalpha()) >= 2:
+        return False  # snake_case or kebab-case words: an identifier
+    upper = any(c.isupper() for c in body)
+    lower = any(c.islower() for c in body)
+    if upper and lower:
+        return _entropy(body) >= 3.5 and (digits >= 2 or len(body) >= 30)
+    return len(body) >= 24 and digits >= 3 and _entropy(body) >= 4.0
+
+
+# --- sensitive names ------------------------------------------------------------------------
+
+_NAME_SPLIT_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+SENSITIVE_TOKENS = frozenset(
+    {
+        # credentials and secrets
+        "password", "passwd", "pwd", "pass", "passphrase", "passcode", "pin", "secret", "secrets",
+        "token", "apikey", "credential", "credentials", "authorization", "bearer", "cookie",
+        "signature", "dsn", "otp", "totp", "salt", "privatekey", "contrasena",
+        # personal data
+        "ssn", "email", "phone", "mobile", "iban", "cvv", "cvc", "passport", "dob", "birthday",
+    }
+)  # fmt: skip
+SENSITIVE_PAIRS = frozenset(
+    {
+        ("api", "key"), ("access", "key"), ("private", "key"), ("secret", "key"), ("signing", "key"),
+        ("encryption", "key"), ("session", "key"), ("client", "secret"), ("connection", "string"),
+        ("database", "url"), ("card", "number"), ("account", "number"), ("credit", "card"),
+        ("tax", "id"), ("national", "id"), ("routing", "number"), ("social", "security"),
+    }
+)  # fmt: skip
+SAFE_TOKENS = frozenset(
+    {
+        "hash", "hashed", "digest", "masked", "mask", "redacted", "count", "len", "length", "type",
+        "types", "url", "uri", "path", "file", "dir", "name", "names", "field", "fields", "env",
+        "var", "header", "policy", "enabled", "prefix", "suffix", "pattern", "regex", "format",
+        "label", "help", "placeholder", "expiry", "expires", "ttl", "timeout", "min", "max",
+        "endpoint", "class", "kind", "id", "ids", "param", "key", "attr", "reset", "is", "has",
+        "tokens", "budget", "limit", "strength", "required", "validator", "domain",
+    }
+)  # fmt: skip
+
+
+def name_tokens(name: str) -> list[str]:
+    """Split `apiKey`, `API_KEY`, `x-api-key`, `user.email` into lower-case word tokens."""
+    last = name.rsplit(".", 1)[-1]
+    return [t.lower() for t in _NAME_SPLIT_RE.findall(last)]
+
+
+def is_sensitive_name(name: str) -> bool:
+    """True for names whose literal values are secrets or personal data (`db_password`, `apiKey`)."""
+    tokens = name_tokens(name)
+    if not tokens:
+        return False
+    pairs = set(zip(tokens, tokens[1:]))
+    if pairs & SENSITIVE_PAIRS:
+        return True
+    if any(t in SAFE_TOKENS for t in tokens):
+        return False
+    return any(t in SENSITIVE_TOKENS for t in tokens)
+
+
+# --- the redactor ---------------------------------------------------------------------------
+
+
+@dataclass
+class Redacted:
+    """Redacted text, the placeholder map (memory only) and counts by kind."""
+
+    text: str
+    values: dict[str, str] = field(default_factory=dict)  # placeholder -> original segment
+    segments: dict[str, str] = field(default_factory=dict)  # placeholder -> text put in its place
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def counts_in(self, text: str) -> dict[str, int]:
+        """Counts by kind of the placeholders that occur in `text` (a part of the redacted text)."""
+        found = Counter(m.group(1) for m in PLACEHOLDER_RE.finditer(text))
+        return dict(sorted(found.items()))
+
+    def restore(self, text: str) -> Optional[str]:
+        """Put the original values back into `text`; None when a placeholder is unknown or altered."""
+        result = text
+        for match in sorted(set(PLACEHOLDER_RE.findall(text))):
+            placeholder = f"<REDACTED:{match[0]}:{match[1]}>"
+            if placeholder not in self.values:
+                return None
+            segment = self.segments[placeholder]
+            if segment not in result:
+                return None  # a multi-line value whose padding lines were changed
+            result = result.replace(segment, self.values[placeholder])
+        return result
+
+
+class Redactor:
+    """Hands out stable placeholders for one file (the same value -> the same placeholder)."""
+
+    def __init__(self, result: Optional[Redacted] = None) -> None:
+        """Start afresh, or continue the numbering of an earlier `result` (same file)."""
+        self.result = result if result is not None else Redacted("")
+        self._by_value: dict[tuple[str, str], str] = {}
+        self._numbers: Counter[str] = Counter()
+        for placeholder, value in self.result.values.items():
+            match = PLACEHOLDER_RE.fullmatch(placeholder)
+            if match:
+                self._by_value[(match.group(1), value)] = placeholder
+                self._numbers[match.group(1)] = max(self._numbers[match.group(1)], int(match.group(2)))
+
+    def placeholder(self, kind: str, value: str, segment_suffix: str = "", quote: str = "") -> str:
+        """The placeholder for `value`; `segment_suffix`/`quote` say what surrounds it in the text."""
+        key = (kind, value)
+        existing = self._by_value.get(key)
+        if existing is None:
+            self._numbers[kind] += 1
+            existing = f"<REDACTED:{kind}:{self._numbers[kind]}>"
+            self._by_value[key] = existing
+            self.result.values[existing] = value
+            self.result.segments[existing] = quote + existing + quote + segment_suffix
+        self.result.counts[kind] += 1
+        return existing
+
+    def scrub(self, text: str, newline_pad: str = "\n") -> str:
+        """Redact value patterns and random-looking words in a piece of text (a literal or comment)."""
+        spans = find_spans(text)
+        out = text
+        for start, end, kind in sorted(spans, reverse=True):
+            value = text[start:end]
+            pad = newline_pad * value.count("\n")
+            out = out[:start] + self.placeholder(kind, value, pad) + pad + out[end:]
+        return out
+
+
+def find_spans(text: str) -> list[tuple[int, int, str]]:
+    """The (start, end, kind) spans of secrets and personal data in `text`, without overlaps."""
+    spans: list[tuple[int, int, str]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e, _ in spans)
+
+    for kind, pattern, check in _VALUE_PATTERNS:
+        for match in pattern.finditer(text):
+            group = "v" if "v" in pattern.groupindex else 0
+            start, end = match.span(group)
+            value = match.group(group)
+            if start > 0 and text[start - 1] == "\\" and kind in ("email", "secret"):
+                start, value = start + 1, value[1:]  # `\nbob@x.org`: keep the escape intact
+            if value and check(value) and free(start, end):
+                spans.append((start, end, kind))
+    for match in _RANDOM_WORD_RE.finditer(text):
+        if looks_random(match.group(0)) and free(*match.span()):
+            spans.append((match.start(), match.end(), "high_entropy"))
+    return spans
+
+
+_STRING_RE = re.compile(r"(?s)^(?P<prefix>[A-Za-z]*)(?P<quote>'''|\"\"\"|'|\")(?P<body>.*)(?P=quote)$")
+_ASSIGN_OPS = frozenset({"=", ":", "==", "!=", ":=", "+=", "|="})
+_BOUNDARY_OPS = frozenset({",", "(", "[", "{", ";"})
+_INT_CARD_RE = re.compile(r"\d[\d_]{12,22}")
+
+
+def redact_source(text: str) -> Redacted:
+    """Redact one Python source text; line count and line numbers are kept."""
+    redactor = Redactor()
+    try:
+        out = _redact_tokens(text, redactor)
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        # Not tokenizable (it is not sent anyway when it does not parse): scrub everything.
+        redactor = Redactor()
+        out = redactor.scrub(text)
+    redactor.result.text = out
+    return redactor.result
+
+
+def redact_text(text: str, redacted: Optional[Redacted] = None) -> str:
+    """Redact free text (a finding message); with `redacted`, share that file's placeholders."""
+    return Redactor(redacted).scrub(text)
+
+
+def _line_offsets(text: str) -> list[int]:
+    offsets = [0]
+    for line in io.StringIO(text).readlines():
+        offsets.append(offsets[-1] + len(line))
+    return offsets
+
+
+def _tokens(text: str) -> Iterator[tokenize.TokenInfo]:
+    return tokenize.generate_tokens(io.StringIO(text).readline)
+
+
+def _redact_tokens(text: str, redactor: Redactor) -> str:
+    offsets = _line_offsets(text)
+
+    def offset(pos: tuple[int, int]) -> int:
+        return offsets[pos[0] - 1] + pos[1]
+
+    edits: list[tuple[int, int, str]] = []
+    significant: list[tokenize.TokenInfo] = []  # recent tokens of the current logical line
+    fstring_context: list[bool] = []
+    fstring_start = getattr(tokenize, "FSTRING_START", -1)
+    fstring_middle = getattr(tokenize, "FSTRING_MIDDLE", -1)
+    fstring_end = getattr(tokenize, "FSTRING_END", -1)
+    for tok in _tokens(text):
+        start, end = offset(tok.start), offset(tok.end)
+        segment = text[start:end]
+        if tok.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+            significant = []
+            continue
+        if tok.type == tokenize.COMMENT:
+            scrubbed = redactor.scrub(segment)
+            if scrubbed != segment:
+                edits.append((start, end, scrubbed))
+            continue
+        if tok.type in (tokenize.NL, tokenize.INDENT, tokenize.DEDENT):
+            continue
+        if tok.type == tokenize.STRING:
+            if _assigned_to_sensitive(significant):
+                edits.append((start, end, _whole_literal(segment, redactor)))
+            else:
+                scrubbed = _scrub_literal(segment, redactor)
+                if scrubbed != segment:
+                    edits.append((start, end, scrubbed))
+            significant.append(tok)
+            continue
+        if tok.type == fstring_start:
+            fstring_context.append(_assigned_to_sensitive(significant))
+        elif tok.type == fstring_middle and segment:
+            if fstring_context and fstring_context[-1]:
+                edits.append((start, end, redactor.placeholder("secret", segment, "\n" * segment.count("\n"))
+                              + "\n" * segment.count("\n")))  # fmt: skip
+            else:
+                scrubbed = redactor.scrub(segment)
+                if scrubbed != segment:
+                    edits.append((start, end, scrubbed))
+        elif tok.type == fstring_end and fstring_context:
+            fstring_context.pop()
+        elif tok.type == tokenize.NUMBER and _INT_CARD_RE.fullmatch(segment) and _luhn(segment.replace("_", "")):
+            edits.append((start, end, '"' + redactor.placeholder("card_number", segment, quote='"') + '"'))
+        significant.append(tok)
+        if len(significant) > 12:
+            del significant[:-12]
+    out = text
+    for start, end, new in sorted(edits, reverse=True):
+        out = out[:start] + new + out[end:]
+    return out
+
+
+def _assigned_to_sensitive(previous: list[tokenize.TokenInfo]) -> bool:
+    """Is the literal that follows `previous` assigned, passed or compared to a sensitive name?"""
+    index = len(previous) - 1
+    # implicit concatenation and parentheses: `password = ("a" "b")`
+    while index >= 0 and (previous[index].type == tokenize.STRING or previous[index].string == "("):
+        if previous[index].string == "(" and index > 0 and previous[index - 1].type == tokenize.NAME:
+            break  # a call: `f(` is not a parenthesised value
+        index -= 1
+    if index < 0 or previous[index].type != tokenize.OP or previous[index].string not in _ASSIGN_OPS:
+        return False
+    for tok in reversed(previous[max(0, index - 5) : index]):
+        if tok.type == tokenize.OP and tok.string in _BOUNDARY_OPS:
+            break
+        if tok.type == tokenize.NAME and is_sensitive_name(tok.string):
+            return True
+        if tok.type == tokenize.STRING:
+            match = _STRING_RE.match(tok.string)
+            if match and is_sensitive_name(match.group("body")):
+                return True
+    return False
+
+
+def _whole_literal(segment: str, redactor: Redactor) -> str:
+    match = _STRING_RE.match(segment)
+    if match is None or not match.group("body"):
+        return segment
+    body = match.group("body")
+    quote = match.group("quote")
+    pad = ("\n" if len(quote) == 3 else "\\\n") * body.count("\n")
+    spans = find_spans(body)
+    # A value of a known format keeps its kind (`stripe_key`); anything else is a `secret`.
+    kind = spans[0][2] if len(spans) == 1 and spans[0][:2] == (0, len(body)) else "secret"
+    return match.group("prefix") + quote + redactor.placeholder(kind, body, pad) + pad + quote
+
+
+def _scrub_literal(segment: str, redactor: Redactor) -> str:
+    match = _STRING_RE.match(segment)
+    if match is None:
+        return redactor.scrub(segment)
+    pad = "\n" if len(match.group("quote")) == 3 else "\\\n"
+    body = redactor.scrub(match.group("body"), pad)
+    return match.group("prefix") + match.group("quote") + body + match.group("quote")

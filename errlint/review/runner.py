@@ -1,0 +1,476 @@
+"""Run the review pass: select, redact, build the requests, then (unless --dry-run) send them.
+
+Policy, in the order it applies to each selected finding:
+1. a cached answer for the exact request is used and nothing is sent;
+2. after a fatal answer (bad key, unknown model, spend limit) or once the circuit breaker is
+   open, nothing more is sent (`skipped_unavailable`);
+3. without credentials nothing is sent (`skipped_no_key`);
+4. a request that could exceed the token or cost budget is not started (`skipped_budget`);
+5. otherwise it is sent, retried on transient failures at most `MAX_ATTEMPTS` times with
+   backoff (honouring `retry-after` up to `RETRY_AFTER_CAP`; a longer one opens the breaker),
+   and `BREAKER_THRESHOLD` consecutive transient failures open the breaker.
+Answers are validated and cached as they arrive, so an interrupted or degraded run keeps what it
+got and a rerun resumes from the cache. `sleep` and `rand` are injected: tests never wait.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional, Protocol, Sequence
+
+from errlint.docs import section
+from errlint.finding import Finding
+from errlint.review import prompt
+from errlint.review.answer import AnswerError, parse_answer
+from errlint.review.cache import ReviewCache, cache_key
+from errlint.review.context import CodeContext, build_context
+from errlint.review.fixcheck import check_fix
+from errlint.review.model import (
+    Outcome,
+    OutcomeKind,
+    ReviewItem,
+    ReviewRun,
+    RunState,
+    Status,
+)
+from errlint.review.redact import Redacted, redact_source, redact_text
+from errlint.review.settings import (
+    BACKOFF_BASE,
+    BACKOFF_MAX,
+    BREAKER_THRESHOLD,
+    CONTEXT_LINES,
+    MAX_ATTEMPTS,
+    MAX_INPUT_TOKENS_PER_REQUEST,
+    RETRY_AFTER_CAP,
+    WINDOW_LINES,
+    ReviewSettings,
+)
+from errlint.rule import rule_by_code
+from errlint.source import split_lines
+
+NO_AI_RE = re.compile(r"#[ \t]*errlint:[ \t]*no-ai\b")
+INSTALL_HINT = 'the review extra is not installed: pip install "errlint[review]"'
+DEFAULT_ENDPOINT = "https://api.anthropic.com"
+
+
+def _first_paragraph(text: str, limit: int = 700) -> str:
+    """The first paragraph of a docs section, on one line, at most `limit` characters."""
+    paragraph = " ".join(text.strip().split("\n\n", 1)[0].split())
+    if len(paragraph) > limit:
+        paragraph = paragraph[:limit].rsplit(" ", 1)[0] + " ..."
+    return paragraph
+
+
+class Transport(Protocol):
+    def send(self, body: dict[str, Any]) -> Outcome: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Credentials:
+    api_key: Optional[str] = None
+    auth_token: Optional[str] = None
+
+    @property
+    def present(self) -> bool:
+        return bool(self.api_key or self.auth_token)
+
+
+def credentials_from_env(env: Mapping[str, str]) -> Credentials:
+    """`ANTHROPIC_API_KEY`, else `ANTHROPIC_AUTH_TOKEN` (a gateway's bearer token)."""
+    key = (env.get("ANTHROPIC_API_KEY") or "").strip() or None
+    token = (env.get("ANTHROPIC_AUTH_TOKEN") or "").strip() or None
+    return Credentials(key, None if key else token)
+
+
+def endpoint_from_env(env: Mapping[str, str]) -> str:
+    """Where requests go: `ANTHROPIC_BASE_URL` (a proxy or gateway) or the public API, shown
+    without any credentials embedded in the URL."""
+    base = (env.get("ANTHROPIC_BASE_URL") or "").strip() or DEFAULT_ENDPOINT
+    return re.sub(r"://[^/@\s]*@", "://", base).rstrip("/") + "/v1/messages"
+
+
+TransportFactory = Callable[[Credentials, ReviewSettings], Transport]
+
+
+def _sleep(seconds: float) -> None:
+    """The real wait between retries (tests replace it: no test ever sleeps)."""
+    time.sleep(seconds)
+
+Relint = Callable[[str, str], Sequence[Finding]]
+
+
+def default_transport(credentials: Credentials, settings: ReviewSettings) -> Transport:
+    """Import the SDK (only now) and build the client; ImportError names the extra."""
+    from errlint.review.client import ClaudeClient
+
+    return ClaudeClient(api_key=credentials.api_key, auth_token=credentials.auth_token, timeout=settings.timeout)
+
+
+@dataclass
+class SourceFile:
+    """One linted file: its display path, real text and static findings."""
+
+    path: str
+    text: str
+    findings: list[Finding]
+    redacted: Optional[Redacted] = None
+
+    def redact(self) -> Redacted:
+        if self.redacted is None:
+            self.redacted = redact_source(self.text)
+        return self.redacted
+
+
+@dataclass
+class _Prepared:
+    item: ReviewItem
+    source: SourceFile
+    context: CodeContext
+    message: str
+    user_text: str = ""
+
+
+@dataclass
+class ReviewOptions:
+    dry_run: bool = False
+    include_all: bool = False
+    nonce: Optional[str] = None
+
+
+@dataclass
+class Reviewer:
+    """Runs one review; everything with side effects is injected."""
+
+    settings: ReviewSettings
+    relint: Relint
+    cache: ReviewCache
+    credentials: Credentials = field(default_factory=Credentials)
+    transport_factory: TransportFactory = default_transport
+    sleep: Callable[[float], None] = field(default_factory=lambda: _sleep)
+    rand: Callable[[], float] = field(default_factory=lambda: random.random)
+    on_progress: Optional[Callable[[int, int, str], None]] = None
+    endpoint: str = DEFAULT_ENDPOINT + "/v1/messages"
+    _transport: Optional[Transport] = field(default=None, init=False)
+    _consecutive: int = field(default=0, init=False)
+    _stop: Optional[str] = field(default=None, init=False)
+    _used_tokens: int = field(default=0, init=False)
+    _used_cost: float = field(default=0.0, init=False)
+
+    # --- selection and preparation (no network) -------------------------------------------
+
+    def run(self, files: Sequence[SourceFile], options: ReviewOptions) -> ReviewRun:
+        run = ReviewRun(self.settings.model, prompt.PROMPT_VERSION, endpoint=self.endpoint, files=len(files))
+        prepared = self._select(files, options, run)
+        self._build_requests(prepared, options, run)
+        if options.dry_run:
+            run.state = RunState.DRY_RUN
+            for p in prepared:
+                if p.item.status is Status.WOULD_SEND and self.cache.contains(p.item.cache_key):
+                    p.item.status, p.item.reason = Status.CACHED, "answer cached: nothing would be sent"
+            return self._finish(run, prepared)
+        try:
+            self._execute(prepared, run)
+        finally:
+            if self._transport is not None:
+                self._transport.close()
+        return self._finish(run, prepared)
+
+    def _excluded(self, source: SourceFile) -> Optional[str]:
+        rel = source.path.replace("\\", "/")
+        candidates = {rel, rel.lstrip("./")}
+        try:
+            candidates.add(os.path.relpath(os.path.abspath(source.path), os.path.abspath(self.settings.root)).replace("\\", "/"))
+        except ValueError:
+            pass  # another drive on Windows: the display path is enough
+        base = rel.rsplit("/", 1)[-1]
+        for pattern in self.settings.exclude_from_ai:
+            for path in candidates:
+                if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(base, pattern):
+                    return f"matches exclude-from-ai pattern {pattern!r}"
+                if path.startswith(pattern.rstrip("/") + "/"):
+                    return f"under exclude-from-ai path {pattern!r}"
+        if NO_AI_RE.search(source.text):
+            return "the file is marked `# errlint: no-ai`"
+        return None
+
+    def _select(self, files: Sequence[SourceFile], options: ReviewOptions, run: ReviewRun) -> list[_Prepared]:
+        eligible: list[tuple[ReviewItem, SourceFile]] = []
+        for source in files:
+            reason = self._excluded(source)
+            for finding in source.findings:
+                if finding.code == "XH000":
+                    continue  # an unparsable file has nothing to review
+                item = ReviewItem(finding, prompt.finding_id(finding))
+                run.items.append(item)
+                if reason:
+                    item.status, item.reason = Status.EXCLUDED, reason
+                else:
+                    eligible.append((item, source))
+        has_critical = any(item.finding.critical for item, _ in eligible)
+        ranked = sorted(
+            eligible,
+            key=lambda p: (
+                not p[0].finding.critical,
+                -p[0].finding.severity.rank,
+                p[0].finding.path,
+                p[0].finding.line,
+                p[0].finding.column,
+                p[0].finding.code,
+            ),
+        )
+        chosen: list[tuple[ReviewItem, SourceFile]] = []
+        for item, source in ranked:
+            if has_critical and not item.finding.critical and not options.include_all:
+                item.reason = "not on a business-critical path (--all includes it)"
+            elif len(chosen) >= self.settings.max_findings:
+                item.reason = f"beyond --max-findings ({self.settings.max_findings})"
+            else:
+                chosen.append((item, source))
+        prepared = []
+        for item, source in chosen:
+            redacted = source.redact()
+            context = build_context(
+                redacted.text, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES
+            )
+            if context is None:
+                item.status, item.reason = Status.EXCLUDED, "the file does not parse"
+                continue
+            message = redact_text(item.finding.message, redacted)
+            prepared.append(_Prepared(item, source, context, message))
+        return prepared
+
+    def _user_text(self, p: _Prepared, nonce: str) -> str:
+        rule = rule_by_code(p.item.finding.code)
+        title = rule.NAME if rule is not None else p.item.finding.name
+        rationale = _first_paragraph(section(rule, "Why is this bad?")) if rule is not None else ""
+        lines = split_lines(p.source.redact().text)
+        return prompt.user_block(p.item.finding, p.item.id, p.message, title, rationale, p.context, lines, nonce)
+
+    def _build_requests(self, prepared: list[_Prepared], options: ReviewOptions, run: ReviewRun) -> None:
+        for p in prepared:
+            p.user_text = self._user_text(p, "NONCE")
+        nonce = prompt.choose_nonce([p.user_text for p in prepared], options.nonce)
+        run.nonce = nonce
+        for p in prepared:
+            item = p.item
+            item.status = Status.WOULD_SEND
+            body = self._body(p, nonce)
+            estimate = prompt.estimate_tokens(body)
+            if estimate > MAX_INPUT_TOKENS_PER_REQUEST and p.context.kind == "function":
+                smaller = build_context(
+                    p.source.redact().text, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES,
+                    force_window=True,
+                )  # fmt: skip
+                if smaller is not None:
+                    p.context = smaller
+                    body = self._body(p, nonce)
+                    estimate = prompt.estimate_tokens(body)
+            item.body, item.estimated_input_tokens = body, estimate
+            item.redactions = p.source.redact().counts_in(p.user_text)
+            lines = split_lines(p.source.redact().text)
+            sent_code = p.context.code_text(lines) + "\n" + p.context.imports_text(lines) + "\n" + p.message
+            item.injection_heuristic = prompt.looks_like_injection(sent_code)
+            item.cache_key = cache_key(self.settings.model, prompt.PROMPT_VERSION, prompt.normalised_for_cache(body, nonce))
+            if estimate > MAX_INPUT_TOKENS_PER_REQUEST:
+                item.status = Status.TOO_LARGE
+                item.reason = f"about {estimate:,} input tokens; the limit per request is {MAX_INPUT_TOKENS_PER_REQUEST:,}"
+
+    def _body(self, p: _Prepared, nonce: str) -> dict[str, Any]:
+        p.user_text = self._user_text(p, nonce)
+        return prompt.build_body(self.settings.model, self.settings.max_tokens, p.user_text, nonce)
+
+    # --- sending ---------------------------------------------------------------------------
+
+    def _execute(self, prepared: list[_Prepared], run: ReviewRun) -> None:
+        todo = [p for p in prepared if p.item.status is Status.WOULD_SEND]
+        for index, p in enumerate(todo):
+            if self.on_progress is not None:
+                self.on_progress(index, len(todo), p.item.id)
+            self._review_one(p, run)
+        if self.on_progress is not None and todo:
+            self.on_progress(len(todo), len(todo), "")
+
+    def _review_one(self, p: _Prepared, run: ReviewRun) -> None:
+        item = p.item
+        assert item.body is not None
+        record = self.cache.get(item.cache_key)
+        if record is not None:
+            try:
+                item.answer = parse_answer(record["answer"], item.id)
+            except AnswerError:
+                item.answer = None  # a stale or foreign entry: ask again
+            else:
+                item.status = Status.CACHED
+                item.request_id = record.get("request_id") if isinstance(record.get("request_id"), str) else None
+                self._check_fix(p)
+                return
+        if self._stop is not None:
+            item.status, item.reason = Status.SKIPPED_UNAVAILABLE, self._stop
+            return
+        if not self.credentials.present:
+            item.status, item.reason = Status.SKIPPED_NO_KEY, "no ANTHROPIC_API_KEY"
+            return
+        budget_problem = self._over_budget(item)
+        if budget_problem:
+            item.status, item.reason = Status.SKIPPED_BUDGET, budget_problem
+            return
+        transport = self._get_transport(run)
+        if transport is None:
+            item.status, item.reason = Status.SKIPPED_UNAVAILABLE, self._stop or ""
+            return
+        outcome = self._send_with_retries(transport, item.body, run)
+        item.request_id = outcome.request_id
+        if outcome.usage is not None:
+            item.usage = outcome.usage
+            run.usage.add(outcome.usage)
+            self._used_tokens += outcome.usage.total
+            self._used_cost += self.settings.cost(
+                outcome.usage.input_tokens + outcome.usage.cache_creation_input_tokens + outcome.usage.cache_read_input_tokens,
+                outcome.usage.output_tokens,
+            ) or 0.0
+        self._handle(outcome, p, run)
+
+    def _over_budget(self, item: ReviewItem) -> Optional[str]:
+        reserve = item.estimated_input_tokens + self.settings.max_tokens
+        if self._used_tokens + reserve > self.settings.budget_tokens:
+            left = max(0, self.settings.budget_tokens - self._used_tokens)
+            return f"needs up to {reserve:,} tokens; {left:,} of budget-tokens ({self.settings.budget_tokens:,}) left"
+        cost = self.settings.cost(item.estimated_input_tokens, self.settings.max_tokens)
+        if self.settings.max_cost is not None and cost is not None and self._used_cost + cost > self.settings.max_cost:
+            return f"could cost up to ${cost:.4f}; ${max(0.0, self.settings.max_cost - self._used_cost):.4f} of max-cost left"
+        return None
+
+    def _get_transport(self, run: ReviewRun) -> Optional[Transport]:
+        if self._transport is None:
+            try:
+                self._transport = self.transport_factory(self.credentials, self.settings)
+            except ImportError:
+                self._stop = INSTALL_HINT
+                run.fatal = INSTALL_HINT
+                return None
+        return self._transport
+
+    def _send_with_retries(self, transport: Transport, body: dict[str, Any], run: ReviewRun) -> Outcome:
+        attempt = 0
+        while True:
+            run.requests += 1
+            outcome = transport.send(body)
+            if outcome.kind is not OutcomeKind.TRANSIENT:
+                self._consecutive = 0
+                return outcome
+            self._consecutive += 1
+            attempt += 1
+            if self._consecutive >= BREAKER_THRESHOLD:
+                self._stop = f"Claude API unavailable ({outcome.message}); circuit breaker open after {self._consecutive} consecutive failures"
+                return outcome
+            if outcome.retry_after is not None and outcome.retry_after > RETRY_AFTER_CAP:
+                self._stop = (
+                    f"Claude API unavailable ({outcome.message}); it asks to retry after "
+                    f"{outcome.retry_after:,.0f}s, more than errlint waits ({RETRY_AFTER_CAP:.0f}s)"
+                )
+                return outcome
+            if attempt >= MAX_ATTEMPTS:
+                return outcome
+            if outcome.retry_after is not None:
+                wait = outcome.retry_after
+            else:
+                wait = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1)) * (0.5 + self.rand() / 2)
+            self.sleep(wait)
+
+    def _handle(self, outcome: Outcome, p: _Prepared, run: ReviewRun) -> None:
+        item = p.item
+        kind = outcome.kind
+        if kind is OutcomeKind.OK:
+            try:
+                item.answer = parse_answer(outcome.tool_input, item.id)
+            except AnswerError as err:
+                item.status, item.reason = Status.INVALID_RESPONSE, str(err)
+                return
+            item.status = Status.REVIEWED
+            problem = self.cache.put(
+                item.cache_key,
+                {
+                    "model": self.settings.model,
+                    "prompt_version": prompt.PROMPT_VERSION,
+                    "request_id": item.request_id,
+                    "usage": item.usage.to_dict() if item.usage else None,
+                    "answer": item.answer.to_dict(),
+                },
+            )
+            if problem and problem not in run.notices:
+                run.notices.append(problem)
+            self._check_fix(p)
+        elif kind is OutcomeKind.INVALID:
+            item.status, item.reason = Status.INVALID_RESPONSE, outcome.message
+        elif kind is OutcomeKind.TOO_LARGE:
+            item.status, item.reason = Status.TOO_LARGE, outcome.message
+        elif kind is OutcomeKind.REJECTED:
+            item.status, item.reason = Status.REJECTED, outcome.message
+        elif kind is OutcomeKind.TRANSIENT:
+            item.status, item.reason = Status.SKIPPED_UNAVAILABLE, outcome.message
+        elif kind is OutcomeKind.SPEND_LIMIT:
+            self._stop = f"spend limit reached ({outcome.message}); retrying will not help until it is raised"
+            item.status, item.reason = Status.SKIPPED_UNAVAILABLE, self._stop
+        else:  # AUTH or MODEL: a configuration problem, exit 2
+            rid = f"; request {outcome.request_id}" if outcome.request_id else ""
+            if kind is OutcomeKind.AUTH:
+                run.fatal = f"the Claude API rejected the credentials ({outcome.message}{rid}): check ANTHROPIC_API_KEY"
+            else:
+                run.fatal = (
+                    f"model {self.settings.model!r} is not available ({outcome.message}{rid}): set --model or "
+                    "[tool.errlint.review] model (or check ANTHROPIC_BASE_URL)"
+                )
+            self._stop = run.fatal
+            item.status, item.reason = Status.SKIPPED_UNAVAILABLE, run.fatal
+
+    def _check_fix(self, p: _Prepared) -> None:
+        answer = p.item.answer
+        if answer is None or answer.fix is None:
+            return
+        path = p.source.path
+        p.item.fix_check = check_fix(
+            answer.fix,
+            p.item.finding,
+            p.context.region,
+            p.source.redact(),
+            p.source.text,
+            lambda text: self.relint(text, path),
+            p.source.findings,
+        )
+
+    # --- summary ---------------------------------------------------------------------------
+
+    def _finish(self, run: ReviewRun, prepared: list[_Prepared]) -> ReviewRun:
+        selected = [p.item for p in prepared]
+        if run.state is not RunState.DRY_RUN:
+            if not self.credentials.present and any(i.status is Status.SKIPPED_NO_KEY for i in selected):
+                run.state = RunState.SKIPPED
+                run.notices.insert(
+                    0,
+                    "AI review skipped: no ANTHROPIC_API_KEY (set it, or run with --dry-run to see what would be "
+                    "sent); the static findings are listed",
+                )
+            elif any(i.status.degraded for i in selected):
+                run.state = RunState.PARTIAL
+            done = sum(1 for i in selected if i.status.answered)
+            if self._stop and run.fatal is None:
+                run.notices.append(f"{self._stop}; reviewed {done} of {len(selected)}, rerun to resume from the cache")
+            budget = sum(1 for i in selected if i.status is Status.SKIPPED_BUDGET)
+            if budget:
+                run.notices.append(f"{budget} finding{'s' if budget != 1 else ''} not sent: the review budget is used up")
+        if self.settings.priced:
+            if run.state is RunState.DRY_RUN:
+                todo = [i for i in selected if i.status is Status.WOULD_SEND]
+                run.estimated_cost = self.settings.cost(
+                    sum(i.estimated_input_tokens for i in todo), self.settings.max_tokens * len(todo)
+                )
+            else:
+                run.estimated_cost = self._used_cost
+        return run
