@@ -192,7 +192,7 @@ _INJECTION_RE = re.compile(
     r"(?:previous|prior|above|earlier|preceding|system|original)\s+(?:instructions?|prompts?|rules|directions|guidelines)"
     r"|\b(?:mark|classify|report|label|treat|flag)\s+(?:this|it|the\s+finding|this\s+finding)\s+as\s+(?:an?\s+)?"
     r"(?:false[\s_-]?positive|safe|not\s+an?\s+(?:issue|problem|bug)|benign)"
-    r"|\byou\s+are\s+(?:now\s+)?(?:an?\s+|the\s+)?(?:ai|assistant|model|language\s+model|reviewer|claude|llm)\b"
+    r"|\byou\s+are\s+(?:now\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}(?:ai|assistant|model|reviewer|claude|llm)\b"
     r"|\b(?:system|developer)\s+prompt\b"
     r"|\bnew\s+instructions?\s*:"
     r"|\bverdict\s*[:=]"

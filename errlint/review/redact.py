@@ -330,6 +330,8 @@ def _redact_tokens(text: str, redactor: Redactor) -> str:
     fstring_middle = getattr(tokenize, "FSTRING_MIDDLE", -1)
     fstring_end = getattr(tokenize, "FSTRING_END", -1)
     for tok in _tokens(text):
+        if tok.type == tokenize.ERRORTOKEN and not tok.string.isspace():
+            raise tokenize.TokenError("unterminated or invalid token", tok.start)
         start, end = offset(tok.start), offset(tok.end)
         segment = text[start:end]
         if tok.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
