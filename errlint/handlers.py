@@ -6,6 +6,7 @@ walk of the handler's body that does not enter nested functions, lambdas or clas
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator, Optional, Sequence
 
@@ -234,12 +235,45 @@ def cast_small(body: cst.BaseSuite) -> Sequence[cst.BaseSmallStatement]:
 
 
 def _handler_has_comment(handler: Handler) -> bool:
-    """A comment on the `except` line or anywhere inside the handler's body."""
+    """An explanatory comment on the `except` line or anywhere inside the handler's body.
+
+    Tool directives (`# noqa: ...`, `# pragma: no cover`, `# pylint: disable=...`,
+    `# type: ignore`, `# nosec`, test annotations like `# [XH103]`) explain nothing and do not count.
+    """
     body = handler.body
     if isinstance(body, cst.SimpleStatementSuite):
-        return body.trailing_whitespace.comment is not None
+        return explains(body.trailing_whitespace.comment)
     if not isinstance(body, cst.IndentedBlock):
         return False
+    if explains(body.header.comment):
+        return True
+    if any(explains(line.comment) for line in body.footer):
+        return True
+    for stmt in body.body:
+        if isinstance(stmt, cst.BaseCompoundStatement):
+            return True  # not a pure discard anyway
+        if isinstance(stmt, cst.SimpleStatementLine):
+            if any(explains(line.comment) for line in stmt.leading_lines):
+                return True
+            if explains(stmt.trailing_whitespace.comment):
+                return True
+    return False
+
+
+_DIRECTIVE_RE = re.compile(
+    r"(?:noqa(?::?\s*[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)?|pragma:\s*no\s*(?:cover|branch)"
+    r"|pylint:\s*disable=[\w,-]+|type:\s*ignore(?:\[[\w,-]+\])?|nosec(?:\s+B\d+)?|pyright:\s*\w+(?:\[[\w,-]+\])?"
+    r"|fmt:\s*(?:on|off|skip)|errlint:\s*\w+|(?:[+-]\d+:\s*)?\[XH\d{3}(?:\s*,\s*XH\d{3})*\])",
+    re.IGNORECASE,
+)
+
+
+def explains(comment: Optional[cst.Comment]) -> bool:
+    """Whether a comment says something once tool directives are removed."""
+    if comment is None:
+        return False
+    text = _DIRECTIVE_RE.sub(" ", comment.value.lstrip("#"))
+    return sum(ch.isalnum() for ch in text) >= 2
     if body.header.comment is not None:
         return True
     if any(line.comment is not None for line in body.footer):

@@ -9,7 +9,7 @@ import libcst as cst
 
 from errlint.analysis import Handler, ModuleFacts, iter_children
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
-from errlint.handlers import CaughtType, caught_types
+from errlint.handlers import CaughtType, caught_types, explains
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import caught_label, handler_header_end
 
@@ -323,14 +323,14 @@ def _unwrapped_body(node: TryNode, handler: Handler, module: cst.Module) -> Opti
     if isinstance(body, cst.IndentedBlock):
         statements = body.body
         _comment(before, body.header)
-        _comments(after, body.footer)
+        _comments(after, body.footer, keep_all=True)
     elif isinstance(body, cst.SimpleStatementSuite):
         statements = [cst.SimpleStatementLine(body=body.body, trailing_whitespace=body.trailing_whitespace)]
     else:
         return None
     if not statements or _has_multiline_string(node.body, module):
         return None
-    _comments(after, handler.leading_lines)
+    _comments(after, handler.leading_lines, keep_all=True)
     if isinstance(handler.body, cst.IndentedBlock):
         _comment(after, handler.body.header)
         for stmt in handler.body.body:
@@ -343,12 +343,16 @@ def _unwrapped_body(node: TryNode, handler: Handler, module: cst.Module) -> Opti
 
 
 def _comment(out: list[str], trailing: cst.TrailingWhitespace) -> None:
-    if trailing.comment is not None:
+    """Keep a header comment that explains something (not `# noqa`, `# pragma: no cover`, ...)."""
+    if trailing.comment is not None and explains(trailing.comment):
         out.append(trailing.comment.value)
 
 
-def _comments(out: list[str], lines: Sequence[cst.EmptyLine]) -> None:
-    out.extend(line.comment.value for line in lines if line.comment is not None)
+def _comments(out: list[str], lines: Sequence[cst.EmptyLine], keep_all: bool = False) -> None:
+    """Keep comment lines: all of the body's, and the handler's that explain something."""
+    out.extend(
+        line.comment.value for line in lines if line.comment is not None and (keep_all or explains(line.comment))
+    )
 
 
 def _has_multiline_string(body: cst.BaseSuite, module: cst.Module) -> bool:

@@ -1,0 +1,276 @@
+"""Catching and raising rules (XH102-XH106, XH201-XH204): docs examples, fixes, interplay, corpus lines."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from errlint.docs import code_blocks, section
+from errlint.finding import FixSafety, Severity
+from errlint.fixes import apply_fixes
+from errlint.rule import LintRule, rule_by_code
+
+from conftest import lint_snippet
+
+CODES = ("XH102", "XH103", "XH104", "XH105", "XH106", "XH201", "XH202", "XH203", "XH204")
+
+
+def _rule(code: str) -> type[LintRule]:
+    rule = rule_by_code(code)
+    assert rule is not None
+    return rule
+
+
+def _codes(code: str, rules: tuple[str, ...] = CODES) -> list[tuple[str, int]]:
+    result = lint_snippet(textwrap.dedent(code), [_rule(c) for c in rules])
+    assert not result.crashes, result.crashes[0].traceback
+    return [(f.code, f.line) for f in result.findings]
+
+
+def _fix(code: str, rule: str, *, safety: FixSafety = FixSafety.SAFE) -> str:
+    source = textwrap.dedent(code)
+    result = lint_snippet(source, [_rule(rule)])
+    fixes = [f.fix for f in result.findings if f.fix is not None and f.fix.safety is safety]
+    assert fixes, f"no {safety.value} fix: {result.findings}"
+    return apply_fixes(source, fixes)[0]
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_cases_are_valid_python(code: str) -> None:
+    rule = _rule(code)
+    for case in [*rule.VALID, *rule.INVALID]:
+        compile(case.code, f"<{code}>", "exec", flags=0x400)  # PyCF_ONLY_AST: no `return` checks
+        replacement = getattr(case, "expected_replacement", None)
+        if replacement is not None:
+            compile(replacement, f"<{code} fixed>", "exec", flags=0x400)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_docs_examples(code: str) -> None:
+    rule = _rule(code)
+    example = code_blocks(section(rule, "Example"))
+    assert len(example) == 2, "## Example needs the bad block and the `Use instead:` block"
+    bad, good = example
+    assert [f.code for f in lint_snippet(bad, [rule]).findings] == [code]
+    assert [f.code for f in lint_snippet(good, [rule]).findings] == []
+
+
+# --- interplay -------------------------------------------------------------------------------
+
+
+def test_broad_discard_reported_once_as_xh103() -> None:
+    code = """
+    try:
+        run()
+    except Exception:
+        pass
+    try:
+        run()
+    except BaseException:  # documented: still reported
+        return None
+    """
+    assert _codes(code, ("XH102", "XH103")) == [("XH103", 4), ("XH103", 8)]
+
+
+def test_swallow_severity_by_breadth() -> None:
+    code = """
+    try:
+        run()
+    except OSError:
+        pass
+    except:
+        pass
+    """
+    result = lint_snippet(textwrap.dedent(code), [_rule("XH103")])
+    assert [f.severity for f in result.findings] == [Severity.WARNING, Severity.ERROR]
+
+
+def test_useless_handler_with_raise_by_name_is_xh105_only() -> None:
+    code = """
+    try:
+        run()
+    except OSError as err:
+        raise err
+    """
+    assert _codes(code, ("XH105", "XH203", "XH201")) == [("XH105", 4)]
+
+
+def test_directive_comments_do_not_explain_a_discard() -> None:
+    code = """
+    try:
+        run()
+    except OSError:  # pragma: no cover
+        pass
+    try:
+        run()
+    except OSError:  # noqa: XH999
+        pass
+    try:
+        run()
+    except OSError:  # pragma: no cover - the socket is gone already
+        pass
+    """
+    assert _codes(code, ("XH103",)) == [("XH103", 4), ("XH103", 8)]
+
+
+# --- fixes -----------------------------------------------------------------------------------
+
+
+def test_useless_reraise_fix_keeps_two_space_indentation() -> None:
+    fixed = _fix(
+        """
+        def f():
+          if ready:
+            try:
+              value = compute(
+                1,
+              )
+              if value:
+                use(value)
+            except ValueError:
+              raise
+          return value
+        """,
+        "XH105",
+    )
+    assert fixed == textwrap.dedent(
+        """
+        def f():
+          if ready:
+            value = compute(
+              1,
+            )
+            if value:
+              use(value)
+          return value
+        """
+    )
+
+
+def test_useless_reraise_fix_keeps_body_and_trailing_comments() -> None:
+    fixed = _fix(
+        """
+        try:
+            a()
+            # b()
+        # not yet
+        except OSError:  # why not
+            # really
+            raise  # trailing
+        c()
+        """,
+        "XH105",
+    )
+    assert fixed == textwrap.dedent(
+        """
+        a()
+        # b()
+        # not yet
+        # why not
+        # really  # trailing
+        c()
+        """
+    )
+
+
+def test_useless_reraise_no_fix_with_multiline_string_else_or_other_handlers() -> None:
+    code = '''
+    try:
+        x = """a
+    b"""
+    except ValueError:
+        raise
+    try:
+        run()
+    except ValueError:
+        raise
+    else:
+        done()
+    '''
+    result = lint_snippet(textwrap.dedent(code), [_rule("XH105")])
+    assert [(f.line, f.fix) for f in result.findings] == [(5, None), (9, None)]
+
+
+def test_raise_without_cause_fix_after_semicolon_and_suite() -> None:
+    fixed = _fix(
+        """
+        try:
+            run()
+        except OSError as err:
+            raise Failed("x"); cleanup()
+        try:
+            run()
+        except OSError as err: raise Failed("y")  # why
+        """,
+        "XH201",
+    )
+    assert fixed == textwrap.dedent(
+        """
+        try:
+            run()
+        except OSError as err:
+            raise Failed("x") from err; cleanup()
+        try:
+            run()
+        except OSError as err: raise Failed("y") from err  # why
+        """
+    )
+
+
+def test_raise_without_cause_picks_an_unused_name() -> None:
+    fixed = _fix(
+        """
+        def f(err, exc):
+            try:
+                run(err, exc)
+            except OSError:
+                raise Failed()
+        """,
+        "XH201",
+        safety=FixSafety.UNSAFE,
+    )
+    assert "except OSError as error:" in fixed
+    assert "raise Failed() from error" in fixed
+
+
+def test_raise_without_cause_skips_reraise_of_outer_name_and_with_traceback() -> None:
+    code = """
+    try:
+        run()
+    except OSError as err:
+        raise err.with_traceback(None)
+    """
+    assert _codes(code, ("XH201",)) == []
+
+
+def test_reraise_by_name_skips_finally_inside_handler() -> None:
+    code = """
+    try:
+        run()
+    except OSError as err:
+        try:
+            cleanup()
+        finally:
+            raise err
+    """
+    assert _codes(code, ("XH203",)) == []
+
+
+# --- finally --------------------------------------------------------------------------------
+
+
+def test_finally_reports_each_exit_once_in_nested_finally_blocks() -> None:
+    code = """
+    for item in items:
+        try:
+            run()
+        finally:
+            for other in others:
+                try:
+                    step()
+                finally:
+                    break
+            continue
+    """
+    assert _codes(code, ("XH104",)) == [("XH104", 10), ("XH104", 11)]
