@@ -220,7 +220,7 @@ def _case_lines(rule: type[LintRule], case: Valid | Invalid) -> list[str]:
     if case.options:
         opts = ", ".join(f"{k.replace('_', '-')} = {toml_value(v)}" for k, v in case.options.items())
         lines += [f"With `{opts}`:", ""]
-    lines += _fence(case.code)
+    lines += _fence(case.code) if case.code.strip() else ["An empty file."]
     if isinstance(case, Invalid):
         where = f" at line {case.line}" if case.line is not None else ""
         count = f" ({case.expected_count} times)" if case.expected_count != 1 else ""
