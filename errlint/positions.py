@@ -133,10 +133,12 @@ class PositionResolver:
             return None
         statement = path[-1]
         module = self.module
+        # What libcst's codegen pushes on the way down: each block's indent, and a `match`'s own
+        # indent for its cases.
         indents = [
             module.default_indent if block.indent is None else block.indent
             for block in path[:-1]
-            if isinstance(block, cst.IndentedBlock)
+            if isinstance(block, (cst.IndentedBlock, cst.Match))
         ]
         recorder = _Recorder()
         state = PositionProvidingCodegenState(

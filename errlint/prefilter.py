@@ -118,8 +118,8 @@ def blank_irrelevant(text: str, pattern: re.Pattern[str]) -> Optional[Prefiltere
             continue
         source = lines[body_line - 1]
         indent = len(source) - len(source.lstrip(" \t\f"))
-        if indent != function.body[0].col_offset or indent == 0:
-            continue  # the body is on the header's line, or the offsets disagree (non-ASCII)
+        if indent == 0 or not _starts_line(function.body[0], source):
+            continue  # the body shares its line with the header (`def f(): return 1`)
         replaced[body_line] = source[:indent] + "pass" + _ending(source)
         for number in range(body_line + 1, last + 1):
             replaced[number] = _ending(lines[number - 1])
@@ -133,6 +133,16 @@ def _first_line(stmt: ast.stmt) -> int:
     """The first line of `stmt`, decorators included (`lineno` is the `def`/`class` line)."""
     decorators: list[ast.expr] = getattr(stmt, "decorator_list", None) or []
     return min([stmt.lineno, *(d.lineno for d in decorators)])
+
+
+def _starts_line(stmt: ast.stmt, line: str) -> bool:
+    """True when `stmt` (or its first decorator) is the first thing on `line` (its first line)."""
+    decorators: list[ast.expr] = getattr(stmt, "decorator_list", None) or []
+    first = min(decorators, key=lambda d: (d.lineno, d.col_offset), default=None)
+    if first is not None and first.lineno <= stmt.lineno:
+        before = line.encode("utf-8", "surrogatepass")[: first.col_offset].strip(b" \t\f")
+        return before == b"@"
+    return not line.encode("utf-8", "surrogatepass")[: stmt.col_offset].strip(b" \t\f")
 
 
 def _ending(line: str) -> str:
