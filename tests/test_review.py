@@ -599,3 +599,33 @@ def _json_blocks(text: str) -> list[dict[str, Any]]:
                 blocks.append(json.loads("\n".join(current)))
                 current = []
     return blocks
+
+
+def test_absolute_paths_of_this_machine_are_never_sent(project: Path, capsys: Any, monkeypatch: Any) -> None:
+    elsewhere = project.parent / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, report, _ = review_json(capsys, "--dry-run", "--select", "XH101", str(project / "app"))
+    assert code == 0
+    bodies = json.dumps([f["request"] for f in report["findings"] if "request" in f])
+    assert bodies.count("payments/charge.py") >= 2
+    assert str(project) not in bodies and str(project.parent) not in bodies
+
+
+def test_markdown_dry_run_is_fenced(project: Path, capsys: Any) -> None:
+    code, out, _ = review(capsys, "--dry-run", "--format", "markdown")
+    assert code == 0
+    first = out.splitlines()[0]
+    assert first.startswith("```") and first.endswith("text") and out.rstrip().endswith(first[: -len("text")])
+
+
+def test_an_outdated_sdk_is_named(project: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    old = types.ModuleType("anthropic")
+    old.__version__ = "0.40.0"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "anthropic", old)
+    monkeypatch.delitem(sys.modules, "errlint.review.client", raising=False)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    code, _, err = review(capsys)
+    assert code == 2 and 'anthropic 0.40.0 is too old for errlint review: pip install -U "anthropic>=2.10,<3"' in err

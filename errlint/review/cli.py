@@ -300,9 +300,10 @@ def _emit(run: ReviewRun, output_format: str, output_file: Optional[str], dry_ru
         render.render_json(run, buffer, include_requests=dry_run)
     elif output_format == "markdown":
         if dry_run:
-            buffer.write("```text\n")
-            render.render_dry_run(run, buffer)
-            buffer.write("```\n")
+            inner = io.StringIO()
+            render.render_dry_run(run, inner)
+            fence = render.fence(inner.getvalue())
+            buffer.write(f"{fence}text\n{inner.getvalue()}{fence}\n")
         else:
             render.render_markdown(run, buffer)
     elif dry_run:

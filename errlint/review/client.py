@@ -15,12 +15,15 @@ import time
 from typing import Any, Optional
 
 import anthropic
-from anthropic.types import Message
 
-from errlint.review.model import Outcome, OutcomeKind, Usage
+from errlint.review.model import Outcome, OutcomeKind, SdkUnavailable, Usage
 from errlint.review.prompt import TOOL_NAME
 
 SDK_VERSION = anthropic.__version__
+if int(SDK_VERSION.split(".", 1)[0]) < 2:  # 0.x/1.x lack the error classes and options used here
+    raise SdkUnavailable(f'anthropic {SDK_VERSION} is too old for errlint review: pip install -U "anthropic>=2.10,<3"')
+
+from anthropic.types import Message  # noqa: E402 - after the version check
 
 _SPEND_LIMIT_ERRORS: tuple[type[anthropic.APIStatusError], ...] = (
     anthropic.EnforcedSpendLimitReachedError,

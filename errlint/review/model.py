@@ -14,6 +14,10 @@ from typing import Any, Optional
 from errlint.finding import Finding
 
 
+class SdkUnavailable(ImportError):
+    """The anthropic SDK is missing or too old; the message says what to install."""
+
+
 class Status(str, enum.Enum):
     """What happened to one static finding in this run."""
 

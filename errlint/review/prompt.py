@@ -94,9 +94,9 @@ def new_nonce() -> str:
     return secrets.token_hex(8)
 
 
-def finding_id(finding: Finding) -> str:
-    """The id the model must echo: rule, path and position."""
-    return f"{finding.code}@{finding.path}:{finding.line}:{finding.column}"
+def finding_id(finding: Finding, path: Optional[str] = None) -> str:
+    """The id the model must echo: rule, path (as sent) and position."""
+    return f"{finding.code}@{path or finding.path}:{finding.line}:{finding.column}"
 
 
 def choose_nonce(texts: Sequence[str], nonce: Optional[str] = None) -> str:
@@ -121,8 +121,9 @@ def user_block(
     context: CodeContext,
     lines: Sequence[str],
     nonce: str,
+    path: str,
 ) -> str:
-    """The user message for one finding (all code and messages already redacted)."""
+    """The user message for one finding (all code and messages already redacted; `path` as sent)."""
     scope = finding.scope or context.name or "module level"
     critical = "yes" if finding.critical else "no"
     parts = [
@@ -135,18 +136,18 @@ def user_block(
         f"rule: {finding.code} {finding.name}",
         f"severity: {finding.severity.value}; default impact: {finding.impact.value}; business-critical path: {critical}",
         f"scope: {scope}",
-        f"location: {finding.path} line {finding.line}, column {finding.column}",
+        f"location: {path} line {finding.line}, column {finding.column}",
         f"editable region: lines {context.region[0]}-{context.region[1]}",
         f"errlint message: {message}",
         f"</finding_{nonce}>",
     ]
     imports = context.imports_text(lines)
     if imports:
-        parts += ["", f'<imports_{nonce} path="{_attr(context.path)}">', imports, f"</imports_{nonce}>"]
+        parts += ["", f'<imports_{nonce} path="{_attr(path)}">', imports, f"</imports_{nonce}>"]
     what = f"function {context.name}" if context.kind == "function" else "excerpt"
     parts += [
         "",
-        f'<code_{nonce} path="{_attr(context.path)}" lines="{context.start}-{context.end}" kind="{_attr(what)}">',
+        f'<code_{nonce} path="{_attr(path)}" lines="{context.start}-{context.end}" kind="{_attr(what)}">',
         context.code_text(lines),
         f"</code_{nonce}>",
     ]

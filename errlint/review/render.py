@@ -329,7 +329,7 @@ def _md(text: str) -> str:
     return text.replace("@", "&#64;").replace("|", "\\|")
 
 
-def _fence(content: str) -> str:
+def fence(content: str) -> str:
     longest = max((len(m) for m in re.findall(r"`+", content)), default=0)
     return "`" * max(3, longest + 1)
 
@@ -379,8 +379,8 @@ def render_markdown(run: ReviewRun, out: IO[str]) -> None:
             block.append("Suggested fix (validated by errlint):" if check.validated else
                          "Advice only, not a fix: " + _md("; ".join(check.problems)))  # fmt: skip
             if check.diff:
-                fence = _fence(check.diff)
-                block += ["", f"{fence}diff", clean(check.diff), fence]
+                ticks = fence(check.diff)
+                block += ["", f"{ticks}diff", clean(check.diff), ticks]
             block.append("")
         block.append("</details>")
         details.append("\n".join(block))

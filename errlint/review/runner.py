@@ -36,6 +36,7 @@ from errlint.review.model import (
     ReviewItem,
     ReviewRun,
     RunState,
+    SdkUnavailable,
     Status,
 )
 from errlint.review.redact import Redacted, redact_source, redact_text
@@ -184,7 +185,7 @@ class Reviewer:
 
     def _excluded(self, source: SourceFile) -> Optional[str]:
         rel = source.path.replace("\\", "/")
-        candidates = {rel, rel.lstrip("./")}
+        candidates = {rel, rel[2:] if rel.startswith("./") else rel}
         try:
             candidates.add(os.path.relpath(os.path.abspath(source.path), os.path.abspath(self.settings.root)).replace("\\", "/"))
         except ValueError:
@@ -207,7 +208,7 @@ class Reviewer:
             for finding in source.findings:
                 if finding.code == "XH000":
                     continue  # an unparsable file has nothing to review
-                item = ReviewItem(finding, prompt.finding_id(finding))
+                item = ReviewItem(finding, prompt.finding_id(finding, self._sent_path(finding.path)))
                 run.items.append(item)
                 if reason:
                     item.status, item.reason = Status.EXCLUDED, reason
@@ -251,7 +252,21 @@ class Reviewer:
         title = rule.NAME if rule is not None else p.item.finding.name
         rationale = _first_paragraph(section(rule, "Why is this bad?")) if rule is not None else ""
         lines = split_lines(p.source.redact().text)
-        return prompt.user_block(p.item.finding, p.item.id, p.message, title, rationale, p.context, lines, nonce)
+        path = self._sent_path(p.source.path)
+        return prompt.user_block(p.item.finding, p.item.id, p.message, title, rationale, p.context, lines, nonce, path)
+
+    def _sent_path(self, path: str) -> str:
+        """The path as sent: relative to the project, never an absolute path of this machine."""
+        posix = path.replace("\\", "/")
+        if not os.path.isabs(path):
+            return posix
+        try:
+            rel = os.path.relpath(path, os.path.abspath(self.settings.root))
+        except ValueError:
+            rel = ".."  # another drive on Windows
+        if not rel.startswith(".."):
+            return rel.replace("\\", "/")
+        return "/".join(posix.rsplit("/", 3)[-3:])
 
     def _build_requests(self, prepared: list[_Prepared], options: ReviewOptions, run: ReviewRun) -> None:
         for p in prepared:
@@ -351,9 +366,10 @@ class Reviewer:
         if self._transport is None:
             try:
                 self._transport = self.transport_factory(self.credentials, self.settings)
-            except ImportError:
-                self._stop = INSTALL_HINT
-                run.fatal = INSTALL_HINT
+            except ImportError as err:
+                hint = str(err) if isinstance(err, SdkUnavailable) else INSTALL_HINT
+                self._stop = hint
+                run.fatal = hint
                 return None
         return self._transport
 
