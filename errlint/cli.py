@@ -104,6 +104,13 @@ def main() -> None:
 @click.option("--stdin-filename", help="The path to report for code read from `-`.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
 @click.option("--debug", is_flag=True, help="Show tracebacks of rule crashes.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to keep the result cache (default: $ERRLINT_CACHE_DIR, else .errlint_cache beside the config).",
+)
+@click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every function (for checking the prefilter).")
 def check(
     paths: tuple[str, ...],
     select: Optional[str],
@@ -125,6 +132,9 @@ def check(
     stdin_filename: Optional[str],
     jobs: Optional[int],
     debug: bool,
+    no_cache: bool = False,
+    cache_dir: Optional[Path] = None,
+    no_prefilter: bool = False,
 ) -> None:
     """Lint PATHS (default: the current directory; `-` reads standard input)."""
     from errlint.engine import lint_bytes, lint_files, rule_options, select_rules
@@ -151,13 +161,32 @@ def check(
         display = stdin_filename or "-"
         file_result = lint_bytes(sys.stdin.buffer.read(), display, config, rules, options=rule_options(config, rules))
         file_results = [file_result]
+        unreadable = []
         result.files = 1
     else:
         from errlint.discovery import discover
 
-        targets = discover(paths, config, cwd)
+        from errlint.engine import FileResult, unparsable
+
+        found = discover(paths, config, cwd)
+        targets = [t for t in found if t.error is None]
+        # Unreadable directories and .gitignore files are findings, never silently skipped.
+        unreadable = [FileResult(t.display, [unparsable(t.display, t.error)]) for t in found if t.error]
         result.files = len(targets)
-        file_results = lint_files([(t.path, t.display) for t in targets], config, rules, jobs=jobs, keep_source=fix)
+        cache = None
+        if not no_cache:
+            from errlint.cache import ResultCache, default_cache_dir
+
+            cache = ResultCache.open(cache_dir or default_cache_dir(config, cwd), config, rules)
+        file_results = lint_files(
+            [(t.path, t.display) for t in targets],
+            config,
+            rules,
+            jobs=jobs,
+            keep_source=fix,
+            cache=cache,
+            prefilter=not no_prefilter,
+        )
         if fix:
             from errlint.engine import lint_text
 
@@ -169,7 +198,7 @@ def check(
                     file_result.findings = fixed_result.findings
                     file_result.crashes = fixed_result.crashes
     findings: list[Finding] = []
-    for file_result in file_results:
+    for file_result in [*file_results, *unreadable]:
         findings.extend(file_result.findings)
         result.crashes.extend(file_result.crashes)
     if critical_only:

@@ -26,6 +26,7 @@ PYTHON_SUFFIXES = (".py", ".pyi")
 class Target:
     path: Path  # where to read it
     display: str  # how to show it: relative to the working directory when possible
+    error: Optional[str] = None  # set when a directory or .gitignore could not be read
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -57,11 +58,11 @@ def discover(paths: Sequence[str], config: Config, cwd: Optional[Path] = None) -
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"{raw}: no such file or directory")
         if path.is_dir():
-            for file in _walk(path, excludes, config.respect_gitignore, cwd):
-                key = os.path.normcase(os.path.abspath(file))
+            for target in _walk(path, excludes, config.respect_gitignore, cwd):
+                key = os.path.normcase(os.path.abspath(target.path))
                 if key not in seen:
                     seen.add(key)
-                    targets.append(Target(file, display_path(file, cwd)))
+                    targets.append(target)
         else:
             key = os.path.normcase(os.path.abspath(path))
             if key not in seen:
@@ -70,11 +71,22 @@ def discover(paths: Sequence[str], config: Config, cwd: Optional[Path] = None) -
     return sorted(targets, key=lambda t: t.display)
 
 
+class _Unreadable(Exception):
+    """A directory or `.gitignore` that exists but cannot be read."""
+
+    def __init__(self, path: Path, err: OSError) -> None:
+        super().__init__(f"cannot read {'directory' if path.is_dir() else 'file'}: {err.strerror or err}")
+        self.path = path
+
+
 def _gitignore_specs(start: Path) -> list[tuple[Path, pathspec.PathSpec[Any]]]:
     """`.gitignore` files in the directories above `start`, up to the repository root."""
     specs: list[tuple[Path, pathspec.PathSpec[Any]]] = []
     for directory in (start.resolve(), *start.resolve().parents):
-        spec = _load_gitignore(directory)
+        try:
+            spec = _load_gitignore(directory)
+        except _Unreadable:
+            spec = None  # above the tree being linted: reported only inside it
         if spec is not None:
             specs.append((directory, spec))
         if (directory / ".git").exists():
@@ -83,11 +95,14 @@ def _gitignore_specs(start: Path) -> list[tuple[Path, pathspec.PathSpec[Any]]]:
 
 
 def _load_gitignore(directory: Path) -> Optional[pathspec.PathSpec[Any]]:
+    """The `.gitignore` of `directory`, None when it has none; `_Unreadable` when unreadable."""
     file = directory / ".gitignore"
+    if not file.is_file():
+        return None
     try:
         lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
+    except OSError as err:
+        raise _Unreadable(file, err) from err
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
@@ -102,19 +117,24 @@ def _ignored(real: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.Path
     return False
 
 
-def _walk(root: Path, excludes: Sequence[str], gitignore: bool, cwd: Path) -> Iterator[Path]:
+def _walk(root: Path, excludes: Sequence[str], gitignore: bool, cwd: Path) -> Iterator[Target]:
     specs = _gitignore_specs(root) if gitignore else []
     stack: list[tuple[Path, list[tuple[Path, pathspec.PathSpec[Any]]]]] = [(root, specs)]
     while stack:
         directory, dir_specs = stack.pop()
         real_dir = directory.resolve()
-        if gitignore and directory != root:
-            local = _load_gitignore(directory)
-            if local is not None:
-                dir_specs = dir_specs + [(real_dir, local)]
         try:
+            if gitignore and directory != root:
+                local = _load_gitignore(directory)
+                if local is not None:
+                    dir_specs = dir_specs + [(real_dir, local)]
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError:
+        except _Unreadable as err:
+            yield Target(err.path, display_path(err.path, cwd), str(err))
+            continue
+        except OSError as err:
+            # Reported as a finding on the directory; the rest of the tree is still linted.
+            yield Target(directory, display_path(directory, cwd), f"cannot read directory: {err.strerror or err}")
             continue
         subdirs = []
         for entry in entries:
@@ -135,5 +155,5 @@ def _walk(root: Path, excludes: Sequence[str], gitignore: bool, cwd: Path) -> It
             elif entry.name.endswith(PYTHON_SUFFIXES):
                 if entry.is_symlink() and path.is_dir():
                     continue  # a link to a directory: never followed
-                yield path
+                yield Target(path, display_path(path, cwd))
         stack.extend(reversed(subdirs))

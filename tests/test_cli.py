@@ -100,9 +100,9 @@ def test_invalid_option_value_is_one_line_exit_2(project: Path) -> None:
 
 
 def test_unknown_code_on_command_line(project: Path) -> None:
-    code, _, err = run("check", "--select", "XH10l")
+    code, _, err = run("check", "--select", "XH1O1")
     assert code == 2
-    assert err == "errlint: error: command line: --select: unknown rule code 'XH10l' (did you mean 'XH101'?)\n"
+    assert err == "errlint: error: command line: --select: unknown rule code 'XH1O1' (did you mean 'XH101'?)\n"
 
 
 def test_stdin_with_stdin_filename(project: Path) -> None:
@@ -173,6 +173,24 @@ def test_no_ansi_codes_when_not_a_terminal(project: Path) -> None:
     assert "\x1b[" not in out
 
 
+def test_unreadable_directory_via_scandir_failure(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    (project / "locked").mkdir()
+    (project / "locked" / "m.py").write_text(BARE)
+    real_scandir = os.scandir
+
+    def scandir(path: object) -> object:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, out, _ = run("check", ".", "--format", "concise", "--select", "XH101", "-j", "1")
+    assert code == 1
+    assert out == "locked:1:1: XH000 [error] cannot read directory: Permission denied\n"
+
+
 def test_min_severity_and_statistics(project: Path) -> None:
     (project / "bad.py").write_text(BARE)
     assert run("check", "bad.py", "--min-severity", "error", "-q")[0] == 0
@@ -210,8 +228,8 @@ def test_rules_and_explain(project: Path) -> None:
     assert rows["XH101"]["fix"] == "unsafe"
     code, out, _ = run("explain", "bare-except")
     assert code == 0 and out.startswith("# XH101 bare-except\n")
-    code, _, err = run("explain", "XH10l")
-    assert code == 2 and err == "errlint: error: unknown rule 'XH10l' (did you mean 'XH101'?)\n"
+    code, _, err = run("explain", "bare-excep")
+    assert code == 2 and err == "errlint: error: unknown rule 'bare-excep' (did you mean 'bare-except'?)\n"
 
 
 def test_version() -> None:

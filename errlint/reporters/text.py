@@ -61,7 +61,11 @@ def report(result: RunResult, out: IO[str], options: ReporterOptions) -> None:
         if by_code:
             console.print()
     severities = Counter(f.severity for f in result.findings)
-    parts = [f"{severities[s]} {s.value}" for s in (Severity.ERROR, Severity.WARNING, Severity.INFO) if severities[s]]
+    parts = [
+        f"{severities[s]} {s.value}{'s' if severities[s] != 1 and s is not Severity.INFO else ''}"
+        for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
+        if severities[s]
+    ]
     files = f"{result.files} file{'s' if result.files != 1 else ''}"
     if result.findings:
         noun = "finding" if len(result.findings) == 1 else "findings"
