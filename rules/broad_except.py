@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
@@ -12,8 +13,12 @@ from errlint.handlers import HandlerFacts
 from errlint.logcalls import ERROR, LOG_METHODS
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import body_only_raises, caught_label, handler_header_end
+from errlint.rules._testcode import in_test_code
 
 _LEVEL_WORDS = {5: "trace", 10: "debug", 20: "info", 25: "success", 30: "warning"}
+# A call to a function named like an error handler (`handle_error()`, `self._on_failure(entry)`,
+# `report_crash()`) hands the failure to code that exists to deal with it.
+_ERROR_HANDLER_RE = re.compile(r"(?i)(?:error|fail|exception|crash|report)")
 
 
 class BroadExcept(LintRule):
@@ -27,6 +32,15 @@ class BroadExcept(LintRule):
 
     A broad handler that does nothing at all (`pass`, `return None`) is reported once, as
     `swallowed-exception` (XH103), not again here.
+
+    Measured on real code (`docs/precision.md`), these also count as handling the failure, so
+    they are not reported: passing the caught exception on (`future.set_exception(err)`,
+    `errors.append(err)`, `return Failure(err)`, `handle_user_exception(err)`) or capturing it
+    with `sys.exc_info()`; calling a function named as an error handler (`self._on_failure()`,
+    `report_error()`); printing the traceback (`traceback.print_exc()`, see `print-in-handler`);
+    and `try: raise X(...)` whose handlers catch exactly what it raised. Test code (test files,
+    `test_*` functions, `Test*` classes) is not checked: there a broad catch arranges or inspects
+    a failure on purpose.
 
     ## Why is this bad?
     A broad handler catches every bug along with the failure you meant to survive: a typo
@@ -93,6 +107,34 @@ class BroadExcept(LintRule):
                     process(event)
                 except* Exception as group:
                     sentry_sdk.capture_exception(group)
+            """
+        ),
+        # The failure is handed on to code that deals with it.
+        Valid(
+            """
+            def dispatch(self, request):
+                try:
+                    return self.route(request)
+                except Exception as err:
+                    return self.handle_user_exception(err)
+            """
+        ),
+        Valid(
+            """
+            for entry in schedule:
+                try:
+                    due = entry.is_due()
+                except Exception:
+                    due = self._is_due_failed(entry)
+            """
+        ),
+        Valid(
+            """
+            def test_broken_backend(backend):
+                try:
+                    backend.store()
+                except Exception:
+                    stored = False
             """
         ),
         # A discarding broad handler is XH103's finding, not this rule's.
@@ -238,6 +280,9 @@ class BroadExcept(LintRule):
             return
         if body_only_raises(self.context.parent):
             return  # `try: raise X` catches exactly what it raised
+        logged = {id(c.node) for c in facts.log_calls}
+        if in_test_code(self.context) or any(_calls_error_handler(c) for c in facts.calls if id(c) not in logged):
+            return
         reason = unhandled_reason(facts)
         if reason is None:
             return
@@ -272,6 +317,12 @@ def unhandled_reason(facts: HandlerFacts) -> Optional[str]:
         if name in ("warnings.warn", "warn"):
             return "only a warning is issued, without the traceback"
     return "the failure is neither logged nor re-raised"
+
+
+def _calls_error_handler(call: cst.Call) -> bool:
+    func = call.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    return bool(_ERROR_HANDLER_RE.search(name))
 
 
 def _call_name(call: cst.Call) -> str:

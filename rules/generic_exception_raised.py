@@ -9,6 +9,8 @@ import libcst as cst
 from errlint.finding import Impact, Severity
 from errlint.handlers import BROAD_EXCEPTIONS
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._helpers import body_only_raises
+from errlint.rules._testcode import in_test_code
 
 
 class GenericExceptionRaised(LintRule):
@@ -16,6 +18,10 @@ class GenericExceptionRaised(LintRule):
     ## What it does
     Checks for `raise Exception(...)` and `raise BaseException(...)` (with or without arguments
     or a cause), and for the types configured in `broad-exceptions`.
+
+    Not reported in test code (test files, `test_*` functions, `Test*` classes), where raising a
+    generic exception simulates "any failure" on purpose, nor for `try: raise Exception(...)`
+    whose handlers catch it on the spot (the idiom that builds an exception with a traceback).
 
     ## Why is this bad?
     A caller cannot catch a generic exception without catching every other error too: to handle
@@ -74,6 +80,24 @@ class GenericExceptionRaised(LintRule):
                 charge()
             except Exception:
                 raise
+            """
+        ),
+        # Test code simulates an arbitrary failure on purpose.
+        Valid(
+            """
+            def test_rollback_on_failure(db):
+                def fail():
+                    raise Exception("boom")
+                db.on_commit(fail)
+            """
+        ),
+        # Built and caught on the spot, for its traceback.
+        Valid(
+            """
+            try:
+                raise Exception("sample")
+            except Exception:
+                info = sys.exc_info()
             """
         ),
         # A shadowing import is not the builtin.
@@ -137,5 +161,18 @@ class GenericExceptionRaised(LintRule):
         qualified = self.context.qualify(target)
         if qualified is None:
             return
-        if qualified in BROAD_EXCEPTIONS or qualified in self.context.config.broad_exceptions:
-            self.report(exc, name=qualified.rsplit(".", 1)[-1])
+        if qualified not in BROAD_EXCEPTIONS and qualified not in self.context.config.broad_exceptions:
+            return
+        if in_test_code(self.context) or self._caught_on_the_spot():
+            return
+        self.report(exc, name=qualified.rsplit(".", 1)[-1])
+
+    def _caught_on_the_spot(self) -> bool:
+        """`try: raise Exception(...)` whose own handlers catch what it raises."""
+        ancestors = self.context.ancestors
+        # Raise -> SimpleStatementLine -> IndentedBlock -> Try (or Raise -> SimpleStatementSuite -> Try)
+        for depth in (3, 4):
+            if len(ancestors) > depth and isinstance(ancestors[-depth], (cst.Try, cst.TryStar)):
+                node = ancestors[-depth]
+                return body_only_raises(node) and ancestors[-depth + 1] is node.body
+        return False

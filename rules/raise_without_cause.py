@@ -11,8 +11,15 @@ from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.rule import Invalid, LintRule, Replacement, Valid
 from errlint.rules._helpers import rebinds
 
-# Raising these ends the process or a generator: no traceback is shown, the cause is irrelevant.
-_EXEMPT = frozenset({"SystemExit", "KeyboardInterrupt", "GeneratorExit", "builtins.SystemExit"})
+# Control flow, not errors: they end the process, an iterator or a test, and no traceback with a
+# cause chain is ever shown for them.
+_EXEMPT = frozenset(
+    {
+        "SystemExit", "KeyboardInterrupt", "GeneratorExit", "StopIteration", "StopAsyncIteration",
+        "unittest.SkipTest", "SkipTest", "pytest.skip", "pytest.xfail", "pytest.exit", "pytest.fail",
+        "self.skipTest",
+    }
+)  # fmt: skip
 _NAME_CANDIDATES = ("err", "exc", "error", "exception")
 
 
@@ -20,9 +27,11 @@ class RaiseWithoutCause(LintRule):
     """
     ## What it does
     Checks for `raise NewError(...)` inside an `except` handler without `from`. Not reported:
-    a bare `raise`, `raise err` of a caught exception, `raise X from None` (an explicit decision
-    to hide the cause), raises inside functions defined in the handler (they run later, outside
-    it), and `SystemExit`/`KeyboardInterrupt`/`GeneratorExit`, which print no traceback.
+    a bare `raise`, `raise err` of a caught exception (or `err.with_traceback(tb)`),
+    `raise X from None` (an explicit decision to hide the cause), raises inside functions defined
+    in the handler (they run later, outside it), and control-flow exceptions that never show a
+    traceback: `SystemExit`, `KeyboardInterrupt`, `GeneratorExit`, `StopIteration`,
+    `StopAsyncIteration`, and test outcomes (`pytest.skip(...)`, `unittest.SkipTest`).
 
     ## Why is this bad?
     Without `from`, the traceback shows the original error as something that happened "during
@@ -125,6 +134,19 @@ class RaiseWithoutCause(LintRule):
                 main()
             except KeyboardInterrupt:
                 raise SystemExit(130)
+            """
+        ),
+        Valid(
+            """
+            import pytest
+
+            def __next__(self):
+                try:
+                    return self.items.pop()
+                except IndexError:
+                    raise StopIteration
+                except KeyError as err:
+                    raise pytest.skip(err.args[0])
             """
         ),
         Valid(
@@ -279,7 +301,8 @@ class RaiseWithoutCause(LintRule):
             and exc.func.attr.value == "with_traceback"
         ):
             return  # the caught exception itself, with another traceback
-        if (context.qualify(target) or "") in _EXEMPT:
+        qualified = context.qualify(target) or ""
+        if qualified.removeprefix("builtins.") in _EXEMPT or qualified.startswith("pytest."):
             return
         name = _handler_name(handler)
         safety = FixSafety.SAFE

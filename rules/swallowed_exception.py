@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+import builtins
+from dataclasses import dataclass
+from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
 from errlint.analysis import Handler
 from errlint.finding import Impact, Severity
-from errlint.handlers import BROAD_EXCEPTIONS
+from errlint.handlers import BROAD_EXCEPTIONS, CaughtType
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import caught_label, handler_header_end
+from errlint.rules._helpers import body_only_raises, caught_label, handler_header_end
+from errlint.rules._testcode import in_test_code
+from errlint.taxonomy import Kind, classify
+
+
+@dataclass(frozen=True)
+class SwallowedExceptionOptions:
+    """Which specific (narrow) exception types are reported when discarded without a comment."""
+
+    narrow: str = "failures"
+
+    CHOICES = {"narrow": ("failures", "all", "none")}
 
 
 class SwallowedException(LintRule):
@@ -21,12 +34,26 @@ class SwallowedException(LintRule):
     reports nor uses the caught exception. Also checks for `contextlib.suppress(Exception)` and
     `contextlib.suppress(BaseException)`.
 
-    A handler for a specific type (`except FileNotFoundError: pass`) is not reported when a
-    comment inside the handler explains why discarding is right (`pass  # already deleted`). A
-    broad or bare handler is reported even with a comment, with severity `error`: it discards
-    bugs along with the failure it was written for. A fallback to a variable
+    A handler for a specific *failure* type (`except FileNotFoundError: pass`) is reported, with
+    severity `warning`, unless a comment inside the handler explains why discarding is right
+    (`pass  # already deleted`); tool directives such as `# noqa` or `# pragma: no cover` explain
+    nothing. A broad or bare handler is reported even with a comment, with severity `error`: it
+    discards bugs along with the failure it was written for. A fallback to a variable
     (`except KeyError: return default`) or an optional import (`except ImportError: yaml = None`)
     is not a discard.
+
+    Failure types are those of an operation that did not happen: the `OSError` family (files,
+    sockets, processes, timeouts) and the infrastructure types of the shared taxonomy (network
+    clients, databases, caches, queues; extend them with `infrastructure-exceptions`). On real
+    code (see `docs/precision.md`) a discarded *lookup* or *conversion* outcome (`KeyError`,
+    `AttributeError`, `IndexError`, `StopIteration`, `ValueError`, `TypeError`, `ImportError`,
+    `DoesNotExist`, ...) is almost always the intended answer of an EAFP idiom (`try: return
+    cache[key] except KeyError: pass`), so those are not reported by default; set
+    `narrow = "all"` to report every discarded type, or `"none"` to report broad and bare
+    handlers only. For those specific types, a `return True`/`return False` is the answer of a
+    yes/no check (`try: inet_aton(ip) except OSError: return False`), and a timeout that a loop
+    passes over is a poll that found nothing: neither is reported. Test code (test files, `test_*`
+    functions, `Test*` classes) is not checked.
 
     ## Why is this bad?
     A swallowed exception leaves no trace: the operation silently did not happen, and the first
@@ -52,6 +79,10 @@ class SwallowedException(LintRule):
             pass  # another worker already released the lock
     ```
 
+    ## Options
+    - `narrow` (`"failures"`, `"all"` or `"none"`; default `"failures"`): which specific exception
+      types are reported when a handler discards them without an explanatory comment.
+
     ## References
     - [The Zen of Python: "Errors should never pass silently"](https://peps.python.org/pep-0020/)
     - [CodeQL: py/empty-except](https://codeql.github.com/codeql-query-help/python/py-empty-except/)
@@ -63,6 +94,7 @@ class SwallowedException(LintRule):
     MESSAGE: ClassVar[str] = "Exception swallowed: `{label}` only {action}; {advice}"
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.SILENT_FAILURE
+    Options: ClassVar[Optional[type]] = SwallowedExceptionOptions
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
@@ -107,6 +139,56 @@ class SwallowedException(LintRule):
 
             with contextlib.suppress(FileNotFoundError):
                 os.remove(path)
+            """
+        ),
+        # EAFP lookups and optional imports are expected outcomes, not failures.
+        Valid(
+            """
+            def cached(key):
+                try:
+                    return CACHE[key]
+                except KeyError:
+                    pass
+                try:
+                    import ujson as json
+                except ImportError:
+                    pass
+                return compute(key)
+            """
+        ),
+        Valid(
+            """
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+            """,
+            options={"narrow": "none"},
+        ),
+        Valid(
+            """
+            def is_ipv4(address):
+                try:
+                    socket.inet_aton(address)
+                except OSError:
+                    return False
+                return True
+
+            def poll(conn):
+                while conn.open:
+                    try:
+                        conn.drain_events(timeout=1)
+                    except socket.timeout:
+                        continue
+            """
+        ),
+        Valid(
+            """
+            def test_teardown(worker):
+                try:
+                    worker.stop()
+                except Exception:
+                    pass
             """
         ),
         # The nested function's body is not the handler's: the handler calls it.
@@ -210,6 +292,7 @@ class SwallowedException(LintRule):
                 "Exception swallowed: `except (KeyError, IndexError):` only returns `None`; log it,"
                 " handle it, or say in a comment why it is safe to ignore"
             ),
+            options={"narrow": "all"},
         ),
     ]
 
@@ -224,7 +307,17 @@ class SwallowedException(LintRule):
         if not facts.discards:
             return
         broad = facts.catches_broad
-        if not broad and facts.has_comment:
+        if not broad:
+            narrow = self.options.narrow
+            if facts.has_comment or narrow == "none":
+                return
+            if narrow == "failures" and not any(self._is_failure(t) for t in facts.types):
+                return
+            if _answers_predicate(handler.body) or self._polls(facts.types, handler.body):
+                return
+        if body_only_raises(self.context.parent):
+            return  # `try: raise X` catches exactly what it raised
+        if in_test_code(self.context):
             return
         if broad:
             advice = "a broad handler discards every error, bugs included"
@@ -256,6 +349,44 @@ class SwallowedException(LintRule):
                     severity=Severity.ERROR,
                 )
                 return
+
+
+    def _polls(self, types: Sequence[CaughtType], body: cst.BaseSuite) -> bool:
+        """A timeout that a loop passes over or continues after: nothing arrived in time."""
+        if _action(body) not in ("passes", "continues the loop"):
+            return False
+        if not types or not all((t.qualified or t.name) in _TIMEOUTS for t in types):
+            return False
+        for node in reversed(self.context.ancestors):
+            if isinstance(node, (cst.For, cst.While)):
+                return True
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return False
+        return False
+
+    def _is_failure(self, caught: CaughtType) -> bool:
+        """An exception type meaning "the operation did not happen" (I/O, network, database)."""
+        name = caught.qualified or caught.name
+        if not name:
+            return False
+        value = getattr(builtins, name, None) if "." not in name else None
+        if isinstance(value, type) and issubclass(value, OSError):
+            return True
+        return classify(caught.name, caught.qualified, self.context.config) is Kind.INFRASTRUCTURE
+
+
+_TIMEOUTS = frozenset(
+    {
+        "TimeoutError", "socket.timeout", "asyncio.TimeoutError", "concurrent.futures.TimeoutError",
+        "queue.Empty", "asyncio.QueueEmpty", "multiprocessing.TimeoutError",
+    }
+)  # fmt: skip
+
+
+def _answers_predicate(body: cst.BaseSuite) -> bool:
+    """`return True`/`return False`: the exception is the answer of a yes/no check."""
+    action = _action(body)
+    return action in ("returns `True`", "returns `False`")
 
 
 def _action(body: cst.BaseSuite) -> str:

@@ -102,6 +102,17 @@ class UselessReraise(LintRule):
                 raise RuntimeError("bad input") from err
             """
         ),
+        # A variable may hold a tuple with a supertype (`socket.timeout` is an OSError).
+        Valid(
+            """
+            try:
+                drain()
+            except socket.timeout:
+                raise
+            except self._connection_errors:
+                reconnect()
+            """
+        ),
         # A custom type may derive from the later handler's type.
         Valid(
             """
@@ -307,7 +318,10 @@ def _may_be_supertype(sub: CaughtType, sup: CaughtType) -> bool:
     if sub_cls is not None and sup_cls is not None:
         return issubclass(sub_cls, sup_cls)
     if sub_cls is not None:
-        return False  # a class that is not a builtin cannot be a base class of a builtin
+        # A class that is not a builtin cannot be a base class of a builtin; but a variable or an
+        # attribute (`self._connection_errors`, `catch`) may hold a builtin or a tuple of them.
+        last = sup.name.rsplit(".", 1)[-1]
+        return not (last[:1].isupper() and any(ch.islower() for ch in last))
     return True  # an unknown class may derive from anything
 
 
