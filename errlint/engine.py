@@ -20,6 +20,7 @@ from typing import Iterable, Optional, Sequence
 import libcst as cst
 
 from errlint.analysis import collect_module_facts
+from errlint.cache import ResultCache
 from errlint.config import Config
 from errlint.context import FileContext
 from errlint.finding import Edit, Finding, Fix, Impact, RuleCrash, Severity
@@ -326,34 +327,70 @@ class _WorkerState:
     rules: list[type[LintRule]]
     options: dict[str, object]
     keep_source: bool
+    cache: Optional[ResultCache] = None
+    prefilter: bool = True
 
 
 _WORKER: list[_WorkerState] = []
 
 
-def _init_worker(config: Config, codes: tuple[str, ...], keep_source: bool) -> None:
+def _init_worker(
+    config: Config, codes: tuple[str, ...], keep_source: bool, cache: Optional[ResultCache] = None, prefilter: bool = True
+) -> None:
     rules = [r for r in all_rules() if r.CODE in codes]
-    _WORKER[:] = [_WorkerState(config, rules, rule_options(config, rules), keep_source)]
+    _WORKER[:] = [_WorkerState(config, rules, rule_options(config, rules), keep_source, cache, prefilter)]
+
+
+def _set_worker(state: _WorkerState) -> None:
+    _WORKER[:] = [state]
 
 
 def lint_file(path: Path, display: str) -> FileResult:
-    """Read and lint one file in a worker; reading problems become XH000 findings."""
+    """Read and lint one file in a worker; reading problems become XH000 findings.
+
+    With a result cache, a clean result (no crash) is stored under the file's key.
+    """
     state = _WORKER[0]
     config, rules, options, keep_source = state.config, state.rules, state.options, state.keep_source
     try:
         data = path.read_bytes()
     except OSError as err:
-        reason = err.strerror or str(err)
-        return FileResult(display, [unparsable(display, f"cannot read file: {reason}")])
+        return FileResult(display, [unparsable(display, f"cannot read file: {_os_reason(err)}")])
     try:
-        return lint_bytes(data, display, config, rules, options=options, keep_source=keep_source)
+        result = lint_bytes(data, display, config, rules, options=options, keep_source=keep_source, prefilter=state.prefilter)
     except Exception as err:  # noqa: XH102 - an engine bug on one file is reported, the run goes on
         crash = RuleCrash(display, "engine", f"{type(err).__name__}: {err}", traceback.format_exc())
         return FileResult(display, crashes=[crash])
+    if state.cache is not None and not result.crashes:
+        state.cache.put(state.cache.key(display, data), result.findings)
+    return result
+
+
+def _os_reason(err: OSError) -> str:
+    """`Is a directory`, `Permission denied`, ... (what `strerror` says, else the exception)."""
+    return err.strerror or str(err) or type(err).__name__
 
 
 def _lint_one(item: tuple[Path, str]) -> FileResult:
     return lint_file(*item)
+
+
+def _cached(path: Path, display: str, cache: ResultCache, keep_source: bool) -> Optional[FileResult]:
+    """The stored result for the file as it is now, or None (a miss, or the file is unreadable)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None  # lint_file reports it
+    findings = cache.get(cache.key(display, data))
+    if findings is None:
+        return None
+    source = None
+    if keep_source:
+        try:
+            source = decode_source(data)
+        except UnreadableSource:
+            return None
+    return FileResult(display, findings, source=source)
 
 
 def lint_files(
@@ -363,13 +400,33 @@ def lint_files(
     *,
     jobs: Optional[int] = None,
     keep_source: bool = False,
+    cache: Optional[ResultCache] = None,
+    prefilter: bool = True,
 ) -> list[FileResult]:
-    """Lint `(path, display_path)` pairs, in parallel processes when it pays off."""
+    """Lint `(path, display_path)` pairs, in parallel processes when it pays off.
+
+    With `cache`, files whose result is stored are not linted again (looked up here, before any
+    worker starts), and the workers store what they lint.
+    """
+    results: list[Optional[FileResult]] = [None] * len(files)
+    todo: list[int] = []
+    for index, (path, display) in enumerate(files):
+        hit = _cached(path, display, cache, keep_source) if cache is not None else None
+        if hit is None:
+            todo.append(index)
+        else:
+            results[index] = hit
+    pending = [files[i] for i in todo]
     codes = tuple(r.CODE for r in rules)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(files) < 8 or sys.platform == "win32":
-        _init_worker(config, codes, keep_source)
-        return [lint_file(path, display) for path, display in files]
-    chunk = max(1, min(32, len(files) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config, codes, keep_source)) as pool:
-        return list(pool.map(_lint_one, files, chunksize=chunk))
+    if workers <= 1 or len(pending) < 8 or sys.platform == "win32":
+        _set_worker(_WorkerState(config, list(rules), rule_options(config, rules), keep_source, cache, prefilter))
+        done = [lint_file(path, display) for path, display in pending]
+    else:
+        chunk = max(1, min(32, len(pending) // (workers * 8)))
+        initargs = (config, codes, keep_source, cache, prefilter)
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=initargs) as pool:
+            done = list(pool.map(_lint_one, pending, chunksize=chunk))
+    for index, result in zip(todo, done):
+        results[index] = result
+    return [r for r in results if r is not None]

@@ -365,3 +365,91 @@ def test_logging_module_sample_has_handlers() -> None:
     """The sample really contains what the test rules report (guards against an empty sample)."""
     text = read(Path(logging.__file__))
     assert findings_of(text, [ReportsHandlers], False)
+
+
+# --- result cache ---------------------------------------------------------------------------
+
+
+def _cache_run(tmp_path: Path, *extra: str) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from errlint.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(
+        main,
+        ["check", "pkg", "--isolated", "--select", "XH101", "--format", "concise", "-q", "-j", "1", "--cache-dir", str(tmp_path / "cache"), *extra],
+        catch_exceptions=False,
+    )
+    return result.exit_code, result.output
+
+
+def _cache_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "a.py").write_text("try:\n    x()\nexcept:\n    pass\n", encoding="utf-8")
+    (pkg / "b.py").write_text("y = 1\n", encoding="utf-8")
+    return pkg
+
+
+def _entries(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / "cache").glob("*/*.json"))
+
+
+def test_cache_hit_gives_the_same_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _cache_project(tmp_path, monkeypatch)
+    first = _cache_run(tmp_path)
+    assert first[0] == 1 and "pkg/a.py:3:1: XH101" in first[1]
+    assert len(_entries(tmp_path)) == 2
+    assert (tmp_path / "cache" / "CACHEDIR.TAG").exists()
+    assert (tmp_path / "cache" / ".gitignore").read_text(encoding="utf-8").endswith("*\n")
+    from errlint import engine
+
+    calls: list[str] = []
+    monkeypatch.setattr(engine, "lint_bytes", lambda *a, **k: calls.append(a[1]))  # must not be called
+    assert _cache_run(tmp_path) == first
+    assert calls == []
+    assert not list((tmp_path / "cache").glob("*/.tmp-*"))
+
+
+def test_cache_misses_on_changed_content_and_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pkg = _cache_project(tmp_path, monkeypatch)
+    _cache_run(tmp_path)
+    (pkg / "a.py").write_text("try:\n    x()\nexcept:  # noqa: XH101\n    pass\n", encoding="utf-8")
+    assert _cache_run(tmp_path) == (0, "")
+    assert len(_entries(tmp_path)) == 3
+    code, output = _cache_run(tmp_path, "--extend-select", "XH102")
+    assert len(list((tmp_path / "cache").iterdir())) == 4  # another settings folder + tag + gitignore
+
+
+def test_corrupt_cache_entries_are_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _cache_project(tmp_path, monkeypatch)
+    first = _cache_run(tmp_path)
+    for entry, junk in zip(_entries(tmp_path), [b"{not json", b'{"format": "1", "findings": [{"code": 1}]}']):
+        entry.write_bytes(junk)
+    assert _cache_run(tmp_path) == first
+
+
+def test_no_cache_neither_reads_nor_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _cache_project(tmp_path, monkeypatch)
+    code, output = _cache_run(tmp_path, "--no-cache")
+    assert code == 1 and "XH101" in output
+    assert not (tmp_path / "cache").exists()
+
+
+def test_crashing_results_are_not_cached(tmp_path: Path) -> None:
+    from errlint.cache import ResultCache
+    from errlint.engine import lint_files
+
+    class Crashes(ReportsHandlers):
+        CODE: ClassVar[str] = "XH906"
+
+        def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+            raise RuntimeError("boom")
+
+    source = tmp_path / "m.py"
+    source.write_text("try:\n    pass\nexcept OSError:\n    pass\n", encoding="utf-8")
+    cache = ResultCache.open(tmp_path / "cache", Config(), [Crashes])
+    results = lint_files([(source, "m.py")], Config(), [Crashes], jobs=1, cache=cache)
+    assert results[0].crashes and not _entries(tmp_path)
