@@ -1,0 +1,1269 @@
+"""Sensitive names and values (PII, secrets) and the sinks they must not reach: the XH4 vocabulary.
+
+Three layers, each computed once and cached (per config, per name, per node):
+
+1. **Names.** `tokenize` splits an identifier, dict key or keyword on `_`, `-`, `.`, camelCase and
+   digits (`userEMailAddress2` -> `user e mail address`). `Vocabulary.classify` matches whole
+   tokens and token sequences, never substrings, so `author`, `secretary`, `passenger`, `compass`,
+   `keyboard` and `monkey` are safe. The match must end at the name's *head* (its last token,
+   after dropping `value`/`str`/`raw`/`plain`...): `user_email` is an email, but `email_domain`,
+   `password_hash`, `token_count`, `token_type`, `password_reset_url` are not. Names that start
+   with a flag, quantity or safe-state word (`is_`, `has_`, `max_`, `num_`, `hashed_`, `masked_`,
+   `redacted_`...) are never sensitive. Categories and default severities: secret, government-id,
+   financial, health -> error; contact, identity, network -> warning; account-id -> info, and only
+   reported next to another category. `[tool.errlint.pii]` adds names per category
+   (`extend-names`), allows names or glob patterns (`allow-names`) and sets per-category
+   `severity`.
+2. **Values.** `find_values` recognises private data in string literals: emails (not reserved or
+   role addresses), card numbers passing the Luhn check with a known issuer prefix, US SSNs,
+   IBANs passing mod-97, JWTs whose header decodes to JSON, AWS/GitHub/Slack/Stripe/Google/OpenAI
+   key shapes, PEM private-key headers and credentials in URLs (`scheme://user:secret@host`).
+3. **Sinks and scanning** (`PrivacyAnalysis`, one per file): which calls are log sinks (logging,
+   structlog/loguru kwargs and `.bind()`, `print`, `warnings.warn`, Sentry scope setters,
+   OpenTelemetry span attributes/events) or exception constructors, and which sensitive names,
+   values and whole objects reach them, following simple data flow (`errlint.dataflow`).
+   XH401, XH402 and XH403 read the same cached hits; none walks the tree on its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import builtins
+import fnmatch
+import json
+import re
+import weakref
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Sequence, Union
+
+import libcst as cst
+
+from errlint.analysis import dotted_name, last_segment
+from errlint.dataflow import (
+    ASSIGN, AUGASSIGN, LOOP, NAMED, PARAM, WITH, Binding, ScopeFlow, flow_for, hides_value,
+    is_opaque_call, is_partial_slice, is_redaction_call,
+)  # fmt: skip
+from errlint.finding import Severity
+from errlint.logcalls import logger_library
+
+if TYPE_CHECKING:
+    from errlint.config import Config
+    from errlint.context import FileContext
+
+# --- categories -----------------------------------------------------------------------------
+
+SECRET, GOVERNMENT_ID, FINANCIAL, HEALTH = "secret", "government-id", "financial", "health"
+CONTACT, IDENTITY, NETWORK, ACCOUNT_ID = "contact", "identity", "network", "account-id"
+CATEGORIES: tuple[str, ...] = (SECRET, GOVERNMENT_ID, FINANCIAL, HEALTH, CONTACT, IDENTITY, NETWORK, ACCOUNT_ID)
+DEFAULT_SEVERITIES: dict[str, Severity] = {
+    SECRET: Severity.ERROR,
+    GOVERNMENT_ID: Severity.ERROR,
+    FINANCIAL: Severity.ERROR,
+    HEALTH: Severity.ERROR,
+    CONTACT: Severity.WARNING,
+    IDENTITY: Severity.WARNING,
+    NETWORK: Severity.WARNING,
+    ACCOUNT_ID: Severity.INFO,
+}
+
+# --- tokenizer ------------------------------------------------------------------------------
+
+_BOUNDARY_RE = re.compile(
+    r"[\W_]+"  # separators: _ - . space and any other non-word character
+    r"|(?<=[a-z])(?=[A-Z])"  # camelCase
+    r"|(?<=[A-Z])(?=[A-Z][a-z])"  # HTTPHeader -> HTTP Header
+    r"|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])"  # letters|digits
+)
+_IPV_RE = re.compile(r"IPv(?=\d)")
+
+
+@lru_cache(maxsize=8192)
+def tokenize(name: str) -> tuple[str, ...]:
+    """Split an identifier or key into lowercase word tokens; digits are dropped.
+
+    `apiKey` -> (api, key); `HTTP_X_FORWARDED_FOR` -> (http, x, forwarded, for);
+    `user.email` -> (user, email); `cvv2` -> (cvv,); `IPv4Address` -> (ipv, address).
+    """
+    name = _IPV_RE.sub("Ipv", name)
+    return tuple(t.lower() for t in _BOUNDARY_RE.split(name) if t and not t.isdigit())
+
+
+# --- the default vocabulary ---------------------------------------------------------------------
+# Names are written snake_case; each becomes a token sequence. A name matches an entry when the
+# entry equals the tail of the name's tokens (after normalisation): `client_secret` matches
+# `secret`, `db_password` matches `password`. research/rules-anchors.md §(b) lists the sources.
+
+DEFAULT_NAMES: dict[str, tuple[str, ...]] = {
+    SECRET: (
+        "password", "passphrase", "pass_phrase", "passcode", "pass_code", "pin", "pin_code",
+        "user_pin", "pin_number",
+        "secret", "api_key", "api_token", "access_key", "secret_key", "private_key",
+        "signing_key", "sign_key", "encryption_key", "service_key", "account_key", "db_key",
+        "database_key", "client_key", "master_key", "license_key", "ssh_key", "hmac_key",
+        "aes_key", "fernet_key", "jwt_key", "session_key", "auth_key", "storage_key",
+        "subscription_key", "webhook_key", "token", "bearer", "jwt", "authorization",
+        "authorization_code", "auth_code", "auth_header", "auth_string", "basic_auth",
+        "credential", "cookie", "session_id", "session_token", "session_cookie", "csrf",
+        "xsrf", "csrf_token", "otp", "totp", "hotp", "mfa_code", "one_time_password",
+        "one_time_code", "verification_code", "sms_code", "recovery_code", "backup_code",
+        "dsn", "database_url", "database_uri", "db_url", "db_uri", "connection_string",
+        "conn_string", "conn_str", "connection_uri", "broker_url",
+        "webhook_signature", "hmac_signature",
+        # `pass` only as a whole name or after an owner (db_pass, key_pass, smtp_pass ...)
+        "pass", "db_pass", "database_pass", "key_pass", "user_pass", "admin_pass", "root_pass",
+        "mysql_pass", "pg_pass", "postgres_pass", "smtp_pass", "ftp_pass", "proxy_pass",
+        "http_pass", "ldap_pass", "bind_pass", "mail_pass", "email_pass", "redis_pass",
+        "login_pass", "account_pass", "wifi_pass", "ssh_pass", "keystore_pass",
+        "truststore_pass", "sasl_pass", "amqp_pass", "rabbit_pass", "vnc_pass",
+    ),
+    GOVERNMENT_ID: (
+        "ssn", "social_security_number", "social_security", "sin", "nino",
+        "national_insurance_number", "national_insurance", "national_id", "resident_id",
+        "tax_id", "tax_number", "taxpayer_id", "tin", "itin", "ein",
+        "employer_identification_number", "passport", "passport_number", "driver_license",
+        "drivers_license", "driving_license", "dl_number", "license_number", "aadhaar",
+        "aadhaar_number", "pan_number", "pan_card", "nhs_number", "medicare_number", "pesel",
+        "personnummer", "fiscal_code", "voter_id", "cpf", "id_card_number",
+    ),
+    FINANCIAL: (
+        "card_number", "credit_card", "debit_card", "cc_number", "ccn", "cvv", "cvc", "card_cvv",
+        "card_expiry", "card_exp", "card_pin", "security_code", "iban", "account_number",
+        "bank_account", "bank_account_number", "routing_number", "aba", "salary", "income",
+        "credit_score", "credit_rating", "btc_address", "wallet_address",
+    ),
+    HEALTH: (
+        "medical_record", "medical_history", "medical_condition", "medical_record_number",
+        "diagnosis", "diagnoses", "prescription", "patient_id", "patient_record", "health_plan",
+        "health_record", "health_condition", "insurance_number", "insurance_id", "blood_type",
+        "blood_group", "heart_rate", "pregnancy", "pregnant", "insulin", "allergy", "allergies",
+        "medication", "symptom", "disability", "hiv_status", "mrn", "icd_code", "mental_health",
+    ),
+    CONTACT: (
+        "email", "e_mail", "email_address", "mail_address", "phone", "phone_number",
+        "mobile_number", "mobile_phone", "cell_phone", "cellphone", "telephone",
+        "telephone_number", "fax_number", "home_address", "street_address", "street",
+        "postal_address", "mailing_address", "billing_address", "shipping_address",
+        "delivery_address", "residential_address", "postcode", "postal_code", "zip", "zip_code",
+        "emergency_contact", "contact_number",
+    ),
+    IDENTITY: (
+        "first_name", "last_name", "full_name", "given_name", "family_name", "middle_name",
+        "maiden_name", "legal_name", "real_name", "surname", "forename", "dob", "date_of_birth",
+        "birth_date", "birthday", "birth_place", "place_of_birth", "gender", "sex",
+        "nationality", "ethnicity", "race", "religion", "marital_status", "spouse",
+    ),
+    NETWORK: (
+        "ip", "ip_address", "remote_address", "client_address", "x_forwarded_for",
+        "forwarded_for", "latitude", "longitude", "geo_location", "gps_location",
+        "gps_coordinates", "mac_address", "device_id", "imei", "imsi", "udid", "idfa",
+        "advertising_id",
+    ),
+    ACCOUNT_ID: (
+        "user_id", "user_name", "uid", "puid", "account_id", "customer_id", "member_id",
+        "login", "login_name", "user_login", "enduser_id", "subscriber_id",
+    ),
+}  # fmt: skip
+
+# Entries that match only the whole name (`pass_`, `sin`), never as a tail (`first_pass`).
+EXACT_ONLY: frozenset[tuple[str, ...]] = frozenset({("pass",), ("pin",), ("sin",), ("tin",), ("ein",), ("aba",)})
+
+# Single tokens that stand for a sequence (compounds and abbreviations).
+COMPOUNDS: dict[str, tuple[str, ...]] = {
+    "passwd": ("password",), "pwd": ("password",), "pw": ("password",), "passwort": ("password",),
+    "contraseña": ("password",), "contrasena": ("password",), "motdepasse": ("password",),
+    "apikey": ("api", "key"), "secretkey": ("secret", "key"), "privatekey": ("private", "key"),
+    "privkey": ("private", "key"), "priv": ("private",), "accesskey": ("access", "key"),
+    "accesstoken": ("access", "token"), "authtoken": ("auth", "token"),
+    "refreshtoken": ("refresh", "token"), "apitoken": ("api", "token"),
+    "sessionid": ("session", "id"), "sessionkey": ("session", "key"),
+    "csrftoken": ("csrf", "token"), "xsrftoken": ("xsrf", "token"),
+    "clientsecret": ("client", "secret"), "creds": ("credential",), "cred": ("credential",),
+    "authorisation": ("authorization",), "phonenumber": ("phone", "number"),
+    "emailaddress": ("email", "address"), "firstname": ("first", "name"),
+    "lastname": ("last", "name"), "fullname": ("full", "name"), "birthdate": ("birth", "date"),
+    "dateofbirth": ("date", "of", "birth"), "zipcode": ("zip", "code"),
+    "postalcode": ("postal", "code"), "creditcard": ("credit", "card"),
+    "cardnumber": ("card", "number"), "ccnumber": ("cc", "number"), "username": ("user", "name"),
+    "userid": ("user", "id"), "macaddress": ("mac", "address"), "macaddr": ("mac", "address"),
+    "ipaddr": ("ip", "address"), "remoteaddr": ("remote", "address"),
+    "geolocation": ("geo", "location"), "bankaccount": ("bank", "account"),
+    "accountnumber": ("account", "number"), "routingnumber": ("routing", "number"),
+    "taxid": ("tax", "id"), "deviceid": ("device", "id"), "customerid": ("customer", "id"),
+    "accountid": ("account", "id"), "addr": ("address",), "acct": ("account",),
+    "num": ("number",), "no": ("number",), "nr": ("number",), "nbr": ("number",),
+    "ipv": ("ip",), "licence": ("license",), "enduser": ("enduser",),
+}  # fmt: skip
+
+# A name starting with one of these is a flag, a quantity, an action or already made safe.
+SAFE_PREFIXES: frozenset[str] = frozenset(
+    {
+        "is", "has", "have", "had", "was", "were", "should", "can", "could", "must", "will",
+        "use", "uses", "using", "allow", "allows", "require", "requires", "required", "enable",
+        "enabled", "disable", "disabled", "num", "n", "max", "min", "count", "total", "check",
+        "validate", "validated", "verify", "verified", "hashed", "hash", "masked", "mask",
+        "redacted", "redact", "encrypted", "encrypt", "obfuscated", "sanitized", "sanitised",
+        "anonymized", "anonymised", "scrubbed", "censored", "safe", "no", "skip", "need",
+        "needs", "show", "hide", "hidden", "include", "includes", "with", "without", "send",
+        "notify", "generate", "gen", "create", "delete", "remove", "rotate", "update", "change",
+        "expect", "expected", "ask", "prompt", "len", "length", "size", "default", "dummy",
+        "fake", "example", "sample", "test", "mock", "placeholder", "not", "missing", "empty",
+        "null", "none", "fingerprint", "digest", "md5", "sha",
+    }
+)  # fmt: skip
+# A token anywhere in the name that means the value was made safe.
+SAFE_TOKENS: frozenset[str] = frozenset(
+    {
+        "hash", "hashed", "hashes", "digest", "md5", "sha1", "sha256", "sha512", "masked",
+        "redacted", "encrypted", "obfuscated", "sanitized", "sanitised", "censored",
+        "anonymized", "anonymised", "pseudonymized", "fingerprint", "placeholder",
+    }
+)  # fmt: skip
+# Trailing tokens that name the representation of the value, not a different thing.
+TRANSPARENT_SUFFIXES: frozenset[str] = frozenset(
+    {"value", "val", "str", "string", "raw", "plain", "plaintext", "cleartext", "bytes", "b64", "base64", "literal"}
+)
+# Tokens in front of an entry that turn it into something else (`next_token` is a cursor,
+# `server_ip` is infrastructure, `prompt_tokens` is LLM usage).
+NEGATIVE_MODIFIERS: dict[tuple[str, ...], frozenset[str]] = {
+    ("token",): frozenset(
+        {
+            "next", "prev", "previous", "current", "cur", "last", "first", "end", "start",
+            "begin", "sql", "parse", "parser", "lexer", "lex", "syntax", "grammar", "page",
+            "pagination", "continuation", "sync", "cancel", "cancellation", "resume",
+            "idempotency", "stop", "eos", "bos", "pad", "unk", "sep", "cls", "special", "word",
+            "sub", "subword", "input", "output", "prompt", "completion", "total", "cached",
+            "reasoning", "remaining", "used", "template", "format", "tag", "block", "var",
+            "variable", "text", "comment", "string", "name", "op", "operator", "literal",
+            "keyword", "type", "bound", "client", "change", "node", "lookahead",
+        }
+    ),
+    ("ip",): frozenset(
+        {
+            "server", "host", "node", "local", "bind", "listen", "container", "pod", "worker",
+            "broker", "gateway", "router", "dns", "nameserver", "proxy", "loopback", "default",
+            "internal", "cluster", "service", "vm", "instance", "machine", "interface", "iface",
+            "allowed", "trusted", "master", "redis", "db", "database", "smtp", "ldap", "api",
+            "upstream", "backend", "lb", "balancer", "ingress", "egress", "subnet", "public",
+            "private", "static", "floating", "virtual", "docker", "k8s", "scheduler", "webserver",
+            "metrics", "statsd", "internal", "target",
+        }
+    ),
+    ("login",): frozenset({"last", "first", "auto", "sso", "oauth", "ldap", "remote", "social", "failed", "require"}),
+    ("email",): frozenset({"from", "sender", "server", "system", "noreply", "support", "default", "admin", "admins"}),
+    ("uid",): frozenset({"task", "job", "run", "dag", "process", "os", "unix", "file"}),
+    ("password",): frozenset({"reset", "forgot", "forgotten", "validate", "check", "verify", "set", "change"}),
+}  # fmt: skip
+for _entry in (("ip", "address"), ("mac", "address"), ("remote", "address"), ("client", "address")):
+    NEGATIVE_MODIFIERS[_entry] = NEGATIVE_MODIFIERS[("ip",)]
+
+
+def _entry_tokens(name: str) -> tuple[str, ...]:
+    tokens: list[str] = []
+    for token in tokenize(name):
+        tokens.extend(COMPOUNDS.get(token, (token,)))
+    return tuple(tokens)
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """A sensitive name: its category and the vocabulary entry it matched."""
+
+    category: str
+    entry: tuple[str, ...]
+
+
+class Vocabulary:
+    """Sensitive names by category, with exclusions and user configuration applied."""
+
+    def __init__(
+        self,
+        names: Mapping[str, Iterable[str]],
+        allow: Iterable[str] = (),
+        severities: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        self.entries: dict[tuple[str, ...], str] = {}
+        for category, items in names.items():
+            for item in items:
+                tokens = _entry_tokens(item)
+                if tokens:
+                    self.entries[tokens] = category
+        self.allow_exact: set[tuple[str, ...]] = set()
+        self.allow_patterns: list[str] = []
+        for pattern in allow:
+            if any(ch in pattern for ch in "*?["):
+                self.allow_patterns.append(pattern.lower())
+            else:
+                self.allow_exact.add(tokenize(pattern))
+        self.known_tokens = frozenset(t for entry in self.entries for t in entry)
+        self.max_len = max((len(e) for e in self.entries), default=1)
+        self.severities = dict(DEFAULT_SEVERITIES)
+        for category, severity in (severities or {}).items():
+            self.severities[category] = Severity(severity)
+        self._cache: dict[str, Optional[NameMatch]] = {}
+
+    def severity(self, category: str) -> Severity:
+        return self.severities.get(category, Severity.WARNING)
+
+    def classify(self, name: str) -> Optional[NameMatch]:
+        """Return the category of `name` (an identifier, key or keyword), or None."""
+        cached = self._cache.get(name, _MISSING)
+        if cached is not _MISSING:
+            return cached  # type: ignore[return-value]
+        result = self._classify(name)
+        self._cache[name] = result
+        return result
+
+    def _classify(self, name: str) -> Optional[NameMatch]:
+        raw = tokenize(name)
+        if not raw:
+            return None
+        if self.allow_patterns:
+            snake = "_".join(raw)
+            if any(fnmatch.fnmatchcase(snake, p) or fnmatch.fnmatchcase(name.lower(), p) for p in self.allow_patterns):
+                return None
+        if len(raw) > 1 and raw[0] in SAFE_PREFIXES:
+            return None
+        if any(t in SAFE_TOKENS for t in raw):
+            return None
+        if raw in (("tokens",), ("keys",)):
+            return None  # a token stream / list of dict keys
+        if raw in self.allow_exact:
+            return None
+        tokens = self._normalise(raw)
+        match = self._match_tail(tokens)
+        if match is None:
+            stripped = tokens
+            while len(stripped) > 1 and stripped[-1] in TRANSPARENT_SUFFIXES:
+                stripped = stripped[:-1]
+            if stripped != tokens:
+                match = self._match_tail(stripped)
+        return match
+
+    def _normalise(self, raw: tuple[str, ...]) -> tuple[str, ...]:
+        out: list[str] = []
+        known = self.known_tokens
+        for token in raw:
+            if token in COMPOUNDS and token not in known:
+                out.extend(COMPOUNDS[token])
+                continue
+            if token not in known and len(token) > 3:
+                if token.endswith("ies") and token[:-3] + "y" in known:
+                    token = token[:-3] + "y"
+                elif token.endswith("es") and token[:-2] in known and token[:-2].endswith(("s", "x", "sh", "ch")):
+                    token = token[:-2]
+                elif token.endswith("s") and token[:-1] in known:
+                    token = token[:-1]
+            elif token not in known and token in ("ips", "pins"):
+                token = token[:-1]
+            out.append(token)
+        return tuple(out)
+
+    def _match_tail(self, tokens: tuple[str, ...]) -> Optional[NameMatch]:
+        for size in range(min(len(tokens), self.max_len), 0, -1):
+            entry = tokens[-size:]
+            category = self.entries.get(entry)
+            if category is None:
+                continue
+            if entry in EXACT_ONLY and size != len(tokens):
+                continue
+            negatives = NEGATIVE_MODIFIERS.get(entry)
+            if negatives and size < len(tokens) and tokens[-size - 1] in negatives:
+                return None
+            return NameMatch(category, entry)
+        return None
+
+
+_MISSING = object()
+
+
+@lru_cache(maxsize=64)
+def _vocabulary(
+    extend: tuple[tuple[str, tuple[str, ...]], ...],
+    allow: tuple[str, ...],
+    severity: tuple[tuple[str, str], ...],
+) -> Vocabulary:
+    names: dict[str, list[str]] = {c: list(v) for c, v in DEFAULT_NAMES.items()}
+    for category, extra in extend:
+        names.setdefault(category, []).extend(extra)
+    return Vocabulary(names, allow, dict(severity))
+
+
+def vocabulary_for(config: Config) -> Vocabulary:
+    """The vocabulary for `config` (`[tool.errlint.pii]` applied), built once per setting."""
+    section = config.section("pii")
+    return _vocabulary(
+        tuple(section.get("extend-names", ())),
+        tuple(section.get("allow-names", ())),
+        tuple(section.get("severity", ())),
+    )
+
+
+DEFAULT_VOCABULARY = Vocabulary(DEFAULT_NAMES)
+
+_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
+
+
+def looks_like_key(text: str) -> bool:
+    """A string that names a field or header (`"email"`, `"X-Api-Key"`, `"user.email"`)."""
+    return bool(_KEY_RE.match(text))
+
+
+# --- value patterns -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValueMatch:
+    category: str
+    description: str  # "an email address", "a JWT"
+
+
+_EMAIL_RE = re.compile(r"(?<![\w.+-])([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})@((?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24})(?![\w-])")
+_RESERVED_DOMAINS = ("example.com", "example.org", "example.net", "localhost", "test.com", "domain.com",
+                     "email.com", "company.com", "yourdomain.com", "mydomain.com", "acme.com", "foo.com",
+                     "bar.com", "host.com", "server.com", "mail.com", "users.noreply.github.com")  # fmt: skip
+_RESERVED_TLDS = ("example", "test", "invalid", "localhost", "local", "internal", "lan")
+_ROLE_LOCAL_PARTS = frozenset(
+    {
+        "git", "noreply", "no-reply", "donotreply", "do-not-reply", "root", "postmaster",
+        "webmaster", "admin", "administrator", "support", "info", "hostmaster", "abuse",
+        "mailer-daemon", "security", "help", "sales", "contact", "hello", "team", "notifications",
+        "alerts", "bounce", "bounces", "devnull", "nobody", "user", "username", "email", "name",
+        "someone", "somebody", "foo", "bar", "test", "me", "you", "jdoe", "john.doe", "jane.doe",
+    }
+)  # fmt: skip
+_CARD_RE = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+_CARD_PREFIX_RE = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6011|65|64[4-9]|35|30[0-5]|36|38|62)")
+_SSN_RE = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])")
+_IBAN_RE = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30})\b")
+_JWT_RE = re.compile(r"\b(eyJ[A-Za-z0-9_-]{8,})\.(eyJ[A-Za-z0-9_-]{8,})\.[A-Za-z0-9_-]{0,}")
+_PEM_RE = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+_URL_CRED_RE = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://([^\s/:@{}<>%$]*):([^\s/@{}<>]+)@[^\s/@]+")
+_PLACEHOLDER_PASSWORDS = frozenset(
+    {"password", "pass", "passwd", "pwd", "pw", "secret", "p", "x", "xxx", "xxxx", "changeme", "****",
+     "***", "*", "...", "redacted", "hidden", "masked", "token", "key", "pass123", "mypassword",
+     "yourpassword", "your_password", "s3cr3t", "hunter2", "dummy", "foo", "bar", "test", "example"}
+)  # fmt: skip
+_KEY_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"), "an AWS access key"),
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b"), "a GitHub token"),
+    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{60,255}\b"), "a GitHub token"),
+    (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "a Slack token"),
+    (re.compile(r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+"), "a Slack webhook URL"),
+    (re.compile(r"\b[rs]k_live_[A-Za-z0-9]{16,}\b"), "a Stripe live key"),
+    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), "a Google API key"),
+    (re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}"), "an OpenAI API key"),
+    (re.compile(r"\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{40,}"), "an Anthropic API key"),
+)
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn checksum used by payment card numbers."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def iban_valid(iban: str) -> bool:
+    """The ISO 13616 mod-97 check."""
+    compact = iban.replace(" ", "")
+    rearranged = compact[4:] + compact[:4]
+    try:
+        number = int("".join(str(int(ch, 36)) for ch in rearranged))
+    except ValueError:
+        return False  # a character outside [0-9A-Z]: not an IBAN
+    return number % 97 == 1
+
+
+def _varied(text: str, minimum: int = 6) -> bool:
+    """Not a placeholder like `xxxxxxxx`/`00000000`: enough distinct characters."""
+    return len(set(text)) >= minimum
+
+
+def _jwt_header_ok(part: str) -> bool:
+    try:
+        decoded = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        header = json.loads(decoded)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return False  # not base64 JSON: this is not a JWT header
+    return isinstance(header, dict) and ("alg" in header or "typ" in header)
+
+
+def _email_is_personal(local: str, domain: str) -> bool:
+    domain = domain.lower()
+    if domain in _RESERVED_DOMAINS or domain.rsplit(".", 1)[-1] in _RESERVED_TLDS:
+        return False
+    if domain.startswith("example.") or ".example." in domain:
+        return False
+    return local.lower() not in _ROLE_LOCAL_PARTS
+
+
+@lru_cache(maxsize=4096)
+def find_values(text: str) -> tuple[ValueMatch, ...]:
+    """Private data recognised in the text of a string literal (fast paths first)."""
+    found: list[ValueMatch] = []
+    if "PRIVATE KEY" in text and _PEM_RE.search(text):
+        found.append(ValueMatch(SECRET, "a PEM private key"))
+    if "eyJ" in text:
+        for match in _JWT_RE.finditer(text):
+            if _jwt_header_ok(match.group(1)):
+                found.append(ValueMatch(SECRET, "a JWT"))
+                break
+    for pattern, description in _KEY_SHAPES:
+        for match in pattern.finditer(text):
+            token = match.group(0)
+            if "EXAMPLE" not in token and _varied(token[6:], 8):
+                found.append(ValueMatch(SECRET, description))
+                break
+    if "://" in text:
+        for match in _URL_CRED_RE.finditer(text):
+            password = match.group(2)
+            if password.lower() not in _PLACEHOLDER_PASSWORDS and not set(password) <= set("*xX."):
+                found.append(ValueMatch(SECRET, "credentials in a URL"))
+                break
+    if "@" in text:
+        for match in _EMAIL_RE.finditer(text):
+            if _email_is_personal(match.group(1), match.group(2)):
+                found.append(ValueMatch(CONTACT, "an email address"))
+                break
+    if sum(ch.isdigit() for ch in text) >= 9:
+        for match in _CARD_RE.finditer(text):
+            digits = re.sub(r"[ -]", "", match.group(0))
+            if 13 <= len(digits) <= 19 and _CARD_PREFIX_RE.match(digits) and _varied(digits, 4) and luhn_valid(digits):
+                found.append(ValueMatch(FINANCIAL, "a payment card number"))
+                break
+        if _SSN_RE.search(text):
+            found.append(ValueMatch(GOVERNMENT_ID, "a US social security number"))
+        for match in _IBAN_RE.finditer(text):
+            if iban_valid(match.group(1)):
+                found.append(ValueMatch(FINANCIAL, "an IBAN"))
+                break
+    return tuple(found)
+
+
+# --- test modules -------------------------------------------------------------------------------
+
+_TEST_DIRS = frozenset({"test", "tests", "testing", "unittests", "functional_tests", "integration_tests"})
+
+
+def is_test_module(path: str) -> bool:
+    """Test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`): its data is synthetic."""
+    parts = path.replace("\\", "/").split("/")
+    name = parts[-1]
+    if name.startswith("test_") or name.endswith(("_test.py", "_tests.py")) or name in ("tests.py", "conftest.py"):
+        return True
+    return any(part in _TEST_DIRS for part in parts[:-1])
+
+
+# --- sinks ----------------------------------------------------------------------------------------
+
+NAME, VALUE, DUMP = "name", "value", "dump"
+LOG, BIND, PRINT, WARN, SENTRY, SPAN, EXCEPTION = "log", "bind", "print", "warn", "sentry", "span", "exception"
+
+
+@dataclass(frozen=True)
+class Sink:
+    """A call whose arguments end up in logs, error trackers, traces or exception messages."""
+
+    call: cst.Call
+    kind: str  # log | bind | print | warn | sentry | span | exception
+    label: str  # the callee as written: `logger.info`, `sentry_sdk.set_user`, `AuthError`
+    values: tuple[cst.BaseExpression, ...]  # expressions whose content reaches the sink
+    keyed: tuple[tuple[str, cst.CSTNode, cst.BaseExpression], ...] = ()  # (key, where, value)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Private data reaching a sink: a sensitive name, a value pattern or a whole object."""
+
+    kind: str  # name | value | dump
+    node: cst.CSTNode  # where to report (the alias at the sink when found through data flow)
+    label: str  # `user.email`, `password`, "an email address", `request.headers`
+    category: str  # the PII category (name/value) or what the object is (dump)
+    via: Optional[str] = None  # the local name it travelled through
+    direct: bool = False  # the whole sink argument is this object (not interpolated into text)
+
+
+_STDLIB_LOG_OPTIONS = frozenset({"exc_info", "stack_info", "stacklevel", "extra"})
+_KWARG_LOG_OPTIONS = frozenset({"exc_info", "stack_info", "stacklevel", "exception", "msg", "event", "_level"})
+_BIND_METHODS = frozenset({"bind", "new", "contextualize", "try_unbind"})
+_BIND_FUNCTIONS = frozenset(
+    {"structlog.contextvars.bind_contextvars", "structlog.threadlocal.bind_threadlocal", "structlog.contextvars.bound_contextvars"}
+)
+_SENTRY_FUNCTIONS = frozenset({"set_user", "set_context", "set_extra", "set_tag", "set_tags", "capture_message", "add_breadcrumb"})
+_SENTRY_KEYED = frozenset({"set_extra", "set_tag", "set_context"})
+_SPAN_METHODS = frozenset({"set_attribute", "set_attributes", "add_event", "record_exception"})
+_SPAN_FACTORIES = frozenset({"get_current_span", "start_span", "start_as_current_span", "current_span"})
+_EXCEPTION_SUFFIXES = ("Error", "Exception", "Failure", "Warning", "Denied", "Invalid", "Exit", "Fault")
+_MESSAGE_KEYWORDS = frozenset(
+    {"message", "msg", "detail", "details", "description", "reason", "text", "error", "errors", "params", "args", "explanation"}
+)
+BUILTIN_EXCEPTIONS = frozenset(
+    n for n in dir(builtins) if isinstance(getattr(builtins, n), type) and issubclass(getattr(builtins, n), BaseException)
+)
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def code_of(node: cst.CSTNode, limit: int = 40) -> str:
+    """The source of `node` on one line, shortened to `limit` characters for messages."""
+    text = " ".join(cst.Module(body=()).code_for_node(node).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def callee_label(func: cst.BaseExpression) -> str:
+    """`logger.info`, `logger.bind(...).info`, `sentry_sdk.set_user` — the callee for messages."""
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return f"{callee_label(func.value)}.{func.attr.value}"
+    if isinstance(func, cst.Call):
+        return f"{callee_label(func.func)}(...)"
+    if isinstance(func, cst.Subscript):
+        return f"{callee_label(func.value)}[...]"
+    return code_of(func, 30)
+
+
+def _label(func: cst.BaseExpression) -> str:
+    text = callee_label(func)
+    if len(text) > 48:
+        text = "…" + ".".join(text.rsplit(".", 2)[-2:])
+    return text
+
+
+def _string(node: Optional[cst.BaseExpression]) -> Optional[str]:
+    """The value of a plain (non-bytes, non-f) string literal."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def is_class_name(name: str) -> bool:
+    """CapWords (`IPv4Address`, `PasswordForm`): a class, not data. ALL_CAPS constants are data."""
+    return name[:1].isupper() and any(ch.islower() for ch in name)
+
+
+PARSER_WORDS = frozenset(
+    {
+        "parse", "parser", "parsing", "lexer", "lex", "lexing", "tokenize", "tokenizer", "compile",
+        "compiler", "compiled", "scanner", "grammar", "template", "templates", "templatetags",
+        "syntax", "sql", "sqlparse", "expression", "expressions", "ast", "dialect", "dialects",
+        "visitor", "interpreter", "pygments", "jinja", "jinja2", "markdown", "formatter",
+        "tokens", "highlight", "shlex", "preprocessor", "translate", "i18n",
+    }
+)  # fmt: skip
+PARSER_ATTRS = frozenset(
+    {
+        "type", "kind", "value", "contents", "string", "token_type", "ttype", "split_contents",
+        "lineno", "line", "col", "column", "position", "pos", "start", "end", "text", "tok",
+        "is_keyword", "is_whitespace", "match", "normalized", "source", "token",
+    }
+)  # fmt: skip
+WEB_PREFIXES: tuple[str, ...] = (
+    "flask", "werkzeug", "quart", "fastapi", "starlette", "django.http", "django.shortcuts",
+    "django.views", "rest_framework", "aiohttp", "sanic", "litestar", "bottle", "falcon", "pyramid",
+    "tornado.web",
+)  # fmt: skip
+_PARSER_IMPORTS = ("tokenize", "token", "lib2to3", "pygments", "sqlparse", "ply", "lark", "parso",
+                   "jinja2.lexer", "django.template", "shlex", "ast", "sqlglot")  # fmt: skip
+
+
+class PrivacyAnalysis:
+    """The XH4 facts of one file: sinks per call and the private data reaching them (cached)."""
+
+    def __init__(self, context: FileContext) -> None:
+        self.context = context
+        self.vocabulary = vocabulary_for(context.config)
+        self.is_test = is_test_module(context.path)
+        self._log_sinks: dict[int, Optional[Sink]] = {}
+        self._exception_sinks: dict[int, Optional[Sink]] = {}
+        self._hits: dict[int, tuple[Hit, ...]] = {}
+        self._parser_module: Optional[bool] = None
+        self._web_module: Optional[bool] = None
+
+    # -- sinks ---------------------------------------------------------------------------
+
+    def log_sink(self, call: cst.Call) -> Optional[Sink]:
+        """The log-like sink `call` is (logging, bind, print, warn, Sentry, span), or None."""
+        key = id(call)
+        if key not in self._log_sinks:
+            self._log_sinks[key] = self._find_log_sink(call)
+        return self._log_sinks[key]
+
+    def exception_sink(self, call: cst.Call) -> Optional[Sink]:
+        """`call` constructs an exception (raised, or named like one): its message arguments."""
+        key = id(call)
+        if key not in self._exception_sinks:
+            self._exception_sinks[key] = self._find_exception_sink(call)
+        return self._exception_sinks[key]
+
+    def _find_log_sink(self, call: cst.Call) -> Optional[Sink]:
+        func = call.func
+        context = self.context
+        positional = tuple(a.value for a in call.args if a.keyword is None)
+        keywords = tuple((a.keyword.value, a) for a in call.args if a.keyword is not None)
+        name = last_segment(func) or ""
+        log = context.log_call(call)
+        if log is not None:
+            values: list[cst.BaseExpression] = []
+            if log.message is not None:
+                values.append(log.message)
+            values.extend(log.args)
+            values.extend(a.value for a in call.args if a.star == "*" and a.value not in values)
+            keyed: list[tuple[str, cst.CSTNode, cst.BaseExpression]] = []
+            for keyword, arg in keywords:
+                if log.library == "stdlib":
+                    if keyword == "extra":
+                        values.append(arg.value)
+                elif keyword not in _KWARG_LOG_OPTIONS:
+                    keyed.append((keyword, arg, arg.value))
+            values.extend(a.value for a in call.args if a.star == "**")
+            return Sink(call, LOG, _label(func), tuple(values), tuple(keyed))
+        if isinstance(func, cst.Name):
+            if name == "print" and not self._shadowed("print"):
+                return Sink(call, PRINT, "print", positional)
+        if name not in _BIND_METHODS and name not in _SENTRY_FUNCTIONS and name not in _SPAN_METHODS:
+            if name in ("warn", "bind_contextvars", "bind_threadlocal", "bound_contextvars"):
+                qualified = context.qualify(func) or ""
+                if qualified == "warnings.warn":
+                    message = positional[:1] or tuple(a.value for k, a in keywords if k == "message")
+                    return Sink(call, WARN, _label(func), message)
+                if qualified in _BIND_FUNCTIONS:
+                    return self._keyed_sink(call, BIND, positional, keywords)
+            return None
+        if name in _BIND_METHODS and isinstance(func, cst.Attribute):
+            library = logger_library(func.value, context.module_facts, context.config.logger_names)
+            if library is not None:
+                return self._keyed_sink(call, BIND, positional, keywords)
+            return None
+        if name in _SENTRY_FUNCTIONS and self._is_sentry(func):
+            if name in _SENTRY_KEYED and len(positional) >= 2 and _string(positional[0]) is not None:
+                key = _string(positional[0]) or ""
+                if name == "set_context":
+                    return Sink(call, SENTRY, _label(func), positional[1:])
+                return Sink(call, SENTRY, _label(func), positional[2:], ((key, positional[0], positional[1]),))
+            return Sink(call, SENTRY, _label(func), positional + tuple(a.value for _, a in keywords))
+        if name in _SPAN_METHODS and isinstance(func, cst.Attribute) and self._is_span(func.value):
+            if name == "set_attribute" and len(positional) >= 2 and _string(positional[0]) is not None:
+                return Sink(call, SPAN, _label(func), (), ((_string(positional[0]) or "", positional[0], positional[1]),))
+            if name == "record_exception":
+                return Sink(call, SPAN, _label(func), tuple(a.value for k, a in keywords if k == "attributes"))
+            return Sink(call, SPAN, _label(func), positional + tuple(a.value for _, a in keywords))
+        return None
+
+    def _keyed_sink(self, call: cst.Call, kind: str, positional: tuple[cst.BaseExpression, ...],
+                    keywords: tuple[tuple[str, cst.Arg], ...]) -> Sink:  # fmt: skip
+        keyed = tuple((k, a, a.value) for k, a in keywords if k not in _KWARG_LOG_OPTIONS)
+        starred = tuple(a.value for a in call.args if a.star == "**")
+        return Sink(call, kind, _label(call.func), positional + starred, keyed)
+
+    def _is_sentry(self, func: cst.BaseExpression) -> bool:
+        qualified = self.context.qualify(func) or ""
+        if qualified.startswith("sentry_sdk."):
+            return True
+        if isinstance(func, cst.Attribute):
+            receiver = func.value
+            if isinstance(receiver, cst.Call):
+                return (self.context.qualify(receiver.func) or "").startswith("sentry_sdk.")
+            return "scope" in tokenize(last_segment(receiver) or "")
+        return False
+
+    def _is_span(self, receiver: cst.BaseExpression) -> bool:
+        if isinstance(receiver, cst.Call):
+            return (last_segment(receiver.func) or "") in _SPAN_FACTORIES
+        return "span" in tokenize(last_segment(receiver) or "")
+
+    def _find_exception_sink(self, call: cst.Call) -> Optional[Sink]:
+        parent = self.context.parent
+        raised = isinstance(parent, cst.Raise) and parent.exc is call
+        name = last_segment(call.func) or ""
+        if not raised and not (is_class_name(name) and name.endswith(_EXCEPTION_SUFFIXES)) and name not in BUILTIN_EXCEPTIONS:
+            return None
+        if not raised and self.context.log_call(call) is not None:
+            return None
+        values = [a.value for a in call.args if a.keyword is None]
+        values.extend(a.value for a in call.args if a.keyword is not None and a.keyword.value in _MESSAGE_KEYWORDS)
+        if not values:
+            return None
+        return Sink(call, EXCEPTION, _label(call.func), tuple(values))
+
+    def _shadowed(self, name: str) -> bool:
+        return flow_for(self.context).is_bound(name) or name in self.context.module_facts.imports
+
+    # -- hits ----------------------------------------------------------------------------
+
+    def hits(self, sink: Sink) -> tuple[Hit, ...]:
+        """Every sensitive name, value and whole object reaching `sink` (computed once)."""
+        key = id(sink.call) * 2 + (sink.kind == EXCEPTION)
+        cached = self._hits.get(key)
+        if cached is None:
+            scanner = _Scanner(self, flow_for(self.context))
+            for value in sink.values:
+                scanner.scan_argument(value)
+            for name, where, value in sink.keyed:
+                scanner.keyed(name, where, value)
+            cached = self._hits[key] = scanner.result()
+        return cached
+
+    def is_message_constant(self, name: str) -> bool:
+        """A module-level constant holding message text (`W_RACE = "... %s ..."`), not data."""
+        module_flow = flow_for(self.context, self.context.module)
+        bindings = module_flow.bindings(name)
+        if not bindings:
+            return False
+        for binding in bindings:
+            text = _string(binding.value) if binding.kind == ASSIGN else None
+            if text is None or looks_like_key(text):
+                return False
+        return True
+
+    def is_web_module(self) -> bool:
+        """The module imports a web framework (a bare `request` is then an HTTP request)."""
+        if self._web_module is None:
+            imports = self.context.module_facts.imports.values()
+            self._web_module = any(q.startswith(WEB_PREFIXES) for q in imports)
+        return self._web_module
+
+    def parser_context(self, name: str, binding: Optional[Binding], flow: Optional[ScopeFlow]) -> bool:
+        """`token` means a lexer/parser token here, not a credential."""
+        if self._parser_module is None:
+            imports = self.context.module_facts.imports.values()
+            self._parser_module = any(q == p or q.startswith(p + ".") for q in imports for p in _PARSER_IMPORTS)
+        if self._parser_module:
+            return True
+        if any(t in PARSER_WORDS for t in tokenize(self.context.frame.qualname or self.context.module_name)):
+            return True
+        if flow is not None:
+            if flow.attributes(name) & PARSER_ATTRS:
+                return True
+            if any(flow.is_bound(n) for n in ("parser", "lexer", "tokens", "tokenizer", "stream", "tokenlist")):
+                return True
+        return binding is not None and binding.kind == LOOP
+
+
+# --- scanning ---------------------------------------------------------------------------------------
+
+_TRANSPARENT_FUNCTIONS = frozenset(
+    {"str", "repr", "ascii", "format", "list", "tuple", "sorted", "set", "frozenset", "dict", "reversed", "iter"}
+)
+_TRANSPARENT_QUALIFIED = frozenset(
+    {
+        "json.dumps", "pprint.pformat", "pformat", "urllib.parse.quote", "urllib.parse.quote_plus",
+        "urllib.parse.urlencode", "quote", "quote_plus", "urlencode", "base64.b64encode",
+        "base64.urlsafe_b64encode", "b64encode", "html.escape", "markupsafe.escape", "textwrap.shorten",
+        "reprlib.repr", "orjson.dumps", "ujson.dumps", "simplejson.dumps", "copy.copy", "copy.deepcopy",
+    }
+)  # fmt: skip
+_STR_METHODS = frozenset(
+    {
+        "lower", "upper", "strip", "lstrip", "rstrip", "title", "capitalize", "casefold", "encode",
+        "decode", "format", "format_map", "replace", "zfill", "ljust", "rjust", "center", "join",
+        "expandtabs", "removeprefix", "removesuffix", "swapcase", "items", "values", "copy",
+        "to_string", "hex",
+    }
+)  # fmt: skip
+_GETTER_METHODS = frozenset({"get", "getlist", "pop", "setdefault", "get_all", "getenv", "getone", "get_secret"})
+_GETTER_FUNCTIONS = {"getattr": 1, "os.getenv": 0, "os.environ.get": 0, "getenv": 0}
+_ACCESSOR_VERBS = frozenset({"get", "fetch", "load", "read", "lookup", "retrieve", "find", "current"})
+_STRINGY_ANNOTATIONS = frozenset({"str", "bytes", "int", "bool", "float", "Optional[str]", "str | None", "Optional[int]", "SecretStr"})
+_HIDING_ANNOTATIONS = frozenset({"bool", "int", "float", "Optional[bool]", "Optional[int]", "SecretStr", "SecretBytes"})
+_STRINGY_ATTRS = frozenset({"username", "user_name", "name", "email", "login", "id", "pk", "uid", "user_id", "USER", "user"})
+
+DUMP_NAMES: dict[str, str] = {
+    "request": "request object",
+    "user": "user object",
+    "current_user": "user object",
+    "customer": "customer object",
+    "account": "account object",
+    "profile": "profile object",
+    "patient": "patient record",
+    "payload": "payload",
+}
+_DUMP_ATTRS = frozenset({"user", "customer", "patient", "session", "request"})
+REQUEST_PARTS: dict[str, str] = {
+    "headers": "request headers",
+    "body": "request body",
+    "data": "request body",
+    "json": "request body",
+    "form": "form data",
+    "POST": "form data",
+    "GET": "query parameters",
+    "args": "request arguments",
+    "values": "request values",
+    "query_params": "query parameters",
+    "COOKIES": "cookies",
+    "cookies": "cookies",
+    "META": "request environment",
+    "environ": "request environment",
+    "FILES": "uploaded files",
+    "files": "uploaded files",
+    "raw_body": "request body",
+}
+_REQUEST_NAMES = frozenset({"request", "req", "flask_request", "http_request", "incoming_request"})
+_REQUEST_QUALIFIED = frozenset({"flask.request", "quart.request", "bottle.request", "sanic.request"})
+_RESPONSE_NAMES = frozenset({"response", "resp", "http_response", "api_response", "upstream_response", "raw_response"})
+_RESPONSE_PARTS = frozenset({"text", "content", "body"})
+_SERIALIZE_METHODS = frozenset({"model_dump", "model_dump_json", "dict", "to_dict", "as_dict", "_asdict", "asdict"})
+_SERIALIZE_FUNCTIONS = frozenset(
+    {"dataclasses.asdict", "asdict", "attr.asdict", "attrs.asdict", "model_to_dict", "django.forms.models.model_to_dict"}
+)
+
+
+class _Scanner:
+    """Collect the hits of the expressions reaching one sink, following local bindings."""
+
+    def __init__(self, analysis: PrivacyAnalysis, flow: ScopeFlow) -> None:
+        self.analysis = analysis
+        self.vocabulary = analysis.vocabulary
+        self.context = analysis.context
+        self.flow = flow
+        self.hits: list[Hit] = []
+        self.seen: set[int] = set()
+        self.direct = False  # scanning a whole sink argument, not a part of it
+
+    def result(self) -> tuple[Hit, ...]:
+        unique: dict[tuple[int, str, str], Hit] = {}
+        for hit in self.hits:
+            unique.setdefault((id(hit.node), hit.kind, hit.label), hit)
+        return tuple(unique.values())
+
+    def add(self, kind: str, node: cst.CSTNode, label: str, category: str, anchor: Optional[cst.CSTNode], via: Optional[str]) -> None:
+        self.hits.append(Hit(kind, anchor or node, label, category, via, self.direct))
+
+    # -- dispatch ------------------------------------------------------------------------
+
+    def scan_argument(self, node: cst.BaseExpression) -> None:
+        """Scan one whole sink argument: a bare name, attribute or call is `direct`."""
+        self.direct = isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Await))
+        if isinstance(node, cst.Call) and self.context.qualify(node.func) in ("str", "repr", "format"):
+            self.direct = False
+        self.scan(node)
+        self.direct = False
+
+    def scan(self, node: cst.BaseExpression, anchor: Optional[cst.CSTNode] = None, via: Optional[str] = None,
+             depth: int = 0, dumps: bool = True) -> None:  # fmt: skip
+        if depth > 6:
+            return
+        if isinstance(node, cst.Name):
+            self.name(node, anchor, via, depth, dumps)
+        elif isinstance(node, cst.Attribute):
+            self.attribute(node, anchor, via, dumps)
+        elif isinstance(node, cst.Subscript):
+            self.subscript(node, anchor, via, depth)
+        elif isinstance(node, cst.Call):
+            self.call(node, anchor, via, depth, dumps)
+        elif isinstance(node, cst.FormattedString):
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    self.text(part.value, part, anchor, via)
+                elif isinstance(part, cst.FormattedStringExpression):
+                    self.scan(part.expression, anchor, via, depth, dumps)
+        elif isinstance(node, cst.SimpleString):
+            text = _string(node)
+            if text is not None:
+                self.text(text, node, anchor, via)
+        elif isinstance(node, cst.ConcatenatedString):
+            self.scan(node.left, anchor, via, depth, dumps)
+            self.scan(node.right, anchor, via, depth, dumps)
+        elif isinstance(node, cst.BinaryOperation):
+            if isinstance(node.operator, (cst.Add, cst.Modulo)):
+                self.scan(node.left, anchor, via, depth, dumps)
+                self.scan(node.right, anchor, via, depth, dumps)
+        elif isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+            for element in node.elements:
+                self.scan(element.value, anchor, via, depth, dumps)
+        elif isinstance(node, cst.Dict):
+            self.dict(node, anchor, via, depth)
+        elif isinstance(node, cst.IfExp):
+            self.scan(node.body, anchor, via, depth, dumps)
+            self.scan(node.orelse, anchor, via, depth, dumps)
+        elif isinstance(node, cst.BooleanOperation):
+            self.scan(node.left, anchor, via, depth, dumps)
+            self.scan(node.right, anchor, via, depth, dumps)
+        elif isinstance(node, cst.Await):
+            self.scan(node.expression, anchor, via, depth, dumps)
+        elif isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            self.scan(node.elt, anchor, via, depth, dumps=False)
+        elif isinstance(node, cst.DictComp):
+            self.scan(node.value, anchor, via, depth, dumps=False)
+        elif isinstance(node, cst.NamedExpr):
+            self.scan(node.value, anchor, via, depth, dumps)
+
+    # -- names ---------------------------------------------------------------------------
+
+    def classify(self, name: str, binding: Optional[Binding] = None) -> Optional[NameMatch]:
+        match = self.vocabulary.classify(name)
+        if match is None:
+            return None
+        if match.entry == ("token",) and len(tokenize(name)) == 1:
+            if self.analysis.parser_context(name, binding, self.flow):
+                return None
+        return match
+
+    def name(self, node: cst.Name, anchor: Optional[cst.CSTNode], via: Optional[str], depth: int, dumps: bool) -> None:
+        value = node.value
+        if value in ("True", "False", "None", "self", "cls", "_"):
+            return
+        binding = self.flow.binding(node)
+        if binding is None:
+            if not self.flow.is_bound(value):
+                if value in BUILTIN_NAMES or value in self.context.module_facts.imports:
+                    return
+                if self.analysis.is_message_constant(value):
+                    return
+        elif binding.kind == "import" or binding.kind == "def":
+            return
+        if is_class_name(value):
+            return
+        match = self.classify(value, binding)
+        if match is not None:
+            if binding is None or not self.binding_hides(binding):
+                self.add(NAME, node, value, match.category, anchor, via)
+            return
+        if dumps and value in DUMP_NAMES and self.is_object(value, binding):
+            if value == "request" and not self.analysis.is_web_module():
+                return
+            self.add(DUMP, node, value, DUMP_NAMES[value], anchor, via)
+            return
+        if value == "session" and dumps and binding is None and self.context.qualify(node) in ("flask.session", "quart.session"):
+            self.add(DUMP, node, value, "session", anchor, via)
+            return
+        if binding is not None:
+            self.follow(binding, anchor or node, via or value, depth, dumps)
+
+    def follow(self, binding: Binding, anchor: cst.CSTNode, via: str, depth: int, dumps: bool) -> None:
+        if id(binding) in self.seen:
+            return
+        self.seen.add(id(binding))
+        value = binding.value
+        if value is None or binding.unpacked:
+            return
+        if binding.kind in (ASSIGN, NAMED, WITH):
+            direct = self.direct
+            self.direct = direct and isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Await))
+            self.scan(value, anchor, via, depth + 1, dumps)
+            self.direct = direct
+        elif binding.kind == AUGASSIGN:
+            self.scan(value, anchor, via, depth + 1, dumps)
+            if binding.previous is not None:
+                self.follow(binding.previous, anchor, via, depth + 1, dumps)
+        elif binding.kind == LOOP and isinstance(value, (cst.Name, cst.Attribute)):
+            self.scan(value, anchor, via, depth + 1, dumps=False)
+
+    def binding_hides(self, binding: Binding) -> bool:
+        """The bound value cannot reveal the data its name suggests (`email = mask(email)`)."""
+        if binding.kind == PARAM:
+            annotation = binding.annotation
+            return annotation is not None and code_of(annotation) in _HIDING_ANNOTATIONS
+        if binding.kind in (ASSIGN, NAMED) and not binding.unpacked:
+            value = binding.value
+            text = _string(value)
+            if text is not None and (looks_like_key(text) or not text):
+                return True  # `email = "email"`: a field name, not an address
+            return hides_value(value)
+        return False
+
+    def is_object(self, name: str, binding: Optional[Binding]) -> bool:
+        """`user`/`request`/... is a whole object here (not a username string or an id)."""
+        if name == "user" and any(self.flow.is_bound(n) for n in ("password", "passwd", "host", "hostname", "port")):
+            return False  # connection parameters: `user` is a login name
+        if binding is None:
+            return True
+        if binding.kind == PARAM:
+            annotation = binding.annotation
+            return annotation is None or code_of(annotation) not in _STRINGY_ANNOTATIONS
+        if binding.kind in (ASSIGN, NAMED, WITH) and not binding.unpacked:
+            value = binding.value
+            if value is None or _string(value) is not None or isinstance(value, (cst.FormattedString, cst.Integer)):
+                return False
+            if isinstance(value, cst.Attribute):
+                return value.attr.value not in _STRINGY_ATTRS
+            if isinstance(value, cst.Call):
+                func_name = last_segment(value.func) or ""
+                return func_name not in ("str", "getuser", "getenv", "get", "format", "pop", "lower", "strip", "int")
+            return isinstance(value, (cst.Name, cst.Await, cst.Subscript)) and not isinstance(value, cst.Subscript)
+        return False
+
+    # -- attributes, subscripts, calls -----------------------------------------------------
+
+    def attribute(self, node: cst.Attribute, anchor: Optional[cst.CSTNode], via: Optional[str], dumps: bool) -> None:
+        if dumps:
+            dump = self.dump_attribute(node)
+            if dump is not None:
+                self.add(DUMP, node, code_of(node), dump, anchor, via)
+                return
+        attr = node.attr.value
+        if is_class_name(attr) or attr.startswith("__"):
+            return
+        match = self.classify(attr)
+        if match is not None:
+            label = dotted_name(node) or attr
+            self.add(NAME, node, label if len(label) <= 40 else attr, match.category, anchor, via)
+
+    def dump_attribute(self, node: cst.Attribute) -> Optional[str]:
+        attr = node.attr.value
+        base = node.value
+        if attr in REQUEST_PARTS and self.is_request(base):
+            return REQUEST_PARTS[attr]
+        if attr in _RESPONSE_PARTS and (last_segment(base) or "") in _RESPONSE_NAMES:
+            return "response body"
+        if attr == "__dict__":
+            base_name = last_segment(base) or ""
+            if base_name != "cls" and not is_class_name(base_name) and not isinstance(base, cst.Call):
+                return "object attributes"
+            return None
+        if attr in _DUMP_ATTRS and (self.is_request(base) or self.context.qualify(base) == "flask.g"):
+            return "session" if attr == "session" else DUMP_NAMES.get(attr, "request object")
+        if attr == "request" and isinstance(base, cst.Name) and base.value == "self" and self.analysis.is_web_module():
+            return "request object"
+        return None
+
+    def is_request(self, node: cst.BaseExpression) -> bool:
+        name = last_segment(node)
+        if name in _REQUEST_NAMES:
+            return True
+        return (self.context.qualify(node) or "") in _REQUEST_QUALIFIED
+
+    def subscript(self, node: cst.Subscript, anchor: Optional[cst.CSTNode], via: Optional[str], depth: int) -> None:
+        if is_partial_slice(node):
+            return
+        key = None
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            key = _string(node.slice[0].slice.value)
+        if key is not None:
+            if looks_like_key(key):
+                match = self.classify(key)
+                if match is not None:
+                    self.add(NAME, node, key, match.category, anchor, via)
+            return
+        if isinstance(node.value, (cst.Name, cst.Attribute)):
+            self.scan(node.value, anchor, via, depth, dumps=False)
+
+    def call(self, node: cst.Call, anchor: Optional[cst.CSTNode], via: Optional[str], depth: int, dumps: bool) -> None:
+        if is_redaction_call(node, self.context.qualify(node.func)) or is_opaque_call(node):
+            return
+        func = node.func
+        if dumps:
+            dump = self.dump_call(node)
+            if dump is not None:
+                self.add(DUMP, node, code_of(node), dump, anchor, via)
+                return
+        key = self.getter_key(node)
+        if key is not None:
+            if looks_like_key(key):
+                match = self.classify(key)
+                if match is not None:
+                    self.add(NAME, node, key, match.category, anchor, via)
+            return
+        name = last_segment(func) or ""
+        qualified = self.context.qualify(func) or ""
+        if (isinstance(func, cst.Name) and name in _TRANSPARENT_FUNCTIONS and not self.flow.is_bound(name)) or (
+            qualified in _TRANSPARENT_QUALIFIED
+        ):
+            for arg in node.args:
+                if arg.keyword is None:
+                    self.scan(arg.value, anchor, via, depth, dumps)
+                elif name == "dict":
+                    self.keyed(arg.keyword.value, arg, arg.value, anchor, via, depth)
+            return
+        if isinstance(func, cst.Attribute) and name in _STR_METHODS:
+            self.scan(func.value, anchor, via, depth, dumps)
+            for arg in node.args:
+                if arg.keyword is not None and name == "format":
+                    self.keyed(arg.keyword.value, arg, arg.value, anchor, via, depth)
+                elif arg.keyword is None:
+                    self.scan(arg.value, anchor, via, depth, dumps)
+            return
+        words = tokenize(name)
+        if len(words) > 1 and words[0] in _ACCESSOR_VERBS and not is_class_name(name):
+            match = self.classify("_".join(words[1:]))
+            if match is not None:
+                self.add(NAME, node, f"{callee_label(func)}()", match.category, anchor, via)
+
+    def getter_key(self, node: cst.Call) -> Optional[str]:
+        func = node.func
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        if isinstance(func, cst.Attribute) and func.attr.value in _GETTER_METHODS and positional:
+            return _string(positional[0])
+        qualified = self.context.qualify(func) or ""
+        index = _GETTER_FUNCTIONS.get(qualified)
+        if index is not None and len(positional) > index:
+            return _string(positional[index])
+        return None
+
+    def dump_call(self, node: cst.Call) -> Optional[str]:
+        func = node.func
+        if isinstance(func, cst.Name) and not self.flow.is_bound(func.value):
+            if func.value == "locals":
+                return "local variables"
+            if func.value == "vars":
+                return "object attributes" if node.args else "local variables"
+        qualified = self.context.qualify(func) or ""
+        if qualified in _SERIALIZE_FUNCTIONS and node.args:
+            return "serialized object"
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            receiver = func.value
+            if method in _SERIALIZE_METHODS and not is_class_name(last_segment(receiver) or "x"):
+                if method == "dict" and (self.context.qualify(receiver) or "").split(".")[0] in self.context.module_facts.imports:
+                    return None
+                return "serialized object"
+            if method in ("json", "get_json", "get_data", "body", "form") and self.is_request(receiver):
+                return "request body"
+            if method == "json" and (last_segment(receiver) or "") in _RESPONSE_NAMES:
+                return "response body"
+        return None
+
+    # -- containers, keys and literals ---------------------------------------------------------
+
+    def dict(self, node: cst.Dict, anchor: Optional[cst.CSTNode], via: Optional[str], depth: int) -> None:
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                key = _string(element.key)
+                if key is not None:
+                    self.keyed(key, element.key, element.value, anchor, via, depth)
+                else:
+                    self.scan(element.value, anchor, via, depth)
+            else:
+                self.scan(element.value, anchor, via, depth)
+
+    def keyed(self, key: str, where: cst.CSTNode, value: cst.BaseExpression, anchor: Optional[cst.CSTNode] = None,
+              via: Optional[str] = None, depth: int = 0) -> None:  # fmt: skip
+        """A key or keyword naming the value (`extra={"ssn": v}`, `log.bind(email=v)`)."""
+        match = self.classify(key) if looks_like_key(key) else None
+        if match is not None and not self.value_hidden(value):
+            self.add(NAME, where, key, match.category, anchor, via)
+            return
+        self.scan(value, anchor, via, depth)
+
+    def value_hidden(self, value: cst.BaseExpression) -> bool:
+        if hides_value(value) or _string(value) is not None:
+            return True
+        if isinstance(value, cst.Name):
+            if value.value in ("None", "True", "False"):
+                return True
+            binding = self.flow.binding(value)
+            return binding is not None and self.binding_hides(binding)
+        return False
+
+    def text(self, text: str, node: cst.CSTNode, anchor: Optional[cst.CSTNode], via: Optional[str]) -> None:
+        for match in find_values(text):
+            self.add(VALUE, node, match.description, match.category, anchor, via)
+
+
+_ANALYSES: weakref.WeakKeyDictionary[FileContext, PrivacyAnalysis] = weakref.WeakKeyDictionary()
+
+
+def privacy(context: FileContext) -> PrivacyAnalysis:
+    """The file's `PrivacyAnalysis` (one per `FileContext`, shared by XH401–XH404)."""
+    analysis = _ANALYSES.get(context)
+    if analysis is None:
+        analysis = _ANALYSES[context] = PrivacyAnalysis(context)
+    return analysis

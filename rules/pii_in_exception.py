@@ -1,0 +1,166 @@
+"""XH402: a sensitive name interpolated into an exception message."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Sequence
+
+import libcst as cst
+
+from errlint.finding import Impact, Severity
+from errlint.rule import Invalid, LintRule, Valid
+from errlint.sensitive import ACCOUNT_ID, NAME, privacy
+
+
+class PiiInException(LintRule):
+    """
+    ## What it does
+    Checks for sensitive names (the XH401 vocabulary: secrets, government ids, financial, health,
+    contact, identity and network data) in the message of an exception: the positional arguments
+    and the `message`/`msg`/`detail`/`description`/`reason`/`params` keywords of a raised call or
+    of a constructor named like an exception (`...Error`, `...Exception`, builtin exceptions),
+    including f-string parts, `%` and `.format()` arguments, and values reaching them through a
+    local variable (`msg = f"bad password {password}"; raise AuthError(msg)`).
+
+    The severity follows the category, as in XH401. Account ids are only reported next to another
+    category; a redacted, hashed or measured value (`mask(email)`, `len(token)`) is fine.
+
+    ## Why is this bad?
+    An exception message is not private: it is logged with the traceback, sent to error trackers,
+    shown in admin emails and debug pages, and often returned to the client. A password, card
+    number or email in the message leaks wherever the exception goes, far from the code that
+    raised it. Put an identifier in the message (a user id, an order id) and keep the private
+    value out.
+
+    ## Example
+    ```python
+    class AuthError(Exception):
+        pass
+
+    def authenticate(username, password):
+        raise AuthError(f"bad password {password} for {username}")
+    ```
+
+    Use instead:
+    ```python
+    class AuthError(Exception):
+        pass
+
+    def authenticate(username, password):
+        raise AuthError(f"bad password for {username}")
+    ```
+
+    ## Options
+    The `[tool.errlint.pii]` section (`extend-names`, `allow-names`, `severity`) described in
+    XH401 applies.
+
+    Decisions: keyword arguments other than the message keywords (`code=`, `status_code=`,
+    `response=`, domain fields stored on the exception) are not scanned, because they do not
+    reach `str(exc)`. Test modules are skipped.
+
+    ## References
+    - [CWE-209: Generation of Error Message Containing Sensitive Information](https://cwe.mitre.org/data/definitions/209.html)
+    - [OWASP Error Handling Cheat Sheet](https://cheatsheetseries.owasp.org/cheatsheets/Error_Handling_Cheat_Sheet.html)
+    """
+
+    CODE: ClassVar[str] = "XH402"
+    NAME: ClassVar[str] = "pii-in-exception"
+    MESSAGE: ClassVar[str] = "{subject} interpolated into the message of `{exception}`"
+    SEVERITY: ClassVar[Severity] = Severity.ERROR
+    IMPACT: ClassVar[Impact] = Impact.DATA_EXPOSURE
+
+    VALID: ClassVar[Sequence[Valid]] = [
+        Valid(
+            """
+            def authenticate(user_id, password):
+                if not check(password):
+                    raise PermissionError(f"bad password for user {user_id}")
+            """
+        ),
+        Valid(
+            """
+            def parse(token):
+                raise SyntaxError(f"unexpected token {token!r} at {token.lineno}")
+
+            def validate(email, token_type):
+                try:
+                    send(email)
+                except ConnectionError as err:
+                    raise DeliveryError(f"mail to {mask(email)} failed ({token_type})") from err
+            """
+        ),
+    ]
+    INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            def authenticate(username, password):
+                raise AuthError(f"bad password {password} for {username}")
+            """,
+            expected_message="`password` (secret) interpolated into the message of `AuthError`",
+            expected_severity=Severity.ERROR,
+            line=2,
+            column=37,
+            expected_count=2,
+        ),
+        Invalid(
+            """
+            def charge(order):
+                try:
+                    gateway.charge(order)
+                except (TimeoutError, ValueError) as err:
+                    msg = "card %s declined" % order.card_number
+                    raise PaymentError(msg) from err
+            """,
+            expected_message="`order.card_number` (financial, via `msg`) interpolated into the message of `PaymentError`",
+            expected_severity=Severity.ERROR,
+            line=6,
+            column=28,
+        ),
+        Invalid(
+            """
+            async def notify(user):
+                try:
+                    await send(user.email)
+                except* OSError:
+                    raise
+                else:
+                    errors.append(ValueError("unverified address: " + user.email))
+            """,
+            expected_message="`user.email` (contact) interpolated into the message of `ValueError`",
+            expected_severity=Severity.WARNING,
+            line=7,
+            column=59,
+        ),
+        Invalid(
+            """
+            def lookup(request):
+                ssn = request.POST["ssn"]
+                raise LookupError("no record for {}".format(ssn)) from None
+            """,
+            expected_message="`ssn` (government-id) interpolated into the message of `LookupError`",
+            expected_severity=Severity.ERROR,
+            line=3,
+            column=49,
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        analysis = privacy(self.context)
+        if analysis.is_test:
+            return
+        sink = analysis.exception_sink(node)
+        if sink is None:
+            return
+        hits = [h for h in analysis.hits(sink) if h.kind == NAME]
+        if not any(h.category != ACCOUNT_ID for h in hits):
+            return
+        for hit in hits:
+            via = f", via `{hit.via}`" if hit.via and hit.via != hit.label else ""
+            subject = f"`{hit.label}` ({hit.category}{via}"
+            if hit.category == ACCOUNT_ID:
+                other = next(h for h in hits if h.category != ACCOUNT_ID)
+                subject += f", with `{other.label}`"
+            self.report(
+                hit.node,
+                message=self.MESSAGE.format(subject=subject + ")", exception=sink.label),
+                severity=analysis.vocabulary.severity(hit.category),
+            )

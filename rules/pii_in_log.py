@@ -1,0 +1,304 @@
+"""XH401: a sensitive name or value (PII, secret) reaches a log, print, warning, Sentry or span."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Sequence
+
+import libcst as cst
+
+from errlint.finding import Impact, Severity
+from errlint.rule import Invalid, LintRule, Valid
+from errlint.sensitive import ACCOUNT_ID, BIND, DUMP, EXCEPTION, NAME, PRINT, SENTRY, SPAN, WARN, Hit, Sink, privacy
+
+VERBS = {PRINT: "printed by", WARN: "sent in", SENTRY: "sent to Sentry in", SPAN: "recorded on a span in", BIND: "bound to a logger in"}
+
+
+def describe(hit: Hit) -> str:
+    """`password` (secret), `email` (contact, via `msg`), an email address (contact)."""
+    via = f", via `{hit.via}`" if hit.via and hit.via != hit.label else ""
+    subject = f"`{hit.label}`" if hit.kind == NAME else hit.label[:1].upper() + hit.label[1:]
+    return f"{subject} ({hit.category}{via})"
+
+
+def reportable(hits: Sequence[Hit]) -> list[Hit]:
+    """Names and values; account ids only next to another category in the same sink."""
+    data = [h for h in hits if h.kind != DUMP]
+    if not any(h.category != ACCOUNT_ID for h in data):
+        return []
+    return data
+
+
+def companion(hit: Hit, hits: Sequence[Hit]) -> str:
+    """For an account id: the other private datum it is logged with (`email`)."""
+    for other in hits:
+        if other.category != ACCOUNT_ID:
+            return f"`{other.label}`" if other.kind == NAME else other.label
+    return ""
+
+
+class PiiInLog(LintRule):
+    """
+    ## What it does
+    Checks for sensitive names and values — secrets, government ids, financial, health, contact,
+    identity and network data — written to a log sink: a logging call (the message, `%` and
+    f-string parts, `extra=` keys and values), structlog/loguru keyword fields and `.bind()`,
+    `print`, `warnings.warn`, Sentry's `set_user`/`set_context`/`set_extra`/`set_tag`/
+    `capture_message`, and OpenTelemetry `span.set_attribute(s)`/`add_event`. String literals
+    that look like private data (emails, card numbers passing the Luhn check, JWTs, cloud and API
+    key shapes, PEM private keys, credentials in URLs) are reported too.
+
+    Names are matched on whole tokens of the last name segment, dict keys and keyword names
+    (`user.email`, `extra={"ssn": v}`, `log.bind(api_key=k)`), ending at the name's head:
+    `password` and `db_password` are secrets, but `password_hash`, `is_password_set`,
+    `token_count`, `max_tokens`, `author` and `email_domain` are not. Simple data flow inside the
+    function is followed (`msg = f"reset for {email}"; log.info(msg)`), and a value passed through
+    a redaction, hashing or length call (`mask(email)`, `hashlib.sha256(...)`, `len(token)`, a short
+    slice `token[:6]`) is safe. Account ids (`user_id`, `username`) are only reported in a call
+    that also logs another category: on their own they are what logs should carry.
+
+    The severity follows the category: secrets, government ids, financial and health data are
+    errors; contact, identity and network data are warnings; account ids are info.
+
+    ## Why is this bad?
+    Logs are copied to aggregators, tickets, laptops and third parties, kept for months and read
+    by people who must not see passwords, card numbers or health data. A password or session token
+    in a log is a credential leak; an email or IP address in a log makes the log itself personal
+    data under GDPR/CCPA, with deletion and access obligations. Log an identifier of the subject
+    (a user id, a request id), never the private value.
+
+    ## Example
+    ```python
+    import logging
+
+    log = logging.getLogger(__name__)
+
+    def login(username, password):
+        log.info("login attempt for %s with %s", username, password)
+    ```
+
+    Use instead:
+    ```python
+    import logging
+
+    log = logging.getLogger(__name__)
+
+    def login(username, password):
+        log.info("login attempt for %s", username)
+    ```
+
+    ## Options
+    Configured under `[tool.errlint.pii]` (shared by XH401–XH403):
+    - `extend-names = {category = ["name", ...]}` adds names to a category (`secret`,
+      `government-id`, `financial`, `health`, `contact`, `identity`, `network`, `account-id`);
+      names are tokenized like identifiers, so `member_no` also matches `memberNo`.
+    - `allow-names = ["name", "glob*"]` never reports the exact names listed (as token sequences:
+      `next_token` also allows `nextToken`) or names matching a glob on their snake_case form.
+    - `severity = {category = "error" | "warning" | "info"}` overrides a category's severity.
+
+    Decisions: bare `address`, `location`, `signature`, `salt`, `certificate`, `session`, `key`
+    and `user_agent` are not in the default vocabulary (in real code they are mostly sockets,
+    file locations, `inspect.Signature`s, Django signing salts, public certificates, database
+    sessions and dict keys); add them with `extend-names` if they are private in your code. A bare
+    `token` in a lexer/parser/template/SQL-compiler context is a parser token. Test modules
+    (`tests/`, `test_*.py`, `conftest.py`) are skipped: their data is synthetic. Well-known test
+    card numbers with repeated digits, reserved domains (`example.com`) and role addresses
+    (`noreply@`, `support@`), and placeholder URL passwords (`user:password@`) are not reported.
+
+    ## References
+    - [OWASP Logging Cheat Sheet: data to exclude](https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html#data-to-exclude)
+    - [CWE-532: Insertion of Sensitive Information into Log File](https://cwe.mitre.org/data/definitions/532.html)
+    - [Sentry: scrubbing sensitive data](https://docs.sentry.io/platforms/python/data-management/sensitive-data/)
+    """
+
+    CODE: ClassVar[str] = "XH401"
+    NAME: ClassVar[str] = "pii-in-log"
+    MESSAGE: ClassVar[str] = "{subject} logged in a `{sink}` call"
+    SEVERITY: ClassVar[Severity] = Severity.ERROR
+    IMPACT: ClassVar[Impact] = Impact.DATA_EXPOSURE
+
+    VALID: ClassVar[Sequence[Valid]] = [
+        Valid(
+            """
+            import logging
+
+            log = logging.getLogger(__name__)
+
+            def login(user_id, password_hash, token_count, author):
+                log.info("login for %s (%s, %d tokens) by %s", user_id, password_hash, token_count, author)
+            """
+        ),
+        Valid(
+            """
+            import hashlib
+            import logging
+
+            log = logging.getLogger(__name__)
+
+            def subscribe(email, token):
+                digest = hashlib.sha256(email.encode()).hexdigest()
+                log.info("subscribed %s with key %s...", digest, token[:6])
+                log.info("email length %d, masked %s", len(email), mask(email))
+            """
+        ),
+        Valid(
+            """
+            import logging
+
+            log = logging.getLogger(__name__)
+
+            class Lexer:
+                def next(self):
+                    token = self.tokens.pop()
+                    log.debug("token %r at %d", token, token.start)
+                    return token
+            """
+        ),
+        Valid(
+            """
+            def report(pairs):
+                for a, b in zip(*pairs):
+                    print(a, b, file=sys.stderr)
+            """
+        ),
+    ]
+    INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+            def login(username, password):
+                logger.info("login attempt for %s with %s", username, password)
+            """,
+            expected_message="`username` (account-id, with `password`) logged in a `logger.info` call",
+            expected_severity=Severity.INFO,
+            line=6,
+            column=49,
+            expected_count=2,
+        ),
+        Invalid(
+            """
+            import structlog
+
+            log = structlog.get_logger()
+
+            def signup(user):
+                email = user.email
+                msg = f"welcome {email}"
+                log.warning(msg, plan=user.plan)
+            """,
+            expected_message="`email` (contact, via `msg`) logged in a `log.warning` call",
+            expected_severity=Severity.WARNING,
+            line=8,
+            column=17,
+        ),
+        Invalid(
+            """
+            import logging
+
+            log = logging.getLogger(__name__)
+
+            async def charge(request, card_number):
+                try:
+                    await gateway.charge(card_number)
+                except* ConnectionError:
+                    log.error("charge failed", extra={"card_number": card_number})
+                    raise
+            """,
+            expected_message="`card_number` (financial) logged in a `log.error` call",
+            expected_severity=Severity.ERROR,
+            line=9,
+            column=43,
+        ),
+        Invalid(
+            """
+            import sentry_sdk
+
+            def identify(user):
+                sentry_sdk.set_user({"id": user.id, "email": user.email})
+            """,
+            expected_message="`email` (contact) sent to Sentry in a `sentry_sdk.set_user` call",
+            expected_severity=Severity.WARNING,
+            line=4,
+            column=41,
+        ),
+        Invalid(
+            """
+            from opentelemetry import trace
+
+            def handle(request):
+                span = trace.get_current_span()
+                span.set_attribute("client.ip", request.remote_addr)
+            """,
+            expected_message="`client.ip` (network) recorded on a span in a `span.set_attribute` call",
+            expected_severity=Severity.WARNING,
+            line=5,
+            column=24,
+        ),
+        Invalid(
+            """
+            def connect():
+                print("connecting to postgres://app:Xk29vLq7mZ@db.internal:5432/app")
+            """,
+            expected_message="Credentials in a URL (secret) printed by a `print` call",
+            expected_severity=Severity.ERROR,
+            line=2,
+            column=11,
+        ),
+        Invalid(
+            """
+            import logging
+
+            log = logging.getLogger(__name__)
+
+            def audit(user):
+                try:
+                    user.save()
+                except (OSError, ValueError) as err:
+                    def later():
+                        log.warning("saved %s for %s", user.ssn, user.user_id)
+                    log.warning("save failed: %s", err)
+            """,
+            expected_message="`user.ssn` (government-id) logged in a `log.warning` call",
+            expected_severity=Severity.ERROR,
+            line=10,
+            column=44,
+            expected_count=2,
+        ),
+        Invalid(
+            """
+            import logging
+
+            log = logging.getLogger(__name__)
+            log.info("signup %s", "jane.roe@contoso-mail.net")
+            """,
+            expected_message="An email address (contact) logged in a `log.info` call",
+            expected_severity=Severity.WARNING,
+            line=4,
+            column=23,
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        analysis = privacy(self.context)
+        if analysis.is_test:
+            return
+        sink = analysis.log_sink(node)
+        if sink is None:
+            return
+        hits = reportable(analysis.hits(sink))
+        for hit in hits:
+            self._report(sink, hit, hits)
+
+    def _report(self, sink: Sink, hit: Hit, hits: Sequence[Hit]) -> None:
+        subject = describe(hit)
+        if hit.category == ACCOUNT_ID:
+            subject = f"{subject[:-1]}, with {companion(hit, hits)})"
+        verb = VERBS.get(sink.kind, "logged in")
+        assert sink.kind != EXCEPTION
+        self.report(
+            hit.node,
+            message=f"{subject} {verb} a `{sink.label}` call",
+            severity=privacy(self.context).vocabulary.severity(hit.category),
+        )
