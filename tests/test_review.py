@@ -610,6 +610,8 @@ def test_absolute_paths_of_this_machine_are_never_sent(project: Path, capsys: An
     bodies = json.dumps([f["request"] for f in report["findings"] if "request" in f])
     assert bodies.count("payments/charge.py") >= 2
     assert str(project) not in bodies and str(project.parent) not in bodies
+    assert project.parent.name not in bodies  # not even as a dotted module name
+    assert "scope: app.payments.charge.charge" in bodies
 
 
 def test_markdown_dry_run_is_fenced(project: Path, capsys: Any) -> None:

@@ -16,7 +16,7 @@ from errlint.engine import lint_text
 from errlint.finding import Finding, Impact, Severity
 from errlint.review.answer import AnswerError, parse_answer
 from errlint.review.cache import ReviewCache, cache_key
-from errlint.review.context import build_context
+from errlint.review.context import analyse, build_context
 from errlint.review.fixcheck import check_fix
 from errlint.review.model import ProposedFix, Verdict
 from errlint.review.prompt import (
@@ -173,8 +173,9 @@ MODULE = textwrap.dedent(
 
 
 def test_context_is_the_enclosing_function_with_imports_and_the_try_as_region() -> None:
-    context = build_context(MODULE, _finding(12), context_lines=80, window=15)
-    assert context is not None
+    shape = analyse(MODULE)
+    assert shape is not None
+    context = build_context(shape, _finding(12), context_lines=80, window=15)
     assert (context.start, context.end, context.kind, context.name) == (7, 14, "function", "save")
     assert context.region == (10, 13)
     assert context.import_lines == (1, 2)
@@ -185,12 +186,17 @@ def test_context_is_the_enclosing_function_with_imports_and_the_try_as_region() 
 def test_long_functions_get_a_window_and_module_level_code_too() -> None:
     body = "\n".join(f"    x{i} = {i}" for i in range(100))
     code = f"def big():\n{body}\n    try:\n        go()\n    except:\n        pass\n"
-    context = build_context(code, _finding(104), context_lines=80, window=15)
-    assert context is not None and context.kind == "window" and context.name == "big"
+    shape = analyse(code)
+    assert shape is not None
+    context = build_context(shape, _finding(104), context_lines=80, window=15)
+    assert context.kind == "window" and context.name == "big"
     assert context.region == (102, 105)
     assert (context.start, context.end) == (87, 105)
-    top = build_context("try:\n    go()\nexcept:\n    pass\n", _finding(3, 1), context_lines=80, window=15)
-    assert top is not None and top.kind == "window" and top.region == (1, 4)
+    top_shape = analyse("try:\n    go()\nexcept:\n    pass\n")
+    assert top_shape is not None
+    top = build_context(top_shape, _finding(3, 1), context_lines=80, window=15)
+    assert top.kind == "window" and top.region == (1, 4)
+    assert analyse("def (:\n") is None
 
 
 # --- answers --------------------------------------------------------------------------------------
@@ -390,3 +396,20 @@ def test_cache_roundtrip_atomic_and_corrupt_entries(tmp_path: Path) -> None:
 def test_placeholder_regex() -> None:
     assert PLACEHOLDER_RE.fullmatch("<REDACTED:email:12>")
     assert not PLACEHOLDER_RE.fullmatch("<REDACTED:email>")
+
+
+def test_libcst_fallback_gives_the_same_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = analyse(MODULE)
+    import errlint.review.context as context_module
+
+    def newer_syntax(text: str) -> Any:
+        raise SyntaxError("pretend the running Python cannot parse this")
+
+    monkeypatch.setattr(context_module.ast, "parse", newer_syntax)
+    slow = analyse(MODULE)
+    assert fast is not None and slow is not None
+    assert slow.functions == fast.functions and slow.imports == fast.imports
+    for line in (9, 11, 12, 13):
+        assert build_context(slow, _finding(line), context_lines=80, window=15) == build_context(
+            fast, _finding(line), context_lines=80, window=15
+        )

@@ -1,5 +1,6 @@
 """Choose the code sent with a finding: the enclosing function (or a window), the imports, and the
-editable region a fix may replace. Built with libcst from the *redacted* text; nothing is executed.
+editable region a fix may replace. Built from the *redacted* text's syntax tree (`ast`, or libcst
+for syntax the running Python cannot parse), once per file; nothing is executed.
 
 The editable region is the smallest statement errlint lets a fix replace: the whole `try`
 statement when the finding is in one (so a handler can be restructured), else the except
@@ -8,6 +9,7 @@ handler, else the innermost statement holding the finding, else the finding's ow
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -114,27 +116,97 @@ class _Collector(cst.CSTVisitor):
         self._compound(node)
 
 
-def build_context(
-    text: str,
-    finding: Finding,
-    *,
-    context_lines: int,
-    window: int,
-    force_window: bool = False,
-) -> Optional[CodeContext]:
-    """Return the context for `finding` in the redacted `text`, or None when it does not parse."""
+@dataclass(frozen=True)
+class FileShape:
+    """Where the functions, statements and module-level imports of one file are (1-based lines)."""
+
+    functions: tuple[tuple[int, int, str], ...]  # (first line incl. decorators, last line, name)
+    statements: tuple[tuple[int, int, str], ...]  # (start, end, "try" | "handler" | "statement" | "compound")
+    imports: tuple[int, ...]
+    total: int
+
+
+def analyse(text: str) -> Optional[FileShape]:
+    """Collect the file's shape once (with `ast`, fast; libcst when the running Python cannot
+    parse the syntax); None when it does not parse at all."""
+    total = max(len(split_lines(text)), 1)
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = None  # e.g. newer syntax than this interpreter: libcst may still parse it
+    if tree is not None:
+        shape = _AstShape()
+        shape.visit(tree)
+        return FileShape(tuple(shape.functions), tuple(shape.statements), tuple(sorted(set(shape.imports))), total)
     try:
         wrapper = MetadataWrapper(cst.parse_module(text))
     except (cst.ParserSyntaxError, RecursionError):
         return None  # the caller reports the finding as not sent ("does not parse")
     collector = _Collector()
     wrapper.visit(collector)
-    lines = split_lines(text)
-    total = max(len(lines), 1)
+    return FileShape(
+        tuple(collector.functions), tuple(collector.statements), tuple(sorted(set(collector.imports))), total
+    )
+
+
+class _AstShape(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.functions: list[tuple[int, int, str]] = []
+        self.statements: list[tuple[int, int, str]] = []
+        self.imports: list[int] = []
+        self._depth = 0
+
+    @staticmethod
+    def _span(node: ast.stmt | ast.excepthandler) -> tuple[int, int]:
+        return node.lineno, node.end_lineno or node.lineno
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        start, end = self._span(node)
+        start = min([start] + [d.lineno for d in node.decorator_list])
+        self.functions.append((start, end, node.name))
+        self._nested(node)
+
+    visit_FunctionDef = _function
+    visit_AsyncFunctionDef = _function
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._nested(node)
+
+    def _nested(self, node: ast.AST) -> None:
+        self._depth += 1
+        self.generic_visit(node)
+        self._depth -= 1
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        self.statements.append((*self._span(node), "handler"))
+        self.generic_visit(node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        if isinstance(node, ast.stmt) and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            kind = "try" if type(node).__name__ in ("Try", "TryStar") else "statement"
+            if kind == "statement" and isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
+                kind = "compound"
+            self.statements.append((*self._span(node), kind))
+            if self._depth == 0 and isinstance(node, (ast.Import, ast.ImportFrom)):
+                start, end = self._span(node)
+                self.imports.extend(range(start, end + 1))
+        super().generic_visit(node)
+
+
+def build_context(
+    shape: FileShape,
+    finding: Finding,
+    *,
+    context_lines: int,
+    window: int,
+    force_window: bool = False,
+) -> CodeContext:
+    """Return the context for `finding` in a file of this `shape`."""
+    total = shape.total
     first = max(1, min(finding.line, total))
     last = max(first, min(finding.end_line, total))
-    region = _editable_region(collector.statements, first, last)
-    functions = [f for f in collector.functions if f[0] <= first and last <= f[1]]
+    region = _editable_region(shape.statements, first, last)
+    functions = [f for f in shape.functions if f[0] <= first and last <= f[1]]
     function = min(functions, key=lambda f: f[1] - f[0]) if functions else None
     if function is not None and not force_window and function[1] - function[0] + 1 <= context_lines:
         start, end, kind, name = function[0], function[1], "function", function[2]
@@ -143,7 +215,7 @@ def build_context(
         start = max(low, region[0] - window)
         end = min(high, region[1] + window)
         kind, name = "window", function[2] if function else ""
-    imports = tuple(n for n in sorted(set(collector.imports)) if not start <= n <= end)
+    imports = tuple(n for n in shape.imports if not start <= n <= end)
     return CodeContext(finding.path, start, end, kind, name, region, imports)
 
 

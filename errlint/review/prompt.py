@@ -122,9 +122,11 @@ def user_block(
     lines: Sequence[str],
     nonce: str,
     path: str,
+    scope: str = "",
 ) -> str:
-    """The user message for one finding (all code and messages already redacted; `path` as sent)."""
-    scope = finding.scope or context.name or "module level"
+    """The user message for one finding (all code and messages already redacted; `path` and
+    `scope` as sent, relative to the project)."""
+    scope = scope or context.name or "module level"
     critical = "yes" if finding.critical else "no"
     parts = [
         "Review this errlint finding. The rule description below comes from errlint; everything inside "

@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Protocol, Sequence
 
 from errlint.docs import section
+from errlint.engine import module_name_for
 from errlint.finding import Finding
 from errlint.review import prompt
 from errlint.review.answer import AnswerError, parse_answer
 from errlint.review.cache import ReviewCache, cache_key
-from errlint.review.context import CodeContext, build_context
+from errlint.review.context import CodeContext, FileShape, analyse, build_context
 from errlint.review.fixcheck import check_fix
 from errlint.review.model import (
     Outcome,
@@ -122,11 +123,20 @@ class SourceFile:
     text: str
     findings: list[Finding]
     redacted: Optional[Redacted] = None
+    _shape: Optional[FileShape] = None
+    _analysed: bool = False
 
     def redact(self) -> Redacted:
         if self.redacted is None:
             self.redacted = redact_source(self.text)
         return self.redacted
+
+    def shape(self) -> Optional[FileShape]:
+        """The redacted file's functions, statements and imports (computed once)."""
+        if not self._analysed:
+            self._shape = analyse(self.redact().text)
+            self._analysed = True
+        return self._shape
 
 
 @dataclass
@@ -236,14 +246,12 @@ class Reviewer:
                 chosen.append((item, source))
         prepared = []
         for item, source in chosen:
-            redacted = source.redact()
-            context = build_context(
-                redacted.text, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES
-            )
-            if context is None:
+            shape = source.shape()
+            if shape is None:
                 item.status, item.reason = Status.EXCLUDED, "the file does not parse"
                 continue
-            message = redact_text(item.finding.message, redacted)
+            context = build_context(shape, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES)
+            message = redact_text(item.finding.message, source.redact())
             prepared.append(_Prepared(item, source, context, message))
         return prepared
 
@@ -253,7 +261,15 @@ class Reviewer:
         rationale = _first_paragraph(section(rule, "Why is this bad?")) if rule is not None else ""
         lines = split_lines(p.source.redact().text)
         path = self._sent_path(p.source.path)
-        return prompt.user_block(p.item.finding, p.item.id, p.message, title, rationale, p.context, lines, nonce, path)
+        scope = p.item.finding.scope
+        local_module = module_name_for(p.item.finding.path)
+        if scope and local_module and scope.startswith(local_module):
+            scope = module_name_for(path) + scope[len(local_module) :]  # no directory of this machine
+        elif os.path.isabs(p.item.finding.path):
+            scope = ""  # cannot tell the project's part from this machine's: the function name is sent
+        return prompt.user_block(
+            p.item.finding, p.item.id, p.message, title, rationale, p.context, lines, nonce, path, scope
+        )
 
     def _sent_path(self, path: str) -> str:
         """The path as sent: relative to the project, never an absolute path of this machine."""
@@ -278,15 +294,13 @@ class Reviewer:
             item.status = Status.WOULD_SEND
             body = self._body(p, nonce)
             estimate = prompt.estimate_tokens(body)
-            if estimate > MAX_INPUT_TOKENS_PER_REQUEST and p.context.kind == "function":
-                smaller = build_context(
-                    p.source.redact().text, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES,
-                    force_window=True,
-                )  # fmt: skip
-                if smaller is not None:
-                    p.context = smaller
-                    body = self._body(p, nonce)
-                    estimate = prompt.estimate_tokens(body)
+            shape = p.source.shape()
+            if estimate > MAX_INPUT_TOKENS_PER_REQUEST and p.context.kind == "function" and shape is not None:
+                p.context = build_context(
+                    shape, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES, force_window=True
+                )
+                body = self._body(p, nonce)
+                estimate = prompt.estimate_tokens(body)
             item.body, item.estimated_input_tokens = body, estimate
             item.redactions = p.source.redact().counts_in(p.user_text)
             lines = split_lines(p.source.redact().text)
