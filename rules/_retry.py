@@ -228,7 +228,7 @@ def _assigned(node: cst.CSTNode) -> set[str]:
         elif isinstance(current, (cst.For, cst.CompFor)):
             names |= _target_names(current.target)
         elif isinstance(current, cst.AsName):
-            names |= _target_names(current.name)  # type: ignore[arg-type]
+            names |= _target_names(current.name)
     return names
 
 

@@ -53,9 +53,11 @@ class CallWithoutTimeout(LintRule):
     Checks for network calls that can wait forever:
 
     - `requests.get/post/put/patch/delete/head/options/request(...)` without `timeout=`, and the
-      same methods on a `requests.Session` (a name or `self.` attribute assigned from
-      `requests.Session()` in the same function or class, or bound by
-      `with requests.Session() as session`);
+      same methods on a `requests.Session`: a name assigned from `requests.Session()` or bound by
+      `with requests.Session() as s` in the same function, or, from another function, a
+      module-level name or `self.` attribute bound that way whose name contains `session`
+      (`_session`, `self.http_session`; a session kept in `self.http` is not followed across
+      methods);
     - `urllib.request.urlopen`, `http.client.HTTPConnection`/`HTTPSConnection`, `smtplib.SMTP`/
       `SMTP_SSL`, `ftplib.FTP`/`FTP_TLS`, `socket.create_connection`, `imaplib.IMAP4`,
       `poplib.POP3` and `telnetlib.Telnet` without a timeout (keyword or positional);
@@ -100,6 +102,13 @@ class CallWithoutTimeout(LintRule):
     MESSAGE: ClassVar[str] = "`{name}` {how}: a server that stops answering blocks this call forever"
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.RESILIENCE
+    # Session receivers bound in another function are recognised only when named `*session*`,
+    # so that this hint keeps every function that can use one.
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (
+        r"\b(?:requests|httpx|urlopen|HTTPS?Connection|SMTP(?:_SSL)?|FTP(?:_TLS)?)\b",
+        r"\b(?:create_connection|IMAP4(?:_SSL)?|POP3(?:_SSL)?|Telnet)\b",
+        r"(?i:session)",
+    )
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
@@ -221,8 +230,13 @@ class CallWithoutTimeout(LintRule):
         name = dotted_name(target)
         if name is None:
             return
-        scope = self._scope_for(name)
-        self._sessions.setdefault(id(scope), set()).add(name)
+        self._sessions.setdefault(id(self._scope_for(name)), set()).add(name)
+        # `self.x` is also known in the method that binds it.
+        self._sessions.setdefault(id(self._function()), set()).add(name)
+
+    def _function(self) -> _Bindable:
+        node = self.context.frames[-1].node
+        return node if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) else None
 
     def _scope_for(self, name: str) -> _Bindable:
         """`self.x`/`cls.x` bind on the enclosing class; plain names on the enclosing frame."""
@@ -231,8 +245,7 @@ class CallWithoutTimeout(LintRule):
             for frame in reversed(frames):
                 if isinstance(frame.node, cst.ClassDef):
                     return frame.node
-        node = frames[-1].node
-        return node if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) else None
+        return self._function()
 
     def _is_session(self, receiver: cst.BaseExpression) -> bool:
         if self._is_session_factory(receiver):
@@ -240,10 +253,14 @@ class CallWithoutTimeout(LintRule):
         name = dotted_name(receiver)
         if name is None:
             return False
-        if name in self._sessions.get(id(self._scope_for(name)), ()):
-            return True
-        # A module-level session used inside a function.
-        return "." not in name and name in self._sessions.get(id(None), ())
+        if name in self._sessions.get(id(self._function()), ()):
+            return True  # bound in this very function (or both at module level)
+        # Bound in another method (`self.x`) or at module level: the name must say "session".
+        if "session" not in name.lower():
+            return False
+        return name in self._sessions.get(id(self._scope_for(name)), ()) or (
+            "." not in name and name in self._sessions.get(id(None), ())
+        )
 
     # -- calls --------------------------------------------------------------------------------
 

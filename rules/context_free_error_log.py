@@ -80,7 +80,8 @@ class ContextFreeErrorLog(LintRule):
     - a constant message with no arguments, no `extra=` and no keyword fields, in a stdlib
       `logging` call, in a function that has an identifier at hand: a parameter or an earlier
       local whose name ends in `id`, `key`, `name`, `path`, `url`, `host`, `task`, `job`,
-      `queue`, `table`, `bucket`, … (`order_id`, `task`, `hostname`). A constant message in a
+      `queue`, `table`, `bucket`, … (`order_id`, `task`, `hostname`), bound before the `try`
+      (what the `try` body assigns may not exist when the handler runs). A constant message in a
       function with nothing to identify (`def shutdown(self)`) names the operation, which is all
       it can say.
 
@@ -138,6 +139,11 @@ class ContextFreeErrorLog(LintRule):
     SEVERITY: ClassVar[Severity] = Severity.INFO
     IMPACT: ClassVar[Impact] = Impact.OBSERVABILITY
     Options: ClassVar[Optional[type]] = Options
+    # A handler, and the functions that bind loggers used in other methods (`self.log = ...`).
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (
+        r"\bexcept\b",
+        r"\b(?:getLogger|get_logger|get_task_logger|getChild|LoggerAdapter)\b",
+    )
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
@@ -339,7 +345,11 @@ class ContextFreeErrorLog(LintRule):
         if normalize(message.text) in self._generic:
             what = f'with the generic message "{_display(message.text)}"'
         elif message.constant and not log.args and log.library == "stdlib":
-            identifier = _identifier_in_scope(self.context.enclosing_function(), handler)
+            ancestors = self.context.ancestors
+            owner = next(
+                (ancestors[i - 1] for i in range(len(ancestors) - 1, 0, -1) if ancestors[i] is handler), handler
+            )
+            identifier = _identifier_in_scope(self.context.enclosing_function(), owner)
             if identifier is None:
                 return
             what = f"with a constant message and no data, although `{identifier}` is in scope"
@@ -348,8 +358,9 @@ class ContextFreeErrorLog(LintRule):
         self.report(log.message, what=what)
 
 
-def _identifier_in_scope(function: Optional[cst.FunctionDef], handler: Handler) -> Optional[str]:
-    """A parameter or earlier local of `function` whose name says it identifies something."""
+def _identifier_in_scope(function: Optional[cst.FunctionDef], try_: cst.CSTNode) -> Optional[str]:
+    """A parameter of `function`, or a local bound before `try_` (names bound inside the `try`
+    may be unbound when its handler runs), whose name says it identifies something."""
     if function is None:
         return None
     params = function.params
@@ -357,7 +368,7 @@ def _identifier_in_scope(function: Optional[cst.FunctionDef], handler: Handler) 
         if _identifies(param.name.value):
             return param.name.value
     for node in iter_scope(function.body):
-        if node is handler:
+        if node is try_:
             break
         targets: list[cst.BaseExpression] = []
         if isinstance(node, cst.Assign):
@@ -438,8 +449,8 @@ def _read_message(node: cst.BaseExpression, exc_name: Optional[str]) -> Optional
         left = _read_message(node.left, exc_name)
         if left is None or not left.constant:
             return None
-        right = node.right
-        values = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
+        operand = node.right
+        values = [e.value for e in operand.elements] if isinstance(operand, cst.Tuple) else [operand]
         return _Message(left.text, any(not _is_exception_expr(v, exc_name) for v in values), False)
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
         pieces: list[str] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import re
 from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
@@ -34,6 +35,10 @@ BUILTIN_EXCEPTIONS: dict[str, type[BaseException]] = {
     if isinstance(value, type) and issubclass(value, BaseException) and name not in EXEMPT
 }
 _BROAD = frozenset({"Exception", "BaseException"})
+# `except` clauses as written (a tuple may span lines); read from the source text, once per file
+# and only when a candidate raise was found.
+_EXCEPT_RE = re.compile(r"^[ \t]*except\*?[ \t]*\(?([^:]*):", re.M)
+_NAME_RE = re.compile(r"[A-Za-z_]\w*")
 
 
 class ExceptionWithoutMessage(LintRule):
@@ -42,14 +47,18 @@ class ExceptionWithoutMessage(LintRule):
     Checks for builtin exceptions raised with no message: `raise ValueError()`, `raise KeyError`,
     `raise RuntimeError("")`.
 
-    `NotImplementedError`, `StopIteration`, `StopAsyncIteration`, `KeyboardInterrupt`,
-    `SystemExit` and `GeneratorExit` are exempt: their type is the whole message. `Exception` and
-    `BaseException` are left to XH202 (generic-exception-raised), whose fix is a specific class. So is a raise
-    that a handler of an enclosing `try` in the same function catches by a specific type (the
-    exception is control flow and never reaches a log), and a name that the module imports or
-    defines itself (it is not the builtin). Project exception classes are not checked: their type
-    names the failure. Test code (test files, `test_*` functions, `Test*` classes) is exempt: a
-    test double that raises `ZeroDivisionError` to simulate a failure has no reader to inform.
+    Not flagged:
+    - `NotImplementedError`, `StopIteration`, `StopAsyncIteration`, `KeyboardInterrupt`,
+      `SystemExit` and `GeneratorExit`: their type is the whole message;
+    - `Exception` and `BaseException`: XH202 (generic-exception-raised) asks for a specific class;
+    - a name the module imports or defines itself (it is not the builtin), and project exception
+      classes in general: their name says what failed;
+    - a raise that is a signal rather than a report: a handler of an enclosing `try` in the same
+      function catches it by a specific type; the module itself catches that type by name
+      somewhere (`_lookup()` raises `KeyError`, its caller has `except KeyError:` and falls back);
+      or `__getattribute__` raises `AttributeError` to hand over to `__getattr__`;
+    - test code (test files, `test_*` functions, `Test*` classes): a test double that raises
+      `ConnectionError` to simulate a failure has no reader to inform.
 
     ## Why is this bad?
     A builtin type says only what kind of thing went wrong. The traceback of
@@ -84,6 +93,7 @@ class ExceptionWithoutMessage(LintRule):
     MESSAGE: ClassVar[str] = "`{name}` raised {how}: say what was wrong and with which value"
     SEVERITY: ClassVar[Severity] = Severity.INFO
     IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\braise\b",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
@@ -176,6 +186,7 @@ class ExceptionWithoutMessage(LintRule):
 
     def visit_Module(self, node: cst.Module) -> None:
         # Module-level classes and assignments shadow the builtin of the same name.
+        self._module_catches: Optional[list[frozenset[str]]] = None
         self._shadowed: set[str] = set(self.context.module_facts.imports)
         pending: list[cst.CSTNode] = list(node.body)
         while pending:
@@ -214,9 +225,37 @@ class ExceptionWithoutMessage(LintRule):
         name = func.value
         if name not in BUILTIN_EXCEPTIONS or name in self._shadowed:
             return
-        if self._caught_locally(BUILTIN_EXCEPTIONS[name]) or in_test_code(self.context):
+        raised = BUILTIN_EXCEPTIONS[name]
+        if self._caught_locally(raised) or self._signal(raised) or in_test_code(self.context):
             return
         self.report(exc, name=name, how=how)
+
+    def _signal(self, raised: type[BaseException]) -> bool:
+        """The exception is a signal, not a report: the module catches its type by name
+        (`_lookup()` raises `KeyError`, its caller falls back), or `__getattribute__` raises
+        `AttributeError` to hand over to `__getattr__`."""
+        if raised is AttributeError:
+            function = self.context.enclosing_function()
+            if function is not None and function.name.value == "__getattribute__":
+                return True
+        if self._module_catches is None:
+            clauses = []
+            for match in _EXCEPT_RE.finditer("\n".join(self.context.lines)):
+                names = frozenset(_NAME_RE.findall(match.group(1)))
+                clauses.append(frozenset(n for n in names if n in BUILTIN_EXCEPTIONS and n not in self._shadowed))
+            self._module_catches = clauses
+        catching = sum(1 for clause in self._module_catches if _clause_catches(clause, raised))
+        if not catching:
+            return False
+        # The handlers the raise sits in do not count: `except KeyError: raise KeyError from None`
+        # translates a failure, it does not signal one.
+        enclosing = sum(
+            1
+            for node in self.context.ancestors
+            if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler))
+            and _clause_catches(frozenset(t.value for t in _handler_types(node.type) if isinstance(t, cst.Name)), raised)
+        )
+        return catching > enclosing
 
     def _caught_locally(self, raised: type[BaseException]) -> bool:
         """True when a specific handler of an enclosing `try` (same function) catches `raised`."""
@@ -230,6 +269,13 @@ class ExceptionWithoutMessage(LintRule):
                     if any(_catches(t, raised) for t in _handler_types(handler.type)):
                         return True
         return False
+
+
+def _clause_catches(names: frozenset[str], raised: type[BaseException]) -> bool:
+    return any(
+        name in BUILTIN_EXCEPTIONS and name not in _BROAD and issubclass(raised, BUILTIN_EXCEPTIONS[name])
+        for name in names
+    )
 
 
 def _handler_types(expr: Optional[cst.BaseExpression]) -> list[cst.BaseExpression]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
@@ -82,6 +82,7 @@ class MixedImpactHandler(LintRule):
     SEVERITY: ClassVar[Severity] = Severity.INFO
     IMPACT: ClassVar[Impact] = Impact.OBSERVABILITY
     PREVIEW: ClassVar[bool] = True
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

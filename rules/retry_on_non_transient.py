@@ -98,6 +98,10 @@ class RetryOnNonTransient(LintRule):
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.RESILIENCE
     PREVIEW: ClassVar[bool] = True
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (
+        r"\bexcept\b",
+        r"\b(?:retry|Retrying|AsyncRetrying|on_exception|autoretry_for|stamina)\b",
+    )
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

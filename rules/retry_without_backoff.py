@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
@@ -93,6 +93,7 @@ class RetryWithoutBackoff(LintRule):
     MESSAGE: ClassVar[str] = "{loop} retries after `{caught}` {why}"
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.RESILIENCE
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
@@ -69,6 +69,7 @@ class UnobservedTask(LintRule):
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.SILENT_FAILURE
     PREVIEW: ClassVar[bool] = True
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\b(?:create_task|ensure_future)\b",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

@@ -62,6 +62,7 @@ class WrappedWithoutContext(LintRule):
     SEVERITY: ClassVar[Severity] = Severity.INFO
     IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
     PREVIEW: ClassVar[bool] = True
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
