@@ -413,3 +413,21 @@ def test_libcst_fallback_gives_the_same_context(monkeypatch: pytest.MonkeyPatch)
         assert build_context(slow, _finding(line), context_lines=80, window=15) == build_context(
             fast, _finding(line), context_lines=80, window=15
         )
+
+
+def test_xh4_vocabulary_and_value_detectors_extend_redaction() -> None:
+    from errlint.review.redact import Policy, xh4_policy
+
+    code = 'first_name = "Alice"\nuser_id = "u-1234"\nnote = "call Alice Smith"  # Alice Smith\n'
+    assert redact_source(code).text == code  # the review's own patterns: nothing here
+    xh4 = redact_source(code, xh4_policy())
+    assert '"Alice"' not in xh4.text and 'user_id = "u-1234"' in xh4.text  # account ids are kept
+
+    def names_of_people(text: str) -> list[str]:
+        return ["identity"] if "Alice Smith" in text else []
+
+    strict = redact_source(code, Policy(values=names_of_people))
+    assert "Alice Smith" not in strict.text
+    assert strict.text.splitlines()[2] == 'note = "<REDACTED:identity:1>"  # <REDACTED:identity:2>'
+    cst.parse_module(strict.text)
+    assert strict.restore(strict.text) == code

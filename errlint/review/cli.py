@@ -120,9 +120,12 @@ def review(
     config, rules, relint = _lint_setup(config_file, isolated, cwd, select, ignore, preview)
     settings = _settings(config, cwd, model, max_findings, budget_tokens, max_cost, max_tokens, timeout, cache_dir)
     files, crashes = _lint(paths or (".",), config, rules, cwd, jobs)
+    from errlint.review.redact import xh4_policy
+
     reviewer = make_reviewer(
         settings,
         relint,
+        policy=xh4_policy(config),
         cache_read=not (no_cache or refresh_cache),
         cache_write=not no_cache and not dry_run,
         credentials=credentials_from_env(os.environ),

@@ -26,7 +26,10 @@ import re
 import tokenize
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator, Optional, Sequence
+
+from errlint.config import Config
+from errlint.sensitive import ACCOUNT_ID, DEFAULT_VOCABULARY, find_values, vocabulary_for
 
 PLACEHOLDER_RE = re.compile(r"<REDACTED:([a-z0-9_]+):(\d+)>")
 
@@ -187,6 +190,35 @@ def is_sensitive_name(name: str) -> bool:
     return any(t in SENSITIVE_TOKENS for t in tokens)
 
 
+@dataclass(frozen=True)
+class Policy:
+    """What counts as sensitive: a name test, and extra value detectors (categories found in a text).
+
+    `xh4_policy(config)` adds errlint's XH4 vocabulary (with `[tool.errlint.pii]` applied) and
+    its value detectors (`errlint.sensitive.find_values`) to the patterns above, so anything the
+    privacy rules would call private data is never sent either.
+    """
+
+    names: Callable[[str], bool] = is_sensitive_name
+    values: Optional[Callable[[str], Sequence[str]]] = None
+
+
+def xh4_policy(config: Optional[Config] = None) -> Policy:
+    """The redaction policy extended with the XH4 privacy rules' vocabulary and value detectors."""
+    vocabulary = vocabulary_for(config) if config is not None else DEFAULT_VOCABULARY
+
+    def names(name: str) -> bool:
+        if is_sensitive_name(name):
+            return True
+        match = vocabulary.classify(name)
+        return match is not None and match.category != ACCOUNT_ID
+
+    def values(text: str) -> Sequence[str]:
+        return [m.category.replace("-", "_") for m in find_values(text)]
+
+    return Policy(names, values)
+
+
 # --- the redactor ---------------------------------------------------------------------------
 
 
@@ -225,8 +257,9 @@ class Redacted:
 class Redactor:
     """Hands out stable placeholders for one file (the same value -> the same placeholder)."""
 
-    def __init__(self, result: Optional[Redacted] = None) -> None:
+    def __init__(self, result: Optional[Redacted] = None, policy: Optional[Policy] = None) -> None:
         """Start afresh, or continue the numbering of an earlier `result` (same file)."""
+        self.policy = policy or Policy()
         self.result = result if result is not None else Redacted("")
         self._by_value: dict[tuple[str, str], str] = {}
         self._numbers: Counter[str] = Counter()
@@ -257,6 +290,14 @@ class Redactor:
             value = text[start:end]
             pad = newline_pad * value.count("\n")
             out = out[:start] + self.placeholder(kind, value, pad) + pad + out[end:]
+        leftover = self.policy.values(PLACEHOLDER_RE.sub("", out)) if self.policy.values and out.strip() else ()
+        if leftover:
+            # The XH4 detectors still see private data: nothing of this text is sent.
+            core = text.strip()
+            lead = text[: len(text) - len(text.lstrip())]
+            pad = newline_pad * core.count("\n")
+            trail = text[len(lead) + len(core) :]
+            return lead + self.placeholder(leftover[0], core, pad) + pad + trail
         return out
 
 
@@ -288,22 +329,22 @@ _BOUNDARY_OPS = frozenset({",", "(", "[", "{", ";"})
 _INT_CARD_RE = re.compile(r"\d[\d_]{12,22}")
 
 
-def redact_source(text: str) -> Redacted:
+def redact_source(text: str, policy: Optional[Policy] = None) -> Redacted:
     """Redact one Python source text; line count and line numbers are kept."""
-    redactor = Redactor()
+    redactor = Redactor(policy=policy)
     try:
         out = _redact_tokens(text, redactor)
     except (tokenize.TokenError, SyntaxError, IndentationError):
         # Not tokenizable (it is not sent anyway when it does not parse): scrub everything.
-        redactor = Redactor()
+        redactor = Redactor(policy=policy)
         out = redactor.scrub(text)
     redactor.result.text = out
     return redactor.result
 
 
-def redact_text(text: str, redacted: Optional[Redacted] = None) -> str:
+def redact_text(text: str, redacted: Optional[Redacted] = None, policy: Optional[Policy] = None) -> str:
     """Redact free text (a finding message); with `redacted`, share that file's placeholders."""
-    return Redactor(redacted).scrub(text)
+    return Redactor(redacted, policy).scrub(text)
 
 
 def _line_offsets(text: str) -> list[int]:
@@ -338,14 +379,14 @@ def _redact_tokens(text: str, redactor: Redactor) -> str:
             significant = []
             continue
         if tok.type == tokenize.COMMENT:
-            scrubbed = redactor.scrub(segment)
+            scrubbed = "#" + redactor.scrub(segment[1:])
             if scrubbed != segment:
                 edits.append((start, end, scrubbed))
             continue
         if tok.type in (tokenize.NL, tokenize.INDENT, tokenize.DEDENT):
             continue
         if tok.type == tokenize.STRING:
-            if _assigned_to_sensitive(significant):
+            if _assigned_to_sensitive(significant, redactor.policy.names):
                 edits.append((start, end, _whole_literal(segment, redactor)))
             else:
                 scrubbed = _scrub_literal(segment, redactor)
@@ -354,7 +395,7 @@ def _redact_tokens(text: str, redactor: Redactor) -> str:
             significant.append(tok)
             continue
         if tok.type == fstring_start:
-            fstring_context.append(_assigned_to_sensitive(significant))
+            fstring_context.append(_assigned_to_sensitive(significant, redactor.policy.names))
         elif tok.type == fstring_middle and segment:
             if fstring_context and fstring_context[-1]:
                 edits.append((start, end, redactor.placeholder("secret", segment, "\n" * segment.count("\n"))
@@ -376,7 +417,7 @@ def _redact_tokens(text: str, redactor: Redactor) -> str:
     return out
 
 
-def _assigned_to_sensitive(previous: list[tokenize.TokenInfo]) -> bool:
+def _assigned_to_sensitive(previous: list[tokenize.TokenInfo], sensitive: Callable[[str], bool]) -> bool:
     """Is the literal that follows `previous` assigned, passed or compared to a sensitive name?"""
     index = len(previous) - 1
     # implicit concatenation and parentheses: `password = ("a" "b")`
@@ -389,11 +430,11 @@ def _assigned_to_sensitive(previous: list[tokenize.TokenInfo]) -> bool:
     for tok in reversed(previous[max(0, index - 5) : index]):
         if tok.type == tokenize.OP and tok.string in _BOUNDARY_OPS:
             break
-        if tok.type == tokenize.NAME and is_sensitive_name(tok.string):
+        if tok.type == tokenize.NAME and sensitive(tok.string):
             return True
         if tok.type == tokenize.STRING:
             match = _STRING_RE.match(tok.string)
-            if match and is_sensitive_name(match.group("body")):
+            if match and sensitive(match.group("body")):
                 return True
     return False
 

@@ -40,7 +40,7 @@ from errlint.review.model import (
     SdkUnavailable,
     Status,
 )
-from errlint.review.redact import Redacted, redact_source, redact_text
+from errlint.review.redact import Policy, Redacted, redact_source, redact_text, xh4_policy
 from errlint.review.settings import (
     BACKOFF_BASE,
     BACKOFF_MAX,
@@ -126,9 +126,11 @@ class SourceFile:
     _shape: Optional[FileShape] = None
     _analysed: bool = False
 
+    policy: Optional[Policy] = None
+
     def redact(self) -> Redacted:
         if self.redacted is None:
-            self.redacted = redact_source(self.text)
+            self.redacted = redact_source(self.text, self.policy)
         return self.redacted
 
     def shape(self) -> Optional[FileShape]:
@@ -167,6 +169,7 @@ class Reviewer:
     sleep: Callable[[float], None] = field(default_factory=lambda: _sleep)
     rand: Callable[[], float] = field(default_factory=lambda: random.random)
     on_progress: Optional[Callable[[int, int, str], None]] = None
+    policy: Policy = field(default_factory=xh4_policy)  # what redaction treats as sensitive
     endpoint: str = DEFAULT_ENDPOINT + "/v1/messages"
     _transport: Optional[Transport] = field(default=None, init=False)
     _consecutive: int = field(default=0, init=False)
@@ -246,12 +249,13 @@ class Reviewer:
                 chosen.append((item, source))
         prepared = []
         for item, source in chosen:
+            source.policy = self.policy
             shape = source.shape()
             if shape is None:
                 item.status, item.reason = Status.EXCLUDED, "the file does not parse"
                 continue
             context = build_context(shape, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES)
-            message = redact_text(item.finding.message, source.redact())
+            message = redact_text(item.finding.message, source.redact(), self.policy)
             prepared.append(_Prepared(item, source, context, message))
         return prepared
 
