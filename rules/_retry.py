@@ -232,49 +232,60 @@ def _assigned(node: cst.CSTNode) -> set[str]:
     return names
 
 
+_MUTATORS = frozenset(
+    {
+        "pop", "popleft", "popitem", "append", "appendleft", "insert", "remove", "extend", "update",
+        "clear", "add", "discard", "setdefault", "sort", "reverse", "rotate",
+    }
+)  # fmt: skip
+
+
 def _rebound(loop: Loop, try_: TryNode) -> set[str]:
-    """Names that change between rounds: the loop target, and what the loop assigns outside the
-    `try` body (its handlers, its `else`/`finally`, and the statements around it)."""
+    """What changes between rounds, outside the `try` body: the loop target, assigned names,
+    objects whose attributes are assigned (`self.key = new_key()` changes what `self.save()`
+    does), and containers changed in place (`todo.pop()`, `next(candidates)`)."""
     names: set[str] = set()
     if isinstance(loop, cst.For):
         names |= _target_names(loop.target)
-    for stmt in _block(loop.body):
-        if stmt is try_:
-            for handler in try_.handlers:
-                names |= _assigned(handler.body)
-            for extra in (try_.orelse, try_.finalbody):
-                if extra is not None:
-                    names |= _assigned(extra)
+    stack: list[cst.CSTNode] = list(iter_children(loop.body))
+    while stack:
+        node = stack.pop()
+        if node is try_.body or isinstance(node, SCOPE_TYPES):
             continue
-        if _contains(stmt, try_):
-            # The try is nested in an if/with: look at the other statements of that path too.
-            names |= _assigned_outside(stmt, try_)
-            continue
-        names |= _assigned(stmt)
+        stack.extend(iter_children(node))
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                names |= _changed_by_assignment(target.target)
+        elif isinstance(node, cst.AnnAssign):
+            names |= _changed_by_assignment(node.target)
+        elif isinstance(node, cst.AugAssign):
+            names |= _target_names(node.target)  # a counter: only the counter itself changes
+        elif isinstance(node, cst.NamedExpr):
+            names |= _target_names(node.target)
+        elif isinstance(node, (cst.For, cst.CompFor)):
+            names |= _target_names(node.target)
+        elif isinstance(node, cst.AsName):
+            names |= _target_names(node.name)
+        elif isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS:
+                changed = dotted_name(func.value)
+                if changed:
+                    names.add(changed)
+            elif isinstance(func, cst.Name) and func.value == "next" and node.args:
+                changed = dotted_name(node.args[0].value)
+                if changed:
+                    names.add(changed)
     return names
 
 
-def _contains(node: cst.CSTNode, target: cst.CSTNode) -> bool:
-    return any(n is target for n in _walk(node, into_loops=True))
-
-
-def _assigned_outside(node: cst.CSTNode, try_: TryNode) -> set[str]:
-    names: set[str] = set()
-    stack = list(iter_children(node))
-    while stack:
-        current = stack.pop()
-        if current is try_:
-            for handler in try_.handlers:
-                names |= _assigned(handler.body)
-            continue
-        if isinstance(current, SCOPE_TYPES):
-            continue
-        if isinstance(current, cst.Assign):
-            for target in current.targets:
-                names |= _target_names(target.target)
-        elif isinstance(current, (cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
-            names |= _target_names(current.target)
-        stack.extend(iter_children(current))
+def _changed_by_assignment(target: cst.BaseExpression) -> set[str]:
+    names = _target_names(target)
+    if isinstance(target, (cst.Attribute, cst.Subscript)):
+        # `obj.attr = ...` / `obj[key] = ...` changes `obj` for whatever reads it next round.
+        root = dotted_name(target.value)
+        if root:
+            names.add(root)
     return names
 
 

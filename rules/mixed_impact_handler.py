@@ -27,7 +27,9 @@ class MixedImpactHandler(LintRule):
     `ConnectionError`, `TimeoutError`, `requests.RequestException`, `sqlalchemy.exc.OperationalError`,
     …) together with a user error (`ValueError`, `KeyError`, `TypeError`, validation and decoding
     errors, …) and treats them the same way. A handler that tells them apart in its body
-    (`isinstance(err, ...)`, `type(err)`) is not flagged. Plain `OSError` (`IOError`,
+    (`isinstance(err, ...)`, `type(err)`) is not flagged, and neither is one that re-raises the
+    caught exception (`raise`, `raise err`): each type still reaches its own handler upstream,
+    this one only adds a note, cleans up or logs. Plain `OSError` (`IOError`,
     `EnvironmentError`) does not count as infrastructure here, because it is as often a missing
     local file or a closed descriptor as an outage (`except (OSError, ValueError): return
     default` around reading a config file is one failure, "no usable config"); `TypeError` and
@@ -171,7 +173,16 @@ class MixedImpactHandler(LintRule):
             return
         if facts.name is not None and _tells_apart(handler, facts.name):
             return
+        if any(_reraises_caught(r, facts.name) for r in facts.raises):
+            return  # each type propagates as itself; the handler only adds to it or cleans up
         self.report(handler.type, caught=caught_label(handler), infra=infra, user=user)
+
+
+def _reraises_caught(node: cst.Raise, name: Optional[str]) -> bool:
+    """`raise` or `raise err` (the caught exception, under its own type)."""
+    if node.exc is None:
+        return True
+    return name is not None and isinstance(node.exc, cst.Name) and node.exc.value == name and node.cause is None
 
 
 def _tells_apart(handler: Handler, name: str) -> bool:

@@ -20,6 +20,11 @@ from errlint.taxonomy import Kind, classify
 _CONFLICT_RE = re.compile(r"Integrity|Duplicate|Conflict|Exists|Stale|Concurren|Deadlock|Serializ|Race")
 
 
+# Not a failing dependency: an interrupted system call, or a cancellation (`await
+# asyncio.shield(task)` again until the task is done).
+_NOT_FAILURES = frozenset({"InterruptedError", "CancelledError"})
+
+
 class RetryWithoutBackoff(LintRule):
     """
     ## What it does
@@ -30,8 +35,9 @@ class RetryWithoutBackoff(LintRule):
     A *retry loop* is a `for`/`while` loop around a `try` that leaves the loop when the operation
     succeeds (`break`/`return` in the `try` or its `else`, or a `while not done:` flag set there)
     and repeats the same operation: the `try` body reads nothing the loop changes between rounds.
-    Trying alternatives (`for host in hosts:`), consuming a queue, or searching for a free name
-    (`except FileExistsError: name = next_name()`) is not retrying. A sleep or backoff is any call
+    Trying alternatives (`for host in hosts:`, `todo.pop()`, `next(candidates)`), consuming a
+    queue, or searching for a free name (`except FileExistsError: name = next_name()`,
+    `self.key = new_key()` before `self.save()`) is not retrying. A sleep or backoff is any call
     in the loop whose name contains `sleep`, `wait`, `backoff`, `delay`, `pause`, `throttle` or
     `jitter` (`time.sleep`, `asyncio.sleep`, `event.wait(5)`, `self._backoff(attempt)`). An
     attempt limit is a `raise`/`return`/`break` in a handler, a guarded exit elsewhere in the
@@ -42,7 +48,7 @@ class RetryWithoutBackoff(LintRule):
       XH603's concern), lost races (`IntegrityError`, `DuplicateKeyError`, `FileExistsError`,
       `StaleDataError`, deadlock and serialization failures: retrying at once is the cure),
       timeouts (`TimeoutError`, `socket.timeout`, `requests.Timeout`: the failed attempt already
-      waited) or `InterruptedError`, and handlers that test `errno.EINTR`;
+      waited), `InterruptedError` or `CancelledError`, and handlers that test `errno.EINTR`;
     - loops that read user input (`input()`, `getpass`, prompts, curses `getkey()`).
 
     ## Why is this bad?
@@ -240,7 +246,7 @@ class RetryWithoutBackoff(LintRule):
             last = (caught.qualified or caught.name).rsplit(".", 1)[-1]
             if classify(caught.name, caught.qualified, config) is Kind.USER_ERROR:
                 continue
-            if _CONFLICT_RE.search(last) or "timeout" in last.lower() or last == "InterruptedError":
+            if _CONFLICT_RE.search(last) or "timeout" in last.lower() or last in _NOT_FAILURES:
                 continue
             return False
         return True

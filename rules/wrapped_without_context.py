@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
@@ -11,6 +12,12 @@ from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
 
 _TEXT_ATTRIBUTES = frozenset({"args", "message", "msg", "strerror", "reason"})
+# Errors whose message is shown to whoever made the request or ran the command (CLI usage errors,
+# HTTP 4xx and validation errors): the request is the context and the message is the answer.
+_PRESENTATION_RE = re.compile(
+    r"(?:CommandError|UsageError|ClickException|BadParameter|BadArgumentUsage|ValidationError|"
+    r"HTTPException|BadRequest|Http404)$"
+)
 
 
 class WrappedWithoutContext(LintRule):
@@ -22,8 +29,10 @@ class WrappedWithoutContext(LintRule):
 
     Not flagged: a raise with any other argument or keyword, a re-raise of the caught exception
     itself (`raise err`, bare `raise`), a call that is not a class name in CapWords (a factory or
-    a raising helper such as `pytest.skip(str(err))`), raises in functions nested in the handler,
-    and handlers that rebind the exception name.
+    a raising helper such as `pytest.skip(str(err))`), errors whose message is shown to the person
+    who made the request or ran the command (`CommandError`, click's `UsageError`/`BadParameter`,
+    `*ValidationError`, `HTTPException`, `BadRequest`, `Http404`: the request is the context),
+    raises in functions nested in the handler, and handlers that rebind the exception name.
 
     ## Why is this bad?
     Wrapping translates a low-level failure into the caller's vocabulary. That is the moment to
@@ -159,8 +168,11 @@ class WrappedWithoutContext(LintRule):
         if handler is None:
             return
         callee = dotted_name(exc.func) or ""
-        if not callee.rsplit(".", 1)[-1][:1].isupper():
+        last = callee.rsplit(".", 1)[-1]
+        if not last[:1].isupper():
             return  # a factory or a raising helper (`pytest.skip(...)`), not an exception class
+        if _PRESENTATION_RE.search(last):
+            return  # shown to the person who asked: the request or command is the context
         name = _bound_name(handler)
         if name is None or not all(_copies(arg, name) for arg in exc.args):
             return

@@ -938,3 +938,102 @@ def test_metadata(code: str) -> None:
     found = rule(code)
     assert found.PREVIEW is (code in ("XH503", "XH603", "XH604", "XH605"))
     assert found.NAME.replace("-", "_") in found.__module__
+
+
+# --- false-positive patterns found on the corpus (docs/precision.md) -------------------------
+
+
+def test_xh502_names_bound_inside_the_try_do_not_count() -> None:
+    code = _LOG + """
+def probe():
+    try:
+        job_id = start()
+        wait(job_id)
+    except OSError:
+        logger.error("Probe failed")  # job_id may be unbound here
+"""
+    assert lines(code, "XH502") == []
+
+
+def test_xh503_presentation_errors_are_exempt() -> None:
+    code = """
+        def handle(self, *args, **options):
+            try:
+                dump(options["app"])
+            except LookupError as err:
+                raise CommandError(str(err))
+            except ValueError as err:
+                raise click.BadParameter(str(err))
+            except KeyError as err:
+                raise RequestValidationError(repr(err))
+        """
+    assert lines(code, "XH503") == []
+
+
+def test_xh602_changing_state_is_not_retrying() -> None:
+    code = """
+        import asyncio
+
+        class Session:
+            def create(self):
+                while True:
+                    self._session_key = self._new_key()
+                    try:
+                        self.save(must_create=True)
+                    except CreateError:
+                        continue
+                    return
+
+        def find_package(parts):
+            while parts:
+                parts.pop()
+                try:
+                    return import_module(".".join(parts))
+                except ImportError:
+                    continue
+
+        def first(candidates):
+            it = iter(candidates)
+            while True:
+                candidate = next(it)
+                try:
+                    return connect(candidate)
+                except ConnectionError:
+                    pass
+
+        async def shielded(task):
+            while True:
+                try:
+                    result = await asyncio.shield(task)
+                except asyncio.CancelledError:
+                    if task.done():
+                        raise
+                else:
+                    return result
+        """
+    assert lines(code, "XH602") == []
+
+
+def test_xh602_a_counter_attribute_does_not_hide_a_retry() -> None:
+    code = """
+        class Client:
+            def fetch(self):
+                for _ in range(3):
+                    try:
+                        return self.http.get("/x")
+                    except ConnectionError:
+                        self.failures += 1
+        """
+    assert lines(code, "XH602") == [7]
+
+
+def test_xh604_reraising_handlers_are_exempt() -> None:
+    code = """
+        def load(obj):
+            try:
+                obj.save()
+            except (DatabaseError, ConnectionError, ValueError) as e:
+                e.args = (f"Could not load {obj.pk}: {e}",)
+                raise
+        """
+    assert lines(code, "XH604") == []
