@@ -274,16 +274,3 @@ def explains(comment: Optional[cst.Comment]) -> bool:
         return False
     text = _DIRECTIVE_RE.sub(" ", comment.value.lstrip("#"))
     return sum(ch.isalnum() for ch in text) >= 2
-    if body.header.comment is not None:
-        return True
-    if any(line.comment is not None for line in body.footer):
-        return True
-    for stmt in body.body:
-        if isinstance(stmt, cst.BaseCompoundStatement):
-            return True  # not a pure discard anyway
-        if isinstance(stmt, cst.SimpleStatementLine):
-            if any(line.comment is not None for line in stmt.leading_lines):
-                return True
-            if stmt.trailing_whitespace.comment is not None:
-                return True
-    return False

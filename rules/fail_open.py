@@ -240,7 +240,7 @@ class FailOpen(LintRule):
         self._check(node)
 
     def _check(self, handler: Handler) -> None:
-        options: FailOpenOptions = self.options
+        options: FailOpenOptions = self.options or FailOpenOptions()
         facts = self.context.handler_facts(handler)
         function = self.context.enclosing_function()
         where: Optional[str] = None

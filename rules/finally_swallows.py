@@ -210,6 +210,7 @@ def _exits(body: cst.BaseSuite) -> Iterator[Exit]:
             continue
         if isinstance(node, SCOPE_TYPES) or isinstance(node, cst.Finally):
             continue  # a nested scope, or a nested `finally` (reported on its own visit)
+        children: list[tuple[cst.CSTNode, bool]]
         if isinstance(node, (cst.For, cst.While)):
             children = [(node.body, True)]
             if node.orelse is not None:

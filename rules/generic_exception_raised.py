@@ -172,7 +172,7 @@ class GenericExceptionRaised(LintRule):
         ancestors = self.context.ancestors
         # Raise -> SimpleStatementLine -> IndentedBlock -> Try (or Raise -> SimpleStatementSuite -> Try)
         for depth in (3, 4):
-            if len(ancestors) > depth and isinstance(ancestors[-depth], (cst.Try, cst.TryStar)):
-                node = ancestors[-depth]
+            node = ancestors[-depth] if len(ancestors) > depth else None
+            if isinstance(node, (cst.Try, cst.TryStar)):
                 return body_only_raises(node) and ancestors[-depth + 1] is node.body
         return False

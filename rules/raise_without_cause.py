@@ -330,9 +330,11 @@ class RaiseWithoutCause(LintRule):
     def _insert_cause(self, node: cst.Raise, name: str) -> Optional[tuple[cst.CSTNode, Replacement]]:
         """A zero-width edit that appends ` from name` right after the raised expression."""
         parent = self.context.parent
-        if node.semicolon is not cst.MaybeSentinel.DEFAULT and isinstance(node.semicolon, cst.Semicolon):
-            ws = node.semicolon.whitespace_before
-            return ws, f" from {name}{ws.value}"
+        if isinstance(node.semicolon, cst.Semicolon):
+            before = node.semicolon.whitespace_before
+            if not isinstance(before, cst.SimpleWhitespace):
+                return None
+            return before, f" from {name}{before.value}"
         if isinstance(parent, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) and parent.body[-1] is node:
             ws = parent.trailing_whitespace.whitespace
             return ws, f" from {name}{ws.value}"

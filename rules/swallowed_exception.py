@@ -308,7 +308,7 @@ class SwallowedException(LintRule):
             return
         broad = facts.catches_broad
         if not broad:
-            narrow = self.options.narrow
+            narrow = (self.options or SwallowedExceptionOptions()).narrow
             if facts.has_comment or narrow == "none":
                 return
             if narrow == "failures" and not any(self._is_failure(t) for t in facts.types):

@@ -348,7 +348,8 @@ def _unwrapped_body(node: TryNode, handler: Handler, module: cst.Module) -> Opti
     if isinstance(handler.body, cst.IndentedBlock):
         _comment(after, handler.body.header)
         for stmt in handler.body.body:
-            _comments(after, stmt.leading_lines)
+            if isinstance(stmt, cst.SimpleStatementLine):
+                _comments(after, stmt.leading_lines)
     newline = module.default_newline
     code = module.with_changes(body=statements, header=(), footer=()).code.rstrip("\r\n")
     if not code.strip():
