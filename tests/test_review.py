@@ -297,6 +297,9 @@ def test_missing_extra_says_how_to_install(project: Path, capsys: Any, monkeypat
     assert code == 2
     assert 'pip install "errlint[review]"' in err
     assert "XH101" in out  # the static findings are still shown
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    code, _, err = review(capsys)  # without a key as well: the missing extra comes first
+    assert code == 2 and 'pip install "errlint[review]"' in err and "ANTHROPIC_API_KEY" not in err
 
 
 def test_429_with_huge_retry_after_stops_without_waiting(

@@ -248,7 +248,6 @@ def make_console(out: IO[str], color: Optional[bool], width: Optional[int] = Non
         highlight=False,
         emoji=False,
         markup=False,
-        soft_wrap=True,
         width=width,
     )
 
@@ -282,9 +281,10 @@ def _panel(item: ReviewItem) -> Panel:
                 style="italic",
             )
         )
-    parts.append(Text(clean(answer.explanation)))
+    parts += [Text(""), Text(clean(answer.explanation))]
     check = item.fix_check
     if answer.fix is not None and check is not None:
+        parts.append(Text(""))
         if check.validated:
             parts.append(Text("Suggested fix (validated by errlint: parses, finding gone, nothing new):", style="bold green"))
         else:
@@ -315,7 +315,8 @@ def render_rich(run: ReviewRun, console: Console) -> None:
             for item in items:
                 f = item.finding
                 critical = " (critical)" if f.critical else ""
-                console.print(Text(f"    {_location(item)}: {f.code} [{f.severity.value}]{critical} {f.message}"))
+                line = Text(f"    {_location(item)}: {f.code} [{f.severity.value}]{critical} {f.message}")
+                console.print(line, soft_wrap=True)
     for line in _summary_lines(run):
         console.print(Text(line, style="dim"))
 

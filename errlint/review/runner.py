@@ -16,6 +16,7 @@ got and a rerun resumes from the cache. `sleep` and `rand` are injected: tests n
 from __future__ import annotations
 
 import fnmatch
+import importlib.util
 import os
 import random
 import re
@@ -323,6 +324,9 @@ class Reviewer:
 
     def _execute(self, prepared: list[_Prepared], run: ReviewRun) -> None:
         todo = [p for p in prepared if p.item.status is Status.WOULD_SEND]
+        if todo and self.transport_factory is default_transport and importlib.util.find_spec("anthropic") is None:
+            # Say so before anything else (even without a key); cached answers are still shown.
+            self._stop = run.fatal = INSTALL_HINT
         for index, p in enumerate(todo):
             if self.on_progress is not None:
                 self.on_progress(index, len(todo), p.item.id)
