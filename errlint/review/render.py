@@ -315,8 +315,8 @@ def render_rich(run: ReviewRun, console: Console) -> None:
             for item in items:
                 f = item.finding
                 critical = " (critical)" if f.critical else ""
-                line = Text(f"    {_location(item)}: {f.code} [{f.severity.value}]{critical} {f.message}")
-                console.print(line, soft_wrap=True)
+                entry = Text(f"    {_location(item)}: {f.code} [{f.severity.value}]{critical} {f.message}")
+                console.print(entry, soft_wrap=True)
     for line in _summary_lines(run):
         console.print(Text(line, style="dim"))
 

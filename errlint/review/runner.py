@@ -102,6 +102,14 @@ def endpoint_from_env(env: Mapping[str, str]) -> str:
 TransportFactory = Callable[[Credentials, ReviewSettings], Transport]
 
 
+def _sdk_installed() -> bool:
+    """Is the anthropic SDK importable? (Looked up without importing it.)"""
+    try:
+        return importlib.util.find_spec("anthropic") is not None
+    except ValueError:  # already imported without a spec (a stand-in module): let the import decide
+        return True
+
+
 def _sleep(seconds: float) -> None:
     """The real wait between retries (tests replace it: no test ever sleeps)."""
     time.sleep(seconds)
@@ -324,7 +332,7 @@ class Reviewer:
 
     def _execute(self, prepared: list[_Prepared], run: ReviewRun) -> None:
         todo = [p for p in prepared if p.item.status is Status.WOULD_SEND]
-        if todo and self.transport_factory is default_transport and importlib.util.find_spec("anthropic") is None:
+        if todo and self.transport_factory is default_transport and not _sdk_installed():
             # Say so before anything else (even without a key); cached answers are still shown.
             self._stop = run.fatal = INSTALL_HINT
         for index, p in enumerate(todo):
