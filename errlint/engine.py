@@ -7,11 +7,14 @@ parser's position, and a rule that crashes is a `RuleCrash` while the other rule
 from __future__ import annotations
 
 import ast
+import errno
 import fnmatch
 import os
 import re
+import stat
 import sys
 import traceback
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +33,7 @@ from errlint.positions import PositionResolver
 from errlint.prefilter import Prefiltered, blank_irrelevant, rules_pattern
 from errlint.rule import LintRule, Report, all_rules
 from errlint.source import UnreadableSource, decode_source, split_lines
-from errlint.walker import walk
+from errlint.walker import describe, walk
 
 UNPARSABLE = "XH000"
 _INDENT_RE = re.compile(r"[ \t\f]*")
@@ -148,11 +151,49 @@ def lint_bytes(
     )
 
 
-def _parse(text: str, path: str) -> cst.Module | Finding:
+@dataclass(frozen=True)
+class _CPythonError:
+    """Why CPython's parser rejected the text; `limit`: a resource limit, not a syntax version."""
+
+    reason: Optional[str]
+    line: int = 1
+    column: int = 1
+    limit: bool = False
+    syntax: bool = True  # a SyntaxError (else the parser gave up: recursion, memory)
+
+
+_LIMIT_MESSAGES = ("too many nested parentheses", "too many levels of indentation", "too many statically nested blocks")
+
+
+def _cpython_parse(text: str) -> tuple[Optional[ast.Module], Optional[_CPythonError]]:
+    """Parse with CPython first: cheap, and it guards libcst against input it cannot survive.
+
+    libcst's native parser recurses without a limit (thousands of nested brackets crash the
+    process; long unary chains take minutes). Code CPython rejects for a resource limit cannot run
+    anyway and is reported as XH000 without calling libcst. Other syntax errors may be syntax newer
+    than this Python, which libcst may know: libcst gets to try, and CPython's message is used if it
+    fails too.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text), None
+    except SyntaxError as err:
+        limit = any(m in (err.msg or "") for m in _LIMIT_MESSAGES)
+        return None, _CPythonError(err.msg, err.lineno or 1, max(err.offset or 1, 1), limit)
+    except (RecursionError, MemoryError, OverflowError) as err:
+        name = "RecursionError" if isinstance(err, RecursionError) else type(err).__name__
+        reason = f"the code is nested too deeply to parse ({name} in Python's parser)"
+        return None, _CPythonError(reason, limit=True, syntax=False)
+    except ValueError:
+        return None, _CPythonError(None)
+
+
+def _parse(text: str, path: str, cpython: Optional[_CPythonError] = None) -> cst.Module | Finding:
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as err:
-        reason, line, column = _python_syntax_error(text)
+        reason, line, column = (cpython.reason, cpython.line, cpython.column) if cpython else (None, 1, 1)
         if reason is None:
             reason = " ".join(err.message.split())
             line, column = err.raw_line, err.raw_column + 1
@@ -161,18 +202,6 @@ def _parse(text: str, path: str) -> cst.Module | Finding:
         return unparsable(path, "the code is nested too deeply to parse (RecursionError)")
     except Exception as err:  # noqa: XH102 - libcst's own errors (e.g. CSTLogicError) become XH000
         return unparsable(path, f"libcst cannot parse this file: {type(err).__name__}: {err}")
-
-
-def _python_syntax_error(text: str) -> tuple[Optional[str], int, int]:
-    """CPython's own message and position for a syntax error, when it agrees there is one."""
-    try:
-        compile(text, "<errlint>", "exec", dont_inherit=True, flags=0x400)  # PyCF_ONLY_AST
-    except SyntaxError as err:
-        line = err.lineno or 1
-        return err.msg, line, max(err.offset or 1, 1)
-    except (RecursionError, MemoryError, ValueError):
-        return None, 1, 1
-    return None, 1, 1
 
 
 def lint_text(
@@ -199,18 +228,22 @@ def lint_text(
     if not active:
         return result
     lines = split_lines(text)
+    tree, cpython = _cpython_parse(text)
+    if cpython is not None and cpython.limit:
+        reason = f"SyntaxError: {cpython.reason}" if cpython.syntax else str(cpython.reason)
+        result.findings.append(unparsable(path, reason, cpython.line, cpython.column))
+        return result
     pre: Optional[Prefiltered] = None
-    if prefilter and "def" in text:
+    if prefilter and tree is not None and "def" in text:
         pattern = rules_pattern(active, config)
         if pattern is not None:
-            pre = blank_irrelevant(text, pattern)
-    tree = pre.tree if pre is not None else None
+            pre = blank_irrelevant(text, pattern, tree)
     if pre is not None and pre.blanked:
-        findings, crashes = _analyse(pre.text, lines, path, config, active, options, tree)
+        findings, crashes = _analyse(pre.text, lines, path, config, active, options, tree, cpython)
         if not _blanking_showed(findings, pre):
-            findings, crashes = _analyse(text, lines, path, config, active, options, tree, parsed_lines=lines)
+            findings, crashes = _analyse(text, lines, path, config, active, options, tree, cpython, parsed_lines=lines)
     else:
-        findings, crashes = _analyse(text, lines, path, config, active, options, tree, parsed_lines=lines)
+        findings, crashes = _analyse(text, lines, path, config, active, options, tree, cpython, parsed_lines=lines)
     result.crashes.extend(crashes)
     if not findings:
         return result
@@ -242,6 +275,7 @@ def _analyse(
     rules: Sequence[type[LintRule]],
     options: Optional[dict[str, object]],
     tree: Optional[ast.Module],
+    cpython: Optional[_CPythonError],
     *,
     parsed_lines: Optional[Sequence[str]] = None,
 ) -> tuple[list[Finding], list[RuleCrash]]:
@@ -249,7 +283,7 @@ def _analyse(
 
     `lines` are the original lines (what rules and fixes see); `parsed_lines` those of `source`.
     """
-    parsed = _parse(source, path)
+    parsed = _parse(source, path, cpython)
     if isinstance(parsed, Finding):
         return [parsed], []
     module = parsed
@@ -282,20 +316,23 @@ def _resolve(
         try:
             top = report.top_index
             line, column, end_line, end_column = resolver.resolve_in(report.node, ancestors, top)
+            coarse = resolver.last_coarse  # a coarse range is never used for a fix
             if report.end_node is not None:
                 _, _, end_line, end_column = resolver.resolve_in(report.end_node, ancestors, top)
+                coarse = coarse or resolver.last_coarse
             fix = None
-            if report.fix is not None:
+            if report.fix is not None and not coarse:
                 edits = []
                 for node, replacement in report.fix.changes:
                     start_line, start_col, stop_line, stop_col = resolver.resolve_in(node, ancestors, top)
+                    coarse = coarse or resolver.last_coarse
                     content = replacement if isinstance(replacement, str) else module.code_for_node(replacement)
                     if "\n" in content and start_line <= len(lines):
                         indent = _INDENT_RE.match(lines[start_line - 1])
                         prefix = indent.group(0) if indent else ""
                         content = content.replace("\n", "\n" + prefix).replace("\n" + prefix + "\n", "\n\n")
                     edits.append(Edit(start_line, start_col, stop_line, stop_col, content))
-                fix = Fix(report.fix.title, report.fix.safety, tuple(sorted(edits, key=lambda e: (e.line, e.column))))
+                fix = None if coarse else Fix(report.fix.title, report.fix.safety, tuple(sorted(edits, key=lambda e: (e.line, e.column))))
             severity = report.severity.raised() if report.critical else report.severity
             findings.append(
                 Finding(
@@ -315,7 +352,7 @@ def _resolve(
                 )
             )
         except Exception as err:  # noqa: XH102 - one unresolvable report must not lose the others
-            crashes.append(RuleCrash(path, report.rule.CODE, f"{type(err).__name__}: {err}", traceback.format_exc()))
+            crashes.append(RuleCrash(path, report.rule.CODE, describe(err), traceback.format_exc()))
     return findings
 
 
@@ -353,17 +390,28 @@ def lint_file(path: Path, display: str) -> FileResult:
     state = _WORKER[0]
     config, rules, options, keep_source = state.config, state.rules, state.options, state.keep_source
     try:
-        data = path.read_bytes()
+        data = read_source(path)
     except OSError as err:
         return FileResult(display, [unparsable(display, f"cannot read file: {_os_reason(err)}")])
     try:
         result = lint_bytes(data, display, config, rules, options=options, keep_source=keep_source, prefilter=state.prefilter)
     except Exception as err:  # noqa: XH102 - an engine bug on one file is reported, the run goes on
-        crash = RuleCrash(display, "engine", f"{type(err).__name__}: {err}", traceback.format_exc())
+        crash = RuleCrash(display, "engine", describe(err), traceback.format_exc())
         return FileResult(display, crashes=[crash])
     if state.cache is not None and not result.crashes:
         state.cache.put(state.cache.key(display, data), result.findings)
     return result
+
+
+def read_source(path: Path) -> bytes:
+    """The bytes of `path`; a directory, FIFO, socket or device is an `OSError`, never a hang."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        raise OSError(errno.EINVAL, f"not a regular file ({kind})", str(path))
+    return path.read_bytes()
 
 
 def _os_reason(err: OSError) -> str:
@@ -378,7 +426,7 @@ def _lint_one(item: tuple[Path, str]) -> FileResult:
 def _cached(path: Path, display: str, cache: ResultCache, keep_source: bool) -> Optional[FileResult]:
     """The stored result for the file as it is now, or None (a miss, or the file is unreadable)."""
     try:
-        data = path.read_bytes()
+        data = read_source(path)
     except OSError:
         return None  # lint_file reports it
     findings = cache.get(cache.key(display, data))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 import warnings
 from typing import Any, Optional, Sequence
 
@@ -29,6 +30,7 @@ from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 Range = tuple[int, int, int, int]
+_RECURSION_LIMIT = 10_000 if sys.version_info >= (3, 11) else 3_000
 
 # libcst statement class -> the `ast` classes it may correspond to.
 _AST_KINDS: dict[type, tuple[type, ...]] = {
@@ -80,17 +82,59 @@ class PositionResolver:
         self._whole: Optional[dict[cst.CSTNode, CodeRange]] = None
         self.fast_hits = 0
         self.fallbacks = 0
+        self.coarse = 0
+        self.last_coarse = False  # the last answer is the enclosing statement's range
 
     # -- fast path: the innermost statement ------------------------------------------------
 
     def resolve_in(self, node: cst.CSTNode, ancestors: Sequence[cst.CSTNode], top_index: int) -> Range:
         """Resolve `node`, reported while the walk was at `ancestors` (Module first)."""
-        found = self._fast(node, ancestors)
-        if found is not None:
-            self.fast_hits += 1
-            return found
-        self.fallbacks += 1
-        return self.resolve(node, top_index)
+        self.last_coarse = False
+        limit = sys.getrecursionlimit()
+        try:
+            # libcst's codegen recurses once per nesting level; Python 3.11+ does not use the C
+            # stack for these calls, so a higher limit for this step is safe.
+            sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
+            found = self._fast(node, ancestors)
+            if found is not None:
+                self.fast_hits += 1
+                return found
+            self.fallbacks += 1
+            line, column, end_line, end_column = self.resolve(node, top_index)
+            return line, self._form_feeds(line, column), end_line, self._form_feeds(end_line, end_column)
+        except (RecursionError, KeyError) as err:
+            if not isinstance(err, RecursionError) and not isinstance(err.__context__, RecursionError):
+                raise
+        finally:
+            sys.setrecursionlimit(limit)
+        # libcst's codegen recurses once per nesting level (a chain of thousands of `+`): answer
+        # with the innermost statement's range from `ast`, which is still the right place.
+        self.coarse += 1
+        self.last_coarse = True
+        return self._statement_range(ancestors)
+
+    def _form_feeds(self, line: int, column: int) -> int:
+        """libcst drops form feeds that start a statement's line: count them back in."""
+        if self.lines is None or not 1 <= line <= len(self.lines):
+            return column
+        text = self.lines[line - 1]
+        return column + (len(text) - len(text.lstrip("\f")) if text.startswith("\f") else 0)
+
+    def _statement_range(self, ancestors: Sequence[cst.CSTNode]) -> Range:
+        tree = self._tree_for()
+        path = list(ancestors)
+        while path and not isinstance(path[-1], cst.BaseStatement):
+            path.pop()
+        target = _ast_statement(tree, path) if tree is not None and len(path) > 1 else None
+        if target is None or self.lines is None:
+            return (1, 1, 1, 1)
+        end_line = target.end_lineno or target.lineno
+        return (
+            target.lineno,
+            _column(self.lines, target.lineno, target.col_offset),
+            end_line,
+            _column(self.lines, end_line, target.end_col_offset or 0),
+        )
 
     def _fast(self, node: cst.CSTNode, ancestors: Sequence[cst.CSTNode]) -> Optional[Range]:
         if self.lines is None or not ancestors or ancestors[0] is not self.module:
@@ -209,6 +253,13 @@ class PositionResolver:
         if found is None:
             return (1, 1, 1, 1)
         return found.start.line, found.start.column + 1, found.end.line, found.end.column + 1
+
+
+def _column(lines: Sequence[str], line: int, offset: int) -> int:
+    """1-based character column for the UTF-8 byte `offset` of `line` (as `ast` counts)."""
+    if not 1 <= line <= len(lines):
+        return 1
+    return len(lines[line - 1].encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "replace")) + 1
 
 
 def _as_any(value: object) -> Any:

@@ -83,14 +83,18 @@ def rules_pattern(rules: Sequence[type[LintRule]], config: Optional[Config] = No
     return pattern
 
 
-def blank_irrelevant(text: str, pattern: re.Pattern[str]) -> Optional[Prefiltered]:
-    """Return `text` with the bodies of irrelevant functions blanked, or None if `ast` fails."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences and the like: not ours to say
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return None  # libcst parses the text as it is and reports any real problem as XH000
+def blank_irrelevant(text: str, pattern: re.Pattern[str], tree: Optional[ast.Module] = None) -> Optional[Prefiltered]:
+    """Return `text` with the bodies of irrelevant functions blanked, or None if `ast` fails.
+
+    `tree` is `ast.parse(text)` when the caller has it already.
+    """
+    if tree is None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # invalid escape sequences and the like: not ours to say
+                tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+            return None  # libcst parses the text as it is and reports any real problem as XH000
     result = Prefiltered(text, tree=tree)
     functions: list[FunctionNode] = []
     imports: list[Union[ast.Import, ast.ImportFrom]] = []

@@ -38,8 +38,11 @@ def decode_source(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as err:
-        line = _cookie_line(data)
-        raise UnreadableSource(f"invalid encoding declaration: {err}", line, 1) from None
+        if not any(_CODING_RE.match(line) for line in data.splitlines()[:2]):
+            # No cookie: the first two lines are simply not UTF-8; say where, as for later lines.
+            encoding = "utf-8"
+        else:
+            raise UnreadableSource(f"invalid encoding declaration: {err}", _cookie_line(data), 1) from None
     try:
         codecs.lookup(encoding)
     except LookupError:

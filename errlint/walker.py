@@ -29,6 +29,12 @@ Callback = Callable[[cst.CSTNode], Any]
 _VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
 
 
+def describe(err: BaseException, limit: int = 200) -> str:
+    """`Type: message` on one line, cut to `limit` characters (a KeyError may hold a whole node)."""
+    text = " ".join(f"{type(err).__name__}: {err}".split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _visitor_names(cls: type) -> tuple[str, ...]:
     """The `visit_<Node>`/`leave_<Node>` method names of a rule class (cached per class)."""
     names = _VISITOR_NAMES.get(cls)
@@ -85,9 +91,7 @@ class Walker:
                     self._note_reports()
             except Exception as err:  # noqa: XH102 - isolate one rule's crash, reported as RuleCrash
                 self._note_reports()
-                self.crashes.append(
-                    RuleCrash(self.context.path, rule.CODE, f"{type(err).__name__}: {err}", traceback.format_exc())
-                )
+                self.crashes.append(RuleCrash(self.context.path, rule.CODE, describe(err), traceback.format_exc()))
                 self.rules = [r for r in self.rules if r is not rule]
                 self._build_tables()
                 return self._dispatch_rest(table, rule, node)
