@@ -81,6 +81,15 @@ class ScopeFlow:
 
 _VISIT, _BIND, _RESTORE = range(3)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+# Node types `_Builder.visit` treats specially; every other node just has its children visited.
+_SPECIAL = frozenset(
+    {
+        cst.Attribute, cst.Arg, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For,
+        cst.CompFor, *_COMPREHENSIONS, cst.With, cst.ExceptHandler, cst.ExceptStarHandler,
+        cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.Import, cst.ImportFrom, cst.Global,
+        cst.Nonlocal,
+    }
+)  # fmt: skip
 
 
 class _Builder:
@@ -160,9 +169,14 @@ class _Builder:
         self.stack.append((_BIND, action))
 
     def visit(self, node: cst.CSTNode) -> None:  # noqa: C901 - one dispatch table
-        if isinstance(node, cst.Name):
-            self.flow.reaching[id(node)] = self.current.get(node.value)
-        elif isinstance(node, cst.Attribute):
+        cls = type(node)
+        if cls is cst.Name:
+            self.flow.reaching[id(node)] = self.current.get(node.value)  # type: ignore[attr-defined]
+            return
+        if cls not in _SPECIAL:
+            self.push_children(node)
+            return
+        if isinstance(node, cst.Attribute):
             if isinstance(node.value, cst.Name):
                 self.flow.attrs.setdefault(node.value.value, set()).add(node.attr.value)
             self.push_visit(node.value)

@@ -46,7 +46,7 @@ from errlint.dataflow import (
     is_opaque_call, is_partial_slice, is_redaction_call,
 )  # fmt: skip
 from errlint.finding import Severity
-from errlint.logcalls import logger_library
+from errlint.logcalls import LOG_CALL_PATTERNS, logger_library
 
 if TYPE_CHECKING:
     from errlint.config import Config
@@ -550,6 +550,14 @@ def find_values(text: str) -> tuple[ValueMatch, ...]:
 
 # --- test modules -------------------------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class PrivacyOptions:
+    """Options of XH401-XH404 (`[tool.errlint.rules.XH40x]`)."""
+
+    include_tests: bool = False  # also check test modules (skipped by default: synthetic data)
+
+
 _TEST_DIRS = frozenset({"test", "tests", "testing", "unittests", "functional_tests", "integration_tests"})
 
 
@@ -566,6 +574,22 @@ def is_test_module(path: str) -> bool:
 
 NAME, VALUE, DUMP = "name", "value", "dump"
 LOG, BIND, PRINT, WARN, SENTRY, SPAN, EXCEPTION = "log", "bind", "print", "warn", "sentry", "span", "exception"
+
+
+# Prefilter hints (`errlint.prefilter`): a function whose source matches none of these holds no sink.
+SINK_PATTERNS: tuple[str, ...] = (
+    *LOG_CALL_PATTERNS,
+    r"\bprint\s*\(",
+    r"\bwarn\s*\(",
+    r"\.(?:bind|new|contextualize|try_unbind)\s*\(",
+    r"\bbind_(?:contextvars|threadlocal)\b|\bbound_contextvars\b",
+    r"\b(?:set_user|set_context|set_extra|set_tags?|capture_message|add_breadcrumb)\b",
+    r"\b(?:set_attributes?|add_event|record_exception)\b",
+)
+EXCEPTION_PATTERNS: tuple[str, ...] = (
+    r"\braise\b",
+    r"[A-Z]\w*(?:Error|Exception|Failure|Warning|Denied|Invalid|Exit|Fault)\s*\(",
+)
 
 
 @dataclass(frozen=True)
@@ -679,7 +703,9 @@ class PrivacyAnalysis:
     """The XH4 facts of one file: sinks per call and the private data reaching them (cached)."""
 
     def __init__(self, context: FileContext) -> None:
-        self.context = context
+        # A weak reference: the analysis is cached in a WeakKeyDictionary keyed by the context,
+        # and a strong one would keep every file's tree alive.
+        self._context = weakref.ref(context)
         self.vocabulary = vocabulary_for(context.config)
         self.is_test = is_test_module(context.path)
         self._log_sinks: dict[int, Optional[Sink]] = {}
@@ -687,6 +713,16 @@ class PrivacyAnalysis:
         self._hits: dict[int, tuple[Hit, ...]] = {}
         self._parser_module: Optional[bool] = None
         self._web_module: Optional[bool] = None
+
+    def skips(self, options: object) -> bool:
+        """The rule does not run here: a test module, unless `include-tests` is set."""
+        return self.is_test and not getattr(options, "include_tests", False)
+
+    @property
+    def context(self) -> FileContext:
+        context = self._context()
+        assert context is not None, "PrivacyAnalysis used after its file was linted"
+        return context
 
     # -- sinks ---------------------------------------------------------------------------
 
@@ -906,6 +942,14 @@ REQUEST_PARTS: dict[str, str] = {
     "files": "uploaded files",
     "raw_body": "request body",
 }
+_IMPORTED_DUMPS: dict[str, str] = {
+    "flask.request": "request object",
+    "quart.request": "request object",
+    "flask.session": "session",
+    "quart.session": "session",
+    "flask_login.current_user": "user object",
+    "flask.g.user": "user object",
+}
 _REQUEST_NAMES = frozenset({"request", "req", "flask_request", "http_request", "incoming_request"})
 _REQUEST_QUALIFIED = frozenset({"flask.request", "quart.request", "bottle.request", "sanic.request"})
 _RESPONSE_NAMES = frozenset({"response", "resp", "http_response", "api_response", "upstream_response", "raw_response"})
@@ -1014,7 +1058,12 @@ class _Scanner:
         binding = self.flow.binding(node)
         if binding is None:
             if not self.flow.is_bound(value):
-                if value in BUILTIN_NAMES or value in self.context.module_facts.imports:
+                qualified = self.context.module_facts.imports.get(value)
+                if qualified in _IMPORTED_DUMPS:
+                    if dumps and (value != "request" or self.analysis.is_web_module()):
+                        self.add(DUMP, node, value, _IMPORTED_DUMPS[qualified], anchor, via)
+                    return
+                if value in BUILTIN_NAMES or qualified is not None:
                     return
                 if self.analysis.is_message_constant(value):
                     return
@@ -1031,9 +1080,6 @@ class _Scanner:
             if value == "request" and not self.analysis.is_web_module():
                 return
             self.add(DUMP, node, value, DUMP_NAMES[value], anchor, via)
-            return
-        if value == "session" and dumps and binding is None and self.context.qualify(node) in ("flask.session", "quart.session"):
-            self.add(DUMP, node, value, "session", anchor, via)
             return
         if binding is not None:
             self.follow(binding, anchor or node, via or value, depth, dumps)
@@ -1116,7 +1162,7 @@ class _Scanner:
             return "response body"
         if attr == "__dict__":
             base_name = last_segment(base) or ""
-            if base_name != "cls" and not is_class_name(base_name) and not isinstance(base, cst.Call):
+            if base_name != "cls" and not base_name.startswith("__") and not is_class_name(base_name) and not isinstance(base, cst.Call):
                 return "object attributes"
             return None
         if attr in _DUMP_ATTRS and (self.is_request(base) or self.context.qualify(base) == "flask.g"):

@@ -13,7 +13,7 @@ from errlint.analysis import Handler, dotted_name, last_segment
 from errlint.dataflow import AUGASSIGN, EXCEPT, NAMED, PARAM, ASSIGN, Binding, ScopeFlow, flow_for
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.sensitive import WEB_PREFIXES, code_of, privacy
+from errlint.sensitive import WEB_PREFIXES, PrivacyOptions, code_of, privacy
 from errlint.taxonomy import Kind, classify
 
 
@@ -155,15 +155,18 @@ class ExceptionLeakedToClient(LintRule):
     ```
 
     ## Options
-    The user-error and infrastructure lists are the shared taxonomy (`user-error-exceptions`,
-    `infrastructure-exceptions` in `[tool.errlint]`).
+    - The user-error and infrastructure lists are the shared taxonomy (`user-error-exceptions`,
+      `infrastructure-exceptions` in `[tool.errlint]`).
+    - `include-tests` (default `false`; `[tool.errlint.rules.XH404]`): also check test modules
+      (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`), which are skipped by default because
+      their data is synthetic.
 
     Decisions: the application's own exception classes (neither user-error, broad nor
     infrastructure in the taxonomy) are treated as validation feedback in a 4xx response, because
     their messages are usually written for the client; Flask error handlers registered for an HTTP
     status code (`@app.errorhandler(404)`) receive werkzeug's generic HTTP exceptions, whose text
     is not a leak. A `return` counts as a response only in functions with a route or error-handler
-    decorator in a module that imports a web framework. Test modules are skipped.
+    decorator in a module that imports a web framework.
 
     ## References
     - [CWE-209: Generation of Error Message Containing Sensitive Information](https://cwe.mitre.org/data/definitions/209.html)
@@ -176,6 +179,12 @@ class ExceptionLeakedToClient(LintRule):
     MESSAGE: ClassVar[str] = "{what} {text} sent to the client in {sink} ({reason}); log it and return a generic error"
     SEVERITY: ClassVar[Severity] = Severity.ERROR
     IMPACT: ClassVar[Impact] = Impact.DATA_EXPOSURE
+    Options: ClassVar[Optional[type]] = PrivacyOptions
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (
+        r"\bexcept\b",  # exception text comes from a handler,
+        r"\b(?:app_)?errorhandler\b|\bexception_handler\b",  # an error handler's parameter,
+        r"\btraceback\b|\bformat_exc\b|\bformat_tb\b|\bexc_info\b",  # or a traceback call
+    )
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
@@ -341,7 +350,7 @@ class ExceptionLeakedToClient(LintRule):
     # -- response calls --------------------------------------------------------------------
 
     def visit_Call(self, node: cst.Call) -> None:
-        if privacy(self.context).is_test:
+        if privacy(self.context).skips(self.options):
             return
         name = self._response_name(node)
         if name is None or self._inside_response_argument():
@@ -350,11 +359,11 @@ class ExceptionLeakedToClient(LintRule):
         if status is None:
             status = self._status_of_call(node, name)
         leaks = self._leaks_in_call(node, name)
-        article = "an" if name[:1] in "AEIOU" else "a"
+        article = "an" if name[:1].lower() in "aeiou" else "a"
         self._judge(leaks, status, f"{article} `{name}` response")
 
     def visit_Return(self, node: cst.Return) -> None:
-        if node.value is None or privacy(self.context).is_test:
+        if node.value is None or privacy(self.context).skips(self.options):
             return
         function = self.context.enclosing_function()
         if function is None or not self._is_view(function):

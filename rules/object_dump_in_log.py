@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.sensitive import BUILTIN_EXCEPTIONS, DUMP, EXCEPTION, PRINT, SENTRY, SPAN, WARN, privacy
+from errlint.sensitive import (
+    BUILTIN_EXCEPTIONS, DUMP, EXCEPTION, EXCEPTION_PATTERNS, PRINT, SENTRY, SINK_PATTERNS, SPAN, WARN, PrivacyOptions,
+    privacy,
+)  # fmt: skip
 
 _WHERE = {
     PRINT: "printed by a `{label}` call",
@@ -63,8 +66,16 @@ class ObjectDumpInLog(LintRule):
     ```
 
     ## Options
-    None of its own; test modules are skipped, and `[tool.errlint.pii]` does not apply (the
-    objects are recognised by shape, not by name).
+    - `include-tests` (default `false`; `[tool.errlint.rules.XH403]`): also check test modules
+      (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`), which are skipped by default because
+      their data is synthetic.
+    - `[tool.errlint.pii]` does not apply: the objects are recognised by shape, not by name.
+
+    Decisions: a bare `request` (or `self.request`) is an object dump only in modules that import a
+    web framework (elsewhere it is often a task or RPC context); an object passed as a whole
+    argument to a custom exception class (`raise RoutingRedirect(request)`) is a field of the
+    exception, not its message, and is not reported (it is for builtin exceptions, whose
+    `str()` shows their arguments).
 
     ## References
     - [OWASP Logging Cheat Sheet: data to exclude](https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html#data-to-exclude)
@@ -76,6 +87,8 @@ class ObjectDumpInLog(LintRule):
     MESSAGE: ClassVar[str] = "Whole {what} `{expr}` {where}; log only the fields you need"
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.DATA_EXPOSURE
+    Options: ClassVar[Optional[type]] = PrivacyOptions
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (*SINK_PATTERNS, *EXCEPTION_PATTERNS)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
@@ -167,7 +180,7 @@ class ObjectDumpInLog(LintRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         analysis = privacy(self.context)
-        if analysis.is_test:
+        if analysis.skips(self.options):
             return
         for sink in (analysis.log_sink(node), analysis.exception_sink(node)):
             if sink is None:

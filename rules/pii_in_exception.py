@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.sensitive import ACCOUNT_ID, NAME, privacy
+from errlint.sensitive import ACCOUNT_ID, EXCEPTION_PATTERNS, NAME, PrivacyOptions, privacy
 
 
 class PiiInException(LintRule):
@@ -50,12 +50,15 @@ class PiiInException(LintRule):
     ```
 
     ## Options
-    The `[tool.errlint.pii]` section (`extend-names`, `allow-names`, `severity`) described in
-    XH401 applies.
+    - The `[tool.errlint.pii]` section (`extend-names`, `allow-names`, `severity`) described in
+      XH401 applies.
+    - `include-tests` (default `false`; `[tool.errlint.rules.XH402]`): also check test modules
+      (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`), which are skipped by default because
+      their data is synthetic.
 
     Decisions: keyword arguments other than the message keywords (`code=`, `status_code=`,
     `response=`, domain fields stored on the exception) are not scanned, because they do not
-    reach `str(exc)`. Test modules are skipped.
+    reach `str(exc)`.
 
     ## References
     - [CWE-209: Generation of Error Message Containing Sensitive Information](https://cwe.mitre.org/data/definitions/209.html)
@@ -67,6 +70,8 @@ class PiiInException(LintRule):
     MESSAGE: ClassVar[str] = "{subject} interpolated into the message of `{exception}`"
     SEVERITY: ClassVar[Severity] = Severity.ERROR
     IMPACT: ClassVar[Impact] = Impact.DATA_EXPOSURE
+    Options: ClassVar[Optional[type]] = PrivacyOptions
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = EXCEPTION_PATTERNS
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
@@ -145,7 +150,7 @@ class PiiInException(LintRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         analysis = privacy(self.context)
-        if analysis.is_test:
+        if analysis.skips(self.options):
             return
         sink = analysis.exception_sink(node)
         if sink is None:

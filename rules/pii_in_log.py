@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.sensitive import ACCOUNT_ID, BIND, DUMP, EXCEPTION, NAME, PRINT, SENTRY, SPAN, WARN, Hit, Sink, privacy
+from errlint.sensitive import (
+    ACCOUNT_ID, BIND, DUMP, EXCEPTION, NAME, PRINT, SENTRY, SINK_PATTERNS, SPAN, WARN, Hit, PrivacyOptions, Sink,
+    privacy,
+)  # fmt: skip
 
 VERBS = {PRINT: "printed by", WARN: "sent in", SENTRY: "sent to Sentry in", SPAN: "recorded on a span in", BIND: "bound to a logger in"}
 
@@ -94,13 +97,15 @@ class PiiInLog(LintRule):
     - `allow-names = ["name", "glob*"]` never reports the exact names listed (as token sequences:
       `next_token` also allows `nextToken`) or names matching a glob on their snake_case form.
     - `severity = {category = "error" | "warning" | "info"}` overrides a category's severity.
+    - `include-tests` (default `false`; `[tool.errlint.rules.XH401]`): also check test modules
+      (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`), which are skipped by default because
+      their data is synthetic.
 
     Decisions: bare `address`, `location`, `signature`, `salt`, `certificate`, `session`, `key`
     and `user_agent` are not in the default vocabulary (in real code they are mostly sockets,
     file locations, `inspect.Signature`s, Django signing salts, public certificates, database
     sessions and dict keys); add them with `extend-names` if they are private in your code. A bare
-    `token` in a lexer/parser/template/SQL-compiler context is a parser token. Test modules
-    (`tests/`, `test_*.py`, `conftest.py`) are skipped: their data is synthetic. Well-known test
+    `token` in a lexer/parser/template/SQL-compiler context is a parser token. Well-known test
     card numbers with repeated digits, reserved domains (`example.com`) and role addresses
     (`noreply@`, `support@`), and placeholder URL passwords (`user:password@`) are not reported.
 
@@ -115,6 +120,8 @@ class PiiInLog(LintRule):
     MESSAGE: ClassVar[str] = "{subject} logged in a `{sink}` call"
     SEVERITY: ClassVar[Severity] = Severity.ERROR
     IMPACT: ClassVar[Impact] = Impact.DATA_EXPOSURE
+    Options: ClassVar[Optional[type]] = PrivacyOptions
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = SINK_PATTERNS
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
@@ -282,7 +289,7 @@ class PiiInLog(LintRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         analysis = privacy(self.context)
-        if analysis.is_test:
+        if analysis.skips(self.options):
             return
         sink = analysis.log_sink(node)
         if sink is None:

@@ -1,0 +1,515 @@
+"""Edge cases of the XH4 rules beyond their embedded VALID/INVALID cases."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any, Optional
+
+import pytest
+
+from errlint.config import Config, parse_table
+from errlint.rule import rule_by_code
+
+from conftest import lint_snippet
+
+
+def run(code: str, rule: str, *, path: str = "app/service.py", pii: Optional[dict[str, Any]] = None) -> list[tuple[int, str, str]]:
+    config = Config(preview=True)
+    if pii is not None:
+        config = parse_table({"pii": pii, "preview": True}, "pyproject.toml", ".", known_codes=[rule],
+                             rule_options={}, names_to_codes={})  # fmt: skip
+    cls = rule_by_code(rule)
+    assert cls is not None
+    result = lint_snippet(textwrap.dedent(code).lstrip("\n"), [cls], path=path, config=config)
+    assert not result.crashes, result.crashes[0].traceback
+    return [(f.line, f.severity.value, f.message) for f in result.findings if f.code == rule]
+
+
+def messages(code: str, rule: str, **kwargs: Any) -> list[str]:
+    return [m for _, _, m in run(code, rule, **kwargs)]
+
+
+LOG = "import logging\nlog = logging.getLogger(__name__)\n"
+
+# --- XH401 -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ('log.info("pw=%s", password)', ["`password` (secret) logged in a `log.info` call"]),
+        ('log.info(f"pw={user.password}")', ["`user.password` (secret) logged in a `log.info` call"]),
+        ('log.info("pw={}".format(creds))', ["`creds` (secret) logged in a `log.info` call"]),
+        ('log.info("pw=%s" % api_key)', ["`api_key` (secret) logged in a `log.info` call"]),
+        ('log.info("pw=" + str(api_key))', ["`api_key` (secret) logged in a `log.info` call"]),
+        ('log.info("x", extra={"ssn": value})', ["`ssn` (government-id) logged in a `log.info` call"]),
+        ('log.info("x", extra={"who": user.phone_number})', ["`user.phone_number` (contact) logged in a `log.info` call"]),
+        ('log.info("x", extra=dict(iban=value))', ["`iban` (financial) logged in a `log.info` call"]),
+        ('log.log(logging.INFO, "ip %s", request.META["REMOTE_ADDR"])', ["`REMOTE_ADDR` (network) logged in a `log.log` call"]),
+        ('log.info("auth %s", request.headers.get("Authorization"))', ["`Authorization` (secret) logged in a `log.info` call"]),
+        ('log.info("key %s", os.environ["STRIPE_SECRET_KEY"])', ["`STRIPE_SECRET_KEY` (secret) logged in a `log.info` call"]),
+        ('log.info("key %s", getattr(settings, "SECRET_KEY"))', ["`SECRET_KEY` (secret) logged in a `log.info` call"]),
+        ('log.info("name %s", user.get_full_name())', ["`user.get_full_name()` (identity) logged in a `log.info` call"]),
+        ('log.info("%s", [u.email for u in users])', ["`u.email` (contact) logged in a `log.info` call"]),
+        ('log.info("%s", email.lower().strip())', ["`email` (contact) logged in a `log.info` call"]),
+        ('log.debug("%s", diagnosis if ok else None)', ["`diagnosis` (health) logged in a `log.debug` call"]),
+        ('logging.warning("dob %s", dob)', ["`dob` (identity) logged in a `logging.warning` call"]),
+        ('log.info("%s", address.zip)', ["`address.zip` (contact) logged in a `log.info` call"]),
+    ],
+)
+def test_xh401_stdlib_shapes(code: str, expected: list[str]) -> None:
+    assert messages(LOG + "import os\n" + code, "XH401") == expected
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'log.info("count %d", len(password))',
+        'log.info("set %s", password is not None)',
+        'log.info("hash %s", hashlib.sha256(password.encode()).hexdigest())',
+        'log.info("masked %s", mask(card_number))',
+        'log.info("prefix %s", api_key[:4])',
+        'log.info("x", extra={"password": None, "token": "***"})',
+        'log.info("type %s", token_type)',
+        'log.info("%s %s", author, secretary)',
+        'log.info("%s", list(zip(a, b)))',
+        'log.info("%s", ipaddress.ip_address(value))',
+        'log.info("%s", PasswordForm)',
+        'log.info("%s", user.id)',
+        'log.info("%s", user_id)',
+        'log.info("%s %s", username, user_id)',
+        'log.info("%s", request.headers.get("X-Request-Id"))',
+        'log.info("%s", os.environ["HOME"])',
+        'log.info("domain %s", email.split("@")[1])',
+        'log.info("%s", settings.SESSION_COOKIE_NAME)',
+        'log.info("%s", is_password_set)',
+        'log.info("%s", max_tokens)',
+        'log.info("%s", str(keyboard) + compass + bypass + passenger + monkey + tip)',
+        'log.info("x", exc_info=True, stack_info=True)',
+    ],
+)
+def test_xh401_safe(code: str) -> None:
+    assert messages(LOG + "import hashlib, ipaddress, os\n" + code, "XH401") == []
+
+
+def test_xh401_account_ids_only_with_another_category() -> None:
+    found = run(LOG + 'log.info("%s %s", user_id, email)', "XH401")
+    assert found == [
+        (3, "info", "`user_id` (account-id, with `email`) logged in a `log.info` call"),
+        (3, "warning", "`email` (contact) logged in a `log.info` call"),
+    ]
+
+
+def test_xh401_structlog_loguru_and_bind() -> None:
+    code = """
+        import structlog
+        from loguru import logger
+
+        log = structlog.get_logger()
+
+        def handle(user, token, plan):
+            log.info("login", email=user.email, plan=plan)
+            bound = log.bind(api_token=token)
+            logger.bind(phone=user.phone).info("sms sent to {}", plan)
+            logger.info("hello {name}", name=user.first_name)
+            structlog.contextvars.bind_contextvars(client_ip=user.ip)
+            return bound
+    """
+    assert messages(code, "XH401") == [
+        "`email` (contact) logged in a `log.info` call",
+        "`api_token` (secret) bound to a logger in a `log.bind` call",
+        "`phone` (contact) bound to a logger in a `logger.bind` call",
+        "`user.first_name` (identity) logged in a `logger.info` call",
+        "`client_ip` (network) bound to a logger in a `structlog.contextvars.bind_contextvars` call",
+    ]
+
+
+def test_xh401_print_warn_sentry_otel() -> None:
+    code = """
+        import warnings
+        import sentry_sdk
+        from opentelemetry import trace
+
+        def handle(user, password):
+            print("password:", password)
+            print(user.id, sep=", ")
+            warnings.warn(f"weak password {password}")
+            sentry_sdk.set_tag("email", user.email)
+            sentry_sdk.set_tag("plan", user.plan)
+            sentry_sdk.set_context("billing", {"card_number": user.card})
+            with sentry_sdk.push_scope() as scope:
+                scope.set_extra("ssn", user.ssn)
+            span = trace.get_current_span()
+            span.set_attributes({"user.email": user.email, "user.id": user.id})
+            span.add_event("login", attributes={"client.address": user.ip})
+            trace.get_current_span().set_attribute("enduser.id", user.id)
+    """
+    assert messages(code, "XH401") == [
+        "`password` (secret) printed by a `print` call",
+        "`password` (secret) sent in a `warnings.warn` call",
+        "`email` (contact) sent to Sentry in a `sentry_sdk.set_tag` call",
+        "`card_number` (financial) sent to Sentry in a `sentry_sdk.set_context` call",
+        "`ssn` (government-id) sent to Sentry in a `scope.set_extra` call",
+        "`user.email` (contact) recorded on a span in a `span.set_attributes` call",
+        "`user.id` (account-id, with `user.email`) recorded on a span in a `span.set_attributes` call",
+        "`client.address` (network) recorded on a span in a `span.add_event` call",
+    ]
+
+
+def test_xh401_shadowed_print_and_module_names() -> None:
+    code = """
+        import email
+        from myapp.cli import print
+
+        def report(password):
+            print(password)
+
+        def other():
+            log.info("%s", email)
+    """
+    assert messages(LOG + textwrap.dedent(code), "XH401") == []
+
+
+def test_xh401_data_flow() -> None:
+    code = LOG + textwrap.dedent(
+        """
+        def reset(user, form):
+            email = user.email
+            log.info("reset for %s", email)
+            msg = "reset link sent to " + email
+            log.info(msg)
+            secret = form.cleaned_data["password"]
+            secret = make_password(secret)
+            log.info("stored %s", secret)
+            address = user.shipping_address
+            label = f"ship to {address}"
+            label += "!"
+            log.info(label)
+            if user.vip:
+                note = mask(user.phone)
+            else:
+                note = "none"
+            log.info(note)
+        """
+    )
+    assert messages(code, "XH401") == [
+        "`email` (contact) logged in a `log.info` call",
+        "`email` (contact, via `msg`) logged in a `log.info` call",
+        "`user.shipping_address` (contact, via `label`) logged in a `log.info` call",
+    ]
+
+
+def test_xh401_parser_tokens_are_not_secrets() -> None:
+    code = LOG + textwrap.dedent(
+        """
+        def compile_tag(parser, token):
+            log.debug("tag %s", token)
+
+        def walk(tokens):
+            for token in tokens:
+                log.debug("%r", token)
+
+        def check(token):
+            if token.type == "NAME":
+                log.debug("name token %s", token)
+
+        def login(token):
+            log.debug("login with %s", token)
+        """
+    )
+    assert messages(code, "XH401") == ["`token` (secret) logged in a `log.debug` call"]
+
+
+def test_xh401_lexer_module_and_message_constants() -> None:
+    lexer = "import tokenize\n" + LOG + 'def f(token):\n    log.debug("%s", token)\n'
+    assert messages(lexer, "XH401") == []
+    constants = LOG + 'W_RACE = "race condition in %s"\nAPI_KEY = "k-123"\n'
+    constants += "def f():\n    log.warning(W_RACE, 1)\n    log.warning(API_KEY)\n"
+    assert messages(constants, "XH401") == ["`API_KEY` (secret) logged in a `log.warning` call"]
+
+
+def test_xh401_value_patterns() -> None:
+    code = LOG + textwrap.dedent(
+        """
+        log.info("sent to jane.roe@contoso-mail.net")
+        log.info(f"db at postgres://app:Xk29vLq7mZ@db/app for {user_id}")
+        log.info("key -----BEGIN RSA PRIVATE KEY----- ...")
+        log.info("mail webmaster@localhost or admin@example.com")
+        log.info("postgres://user:password@localhost/db")
+        """
+    )
+    assert messages(code, "XH401") == [
+        "An email address (contact) logged in a `log.info` call",
+        "Credentials in a URL (secret) logged in a `log.info` call",
+        "`user_id` (account-id, with credentials in a URL) logged in a `log.info` call",
+        "A PEM private key (secret) logged in a `log.info` call",
+    ]
+
+
+def test_xh401_skips_test_modules() -> None:
+    code = LOG + 'log.info("%s", password)\n'
+    assert messages(code, "XH401", path="tests/test_login.py") == []
+    assert messages(code, "XH401", path="app/login.py") != []
+
+
+def test_xh401_handlers_nested_scopes_and_module_level() -> None:
+    code = LOG + textwrap.dedent(
+        """
+        log.info("boot with %s", SECRET_KEY)
+
+        def run(job, card_number):
+            try:
+                job.charge(card_number)
+            except (ValueError, TypeError):
+                log.warning("bad card %s", card_number)
+            try:
+                job.refund()
+            except* OSError as err:
+                handler = lambda: log.error("card %s", card_number)
+                raise
+            finally:
+                class Audit:
+                    def note(self, email):
+                        log.info("audit %s", email)
+        """
+    )
+    lines = [(line, m) for line, _, m in run(code, "XH401")]
+    assert lines == [
+        (4, "`SECRET_KEY` (secret) logged in a `log.info` call"),
+        (10, "`card_number` (financial) logged in a `log.warning` call"),
+        (14, "`card_number` (financial) logged in a `log.error` call"),
+        (19, "`email` (contact) logged in a `log.info` call"),
+    ]
+
+
+def test_xh401_config() -> None:
+    code = LOG + 'log.info("%s %s %s %s", member_no, next_token, email, session_id)\n'
+    pii = {
+        "extend-names": {"identity": ["member_no"]},
+        "allow-names": ["session_*"],
+        "severity": {"contact": "error", "identity": "info"},
+    }
+    assert run(code, "XH401", pii=pii) == [
+        (3, "info", "`member_no` (identity) logged in a `log.info` call"),
+        (3, "error", "`email` (contact) logged in a `log.info` call"),
+    ]
+    assert [m for _, _, m in run(code, "XH401")] == [
+        "`email` (contact) logged in a `log.info` call",
+        "`session_id` (secret) logged in a `log.info` call",
+    ]
+
+
+# --- XH402 -----------------------------------------------------------------------------------------
+
+
+def test_xh402_message_arguments() -> None:
+    code = """
+        def check(user, password, email, code):
+            raise ValueError(email)
+            raise AuthError(f"bad {password}", code=code)
+            raise AuthError("bad login", password=password, status_code=401)
+            raise HTTPException(status_code=404, detail=f"no user {email}")
+            raise DjangoValidationError("invalid %(value)s", params={"value": user.phone})
+            raise ValueError("bad email") from None
+            raise ValueError(f"bad email for {user.id}")
+            raise
+    """
+    assert messages(code, "XH402") == [
+        "`email` (contact) interpolated into the message of `ValueError`",
+        "`password` (secret) interpolated into the message of `AuthError`",
+        "`email` (contact) interpolated into the message of `HTTPException`",
+        "`user.phone` (contact) interpolated into the message of `DjangoValidationError`",
+    ]
+
+
+def test_xh402_not_for_logs_or_tests() -> None:
+    code = LOG + 'def f(password):\n    log.error("x %s", ValueError(password))\n'
+    assert messages(code, "XH402") == ["`password` (secret) interpolated into the message of `ValueError`"]
+    assert messages(code, "XH402", path="tests/test_x.py") == []
+
+
+# --- XH403 -----------------------------------------------------------------------------------------
+
+
+def test_xh403_shapes() -> None:
+    code = """
+        import dataclasses
+        import logging
+        from django.http import JsonResponse
+
+        log = logging.getLogger(__name__)
+
+        def view(request, order, obj):
+            log.info("%s", request)
+            log.info("%s", request.POST)
+            log.info("%s", dict(request.headers))
+            log.info("%s", request.user)
+            log.info("%s", request.session)
+            log.info("%s", await_json)
+            log.info("%s", vars(order))
+            log.info("%s", obj.__dict__)
+            log.info("%s", order.model_dump())
+            log.info("%s", dataclasses.asdict(order))
+            log.info("%s", order.__class__.__dict__)
+            log.info("%s", cls.__dict__)
+            log.info("%s", request.path)
+            log.info("%s", order.id)
+    """
+    assert messages(code, "XH403") == [
+        "Whole request object `request` logged in a `log.info` call; log only the fields you need",
+        "Whole form data `request.POST` logged in a `log.info` call; log only the fields you need",
+        "Whole request headers `request.headers` logged in a `log.info` call; log only the fields you need",
+        "Whole user object `request.user` logged in a `log.info` call; log only the fields you need",
+        "Whole session `request.session` logged in a `log.info` call; log only the fields you need",
+        "Whole object attributes `vars(order)` logged in a `log.info` call; log only the fields you need",
+        "Whole object attributes `obj.__dict__` logged in a `log.info` call; log only the fields you need",
+        "Whole serialized object `order.model_dump()` logged in a `log.info` call; log only the fields you need",
+        "Whole serialized object `dataclasses.asdict(order)` logged in a `log.info` call; log only the fields you need",
+    ]
+
+
+def test_xh403_request_outside_web_code_and_custom_exceptions() -> None:
+    celery = LOG + 'def on_task(self, request):\n    log.info("%s %s", request, self.request)\n'
+    assert messages(celery, "XH403") == []
+    raised = """
+        from flask import request
+
+        def f(user):
+            raise RoutingRedirect(request)
+            raise ValueError(request)
+            raise ValueError(f"bad user {user}")
+    """
+    assert messages(raised, "XH403") == [
+        "Whole request object `request` interpolated into the message of `ValueError`; log only the fields you need",
+        "Whole user object `user` interpolated into the message of `ValueError`; log only the fields you need",
+    ]
+
+
+def test_xh403_user_as_a_login_name() -> None:
+    code = LOG + textwrap.dedent(
+        """
+        def connect(host, user, password):
+            log.info("as %s", user)
+
+        def run(user: str):
+            log.info("as %s", user)
+
+        def whoami(conn):
+            user = conn.login
+            log.info("as %s", user)
+
+        def save(user):
+            log.info("saving %s", user)
+        """
+    )
+    assert messages(code, "XH403") == [
+        "Whole user object `user` logged in a `log.info` call; log only the fields you need",
+    ]
+
+
+# --- XH404 -----------------------------------------------------------------------------------------
+
+
+def xh404(code: str) -> list[str]:
+    return messages(code, "XH404")
+
+
+def test_xh404_flask_shapes() -> None:
+    code = """
+        import traceback
+        from flask import Flask, abort, jsonify, make_response
+
+        app = Flask(__name__)
+
+        @app.route("/a")
+        def a():
+            try:
+                return work()
+            except KeyError as e:
+                return {"error": str(e)}, 404
+            except OSError as e:
+                abort(503, description=str(e))
+            except Exception as e:
+                return make_response(jsonify(error=f"{e}"), 500)
+
+        @app.route("/b")
+        def b():
+            try:
+                return work()
+            except ValueError as e:
+                status = pick_status()
+                return jsonify(error=e.args[0]), status
+            except LookupError:
+                return traceback.format_exc(), 404
+
+        @app.errorhandler(500)
+        def server_error(e):
+            return str(e), 500
+
+        @app.errorhandler(Exception)
+        def crash(e):
+            return jsonify(error=repr(e)), 500
+
+        def helper():
+            try:
+                work()
+            except Exception as e:
+                return str(e), 500
+    """
+    assert xh404(code) == [
+        "Exception text `str(e)` sent to the client in an `abort` response (status 503); log it and return a generic error",
+        "Exception text `e` sent to the client in a `make_response` response (status 500); log it and return a generic error",
+        "Exception text `e.args` sent to the client in a `jsonify` response (unknown status); log it and return a generic error",
+        "Traceback `traceback.format_exc()` sent to the client in the return value of route `b` (status 404); log it and return a generic error",
+        "Exception text `repr(e)` sent to the client in a `jsonify` response (status 500); log it and return a generic error",
+    ]
+
+
+def test_xh404_status_from_the_exception_and_user_errors() -> None:
+    code = """
+        from django.http import HttpResponseBadRequest, HttpResponseServerError, JsonResponse
+        from rest_framework.exceptions import ValidationError
+        from werkzeug.exceptions import HTTPException
+
+        def view(request):
+            try:
+                work()
+            except HTTPException as e:
+                return JsonResponse({"error": str(e)}, status=e.code)
+            except (ValueError, KeyError) as e:
+                raise ValidationError(str(e))
+            except InvalidCoupon as e:
+                return HttpResponseBadRequest(str(e))
+            except Exception as e:
+                return HttpResponseBadRequest(str(e))
+            except BaseException as e:
+                return HttpResponseServerError(f"failed: {e!r}")
+    """
+    assert xh404(code) == [
+        "Exception text `str(e)` sent to the client in a `HttpResponseBadRequest` response "
+        "(status 400, but `Exception` is a broad type); log it and return a generic error",
+        "Exception text `e` sent to the client in a `HttpResponseServerError` response (status 500); "
+        "log it and return a generic error",
+    ]
+
+
+def test_xh404_not_a_response() -> None:
+    code = """
+        import http.client
+        from unittest import mock
+
+        def f():
+            try:
+                work()
+            except Exception as e:
+                raise http.client.HTTPException(str(e))
+
+        @mock.patch("x")
+        def g():
+            try:
+                work()
+            except Exception as e:
+                return str(e), 500
+    """
+    assert xh404(code) == []
+    assert messages(code.replace("http.client.", "fastapi."), "XH404", path="tests/test_api.py") == []
