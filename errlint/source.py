@@ -31,9 +31,7 @@ class UnreadableSource(Exception):
 def decode_source(data: bytes) -> str:
     """Return the text of `data`, with any BOM removed, or raise `UnreadableSource`."""
     if b"\x00" in data:
-        offset = data.index(b"\x00")
-        line = data.count(b"\n", 0, offset) + 1
-        col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+        line, col = _position(data, data.index(b"\x00"))
         raise UnreadableSource("source contains a NUL byte (binary file?)", line, col)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
@@ -50,14 +48,24 @@ def decode_source(data: bytes) -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        line, col = _position(data, err.start)
         raise UnreadableSource(
             f"cannot decode as {encoding}: {err.reason} (byte 0x{data[err.start]:02x})", line, col
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     return text
+
+
+_BYTE_NEWLINE_RE = re.compile(rb"\r\n|\r|\n")
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, byte column) of `offset`, lines ending as the tokenizer ends them."""
+    line, start = 1, 0
+    for match in _BYTE_NEWLINE_RE.finditer(data, 0, offset):
+        line, start = line + 1, match.end()
+    return line, offset - start + 1
 
 
 def _cookie_line(data: bytes) -> int:
