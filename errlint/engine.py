@@ -26,9 +26,9 @@ from errlint.analysis import collect_module_facts
 from errlint.cache import ResultCache
 from errlint.config import Config
 from errlint.context import FileContext
-from errlint.finding import Edit, Finding, Fix, Impact, RuleCrash, Severity
+from errlint.finding import Edit, Finding, Fix, FixSafety, Impact, RuleCrash, Severity
 from errlint.fingerprints import assign as assign_fingerprints
-from errlint.noqa import SKIP_FILE_RE, NoqaMap
+from errlint.noqa import SKIP_FILE_RE, NoqaMap, unused_directives
 from errlint.positions import PositionResolver
 from errlint.prefilter import Prefiltered, blank_irrelevant, rules_pattern
 from errlint.rule import LintRule, Report, all_rules
@@ -36,6 +36,7 @@ from errlint.source import UnreadableSource, decode_source, split_lines
 from errlint.walker import describe, walk
 
 UNPARSABLE = "XH000"
+UNUSED_NOQA = "XH001"
 _INDENT_RE = re.compile(r"[ \t\f]*")
 
 
@@ -245,15 +246,51 @@ def lint_text(
     else:
         findings, crashes = _analyse(text, lines, path, config, active, options, tree, cpython, parsed_lines=lines)
     result.crashes.extend(crashes)
-    if not findings:
+    unused_rule = next((r for r in active if r.CODE == UNUSED_NOQA), None) if apply_noqa else None
+    if not findings and unused_rule is None:
         return result
     findings = assign_fingerprints(sorted(findings, key=lambda f: (f.line, f.column, f.code)), lines)
     if apply_noqa:
         noqa = NoqaMap(text, lines)
         if noqa:
             findings = [f for f in findings if not noqa.suppresses(f.code, f.line)]
+            if unused_rule is not None and not crashes:
+                findings.extend(_unused_noqa(noqa, lines, path, active, unused_rule))
     result.findings.extend(sorted(findings, key=lambda f: (f.line, f.column, f.code)))
     return result
+
+
+def _unused_noqa(
+    noqa: NoqaMap, lines: Sequence[str], path: str, active: Sequence[type[LintRule]], rule: type[LintRule]
+) -> list[Finding]:
+    """XH001 findings: directives (or XH codes in them) that suppressed nothing (errlint.noqa).
+
+    Not after a rule crash: a crashed rule may have had findings the directive was for.
+    """
+    known = [r.CODE for r in all_rules()]
+    ran = {r.CODE for r in active} | {UNPARSABLE}
+    all_ran = all(code in ran for code in known)
+    out = []
+    for item in unused_directives(noqa, lines, sorted(ran), known, all_ran):
+        edit = Edit(item.line, item.fix_column, item.line, item.fix_end_column, item.replacement)
+        title = "Remove the unused codes" if item.replacement.startswith("# noqa") else "Remove the unused `noqa` directive"
+        safety = FixSafety.SAFE if item.safe else FixSafety.UNSAFE
+        out.append(
+            Finding(
+                code=rule.CODE,
+                name=rule.NAME,
+                message=item.message,
+                severity=rule.SEVERITY,
+                impact=rule.IMPACT,
+                path=path,
+                line=item.line,
+                column=item.column,
+                end_line=item.line,
+                end_column=item.end_column,
+                fix=Fix(title, safety, (edit,)),
+            )
+        )
+    return assign_fingerprints(out, lines)
 
 
 def _blanking_showed(findings: Sequence[Finding], pre: Prefiltered) -> bool:

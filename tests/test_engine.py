@@ -456,3 +456,28 @@ def test_crashing_results_are_not_cached(tmp_path: Path) -> None:
     cache = ResultCache.open(tmp_path / "cache", Config(), [Crashes])
     results = lint_files([(source, "m.py")], Config(), [Crashes], jobs=1, cache=cache)
     assert results[0].crashes and not _entries(tmp_path)
+
+
+# --- XH001 and the blanket noqa ---------------------------------------------------------------
+
+
+def test_blanket_noqa_is_judged_only_when_every_rule_ran() -> None:
+    from errlint.finding import FixSafety
+
+    text = "value = compute()  # noqa\n"
+    every = [r for r in all_rules() if r.CODE != "XH000"]
+    result = lint_text(text, "m.py", Config(preview=True), every)
+    blanket = [f for f in result.findings if f.code == "XH001"]
+    assert [(f.line, f.column, f.end_column, f.message) for f in blanket] == [
+        (1, 20, 26, "Unused blanket `noqa` directive: no errlint finding here to suppress")
+    ]
+    assert blanket[0].fix is not None and blanket[0].fix.safety == FixSafety.UNSAFE
+    some = [r for r in every if r.CODE in ("XH001", "XH101")]
+    assert lint_text(text, "m.py", Config(preview=True), some).findings == []
+
+
+def test_unused_noqa_is_silent_under_flake8_mode() -> None:
+    rules = [r for r in all_rules() if r.CODE in ("XH001", "XH101")]
+    text = "x = 1  # noqa: XH101\n"
+    assert [f.code for f in lint_text(text, "m.py", Config(preview=True), rules).findings] == ["XH001"]
+    assert lint_text(text, "m.py", Config(preview=True), rules, apply_noqa=False).findings == []
