@@ -811,6 +811,22 @@ def is_exception_text(node: cst.BaseExpression, names: frozenset[str], facts: Mo
     return False
 
 
+def mentions_exception_text(node: cst.CSTNode, names: frozenset[str], facts: ModuleFacts) -> bool:
+    """`node` interpolates the caught exception or its text somewhere (`err`, `str(err)`,
+    `f"... {err}"`, `error=err`), not merely data carried by it (`err.response.status_code`)."""
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.BaseExpression) and is_exception_text(current, names, facts):
+            return True
+        if isinstance(current, cst.Attribute):
+            continue  # `err.missing`, `err.response.text`: data, not the exception's message
+        if isinstance(current, (cst.Lambda, cst.FunctionDef)):
+            continue
+        stack.extend(current.children)
+    return False
+
+
 def _no_words(text: str) -> bool:
     return not re.search(r"[^\W_]", _PLACEHOLDER_RE.sub("", text))
 
@@ -854,3 +870,17 @@ def exception_only_message(log: LogCall, names: frozenset[str], facts: ModuleFac
     if template is None or not values or not _no_words(template):
         return False
     return all(is_exception_text(v, names, facts) for v in values)
+
+
+# --- prefilter hints (`LintRule.PREFILTER`) ------------------------------------------------
+
+# A function whose source matches none of these holds no logging call: the logging rules cannot
+# report inside it. Logger bindings (`self._log = logging.getLogger(...)` in `__init__`) are kept
+# too, so that receivers bound in another method still resolve. `logging.<method>` also matches
+# names imported from `logging` (`from logging import error`).
+LOG_CALL_PATTERNS: tuple[str, ...] = (
+    r"\.a?(?:debug|info|warning|warn|error|exception|critical|fatal|log|msg)\s*\(",
+    r"\.(?:trace|success)\s*\(",
+    r"\b(?:getLogger|get_logger|get_task_logger|getChild|LoggerAdapter)\b",
+    r"\blogging\.(?:debug|info|warning|warn|error|exception|critical|fatal|log)\b",
+)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
+from errlint.analysis import Handler, iter_scope
 from errlint.finding import Impact, Severity
-from errlint.logcalls import exception_only_message, formats_traceback
+from errlint.logcalls import LOG_CALL_PATTERNS, exception_only_message, formats_traceback
 from errlint.rule import Invalid, LintRule, Valid
 
 
@@ -19,7 +20,11 @@ class ExceptionAsMessage(LintRule):
     `log.error(f"{err}")`, `log.error("%s", err)`, `log.error(f"{type(err).__name__}: {err}")`,
     `log.error(err.args[0])` — or the formatted traceback, `log.error(traceback.format_exc())`.
     Punctuation around the exception does not count as a message; any word does (a message that
-    is only generic words, like `"Error: %s"`, is XH502's business).
+    is only generic words, like `"Error: %s"`, is XH502's business). A logger created in the
+    handler and named after the exception (Django's
+    `logging.getLogger("django.security.%s" % err.__class__.__name__).warning(str(err))`) is not
+    flagged: its name is the "what", and exceptions of that kind carry sentences written for
+    the log.
 
     ## Why is this bad?
     The exception says what broke (`KeyError: 'sku'`), not what the program was doing and for
@@ -73,6 +78,7 @@ class ExceptionAsMessage(LintRule):
     )
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = LOG_CALL_PATTERNS
     _TRACEBACK_MESSAGE: ClassVar[str] = (
         "The formatted traceback is the whole log message: say what failed in a constant message and "
         "let `.exception()`/`exc_info` attach the traceback as structured data"
@@ -91,6 +97,8 @@ class ExceptionAsMessage(LintRule):
                     logger.warning("no price for %s: %s", order.sku, err)
                 except ValueError as err:
                     logger.exception("price lookup failed", extra={"error": str(err)})
+                try:
+                    return lookup_all(order.skus)
                 except* OSError as err:
                     logger.error("Error: %s", err)  # words, however generic: XH502
             """
@@ -205,10 +213,26 @@ class ExceptionAsMessage(LintRule):
         )
         facts = self.context.module_facts
         if exception_only_message(log, names, facts):
+            if self._logger_named_after_exception(log.receiver, handlers[-1], names):
+                return
             message = self.MESSAGE
             if not _mentions(log.message, names) and formats_traceback(log.message, facts):
                 message = self._TRACEBACK_MESSAGE
             self.report(log.message, message=message)
+
+    def _logger_named_after_exception(
+        self, receiver: Optional[cst.BaseExpression], handler: Handler, names: frozenset[str]
+    ) -> bool:
+        """`logger = logging.getLogger("django.security." + type(err).__name__)` in the handler: the
+        logger's name says what happened, and the exception text is the detail (Django's idiom)."""
+        if not isinstance(receiver, cst.Name):
+            return False
+        for node in iter_scope(handler.body):
+            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+                if any(isinstance(t.target, cst.Name) and t.target.value == receiver.value for t in node.targets):
+                    if any(_mentions(a.value, names) for a in node.value.args):
+                        return True
+        return False
 
 
 def _mentions(node: cst.CSTNode, names: frozenset[str]) -> bool:

@@ -10,7 +10,7 @@ import libcst as cst
 
 from errlint.analysis import dotted_name, last_segment
 from errlint.finding import Impact, Severity
-from errlint.logcalls import LogCall
+from errlint.logcalls import LOG_CALL_PATTERNS, LogCall
 from errlint.rule import Invalid, LintRule, Report, Valid
 
 if TYPE_CHECKING:
@@ -41,21 +41,24 @@ _TOKEN_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 class _Candidate:
     report: Report
     function: str  # the name of the enclosing function
+    function_id: int
 
 
 class ExceptionLogOutsideHandler(LintRule):
     """
     ## What it does
     Checks for `logger.exception(...)`, `exc_info=True` and loguru's `.opt(exception=True)` where
-    no exception is being handled: at module level, in a function body outside any `except`
-    handler, in `try`/`else`/`finally` blocks.
+    no exception is being handled: at module or class level, and in a function that has its own
+    `except` handlers but makes the call outside them (after the `try`, in its `else:` or
+    `finally:` block, in an unrelated branch).
 
-    Code inside a function can run while its *caller* handles an exception, so a function is
-    left alone when it is evidently an error callback: it is called (or passed) from an `except`
-    handler in the same file; its name or a decorator names an error (`on_error`,
-    `handle_exception`, `@app.errorhandler`, `task_failure`); it takes the exception as a
-    parameter (`exc`, `err`, `exception`, …); or it is `__exit__`/`__aexit__`. Passing the
-    exception explicitly (`exc_info=err`) is never flagged.
+    Code inside a function can run while its *caller* handles an exception, and callers in other
+    files are out of sight, so a function without handlers of its own is not flagged; nor is one
+    that is evidently an error callback: it is called (or passed) from an `except` handler in the
+    same file; its name or a decorator names an error (`on_error`, `handle_exception`,
+    `@app.errorhandler`, `task_failure`); it takes the exception as a parameter (`exc`, `err`,
+    `exception`, …); or it is `__exit__`/`__aexit__`. Passing the exception explicitly
+    (`exc_info=err`) is never flagged.
 
     ## Why is this bad?
     `.exception()` and `exc_info=True` read `sys.exc_info()`. Outside a handler there is nothing
@@ -69,9 +72,15 @@ class ExceptionLogOutsideHandler(LintRule):
 
     logger = logging.getLogger(__name__)
 
-    def check(response):
+    def fetch(session, url):
+        try:
+            response = session.get(url, timeout=5)
+        except ConnectionError:
+            logger.exception("cannot reach %s", url)
+            return None
         if response.status_code >= 500:
-            logger.exception("upstream failed with %s", response.status_code)
+            logger.exception("%s failed with %s", url, response.status_code)
+        return response
     ```
 
     Use instead:
@@ -80,9 +89,15 @@ class ExceptionLogOutsideHandler(LintRule):
 
     logger = logging.getLogger(__name__)
 
-    def check(response):
+    def fetch(session, url):
+        try:
+            response = session.get(url, timeout=5)
+        except ConnectionError:
+            logger.exception("cannot reach %s", url)
+            return None
         if response.status_code >= 500:
-            logger.error("upstream failed with %s", response.status_code)
+            logger.error("%s failed with %s", url, response.status_code)
+        return response
     ```
 
     ## References
@@ -95,6 +110,7 @@ class ExceptionLogOutsideHandler(LintRule):
     MESSAGE: ClassVar[str] = _EXCEPTION_METHOD
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (*LOG_CALL_PATTERNS, r"\bexcept\b")
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
@@ -107,6 +123,8 @@ class ExceptionLogOutsideHandler(LintRule):
                     push(order)
                 except ConnectionError:
                     logger.exception("push failed")
+                try:
+                    push_group(order)
                 except* OSError as err:
                     logger.error("disk", exc_info=True)
                 logger.error("done", exc_info=err_or_none)
@@ -139,6 +157,10 @@ class ExceptionLogOutsideHandler(LintRule):
             @app.errorhandler(500)
             def server_error(request):
                 logger.exception("unhandled")
+
+            def log_current_error(job):
+                # no handlers here: a caller in another module may call it from its handler
+                logger.exception("job %s failed", job.id)
             """
         ),
     ]
@@ -148,16 +170,24 @@ class ExceptionLogOutsideHandler(LintRule):
             import logging
             logger = logging.getLogger(__name__)
 
-            def check(response):
-                if response.status_code >= 500:
-                    logger.exception("upstream failed with %s", response.status_code)
+            class Client:
+                def fetch(self, url):
+                    try:
+                        response = self.session.get(url)
+                    except ConnectionError:
+                        logger.exception("cannot reach %s", url)
+                        return None
+                    else:
+                        if response.status_code >= 500:
+                            logger.exception("%s failed with %s", url, response.status_code)
+                    return response
             """,
             expected_message=(
                 "`logger.exception()` outside an exception handler logs `NoneType: None` instead of a "
                 "traceback: use `.error()`, or pass the exception explicitly with `exc_info=err`"
             ),
-            line=6,
-            column=9,
+            line=13,
+            column=17,
         ),
         Invalid(
             """
@@ -185,17 +215,16 @@ class ExceptionLogOutsideHandler(LintRule):
                     item = await queue.get()
                 except OSError:
                     def retry():
-                        logger.opt(exception=True).error("retry failed")
+                        logger.exception("retry failed")  # no handler of its own: left alone
                     return retry
-                logger.exception("after the handler")
+                logger.opt(exception=True).error("after the handler")
             """,
             expected_message=(
                 "`opt(exception=True)` outside an exception handler attaches `NoneType: None` instead of a "
                 "traceback: pass the exception explicitly (`opt(exception=err)`) or drop it"
             ),
-            line=8,
-            column=24,
-            expected_count=2,
+            line=10,
+            column=16,
         ),
     ]
 
@@ -203,6 +232,7 @@ class ExceptionLogOutsideHandler(LintRule):
         super().__init__(context, options)
         self._candidates: list[_Candidate] = []
         self._called_in_handlers: set[str] = set()
+        self._with_handlers: set[int] = set()  # functions that have `except` handlers of their own
 
     def visit_Call(self, node: cst.Call) -> None:
         context = self.context
@@ -223,11 +253,22 @@ class ExceptionLogOutsideHandler(LintRule):
             # Decided at the end of the file: a handler further down may call this function.
             frame = context.frame
             report = Report(type(self), target, message, self.SEVERITY, context.top_index, frame.critical, frame.qualname)
-            self._candidates.append(_Candidate(report, function.name.value))
+            self._candidates.append(_Candidate(report, function.name.value, id(function)))
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._note_handler()
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        self._note_handler()
+
+    def _note_handler(self) -> None:
+        function = self.context.enclosing_function()
+        if function is not None:
+            self._with_handlers.add(id(function))
 
     def leave_Module(self, node: cst.Module) -> None:
         for candidate in self._candidates:
-            if candidate.function not in self._called_in_handlers:
+            if candidate.function_id in self._with_handlers and candidate.function not in self._called_in_handlers:
                 self.context.reports.append(candidate.report)
 
     def _note_handler_call(self, node: cst.Call) -> None:

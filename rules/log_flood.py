@@ -7,8 +7,9 @@ from typing import ClassVar, Optional, Sequence, Union
 
 import libcst as cst
 
-from errlint.analysis import Handler, iter_scope, last_segment
+from errlint.analysis import Handler, dotted_name, iter_scope, last_segment
 from errlint.finding import Impact, Severity
+from errlint.logcalls import LOG_CALL_PATTERNS
 from errlint.rule import Invalid, LintRule, Valid
 
 Loop = Union[cst.For, cst.While]
@@ -17,6 +18,14 @@ _PACING = re.compile(r"(?i)(?:^|_)(?:sleep|wait|backoff|throttle|rate_limit|rate
 # Loop variables of bounded retry loops (`for attempt in range(retries)`).
 _RETRY_TARGETS = re.compile(r"(?i)attempt|retr(?:y|ies)|tries|try_number")
 _SMALL_RANGE = 10
+# Registries of components and callables: a loop over them is fault isolation over a handful of
+# entries, not a per-item batch. Matched against the tokens of the loop variable and the iterable.
+_REGISTRY_TOKENS = frozenset(
+    {"handler", "callback", "cb", "receiver", "errback", "hook", "listener", "observer", "subscriber",
+     "plugin", "finalizer", "fn", "func", "callable", "executor", "backend", "bundle", "provider",
+     "extension", "middleware", "signal", "operation", "consumer", "step", "bootstep"}
+)  # fmt: skip
+_TOKEN_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
 
 class LogFlood(LintRule):
@@ -32,7 +41,12 @@ class LogFlood(LintRule):
       which is how rate limits and "log once" guards look;
     - the loop paces itself: a `sleep`/`wait`/`backoff` call anywhere in the loop body;
     - the loop is bounded and small: `for attempt in range(3)`, or a loop variable named
-      `attempt`/`retry`/`tries` (a retry loop logs once per attempt; XH602/XH603 look at retries).
+      `attempt`/`retry`/`tries` (a retry loop logs once per attempt; XH602/XH603 look at retries);
+    - the loop goes over a registry of components or callables, not a batch of data: the loop
+      variable or the iterable is named like handlers, callbacks, receivers, hooks, listeners,
+      plugins, executors, backends, bundles, providers, extensions or middleware, or the `try`
+      calls the loop variable itself (`for cb in pending: try: cb()`). That is fault isolation
+      over a handful of entries, and one record per broken component is what you want.
 
     ## Why is this bad?
     A handler that logs per item is fine on a good day and a flood in an outage: when the
@@ -85,6 +99,7 @@ class LogFlood(LintRule):
     )
     SEVERITY: ClassVar[Severity] = Severity.INFO
     IMPACT: ClassVar[Impact] = Impact.OBSERVABILITY
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = LOG_CALL_PATTERNS
     PREVIEW: ClassVar[bool] = True
 
     VALID: ClassVar[Sequence[Valid]] = [
@@ -109,6 +124,8 @@ class LogFlood(LintRule):
                     except ValueError:
                         logger.error("bad item %s", item.id)
                         break
+                    try:
+                        post_group(item)
                     except* OSError:
                         logger.exception("disk")
                         raise
@@ -200,7 +217,7 @@ class LogFlood(LintRule):
         facts = self.context.handler_facts(handler)
         if facts.raises or facts.returns or _breaks(handler):
             return
-        if _bounded(loop) or self._paced(loop):
+        if _bounded(loop) or self._paced(loop) or self._dispatches_callbacks(loop, handler):
             return
         self.report(node.func, loop="for" if isinstance(loop, cst.For) else "while")
 
@@ -221,6 +238,29 @@ class LogFlood(LintRule):
                 child = ancestors[position + 1]
                 return node if child is node.body else None
         return None
+
+    def _dispatches_callbacks(self, loop: Loop, handler: Handler) -> bool:
+        """`for handler in handlers: try: handler(...)`: fault isolation over a small registry of
+        callbacks, signal receivers or plugins, not a per-item batch."""
+        names = _target_names(loop) if isinstance(loop, cst.For) else []
+        source = loop.iter if isinstance(loop, cst.For) else loop.test
+        if isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute):
+            if source.func.attr.value in ("items", "values", "keys", "copy"):
+                source = source.func.value  # `self._bundles.items()`
+        iterable = dotted_name(source) or ""
+        if any(_is_registry(n) for n in names) or _is_registry(iterable.rsplit(".", 1)[-1]):
+            return True
+        ancestors = self.context.ancestors
+        index = next((i for i in range(len(ancestors) - 1, -1, -1) if ancestors[i] is handler), -1)
+        trial = ancestors[index - 1] if index > 0 else None
+        if not isinstance(trial, (cst.Try, cst.TryStar)):
+            return False
+        for node in iter_scope(trial.body):
+            if isinstance(node, cst.Call):
+                func = node.func
+                if isinstance(func, cst.Call) or (isinstance(func, cst.Name) and func.value in names):
+                    return True  # calls the loop variable, or a callable it just fetched
+        return False
 
     def _paced(self, loop: Loop) -> bool:
         for node in iter_scope(loop.body):
@@ -244,14 +284,24 @@ def _breaks(handler: Handler) -> bool:
     return False
 
 
+def _is_registry(name: str) -> bool:
+    tokens = {t.lower() for t in _TOKEN_RE.findall(name)}
+    return any(t in _REGISTRY_TOKENS or t.rstrip("s") in _REGISTRY_TOKENS for t in tokens)
+
+
+def _target_names(loop: cst.For) -> list[str]:
+    target = loop.target
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [e.value.value for e in target.elements if isinstance(e.value, cst.Name)]
+    return []
+
+
 def _bounded(loop: Loop) -> bool:
     if not isinstance(loop, cst.For):
         return False
-    target = loop.target
-    names = [target] if isinstance(target, cst.Name) else []
-    if isinstance(target, cst.Tuple):
-        names = [e.value for e in target.elements if isinstance(e.value, cst.Name)]
-    if any(_RETRY_TARGETS.search(cst.ensure_type(n, cst.Name).value) for n in names):
+    if any(_RETRY_TARGETS.search(n) for n in _target_names(loop)):
         return True
     it = loop.iter
     if isinstance(it, cst.Call) and last_segment(it.func) == "range" and it.args:

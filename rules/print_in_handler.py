@@ -22,13 +22,17 @@ _STREAM_WRITES = frozenset(
 _STD_STREAMS = frozenset({"sys.stderr", "sys.stdout", "sys.__stderr__", "sys.__stdout__"})
 # Files that are scripts by convention, whatever they import.
 _SCRIPT_FILES = re.compile(r"(?:^|/)(?:__main__|setup|manage|conftest|noxfile|fabfile|tasks)\.py$")
-_SCRIPT_DIRS = re.compile(r"(?:^|/)(?:scripts?|bin|tools|examples?|docs?)/")
+_SCRIPT_DIRS = re.compile(
+    r"(?:^|/)(?:scripts?|bin|tools|examples?|docs?|cli|commands|management|migrations|alembic)/"
+)
+# Test modules: pytest captures stdout and shows it for the failing test, so printing is the norm.
+_TEST_FILES = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_tests?|tests?)\.py$")
 # Functions that are entry points by name.
 _ENTRY_FUNCTIONS = frozenset({"main", "cli", "run_cli"})
 
 _MESSAGES = {
     "print": (
-        "`print()` in an exception handler writes the failure to stdout, outside logging: no level, "
+        "`print()` in an exception handler writes the failure to {stream}, outside logging: no level, "
         "no timestamp, no traceback where the logs are collected; use a logger"
     ),
     "stream": (
@@ -53,8 +57,13 @@ class PrintInHandler(LintRule):
     modules with `if __name__ == "__main__":`, modules that import `click`, `argparse`, `typer`,
     `fire` or `docopt`, script files by convention (`__main__.py`, `setup.py`, `manage.py`,
     `conftest.py`, `noxfile.py`, files under `scripts/`, `bin/`, `tools/`, `examples/`, `docs/`),
-    and functions named `main`/`cli`. A `print(..., file=stream)` to a stream other than
-    stdout/stderr writes to an output the caller chose and is not flagged either.
+    command packages (`cli/`, `commands/`, Django's `management/`), database migrations
+    (`migrations/`, `alembic/`: they run as a command and report progress on the terminal), and
+    functions named `main`/`cli`. Test modules (`test_*.py`, `*_test.py`, `tests.py`) are exempt
+    too: pytest captures their output and shows it with the failing test, which is what a
+    diagnostic `print` before a re-raise is for. A `print(..., file=stream)` to a stream other than
+    stdout/stderr writes to an output the caller chose and is not flagged either; nor is
+    `traceback.print_exc(file=stream)`.
 
     ## Why is this bad?
     In a service, stdout and stderr are not where errors are looked for: they have no level, no
@@ -95,9 +104,15 @@ class PrintInHandler(LintRule):
 
     CODE: ClassVar[str] = "XH304"
     NAME: ClassVar[str] = "print-in-handler"
-    MESSAGE: ClassVar[str] = _MESSAGES["print"]
+    MESSAGE: ClassVar[str] = _MESSAGES["print"].format(stream="stdout")
     SEVERITY: ClassVar[Severity] = Severity.INFO
     IMPACT: ClassVar[Impact] = Impact.OBSERVABILITY
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (
+        r"\bprint\s*\(",
+        r"\bsys\.(?:std(?:err|out)|__std(?:err|out)__)\.write",
+        r"\btraceback\.print_",
+        r"\bprint_(?:exc|exception|tb|last)\b",
+    )
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
@@ -201,7 +216,7 @@ class PrintInHandler(LintRule):
         kind, call = self._kind(node)
         if kind is None or self._is_entry_point():
             return
-        self.report(node, message=_MESSAGES[kind].format(call=call))
+        self.report(node, message=_MESSAGES[kind].format(call=call, stream=call))
 
     def _kind(self, node: cst.Call) -> tuple[Optional[str], str]:
         func = node.func
@@ -209,14 +224,20 @@ class PrintInHandler(LintRule):
             imported = self.context.module_facts.imports.get("print")
             if imported is not None and imported not in ("rich.print", "builtins.print"):
                 return None, ""
+            stream = "stdout"
             for arg in node.args:
                 if arg.keyword is not None and arg.keyword.value == "file":
                     target = self.context.qualify(arg.value)
                     if target not in _STD_STREAMS:
                         return None, ""
-            return "print", "print"
+                    stream = "stderr" if "stderr" in (target or "") else "stdout"
+            return "print", stream
         qualified = self.context.qualify(func)
         if qualified in _PRINT_TRACEBACK:
+            for arg in node.args:
+                if arg.keyword is not None and arg.keyword.value == "file":
+                    if self.context.qualify(arg.value) not in _STD_STREAMS:
+                        return None, ""
             return "traceback", dotted_name(func) or qualified
         if qualified in _STREAM_WRITES:
             return "stream", dotted_name(func) or qualified
@@ -227,7 +248,7 @@ class PrintInHandler(LintRule):
         if context.is_cli_module:
             return True
         path = context.path.replace("\\", "/")
-        if _SCRIPT_FILES.search(path) or _SCRIPT_DIRS.search(path):
+        if _SCRIPT_FILES.search(path) or _SCRIPT_DIRS.search(path) or _TEST_FILES.search(path):
             return True
         function = context.enclosing_function()
         return function is not None and function.name.value in _ENTRY_FUNCTIONS

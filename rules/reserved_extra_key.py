@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterator, Sequence
+from typing import ClassVar, Iterator, Optional, Sequence
 
 import libcst as cst
 
 from errlint.finding import Impact, Severity
-from errlint.logcalls import string_value
+from errlint.logcalls import LOG_CALL_PATTERNS, string_value
 from errlint.rule import Invalid, LintRule, Valid
 
 # `Logger.makeRecord` raises KeyError for "message", "asctime" and every attribute a LogRecord sets
@@ -72,6 +72,7 @@ class ReservedExtraKey(LintRule):
     )
     SEVERITY: ClassVar[Severity] = Severity.ERROR
     IMPACT: ClassVar[Impact] = Impact.CRASH
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = LOG_CALL_PATTERNS
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
@@ -84,6 +85,8 @@ class ReservedExtraKey(LintRule):
                     send(user)
                 except OSError:
                     logger.exception("failed", extra={"user_name": user.name, "error_message": "x"})
+                try:
+                    send_all(user)
                 except* ValueError:
                     logger.error("bad", extra=context)
             """

@@ -11,7 +11,7 @@ from typing import Callable, ClassVar, Optional, Sequence
 import libcst as cst
 
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
-from errlint.logcalls import LogCall, eager_format, exception_only_message, string_parts
+from errlint.logcalls import LOG_CALL_PATTERNS, LogCall, eager_format, exception_only_message, string_parts
 from errlint.rule import Invalid, LintRule, Replacement, Valid
 
 
@@ -79,7 +79,8 @@ class UnstructuredLogMessage(LintRule):
     - *Only the message is checked.* Eager conversion of an argument (`"%s", str(x)`) or a `%` in
       `extra=` values is not flagged.
     - *A message in a variable* (`msg = f"..."; logger.info(msg)`) is not flagged: the
-      rule does not track values across statements.
+      rule does not track values across statements. Neither is `+` that builds a *template* for
+      lazy arguments (`log.info("%s " + msg, prefix, *args)`, a wrapper adding a prefix).
     - *The exception as the whole message* (`log.error(f"{err}")`) is left to XH303.
 
     ## Example
@@ -140,6 +141,7 @@ class UnstructuredLogMessage(LintRule):
     FIX_TITLE: ClassVar[str] = "Use a constant message with {what}"
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.OBSERVABILITY
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = LOG_CALL_PATTERNS
     FIX: ClassVar[FixAvailability] = FixAvailability.SOMETIMES
     Options: ClassVar[Optional[type]] = Options
 
@@ -180,6 +182,8 @@ class UnstructuredLogMessage(LintRule):
                     push(order_id)
                 except ValueError as err:
                     logger.error(f"{err}")  # XH303's territory
+                try:
+                    push_group(order_id)
                 except* OSError:
                     logger.warning("push failed", extra={"order_id": order_id})
             """
@@ -363,6 +367,8 @@ class UnstructuredLogMessage(LintRule):
             return
         style = self.options.style if self.options is not None else "lazy"
         kind = eager_format(log.message)
+        if kind == "concat" and (log.args or any(a.star == "*" for a in node.args)):
+            kind = None  # `"%s " + template, *args`: building a template for lazy arguments
         if kind is not None:
             if exception_only_message(log, self._exception_names(), self.context.module_facts):
                 return  # the exception is the whole message: XH303
