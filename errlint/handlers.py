@@ -63,9 +63,12 @@ class HandlerFacts:
     # `return Failure(err)`), or captured with `sys.exc_info()`.
     passes_on: bool = False
 
+    # `with util.safe_reraise():` (SQLAlchemy) and similar context managers re-raise on exit.
+    reraises_on_exit: bool = False
+
     @property
     def reraises(self) -> bool:
-        return bool(self.raises)
+        return bool(self.raises) or self.reraises_on_exit
 
     def carries_traceback(self, call: LogCall) -> bool:
         """Whether this log call records the traceback (`exc_info`, `.exception()`, `format_exc()`)."""
@@ -111,6 +114,7 @@ def compute_handler_facts(handler: Handler, facts: ModuleFacts, config: Config, 
     traceback_args: list[LogCall] = []
     prints_traceback = False
     captures = False
+    reraises_on_exit = False
     not_uses: set[int] = set()  # attribute and keyword names spelled like the bound name
     in_sinks: set[int] = set()  # names inside log/print/warn calls
     for node in iter_scope(handler.body):
@@ -134,6 +138,12 @@ def compute_handler_facts(handler: Handler, facts: ModuleFacts, config: Config, 
                 in_sinks.update(id(n) for n in _iter_all(node) if isinstance(n, cst.Name) and n.value == name)
         elif isinstance(node, cst.Return):
             returns.append(node)
+        elif isinstance(node, cst.WithItem):
+            item = node.item
+            func = item.func if isinstance(item, cst.Call) else item
+            last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            if "reraise" in last.lower():
+                reraises_on_exit = True
         elif isinstance(node, cst.Attribute):
             not_uses.add(id(node.attr))
         elif isinstance(node, cst.Arg) and node.keyword is not None:
@@ -162,6 +172,7 @@ def compute_handler_facts(handler: Handler, facts: ModuleFacts, config: Config, 
         traceback_args=traceback_args,
         prints_traceback=prints_traceback,
         passes_on=passes_on,
+        reraises_on_exit=reraises_on_exit,
     )
 
 

@@ -137,6 +137,16 @@ class BroadExcept(LintRule):
                     stored = False
             """
         ),
+        # SQLAlchemy's `safe_reraise()` re-raises when the block ends.
+        Valid(
+            """
+            try:
+                connection = pool.connect()
+            except BaseException as err:
+                with util.safe_reraise():
+                    pool.logger.debug("connect failed: %s", err)
+            """
+        ),
         # A discarding broad handler is XH103's finding, not this rule's.
         Valid(
             """

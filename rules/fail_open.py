@@ -38,6 +38,10 @@ _AUTH_EXCEPTIONS = frozenset(
 )  # fmt: skip
 
 
+# Modules whose similarly named exceptions are about the operating system, not about a caller.
+_NOT_AUTH_MODULES = ("tokenize.", "psutil.")
+
+
 @dataclass(frozen=True)
 class FailOpenOptions:
     """Extra trust boundaries, on top of the built-in names."""
@@ -59,8 +63,10 @@ class FailOpen(LintRule):
     authentication or signature error (`jwt.*Error`, `InvalidSignature`, `BadSignature`,
     `AuthenticationFailed`, `PermissionDenied`, …). The builtin `PermissionError`, which is
     usually about files, counts only when the handler returns `True`. A `pass` followed right
-    after the `try` statement by `return False`/`return None` or a `raise` is fail-closed and not
-    reported.
+    after the `try` statement (past plain statements) by `return False`/`return None` or a
+    `raise` is fail-closed and not reported; in a trust-boundary function, a `pass` counts only for
+    a broad handler or an authentication error (a lookup miss such as `User.DoesNotExist` is not
+    a failed check).
 
     ## Why is this bad?
     A verification that fails open turns every error into an accepted request: an expired token,
@@ -133,6 +139,36 @@ class FailOpen(LintRule):
                 except InvalidSignature:
                     pass
                 return False
+            """
+        ),
+        # Fail-closed further down: the data is discarded and nothing is returned.
+        Valid(
+            """
+            def _decode(self, data):
+                try:
+                    return self.signer.unsign_object(data)
+                except (signing.BadSignature, json.JSONDecodeError):
+                    pass
+                self.used = True
+                return None
+            """
+        ),
+        # A lookup miss in an auth function, or a psutil "access denied", is not a failed check.
+        Valid(
+            """
+            def authenticate(self, request, username):
+                user = None
+                try:
+                    user = User.objects.get_by_natural_key(username)
+                except User.DoesNotExist:
+                    pass
+                return user if self.user_can_authenticate(user) else None
+
+            def kill(proc):
+                try:
+                    proc.kill()
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    pass
             """
         ),
         # Not a trust boundary.
@@ -252,6 +288,7 @@ class FailOpen(LintRule):
                 only_true = kind == "os"
                 if not only_true:
                     break
+        by_type = where is not None and not only_true
         if function is not None and _is_boundary_function(function.name.value, options):
             where = f"function `{function.name.value}`"
             only_true = False
@@ -270,6 +307,8 @@ class FailOpen(LintRule):
                 return
         if only_true or not _only_passes(handler.body):
             return
+        if not (by_type or facts.catches_broad):
+            return  # a lookup miss (`except User.DoesNotExist: pass`) is not a failed check
         if self._fails_closed_after(handler):
             return
         first = _first_statement(handler.body)
@@ -284,14 +323,14 @@ class FailOpen(LintRule):
                 return "auth"
         if qualified.startswith(("jwt.", "jose.")) and last.endswith("Error"):
             return "auth"
-        if last in _AUTH_EXCEPTIONS and not qualified.startswith("tokenize."):
+        if last in _AUTH_EXCEPTIONS and not qualified.startswith(_NOT_AUTH_MODULES):
             return "auth"
         if qualified in ("PermissionError", "builtins.PermissionError"):
             return "os"
         return None
 
     def _fails_closed_after(self, handler: Handler) -> bool:
-        """The statement right after the `try` returns a falsy constant or raises."""
+        """After the `try`, the block's next `return`/`raise` denies (falsy constant or raise)."""
         ancestors = self.context.ancestors
         for index in range(len(ancestors) - 1, 1, -1):
             if ancestors[index] is handler:
@@ -303,18 +342,18 @@ class FailOpen(LintRule):
         if not isinstance(body, (list, tuple)):
             return False
         for position, stmt in enumerate(body):
-            if stmt is try_node:
-                if position + 1 >= len(body):
-                    return False
-                following = body[position + 1]
-                if isinstance(following, cst.SimpleStatementLine) and following.body:
-                    small = following.body[0]
+            if stmt is not try_node:
+                continue
+            for following in body[position + 1 :]:
+                if not isinstance(following, cst.SimpleStatementLine):
+                    return False  # a branch or a loop: cannot tell
+                for small in following.body:
                     if isinstance(small, cst.Raise):
                         return True
                     if isinstance(small, cst.Return):
                         value = small.value
                         return value is None or (isinstance(value, cst.Name) and value.value in ("False", "None"))
-                return False
+            return False
         return False
 
 

@@ -27,7 +27,8 @@ class RaiseWithoutCause(LintRule):
     """
     ## What it does
     Checks for `raise NewError(...)` inside an `except` handler without `from`. Not reported:
-    a bare `raise`, `raise err` of a caught exception (or `err.with_traceback(tb)`),
+    a bare `raise`, `raise err` of a caught exception (or `err.with_traceback(tb)`), a lower-case
+    variable or attribute holding an exception caught earlier (`raise self._saved_error`),
     `raise X from None` (an explicit decision to hide the cause), raises inside functions defined
     in the handler (they run later, outside it), and control-flow exceptions that never show a
     traceback: `SystemExit`, `KeyboardInterrupt`, `GeneratorExit`, `StopIteration`,
@@ -165,6 +166,19 @@ class RaiseWithoutCause(LintRule):
             raise ConfigError("no handler here")
             """
         ),
+        # An exception caught earlier, raised again on purpose: not a new one.
+        Valid(
+            """
+            try:
+                parse_raster(value)
+            except RasterError as err:
+                blocked_err = err
+            try:
+                return parse_geometry(value)
+            except GeometryError:
+                raise blocked_err
+            """
+        ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
         Invalid(
@@ -293,6 +307,8 @@ class RaiseWithoutCause(LintRule):
         target = exc.func if isinstance(exc, cst.Call) else exc
         if isinstance(exc, cst.Name) and exc.value in bound:
             return  # re-raises a caught exception (reraise-by-name, XH203)
+        if _is_instance_name(exc):
+            return  # raises an exception object caught or built earlier, not a new one
         if (
             isinstance(exc, cst.Call)
             and isinstance(exc.func, cst.Attribute)
@@ -350,6 +366,22 @@ class RaiseWithoutCause(LintRule):
         while f"err{index}" in used:
             index += 1
         return f"err{index}"
+
+
+def _is_instance_name(exc: cst.BaseExpression) -> bool:
+    """`raise saved_err` / `raise self._exc`: a variable holding an exception object, not a class.
+
+    Exception classes are CapWords by convention; a lower-case name or attribute holds an
+    exception raised earlier (with its own traceback and cause), re-raised here on purpose.
+    """
+    if isinstance(exc, cst.Name):
+        last = exc.value
+    elif isinstance(exc, cst.Attribute):
+        last = exc.attr.value
+    else:
+        return False
+    stripped = last.lstrip("_")
+    return bool(stripped) and stripped[0].islower()
 
 
 def _names(scope: cst.CSTNode) -> set[str]:

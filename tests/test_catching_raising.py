@@ -274,3 +274,195 @@ def test_finally_reports_each_exit_once_in_nested_finally_blocks() -> None:
             continue
     """
     assert _codes(code, ("XH104",)) == [("XH104", 10), ("XH104", 11)]
+
+
+# --- false-positive patterns found on the corpus (docs/precision.md), one test each -------------
+
+CORPUS_FALSE_POSITIVES = {
+    # XH102: Flask hands the error to its own handler; Celery beat to a failure hook.
+    "XH102-passes-on": (
+        "XH102",
+        """
+        def full_dispatch_request(self):
+            try:
+                rv = self.dispatch_request()
+            except Exception as e:
+                rv = self.handle_user_exception(e)
+            return self.finalize_request(rv)
+        """,
+    ),
+    "XH102-error-hook": (
+        "XH102",
+        """
+        for entry in self.schedule.values():
+            try:
+                is_due, delay = entry.is_due()
+            except Exception:
+                is_due, delay = self._is_due_failed(entry)
+        """,
+    ),
+    "XH102-safe-reraise": (
+        "XH102",
+        """
+        try:
+            self.dbapi_connection = pool._invoke_creator(self)
+        except BaseException as e:
+            with util.safe_reraise():
+                pool.logger.debug("Error on connect(): %s", e)
+        """,
+    ),
+    "XH102-celery-logger-alias": (
+        "XH102",
+        """
+        try:
+            self.node.handle_message(body, message)
+        except Exception as exc:
+            error("Control command error: %r", exc, exc_info=True)
+            self.reset()
+        """,
+    ),
+    "XH102-test-code": (
+        "XH102",
+        """
+        def test_replaced_task_nesting(self):
+            try:
+                assertion_result = request.replaced_task_nesting <= 2
+            except Exception:
+                assertion_result = False
+        """,
+    ),
+    "XH102-raise-to-catch": (
+        "XH102",
+        """
+        try:
+            raise KeyError("foo")
+        except Exception:
+            job.on_success((1, ExceptionInfo(), 0.001))
+        """,
+    ),
+    # XH103: EAFP lookups, predicates, polls, test teardown.
+    "XH103-eafp-lookup": (
+        "XH103",
+        """
+        def getopt(self, *alt):
+            for opt in alt:
+                try:
+                    return self.options[opt]
+                except KeyError:
+                    pass
+            raise KeyError(alt[0])
+        """,
+    ),
+    "XH103-predicate": (
+        "XH103",
+        """
+        def is_ipv4_address(string_ip):
+            try:
+                socket.inet_aton(string_ip)
+            except OSError:
+                return False
+            return True
+        """,
+    ),
+    "XH103-poll": (
+        "XH103",
+        """
+        while not self._stopped.is_set():
+            try:
+                self.result_consumer.drain_events(timeout=1)
+            except socket.timeout:
+                pass
+        """,
+    ),
+    # XH201: control-flow exceptions and exceptions caught earlier.
+    "XH201-pytest-skip": (
+        "XH201",
+        """
+        try:
+            manager.app.backend.ensure_chords_allowed()
+        except NotImplementedError as e:
+            raise pytest.skip(e.args[0])
+        """,
+    ),
+    "XH201-stop-iteration": (
+        "XH201",
+        """
+        def __next__(self):
+            try:
+                self.state.event(self.next_event())
+            except IndexError:
+                raise StopIteration()
+        """,
+    ),
+    "XH201-saved-exception": (
+        "XH201",
+        """
+        try:
+            obj = GEOSGeometry(obj)
+        except (GEOSException, GDALException):
+            raise blocked_err
+        """,
+    ),
+    # XH202: tests simulate failures.
+    "XH202-test": (
+        "XH202",
+        """
+        def test_log_view_exception(app, client):
+            @app.route("/")
+            def index():
+                raise Exception("test")
+        """,
+    ),
+    # XH105: a variable may hold a tuple with a supertype.
+    "XH105-variable-supertype": (
+        "XH105",
+        """
+        try:
+            yield
+        except socket.timeout:
+            raise
+        except self._connection_errors:
+            self._reconnect()
+        """,
+    ),
+    # XH204: OS-level "access denied", lookup misses, fail-closed further down.
+    "XH204-psutil": (
+        "XH204",
+        """
+        try:
+            proc.kill()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+        """,
+    ),
+    "XH204-lookup-miss": (
+        "XH204",
+        """
+        def authenticate(self, request, remote_user):
+            user = None
+            try:
+                user = UserModel._default_manager.get_by_natural_key(username)
+            except UserModel.DoesNotExist:
+                pass
+            return user if self.user_can_authenticate(user) else None
+        """,
+    ),
+    "XH204-fail-closed-later": (
+        "XH204",
+        """
+        def _decode(self, data):
+            try:
+                return self.signer.unsign_object(data, serializer=MessageSerializer)
+            except (signing.BadSignature, binascii.Error, json.JSONDecodeError):
+                pass
+            self.used = True
+            return None
+        """,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CORPUS_FALSE_POSITIVES))
+def test_corpus_false_positive_patterns(case: str) -> None:
+    code, snippet = CORPUS_FALSE_POSITIVES[case]
+    assert _codes(snippet, (code,)) == []
