@@ -16,8 +16,11 @@ _TEXT_ATTRIBUTES = frozenset({"args", "message", "msg", "strerror", "reason"})
 # HTTP 4xx and validation errors): the request is the context and the message is the answer.
 _PRESENTATION_RE = re.compile(
     r"(?:CommandError|UsageError|ClickException|BadParameter|BadArgumentUsage|ValidationError|"
-    r"HTTPException|BadRequest|Http404)$"
+    r"HTTPException|BadRequest|Http404|SystemExit|Abort|Exit)$"
 )
+# Builtin lookup failures re-raised under the type a protocol expects (`__getattr__` must raise
+# AttributeError, a sequence IndexError): the key is the whole message.
+_RETYPED_LOOKUPS = frozenset({"AttributeError", "IndexError", "KeyError", "LookupError"})
 
 
 class WrappedWithoutContext(LintRule):
@@ -31,8 +34,10 @@ class WrappedWithoutContext(LintRule):
     itself (`raise err`, bare `raise`), a call that is not a class name in CapWords (a factory or
     a raising helper such as `pytest.skip(str(err))`), errors whose message is shown to the person
     who made the request or ran the command (`CommandError`, click's `UsageError`/`BadParameter`,
-    `*ValidationError`, `HTTPException`, `BadRequest`, `Http404`: the request is the context),
-    raises in functions nested in the handler, and handlers that rebind the exception name.
+    `*ValidationError`, `HTTPException`, `BadRequest`, `Http404`, `SystemExit`: the request is the
+    context), a lookup failure re-raised as the builtin a protocol expects (`raise
+    AttributeError(err.args[0]) from err` in `__getattr__`), raises in functions nested in the
+    handler, and handlers that rebind the exception name.
 
     ## Why is this bad?
     Wrapping translates a low-level failure into the caller's vocabulary. That is the moment to
@@ -173,6 +178,8 @@ class WrappedWithoutContext(LintRule):
             return  # a factory or a raising helper (`pytest.skip(...)`), not an exception class
         if _PRESENTATION_RE.search(last):
             return  # shown to the person who asked: the request or command is the context
+        if callee in _RETYPED_LOOKUPS:
+            return  # `except KeyError as e: raise AttributeError(e.args[0])`: a protocol, not a wrapper
         name = _bound_name(handler)
         if name is None or not all(_copies(arg, name) for arg in exc.args):
             return

@@ -966,6 +966,14 @@ def test_xh503_presentation_errors_are_exempt() -> None:
                 raise click.BadParameter(str(err))
             except KeyError as err:
                 raise RequestValidationError(repr(err))
+            except OSError as err:
+                raise SystemExit(str(err))
+
+        def __getattr__(self, key):
+            try:
+                return self._index[key]
+            except KeyError as err:
+                raise AttributeError(err.args[0]) from err
         """
     assert lines(code, "XH503") == []
 
