@@ -431,3 +431,54 @@ def test_xh4_vocabulary_and_value_detectors_extend_redaction() -> None:
     assert strict.text.splitlines()[2] == 'note = "<REDACTED:identity:1>"  # <REDACTED:identity:2>'
     cst.parse_module(strict.text)
     assert strict.restore(strict.text) == code
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+
+def _answered_run(count: int, explanation: str) -> Any:
+    from errlint.review.model import Answer, Confidence, FixCheck, ReviewItem, ReviewRun, Status
+
+    run = ReviewRun("m", "1")
+    for index in range(count):
+        finding = _finding(index + 1, path="app/x.py")
+        fix = ProposedFix(index + 1, index + 1, "x", "y")
+        item = ReviewItem(finding, f"XH101@app/x.py:{index + 1}:5", Status.REVIEWED)
+        item.answer = Answer(item.id, Verdict.TRUE_POSITIVE, "crash", explanation, Confidence.HIGH, fix, False)
+        item.fix_check = FixCheck(True, diff="--- a/app/x.py\n+++ b/app/x.py\n@@ -1 +1 @@\n-x\n+y")
+        run.items.append(item)
+    return run
+
+
+def test_markdown_fits_a_pr_comment_and_escapes_model_text() -> None:
+    import io
+
+    from errlint.review.render import MARKDOWN_LIMIT, render_markdown
+
+    out = io.StringIO()
+    render_markdown(_answered_run(300, "Because <img src=x onerror=alert(1)> @everyone " + "x" * 400), out)
+    text = out.getvalue()
+    assert len(text) <= MARKDOWN_LIMIT + 2000
+    assert "omitted to fit a PR comment" in text
+    assert "<img" not in text and "@everyone" not in text and "&lt;img" in text
+
+
+def test_terminal_output_strips_control_characters() -> None:
+    import io
+
+    from errlint.review.render import make_console, render_rich
+
+    out = io.StringIO()
+    render_rich(_answered_run(1, "fine\x1b[2J\x1b]0;pwned\x07 text [bold]not markup[/bold]\u202e"), make_console(out, False, 100))
+    text = out.getvalue()
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "[bold]not markup[/bold]" in text
+
+
+def test_progress_bar_callback_runs() -> None:
+    from errlint.review.cli import _progress_bar
+
+    update = _progress_bar()
+    update(0, 2, "XH101@a.py:1:1")
+    update(1, 2, "XH101@a.py:2:1")
+    update(2, 2, "")

@@ -511,6 +511,13 @@ class Reviewer:
             budget = sum(1 for i in selected if i.status is Status.SKIPPED_BUDGET)
             if budget:
                 run.notices.append(f"{budget} finding{'s' if budget != 1 else ''} not sent: the review budget is used up")
+            unusable = [i for i in selected if i.status in (Status.INVALID_RESPONSE, Status.REJECTED)]
+            if unusable:
+                first = unusable[0]
+                run.notices.append(
+                    f"{len(unusable)} answer{'s' if len(unusable) != 1 else ''} could not be used "
+                    f"(first: {first.id}: {first.status.value}: {first.reason})"
+                )
         if self.settings.priced:
             if run.state is RunState.DRY_RUN:
                 todo = [i for i in selected if i.status is Status.WOULD_SEND]
