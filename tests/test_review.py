@@ -634,3 +634,11 @@ def test_an_outdated_sdk_is_named(project: Path, capsys: Any, monkeypatch: pytes
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
     code, _, err = review(capsys)
     assert code == 2 and 'anthropic 0.40.0 is too old for errlint review: pip install -U "anthropic>=2.10,<3"' in err
+
+
+def test_unparsable_files_are_listed_not_sent(project: Path, capsys: Any) -> None:
+    (project / "app/payments/broken.py").write_text("def f(:\n    pass\n", encoding="utf-8")
+    code, report, _ = review_json(capsys, "--dry-run", "--select", "XH101")
+    assert code == 0
+    broken = [f for f in report["findings"] if f["finding"]["code"] == "XH000"]
+    assert len(broken) == 1 and broken[0]["status"] == "not_selected" and "cannot be parsed" in broken[0]["reason"]

@@ -228,11 +228,11 @@ class Reviewer:
         for source in files:
             reason = self._excluded(source)
             for finding in source.findings:
-                if finding.code == "XH000":
-                    continue  # an unparsable file has nothing to review
                 item = ReviewItem(finding, prompt.finding_id(finding, self._sent_path(finding.path)))
                 run.items.append(item)
-                if reason:
+                if finding.code == "XH000":
+                    item.reason = "the file cannot be parsed: nothing to review"
+                elif reason:
                     item.status, item.reason = Status.EXCLUDED, reason
                 else:
                     eligible.append((item, source))
