@@ -265,6 +265,22 @@ class BroadExcept(LintRule):
             line=4,
             column=5,
         ),
+        # Celery's module-level logger aliases are logging calls too.
+        Invalid(
+            """
+            logger = get_logger(__name__)
+            debug, info, error = logger.debug, logger.info, logger.error
+
+            def control(node, body):
+                try:
+                    node.handle_message(body)
+                except Exception as exc:
+                    error("Control command error: %r", exc)
+            """,
+            expected_message="Broad `except Exception:` is not handled: no traceback logged",
+            line=7,
+            column=5,
+        ),
         Invalid(
             """
             try:
