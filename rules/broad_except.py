@@ -78,6 +78,8 @@ class BroadExcept(LintRule):
     MESSAGE: ClassVar[str] = "Broad `{label}` is not handled: {reason}"
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.SILENT_FAILURE
+    # Only functions whose source matches may hold a finding (errlint.prefilter).
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

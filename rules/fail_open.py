@@ -106,6 +106,8 @@ class FailOpen(LintRule):
     MESSAGE: ClassVar[str] = "Fail-open at a trust boundary ({where}): `{label}` {action}; deny access when the check fails"
     SEVERITY: ClassVar[Severity] = Severity.ERROR
     IMPACT: ClassVar[Impact] = Impact.SILENT_FAILURE
+    # Only functions whose source matches may hold a finding (errlint.prefilter).
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
     PREVIEW: ClassVar[bool] = True
     Options: ClassVar[Optional[type]] = FailOpenOptions
 

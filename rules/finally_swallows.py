@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterator, Sequence, Union
+from typing import ClassVar, Iterator, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -57,6 +57,8 @@ class FinallySwallows(LintRule):
     MESSAGE: ClassVar[str] = "`{keyword}` in `finally` discards any exception raised in the `try` block{extra}"
     SEVERITY: ClassVar[Severity] = Severity.ERROR
     IMPACT: ClassVar[Impact] = Impact.SILENT_FAILURE
+    # Only functions whose source matches may hold a finding (errlint.prefilter).
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bfinally\b",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
@@ -57,6 +57,8 @@ class GenericExceptionRaised(LintRule):
     )
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
+    # Only functions whose source matches may hold a finding (errlint.prefilter).
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\braise\b",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

@@ -61,6 +61,8 @@ class LogAndReraise(LintRule):
     )
     SEVERITY: ClassVar[Severity] = Severity.INFO
     IMPACT: ClassVar[Impact] = Impact.OBSERVABILITY
+    # Only functions whose source matches may hold a finding (errlint.prefilter).
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
     PREVIEW: ClassVar[bool] = True
 
     VALID: ClassVar[Sequence[Valid]] = [

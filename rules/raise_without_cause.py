@@ -81,6 +81,8 @@ class RaiseWithoutCause(LintRule):
     FIX_TITLE: ClassVar[str] = "Add `from {name}`"
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
+    # Only functions whose source matches may hold a finding (errlint.prefilter).
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
     FIX: ClassVar[FixAvailability] = FixAvailability.SOMETIMES
 
     VALID: ClassVar[Sequence[Valid]] = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence, Union
+from typing import ClassVar, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -62,6 +62,8 @@ class ReraiseByName(LintRule):
     FIX_TITLE: ClassVar[str] = "Replace `raise {name}` with `raise`"
     SEVERITY: ClassVar[Severity] = Severity.INFO
     IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
+    # Only functions whose source matches may hold a finding (errlint.prefilter).
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
     FIX: ClassVar[FixAvailability] = FixAvailability.UNSAFE
 
     VALID: ClassVar[Sequence[Valid]] = [

@@ -94,6 +94,8 @@ class SwallowedException(LintRule):
     MESSAGE: ClassVar[str] = "Exception swallowed: `{label}` only {action}; {advice}"
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.SILENT_FAILURE
+    # Only functions whose source matches may hold a finding (errlint.prefilter).
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b", r"\bsuppress\b")
     Options: ClassVar[Optional[type]] = SwallowedExceptionOptions
 
     VALID: ClassVar[Sequence[Valid]] = [

@@ -73,6 +73,8 @@ class UselessReraise(LintRule):
     FIX_TITLE: ClassVar[str] = "Remove the `try` statement and keep its body"
     SEVERITY: ClassVar[Severity] = Severity.INFO
     IMPACT: ClassVar[Impact] = Impact.OBSERVABILITY
+    # Only functions whose source matches may hold a finding (errlint.prefilter).
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
     FIX: ClassVar[FixAvailability] = FixAvailability.SOMETIMES
 
     VALID: ClassVar[Sequence[Valid]] = [
