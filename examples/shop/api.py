@@ -25,9 +25,13 @@ def create_order():
         billing.charge(order, payload["card_number"], order.total)
     except PaymentDeclined:
         return jsonify({"error": "payment_declined"}), 402
-    except:
+    except Exception as e:
         log.error(e)
         return jsonify({"error": "internal"}), 500
+    try:
+        inventory.confirm(order)
+    except:
+        log.warning("confirmation failed", extra={"module": "api", "order_id": order.id})
     return jsonify({"order": order.id}), 201
 
 

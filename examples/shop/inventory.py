@@ -33,5 +33,9 @@ def sync(item):
         raise StockUnavailable("cannot sync stock item") from err
 
 
+def confirm(order):
+    logger.info("order confirmed", extra={"order_id": order})
+
+
 async def notify(order):
     logger.info("warehouse notified", extra={"order_id": order.id})
