@@ -482,3 +482,31 @@ def test_progress_bar_callback_runs() -> None:
     update(0, 2, "XH101@a.py:1:1")
     update(1, 2, "XH101@a.py:2:1")
     update(2, 2, "")
+
+
+# --- property: generated secrets never survive redaction ------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_alnum = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=3, max_size=12)
+_emails = st.builds(lambda a, b, c: f"{a}.{b}@{c}-mail.com", _alnum, _alnum, _alnum)
+_aws = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", min_size=16, max_size=16).map(lambda s: "AKIA" + s)
+_github = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=36, max_size=40).map(
+    lambda s: "ghp_" + s
+)
+_padding = st.text(alphabet="abc xyz-:,.", max_size=20)  # a secret is delimited in real text
+
+
+@settings(max_examples=60, deadline=None)
+@given(secret=st.one_of(_emails, _aws, _github), before=_padding, after=_padding)
+def test_generated_secrets_never_survive(secret: str, before: str, after: str) -> None:
+    code = (
+        f"def f(x):\n"
+        f'    """Docs {before} {secret}{after}."""\n'
+        f"    log.info({before!r} + {secret!r} + {after!r})  # {before}: {secret}\n"
+        f'    return f"{{x}} {secret}"\n'
+    )
+    redacted = redact_source(code)
+    assert secret not in redacted.text
+    cst.parse_module(redacted.text)
+    assert redacted.restore(redacted.text) == code
