@@ -548,6 +548,12 @@ def test_fail_on_gate(project: Path, api: FakeAPI, capsys: Any) -> None:
     assert code == 2 and "unknown verdict" in err
 
 
+def test_per_request_timeout_reaches_the_sdk(project: Path, api: FakeAPI, capsys: Any) -> None:
+    api.add(answer(good_input()))
+    assert review(capsys, "--timeout", "12")[0] == 0
+    assert api.requests[0].headers["x-stainless-read-timeout"] == "12.0"
+
+
 def test_gateway_base_url_and_configured_model(tmp_path: Path, monkeypatch: Any, api: FakeAPI, capsys: Any) -> None:
     root = make_project(
         tmp_path / "proj",

@@ -68,7 +68,7 @@ def _echo_err(message: str) -> None:
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="rich", show_default=True)
 @click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option("--patch-out", type=click.Path(dir_okay=False), help="Write validated fixes as a unified diff.")
-@click.option("--apply", "apply_fixes", is_flag=True, help="Apply validated fixes to the files (asks nothing else).")
+@click.option("--apply", "apply_fixes", is_flag=True, help="Write the validated fixes into the files (nothing is changed without this flag).")
 @click.option("--fail-on", multiple=True, metavar="VERDICT[:CONFIDENCE]", help="Exit 1 when an answer matches, e.g. true-positive:high.")
 @click.option("--strict", is_flag=True, help="Exit 3 when the review is incomplete (no key, outage, limits).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write cached answers.")
