@@ -44,7 +44,7 @@ KEY = "sk-ant-test-not-a-real-key"
 def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[float]]:
     """No real ANTHROPIC_* variable, an empty HOME, and no real sleeping (waits are recorded)."""
     for name in list(os.environ):
-        if name.startswith("ANTHROPIC_"):
+        if name.startswith("ANTHROPIC_") or name.startswith("ERRLINT_"):
             monkeypatch.delenv(name)
     home = tmp_path / "home"
     home.mkdir()
@@ -516,6 +516,14 @@ def test_most_severe_are_chosen_without_critical_scopes(tmp_path: Path, monkeypa
     monkeypatch.chdir(root)
     code, report, _ = review_json(capsys, "--dry-run")
     assert [f["status"] for f in report["findings"]] == ["would_send"]
+
+
+def test_cache_dir_follows_errlint_cache_dir(project: Path, api: FakeAPI, capsys: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("ERRLINT_CACHE_DIR", str(project / "shared-cache"))
+    api.add(answer(good_input()))
+    assert review(capsys)[0] == 0
+    assert list((project / "shared-cache" / "review").rglob("*.json"))
+    assert not (project / ".errlint_cache" / "review").exists()
 
 
 def test_cache_hit_sends_nothing_on_unchanged_code(project: Path, api: FakeAPI, capsys: Any) -> None:

@@ -61,7 +61,9 @@ def settings_from_config(config: Config, cwd: Path, **overrides: Any) -> ReviewS
     """Build the settings from `[tool.errlint.review]`, then apply non-None `overrides`."""
     section = config.section("review")
     root = Path(config.root) if config.path else cwd
-    cache_dir = Path(section.get("cache-dir", DEFAULT_CACHE_DIR))
+    shared = os.environ.get("ERRLINT_CACHE_DIR")  # the lint cache's location: keep answers beside it
+    default = str(Path(shared) / "review") if shared else DEFAULT_CACHE_DIR
+    cache_dir = Path(section.get("cache-dir", default))
     settings = ReviewSettings(
         model=section.get("model", DEFAULT_MODEL),
         max_findings=section.get("max-findings", DEFAULT_MAX_FINDINGS),
