@@ -656,3 +656,23 @@ def test_unparsable_files_are_listed_not_sent(project: Path, capsys: Any) -> Non
     assert code == 0
     broken = [f for f in report["findings"] if f["finding"]["code"] == "XH000"]
     assert len(broken) == 1 and broken[0]["status"] == "not_selected" and "cannot be parsed" in broken[0]["reason"]
+
+
+def test_cost_budget_needs_prices_and_caps_requests(tmp_path: Path, monkeypatch: Any, api: FakeAPI, capsys: Any) -> None:
+    root = make_project(tmp_path / "proj", extra={"app/payments/steps.py": many_bare_excepts(2)})
+    monkeypatch.chdir(root)
+    code, _, err = review(capsys, "--max-cost", "0.01")
+    assert code == 2 and "needs a price table" in err
+    root.joinpath("pyproject.toml").write_text(
+        '[tool.errlint]\nselect = ["XH101"]\ncritical-paths = ["app/payments/*"]\n'
+        "[tool.errlint.review]\ninput-price = 3.0\noutput-price = 15.0\nmax-cost = 0.04\n",
+        encoding="utf-8",
+    )
+    code, report, _ = review_json(capsys, "--dry-run")
+    assert report["run"]["estimated_cost_usd"] > 0.04  # three requests at up to ~$0.03 each
+    api.default = lambda req: answer(good_input(_asked_id(req)))(req)
+    code, report, _ = review_json(capsys)
+    assert code == 0
+    assert report["run"]["counts"]["skipped_budget"] >= 1
+    assert all("max-cost" in f["reason"] for f in report["findings"] if f["status"] == "skipped_budget")
+    assert report["run"]["counts"]["reviewed"] == 2 and 0 < report["run"]["estimated_cost_usd"] <= 0.04
