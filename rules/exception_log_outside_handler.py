@@ -48,12 +48,13 @@ class ExceptionLogOutsideHandler(LintRule):
     """
     ## What it does
     Checks for `logger.exception(...)`, `exc_info=True` and loguru's `.opt(exception=True)` where
-    no exception is being handled: at module or class level, and in a function that has its own
-    `except` handlers but makes the call outside them (after the `try`, in its `else:` or
-    `finally:` block, in an unrelated branch).
+    no exception is being handled: at module or class level, and in a function that handles
+    exceptions itself but makes the call outside its handlers (in a `try` body, `else:` or
+    `finally:` block, or after an `except` handler of the same function).
 
     Code inside a function can run while its *caller* handles an exception, and callers in other
-    files are out of sight, so a function without handlers of its own is not flagged; nor is one
+    files are out of sight, so a call that is not placed relative to handling in its own function
+    is not flagged (`def _reconnect(self): log.warning("lost", exc_info=True)`); nor is a function
     that is evidently an error callback: it is called (or passed) from an `except` handler in the
     same file; its name or a decorator names an error (`on_error`, `handle_exception`,
     `@app.errorhandler`, `task_failure`); it takes the exception as a parameter (`exc`, `err`,
@@ -249,7 +250,7 @@ class ExceptionLogOutsideHandler(LintRule):
         function = context.enclosing_function()
         if function is None:
             self.report(target, message=message)
-        elif not _looks_like_error_callback(function):
+        elif self._near_own_handlers(function) and not _looks_like_error_callback(function):
             # Decided at the end of the file: a handler further down may call this function.
             frame = context.frame
             report = Report(type(self), target, message, self.SEVERITY, context.top_index, frame.critical, frame.qualname)
@@ -266,9 +267,23 @@ class ExceptionLogOutsideHandler(LintRule):
         if function is not None:
             self._with_handlers.add(id(function))
 
+    def _near_own_handlers(self, function: cst.FunctionDef) -> bool:
+        """The call comes after an `except` handler of this function, or sits in a `try` of it:
+        the author placed it relative to handling done right here."""
+        if id(function) in self._with_handlers:
+            return True
+        for node in reversed(self.context.ancestors):
+            if node is function:
+                return False
+            if isinstance(node, (cst.Try, cst.TryStar)) and node.handlers:
+                return True
+            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return False
+        return False
+
     def leave_Module(self, node: cst.Module) -> None:
         for candidate in self._candidates:
-            if candidate.function_id in self._with_handlers and candidate.function not in self._called_in_handlers:
+            if candidate.function not in self._called_in_handlers:
                 self.context.reports.append(candidate.report)
 
     def _note_handler_call(self, node: cst.Call) -> None:

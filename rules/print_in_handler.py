@@ -11,6 +11,7 @@ import libcst as cst
 from errlint.analysis import dotted_name
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._testcode import in_test_code
 
 _PRINT_TRACEBACK = frozenset(
     {"traceback.print_exc", "traceback.print_exception", "traceback.print_tb", "traceback.print_last"}
@@ -23,10 +24,9 @@ _STD_STREAMS = frozenset({"sys.stderr", "sys.stdout", "sys.__stderr__", "sys.__s
 # Files that are scripts by convention, whatever they import.
 _SCRIPT_FILES = re.compile(r"(?:^|/)(?:__main__|setup|manage|conftest|noxfile|fabfile|tasks)\.py$")
 _SCRIPT_DIRS = re.compile(
-    r"(?:^|/)(?:scripts?|bin|tools|examples?|docs?|cli|commands|management|migrations|alembic)/"
+    r"(?:^|/)(?:scripts?|bin|tools|examples?|docs?|cli|commands|management|migrations|alembic|testing"
+    r"|benchmarks?|perf)/"
 )
-# Test modules: pytest captures stdout and shows it for the failing test, so printing is the norm.
-_TEST_FILES = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_tests?|tests?)\.py$")
 # Functions that are entry points by name.
 _ENTRY_FUNCTIONS = frozenset({"main", "cli", "run_cli"})
 
@@ -59,9 +59,10 @@ class PrintInHandler(LintRule):
     `conftest.py`, `noxfile.py`, files under `scripts/`, `bin/`, `tools/`, `examples/`, `docs/`),
     command packages (`cli/`, `commands/`, Django's `management/`), database migrations
     (`migrations/`, `alembic/`: they run as a command and report progress on the terminal), and
-    functions named `main`/`cli`. Test modules (`test_*.py`, `*_test.py`, `tests.py`) are exempt
-    too: pytest captures their output and shows it with the failing test, which is what a
-    diagnostic `print` before a re-raise is for. A `print(..., file=stream)` to a stream other than
+    functions named `main`/`cli`. Test code is exempt too (test modules and directories, test
+    functions and classes, test-support packages under `testing/`, benchmarks under `perf/` or
+    `benchmarks/`): pytest captures the output and shows it with the failing test, which is what
+    a diagnostic `print` before a re-raise is for. A `print(..., file=stream)` to a stream other than
     stdout/stderr writes to an output the caller chose and is not flagged either; nor is
     `traceback.print_exc(file=stream)`.
 
@@ -248,7 +249,7 @@ class PrintInHandler(LintRule):
         if context.is_cli_module:
             return True
         path = context.path.replace("\\", "/")
-        if _SCRIPT_FILES.search(path) or _SCRIPT_DIRS.search(path) or _TEST_FILES.search(path):
+        if _SCRIPT_FILES.search(path) or _SCRIPT_DIRS.search(path) or in_test_code(context):
             return True
         function = context.enclosing_function()
         return function is not None and function.name.value in _ENTRY_FUNCTIONS

@@ -397,6 +397,10 @@ def test_xh303_outer_handler_name_counts_in_nested_handler() -> None:
         ("django/core/management/commands/shell.py", False),
         ("airflow/migrations/versions/0049_remove_pickle.py", False),
         ("app/utils/archive.py", True),
+        ("lib/sqlalchemy/testing/assertions.py", False),
+        ("test/perf/invalidate_stresstest.py", False),
+        ("t/integration/helpers.py", False),
+        ("tests/fixtures/XH304_sample.py", True),
     ],
 )
 def test_xh304_entry_points_and_tests_are_exempt(path: str, flagged: bool) -> None:
@@ -441,6 +445,29 @@ def test_xh304_cli_frameworks_main_function_and_custom_print() -> None:
 
 
 # --- XH305 ---------------------------------------------------------------------------------
+
+
+def test_xh305_only_calls_placed_relative_to_the_functions_own_handling() -> None:
+    code = """
+    import logging
+    log = logging.getLogger(__name__)
+
+    def reconnect(self):
+        log.warning("connection lost, reconnecting", exc_info=True)  # before any handler: a caller's
+        try:
+            self.consumer.cancel()
+        except OSError:
+            log.debug("cancel failed", exc_info=True)
+        log.error("reconnected", exc_info=True)  # after this function's handler
+
+    def poll(self):
+        try:
+            log.exception("inside the try body")
+            self.fetch()
+        except OSError:
+            return None
+    """
+    assert lines(run(ExceptionLogOutsideHandler, code)) == [10, 14]
 
 
 def test_xh305_function_called_from_a_handler_later_in_the_file() -> None:
@@ -535,6 +562,8 @@ def test_xh306_only_stdlib_and_adapters() -> None:
         ("for name, cfg in self._bundle_config.items():", False),
         ("for secrets_backend in ensure_secrets_loaded():", False),
         ("for dag in bag.dags.values():", True),
+        ("for package_name in ProvidersManager().providers:", False),
+        ('for entry_point, dist in entry_points_with_dist("airflow.plugins"):', False),
     ],
 )
 def test_xh307_loops(loop: str, flagged: bool) -> None:
@@ -566,3 +595,14 @@ def test_xh307_calling_the_loop_variable_is_callback_dispatch() -> None:
                 logging.exception("item failed")
     """
     assert lines(run(LogFlood, code)) == [12]
+    code = """
+    import logging
+    def run_hooks(pending):
+        while pending:
+            _, func, robust = pending.pop(0)
+            try:
+                func()
+            except Exception:
+                logging.exception("hook failed")
+    """
+    assert run(LogFlood, code) == []
