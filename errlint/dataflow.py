@@ -21,6 +21,7 @@ for XH404 (`text = str(err); return jsonify(error=text), 500`). It is computed o
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class Binding:
     annotation: Optional[cst.BaseExpression] = None
     previous: Optional[Binding] = None  # for `x += ...`: the binding it extends
     unpacked: bool = False  # bound by unpacking: `value` is the whole right-hand side
+    block: Optional[cst.CSTNode] = None  # the innermost block (suite) holding the binding
 
 
 @dataclass
@@ -79,7 +81,7 @@ class ScopeFlow:
 
 # --- computing a flow ---------------------------------------------------------------------
 
-_VISIT, _BIND, _RESTORE = range(3)
+_VISIT, _BIND, _RESTORE, _BLOCK = range(4)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 # Node types `_Builder.visit` treats specially; every other node just has its children visited.
 _SPECIAL = frozenset(
@@ -97,10 +99,13 @@ class _Builder:
         self.flow = ScopeFlow(scope)
         self.current: dict[str, Binding] = {}
         self.stack: list[tuple[int, Any]] = []
+        self.block: Optional[cst.CSTNode] = None
 
     # Bindings --------------------------------------------------------------------------
 
     def bind(self, binding: Binding) -> None:
+        if self.block is not None and binding.block is None:
+            binding = dataclasses.replace(binding, block=self.block)
         self.current[binding.name] = binding
         self.flow.all_bindings.setdefault(binding.name, []).append(binding)
 
@@ -156,6 +161,8 @@ class _Builder:
                 self.visit(payload)
             elif op == _BIND:
                 payload()
+            elif op == _BLOCK:
+                self.block = payload
             else:  # _RESTORE
                 name: str = payload[0]
                 previous: Optional[Binding] = payload[1]
@@ -174,6 +181,11 @@ class _Builder:
             self.flow.reaching[id(node)] = self.current.get(node.value)  # type: ignore[attr-defined]
             return
         if cls not in _SPECIAL:
+            if cls is cst.IndentedBlock or cls is cst.SimpleStatementSuite:
+                self.stack.append((_BLOCK, self.block))
+                self.push_children(node)
+                self.stack.append((_BLOCK, node))
+                return
             self.push_children(node)
             return
         if isinstance(node, cst.Attribute):
@@ -422,6 +434,24 @@ def _int_value(node: Optional[cst.BaseExpression]) -> Optional[int]:
     return None
 
 
+_HIDING_KEYWORDS = frozenset({"hide_password", "mask_password", "hide_secrets", "redact", "mask", "hide_parameters"})
+
+
+def _renders_masked(call: cst.Call) -> bool:
+    """`url.render_as_string(hide_password=True)`; `str(engine.url)` (SQLAlchemy masks the password)."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in _HIDING_KEYWORDS:
+            return not (isinstance(arg.value, cst.Name) and arg.value.value in ("False", "None"))
+    func = call.func
+    if isinstance(func, cst.Name) and func.value in ("str", "repr") and len(call.args) == 1:
+        value = call.args[0].value
+        if isinstance(value, cst.Attribute) and value.attr.value == "url":
+            base = value.value
+            name = base.func if isinstance(base, cst.Call) else base
+            return "engine" in (dotted_name(name) or "").lower() or "bind" == (dotted_name(name) or "").rsplit(".", 1)[-1]
+    return False
+
+
 def is_constant_scalar(node: Optional[cst.BaseExpression]) -> bool:
     """None/True/False, numbers and comparisons: values that cannot carry private text."""
     if isinstance(node, cst.Name):
@@ -441,7 +471,7 @@ def hides_value(node: Optional[cst.BaseExpression]) -> bool:
     if is_constant_scalar(node):
         return True
     if isinstance(node, cst.Call):
-        return is_redaction_call(node) or is_opaque_call(node)
+        return is_redaction_call(node) or is_opaque_call(node) or _renders_masked(node)
     if isinstance(node, cst.Subscript):
         return is_partial_slice(node)
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Sequence, Union
 
 import libcst as cst
 
-from errlint.analysis import dotted_name, last_segment
+from errlint.analysis import dotted_name, iter_children, last_segment
 from errlint.dataflow import (
     ASSIGN, AUGASSIGN, LOOP, NAMED, PARAM, WITH, Binding, ScopeFlow, flow_for, hides_value,
     is_opaque_call, is_partial_slice, is_redaction_call,
@@ -227,18 +227,6 @@ TRANSPARENT_SUFFIXES: frozenset[str] = frozenset(
 # Tokens in front of an entry that turn it into something else (`next_token` is a cursor,
 # `server_ip` is infrastructure, `prompt_tokens` is LLM usage).
 NEGATIVE_MODIFIERS: dict[tuple[str, ...], frozenset[str]] = {
-    ("token",): frozenset(
-        {
-            "next", "prev", "previous", "current", "cur", "last", "first", "end", "start",
-            "begin", "sql", "parse", "parser", "lexer", "lex", "syntax", "grammar", "page",
-            "pagination", "continuation", "sync", "cancel", "cancellation", "resume",
-            "idempotency", "stop", "eos", "bos", "pad", "unk", "sep", "cls", "special", "word",
-            "sub", "subword", "input", "output", "prompt", "completion", "total", "cached",
-            "reasoning", "remaining", "used", "template", "format", "tag", "block", "var",
-            "variable", "text", "comment", "string", "name", "op", "operator", "literal",
-            "keyword", "type", "bound", "client", "change", "node", "lookahead",
-        }
-    ),
     ("ip",): frozenset(
         {
             "server", "host", "node", "local", "bind", "listen", "container", "pod", "worker",
@@ -247,7 +235,8 @@ NEGATIVE_MODIFIERS: dict[tuple[str, ...], frozenset[str]] = {
             "allowed", "trusted", "master", "redis", "db", "database", "smtp", "ldap", "api",
             "upstream", "backend", "lb", "balancer", "ingress", "egress", "subnet", "public",
             "private", "static", "floating", "virtual", "docker", "k8s", "scheduler", "webserver",
-            "metrics", "statsd", "internal", "target",
+            "metrics", "statsd", "target", "external", "outbound", "my", "own", "self", "this",
+            "exit", "nat", "vpn", "dest", "destination",
         }
     ),
     ("login",): frozenset({"last", "first", "auto", "sso", "oauth", "ldap", "remote", "social", "failed", "require"}),
@@ -257,6 +246,36 @@ NEGATIVE_MODIFIERS: dict[tuple[str, ...], frozenset[str]] = {
 }  # fmt: skip
 for _entry in (("ip", "address"), ("mac", "address"), ("remote", "address"), ("client", "address")):
     NEGATIVE_MODIFIERS[_entry] = NEGATIVE_MODIFIERS[("ip",)]
+
+# A `..._token` is a credential only after one of these words (or alone, outside parser code):
+# `next_token`, `parent_token`, `prompt_tokens`, `cext_token` are cursors, parser/ORM tokens and
+# LLM usage. Extend with `extend-names = {secret = ["acme_token"]}`.
+TOKEN_OWNERS: frozenset[str] = frozenset(
+    {
+        "access", "refresh", "id", "auth", "authentication", "authorization", "api", "bearer",
+        "csrf", "xsrf", "session", "reset", "verification", "verify", "confirm", "confirmation",
+        "invite", "invitation", "activation", "magic", "login", "oauth", "oauth2", "jwt", "github",
+        "gh", "gitlab", "slack", "bot", "app", "user", "admin", "service", "personal", "secret",
+        "security", "device", "push", "fcm", "apns", "registration", "upload", "download",
+        "signed", "sas", "webhook", "request", "temp", "temporary", "mfa", "otp", "sso", "saml",
+        "sts", "aws", "hf", "huggingface", "npm", "pypi", "docker", "registry", "vault", "consul",
+        "acl", "k8s", "kube", "kubernetes", "cloud", "discord", "telegram", "twilio", "stripe",
+        "sendgrid", "mailgun", "openai", "anthropic", "password", "unsubscribe", "share",
+        "sharing", "email", "phone", "sms", "remember", "persistent", "cookie", "auth0",
+        "firebase", "google", "facebook", "twitter", "linkedin", "azure", "gcp", "cognito",
+        "keycloak", "okta", "private", "client", "raw", "new", "old", "encoded", "decoded",
+        "plain", "secure", "deploy", "ci", "pat", "master", "root", "account", "customer",
+        "payment", "card", "hub", "atlassian", "jira", "sentry", "datadog", "pagerduty",
+    }
+)  # fmt: skip
+# A tail entry that needs one of these words in front of it (unless it is the whole name).
+REQUIRED_MODIFIERS: dict[tuple[str, ...], frozenset[str]] = {("token",): TOKEN_OWNERS}
+# Entries that mean something technical in parser/SQL/ORM/template code (`token` is a lexer token,
+# `full_name` a schema-qualified table name, `session_id` an ORM session).
+TECHNICAL_ENTRIES: frozenset[tuple[str, ...]] = frozenset({("token",), ("full", "name"), ("session", "id"), ("session", "key")})
+# Entries that are web-session secrets only in modules that import a web framework (elsewhere a
+# session is a database, broker or lock session).
+WEB_ONLY_ENTRIES: frozenset[tuple[str, ...]] = frozenset({("session", "id"), ("session", "key")})
 
 
 def _entry_tokens(name: str) -> tuple[str, ...]:
@@ -272,6 +291,7 @@ class NameMatch:
 
     category: str
     entry: tuple[str, ...]
+    whole: bool = True  # the entry is the whole name (`token`), not only its tail (`access_token`)
 
 
 class Vocabulary:
@@ -368,10 +388,15 @@ class Vocabulary:
                 continue
             if entry in EXACT_ONLY and size != len(tokens):
                 continue
-            negatives = NEGATIVE_MODIFIERS.get(entry)
-            if negatives and size < len(tokens) and tokens[-size - 1] in negatives:
-                return None
-            return NameMatch(category, entry)
+            if size < len(tokens):
+                before = tokens[-size - 1]
+                negatives = NEGATIVE_MODIFIERS.get(entry)
+                if negatives is not None and before in negatives:
+                    return None
+                required = REQUIRED_MODIFIERS.get(entry)
+                if required is not None and before not in required:
+                    return None
+            return NameMatch(category, entry, size == len(tokens))
         return None
 
 
@@ -669,6 +694,28 @@ def _string(node: Optional[cst.BaseExpression]) -> Optional[str]:
     return None
 
 
+_STATUS_ATTRS = frozenset({"status_code", "status", "ok", "is_success", "is_error", "status_int", "code"})
+
+
+def _checks_status(test: cst.BaseExpression) -> bool:
+    stack: list[cst.CSTNode] = [test]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Attribute) and node.attr.value in _STATUS_ATTRS:
+            return True
+        if isinstance(node, cst.Call) and last_segment(node.func) == "raise_for_status":
+            return True
+        if isinstance(node, (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation, cst.Attribute, cst.Call,
+                             cst.ComparisonTarget, cst.Arg)):  # fmt: skip
+            stack.extend(iter_children(node))
+    return False
+
+
+def _is_message_text(text: str) -> bool:
+    """Prose, not a value: several words (a message or a template)."""
+    return len(text.split()) >= 3 and not find_values(text)
+
+
 def is_class_name(name: str) -> bool:
     """CapWords (`IPv4Address`, `PasswordForm`): a class, not data. ALL_CAPS constants are data."""
     return name[:1].isupper() and any(ch.islower() for ch in name)
@@ -680,16 +727,11 @@ PARSER_WORDS = frozenset(
         "compiler", "compiled", "scanner", "grammar", "template", "templates", "templatetags",
         "syntax", "sql", "sqlparse", "expression", "expressions", "ast", "dialect", "dialects",
         "visitor", "interpreter", "pygments", "jinja", "jinja2", "markdown", "formatter",
-        "tokens", "highlight", "shlex", "preprocessor", "translate", "i18n",
+        "tokens", "highlight", "shlex", "preprocessor", "translate", "i18n", "orm", "ddl",
+        "reflection", "lexers",
     }
 )  # fmt: skip
-PARSER_ATTRS = frozenset(
-    {
-        "type", "kind", "value", "contents", "string", "token_type", "ttype", "split_contents",
-        "lineno", "line", "col", "column", "position", "pos", "start", "end", "text", "tok",
-        "is_keyword", "is_whitespace", "match", "normalized", "source", "token",
-    }
-)  # fmt: skip
+_STRING_ATTRIBUTES = frozenset(dir(str)) | frozenset(dir(bytes))
 WEB_PREFIXES: tuple[str, ...] = (
     "flask", "werkzeug", "quart", "fastapi", "starlette", "django.http", "django.shortcuts",
     "django.views", "rest_framework", "aiohttp", "sanic", "litestar", "bottle", "falcon", "pyramid",
@@ -856,7 +898,7 @@ class PrivacyAnalysis:
             return False
         for binding in bindings:
             text = _string(binding.value) if binding.kind == ASSIGN else None
-            if text is None or looks_like_key(text):
+            if text is None or not _is_message_text(text):
                 return False
         return True
 
@@ -867,20 +909,23 @@ class PrivacyAnalysis:
             self._web_module = any(q.startswith(WEB_PREFIXES) for q in imports)
         return self._web_module
 
-    def parser_context(self, name: str, binding: Optional[Binding], flow: Optional[ScopeFlow]) -> bool:
-        """`token` means a lexer/parser token here, not a credential."""
+    def technical_context(self) -> bool:
+        """Lexer, parser, template, SQL or ORM code: `token`, `full_name`, `session_id` are technical."""
         if self._parser_module is None:
             imports = self.context.module_facts.imports.values()
             self._parser_module = any(q == p or q.startswith(p + ".") for q in imports for p in _PARSER_IMPORTS)
         if self._parser_module:
             return True
-        if any(t in PARSER_WORDS for t in tokenize(self.context.frame.qualname or self.context.module_name)):
+        return any(t in PARSER_WORDS for t in tokenize(self.context.frame.qualname or self.context.module_name))
+
+    def token_object(self, name: str, binding: Optional[Binding], flow: ScopeFlow) -> bool:
+        """A local `token` that is a structured object (a lexer or parser token), not a credential:
+        attributes other than string methods are read on it, it is a loop variable, or it sits next
+        to a `parser`/`lexer`/`tokens` variable."""
+        if flow.attributes(name) - _STRING_ATTRIBUTES:
             return True
-        if flow is not None:
-            if flow.attributes(name) & PARSER_ATTRS:
-                return True
-            if any(flow.is_bound(n) for n in ("parser", "lexer", "tokens", "tokenizer", "stream", "tokenlist")):
-                return True
+        if any(flow.is_bound(n) for n in ("parser", "lexer", "tokens", "tokenizer", "stream", "tokenlist")):
+            return True
         return binding is not None and binding.kind == LOOP
 
 
@@ -897,6 +942,7 @@ _TRANSPARENT_QUALIFIED = frozenset(
         "reprlib.repr", "orjson.dumps", "ujson.dumps", "simplejson.dumps", "copy.copy", "copy.deepcopy",
     }
 )  # fmt: skip
+_ITERATING_FUNCTIONS = frozenset({"list", "tuple", "sorted", "set", "frozenset", "reversed", "iter"})
 _STR_METHODS = frozenset(
     {
         "lower", "upper", "strip", "lstrip", "rstrip", "title", "capitalize", "casefold", "encode",
@@ -922,6 +968,14 @@ DUMP_NAMES: dict[str, str] = {
     "patient": "patient record",
     "payload": "payload",
 }
+CARRIERS = frozenset(
+    {
+        *DUMP_NAMES, "person", "people", "member", "contact", "employee", "student", "applicant",
+        "subscriber", "customer", "order", "invoice", "form", "credentials", "creds",
+        "identity", "owner", "buyer", "seller", "guest", "visitor", "tenant", "signup",
+        "registration", "claims", "session",
+    }
+)  # fmt: skip
 _DUMP_ATTRS = frozenset({"user", "customer", "patient", "session", "request"})
 REQUEST_PARTS: dict[str, str] = {
     "headers": "request headers",
@@ -971,6 +1025,7 @@ class _Scanner:
         self.hits: list[Hit] = []
         self.seen: set[int] = set()
         self.direct = False  # scanning a whole sink argument, not a part of it
+        self._ancestor_ids: Optional[set[int]] = None
 
     def result(self) -> tuple[Hit, ...]:
         unique: dict[tuple[int, str, str], Hit] = {}
@@ -1042,13 +1097,18 @@ class _Scanner:
 
     # -- names ---------------------------------------------------------------------------
 
-    def classify(self, name: str, binding: Optional[Binding] = None) -> Optional[NameMatch]:
+    def classify(self, name: str, binding: Optional[Binding] = None, local: bool = False) -> Optional[NameMatch]:
+        """The category of `name` here; `local` for a variable of this scope (not an attribute or key)."""
         match = self.vocabulary.classify(name)
         if match is None:
             return None
-        if match.entry == ("token",) and len(tokenize(name)) == 1:
-            if self.analysis.parser_context(name, binding, self.flow):
-                return None
+        entry = match.entry
+        if entry in TECHNICAL_ENTRIES and (match.whole or entry != ("token",)) and self.analysis.technical_context():
+            return None
+        if entry in WEB_ONLY_ENTRIES and not self.analysis.is_web_module():
+            return None
+        if entry == ("token",) and match.whole and local and self.analysis.token_object(name, binding, self.flow):
+            return None
         return match
 
     def name(self, node: cst.Name, anchor: Optional[cst.CSTNode], via: Optional[str], depth: int, dumps: bool) -> None:
@@ -1071,7 +1131,7 @@ class _Scanner:
             return
         if is_class_name(value):
             return
-        match = self.classify(value, binding)
+        match = self.classify(value, binding, local=True)
         if match is not None:
             if binding is None or not self.binding_hides(binding):
                 self.add(NAME, node, value, match.category, anchor, via)
@@ -1091,6 +1151,8 @@ class _Scanner:
         value = binding.value
         if value is None or binding.unpacked:
             return
+        if dumps and binding.block is not None and not self.reaches(binding):
+            dumps = False  # bound in another branch: the object may not be what arrives here
         if binding.kind in (ASSIGN, NAMED, WITH):
             direct = self.direct
             self.direct = direct and isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Await))
@@ -1103,6 +1165,12 @@ class _Scanner:
         elif binding.kind == LOOP and isinstance(value, (cst.Name, cst.Attribute)):
             self.scan(value, anchor, via, depth + 1, dumps=False)
 
+    def reaches(self, binding: Binding) -> bool:
+        """The binding's block encloses the sink (a cheap stand-in for dominance)."""
+        if self._ancestor_ids is None:
+            self._ancestor_ids = {id(node) for node in self.context.ancestors}
+        return id(binding.block) in self._ancestor_ids
+
     def binding_hides(self, binding: Binding) -> bool:
         """The bound value cannot reveal the data its name suggests (`email = mask(email)`)."""
         if binding.kind == PARAM:
@@ -1111,8 +1179,8 @@ class _Scanner:
         if binding.kind in (ASSIGN, NAMED) and not binding.unpacked:
             value = binding.value
             text = _string(value)
-            if text is not None and (looks_like_key(text) or not text):
-                return True  # `email = "email"`: a field name, not an address
+            if text is not None and (looks_like_key(text) or not text or _is_message_text(text)):
+                return True  # `email = "email"` is a field name, `W_RACE = "... %s ..."` a message
             return hides_value(value)
         return False
 
@@ -1159,17 +1227,41 @@ class _Scanner:
         if attr in REQUEST_PARTS and self.is_request(base):
             return REQUEST_PARTS[attr]
         if attr in _RESPONSE_PARTS and (last_segment(base) or "") in _RESPONSE_NAMES:
-            return "response body"
+            return None if self.on_error_path() else "response body"
         if attr == "__dict__":
-            base_name = last_segment(base) or ""
-            if base_name != "cls" and not base_name.startswith("__") and not is_class_name(base_name) and not isinstance(base, cst.Call):
-                return "object attributes"
-            return None
+            return "object attributes" if self.is_carrier(base) else None
         if attr in _DUMP_ATTRS and (self.is_request(base) or self.context.qualify(base) == "flask.g"):
             return "session" if attr == "session" else DUMP_NAMES.get(attr, "request object")
         if attr == "request" and isinstance(base, cst.Name) and base.value == "self" and self.analysis.is_web_module():
             return "request object"
         return None
+
+    def on_error_path(self) -> bool:
+        """Inside an `except` handler or a branch that checks an HTTP status: a response body
+        there is an error description, not the payload."""
+        if self.context.enclosing_handler() is not None:
+            return True
+        for ancestor in self.context.ancestors:
+            if isinstance(ancestor, (cst.If, cst.While)) and _checks_status(ancestor.test):
+                return True
+        return False
+
+    def is_carrier(self, node: cst.BaseExpression) -> bool:
+        """An object that holds private data: a request, user, customer... or one named sensitively.
+        `self` counts in a class named like one (`class Customer`)."""
+        if isinstance(node, cst.Call):
+            return False
+        name = last_segment(node) or ""
+        if name == "self":
+            qualname = self.context.frame.qualname.split(".")
+            owner = qualname[-2] if len(qualname) >= 2 else ""
+            return bool(set(tokenize(owner)) & CARRIERS)
+        if not name or name == "cls" or name.startswith("__") or is_class_name(name):
+            return False
+        words = tokenize(name)
+        if words and words[-1] in CARRIERS:
+            return True
+        return self.is_request(node) or self.vocabulary.classify(name) is not None
 
     def is_request(self, node: cst.BaseExpression) -> bool:
         name = last_segment(node)
@@ -1213,9 +1305,11 @@ class _Scanner:
         if (isinstance(func, cst.Name) and name in _TRANSPARENT_FUNCTIONS and not self.flow.is_bound(name)) or (
             qualified in _TRANSPARENT_QUALIFIED
         ):
+            # Iterating a mapping (`sorted(headers)`, `list(vars(x))`) yields its keys, not a dump.
+            keep = dumps and name not in _ITERATING_FUNCTIONS
             for arg in node.args:
                 if arg.keyword is None:
-                    self.scan(arg.value, anchor, via, depth, dumps)
+                    self.scan(arg.value, anchor, via, depth, keep)
                 elif name == "dict":
                     self.keyed(arg.keyword.value, arg, arg.value, anchor, via, depth)
             return
@@ -1225,7 +1319,7 @@ class _Scanner:
                 if arg.keyword is not None and name == "format":
                     self.keyed(arg.keyword.value, arg, arg.value, anchor, via, depth)
                 elif arg.keyword is None:
-                    self.scan(arg.value, anchor, via, depth, dumps)
+                    self.scan(arg.value, anchor, via, depth, dumps and name != "join")
             return
         words = tokenize(name)
         if len(words) > 1 and words[0] in _ACCESSOR_VERBS and not is_class_name(name):
@@ -1237,7 +1331,11 @@ class _Scanner:
         func = node.func
         positional = [a.value for a in node.args if a.keyword is None and not a.star]
         if isinstance(func, cst.Attribute) and func.attr.value in _GETTER_METHODS and positional:
-            return _string(positional[0])
+            first = _string(positional[0])
+            second = _string(positional[1]) if len(positional) > 1 else None
+            if first is not None and second and looks_like_key(first) and looks_like_key(second):
+                return second  # configparser-style `conf.get("section", "option")`
+            return first
         qualified = self.context.qualify(func) or ""
         index = _GETTER_FUNCTIONS.get(qualified)
         if index is not None and len(positional) > index:
@@ -1250,7 +1348,9 @@ class _Scanner:
             if func.value == "locals":
                 return "local variables"
             if func.value == "vars":
-                return "object attributes" if node.args else "local variables"
+                if not node.args:
+                    return "local variables"
+                return "object attributes" if self.is_carrier(node.args[0].value) else None
         qualified = self.context.qualify(func) or ""
         if qualified in _SERIALIZE_FUNCTIONS and node.args:
             return "serialized object"
@@ -1264,7 +1364,7 @@ class _Scanner:
             if method in ("json", "get_json", "get_data", "body", "form") and self.is_request(receiver):
                 return "request body"
             if method == "json" and (last_segment(receiver) or "") in _RESPONSE_NAMES:
-                return "response body"
+                return None if self.on_error_path() else "response body"
         return None
 
     # -- containers, keys and literals ---------------------------------------------------------

@@ -82,6 +82,14 @@ _TEXT_FUNCTIONS = frozenset({"str", "repr", "ascii", "format"})
 _HTTP_CODE_RE = re.compile(r"(?:^|_)(\d{3})(?:_|$)")
 
 
+def mentions_debug(test: cst.BaseExpression) -> bool:
+    """The condition reads a debug flag (`settings.DEBUG`, `app.debug`, `current_app.config["DEBUG"]`)."""
+    return bool(_DEBUG_RE.search(code_of(test, 200)))
+
+
+_DEBUG_RE = re.compile(r"(?i)\bdebug\b|\bis_debug\b|\bdebug_mode\b|\bDEBUG\b")
+
+
 @dataclass(frozen=True)
 class Leak:
     node: cst.CSTNode  # where to report
@@ -165,7 +173,8 @@ class ExceptionLeakedToClient(LintRule):
     infrastructure in the taxonomy) are treated as validation feedback in a 4xx response, because
     their messages are usually written for the client; Flask error handlers registered for an HTTP
     status code (`@app.errorhandler(404)`) receive werkzeug's generic HTTP exceptions, whose text
-    is not a leak. A `return` counts as a response only in functions with a route or error-handler
+    is not a leak; a response inside `if settings.DEBUG:` (or `... if app.debug else ...`) is shown
+    to developers only. A `return` counts as a response only in functions with a route or error-handler
     decorator in a module that imports a web framework.
 
     ## References
@@ -537,7 +546,17 @@ class ExceptionLeakedToClient(LintRule):
             return Leak(node, node.value, None, False, binding.node, kind)
         return None
 
+    def _debug_only(self) -> bool:
+        """Inside `if settings.DEBUG:` (or `app.debug`...): shown to developers only."""
+        ancestors = self.context.ancestors
+        for index, ancestor in enumerate(ancestors[:-1]):
+            if isinstance(ancestor, cst.If) and ancestors[index + 1] is ancestor.body and mentions_debug(ancestor.test):
+                return True
+        return False
+
     def _judge(self, leaks: list[Leak], status: Status, sink: str) -> None:
+        if leaks and self._debug_only():
+            return
         for leak in leaks:
             reason = self._reason(leak, status)
             if reason is None:
@@ -640,11 +659,13 @@ class _LeakFinder:
         elif isinstance(node, cst.Dict):
             for item in node.elements:
                 self.find(item.value, anchor, via, depth)
-        elif isinstance(node, (cst.IfExp, cst.BooleanOperation)):
-            left = node.body if isinstance(node, cst.IfExp) else node.left
-            right = node.orelse if isinstance(node, cst.IfExp) else node.right
-            self.find(left, anchor, via, depth)
-            self.find(right, anchor, via, depth)
+        elif isinstance(node, cst.IfExp):
+            if not mentions_debug(node.test):  # `traceback.format_exc() if settings.DEBUG else "error"`
+                self.find(node.body, anchor, via, depth)
+            self.find(node.orelse, anchor, via, depth)
+        elif isinstance(node, cst.BooleanOperation):
+            self.find(node.left, anchor, via, depth)
+            self.find(node.right, anchor, via, depth)
         elif isinstance(node, cst.Await):
             self.find(node.expression, anchor, via, depth)
 

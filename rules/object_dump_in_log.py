@@ -29,9 +29,10 @@ class ObjectDumpInLog(LintRule):
     into an exception message: the `request` object and its `headers`, `body`, `data`, `json()`,
     `form`, `POST`, `GET`, `args`, `cookies`, `META`, `FILES`; `response.text`/`.content`/`.json()`;
     `user`, `current_user`, `customer`, `account`, `profile`, `patient`, `payload` objects,
-    `request.user` and `request.session`; `locals()`, `vars(x)`, `x.__dict__`; and serialized
-    models (`.model_dump()`, `.dict()`, `.to_dict()`, `._asdict()`, `asdict(x)`,
-    `model_to_dict(x)`).
+    `request.user` and `request.session`; `locals()`; `vars(x)` and `x.__dict__` of an object
+    that carries personal data (a request, user, customer, order, form... or a name in the XH401
+    vocabulary; `self` in a class named like one); and serialized models (`.model_dump()`,
+    `.dict()`, `.to_dict()`, `._asdict()`, `asdict(x)`, `model_to_dict(x)`).
 
     Simple data flow is followed (`headers = dict(request.headers); log.debug("%s", headers)`).
     A name is not treated as an object when it is bound to a string (`user = getpass.getuser()`,
@@ -75,7 +76,10 @@ class ObjectDumpInLog(LintRule):
     web framework (elsewhere it is often a task or RPC context); an object passed as a whole
     argument to a custom exception class (`raise RoutingRedirect(request)`) is a field of the
     exception, not its message, and is not reported (it is for builtin exceptions, whose
-    `str()` shows their arguments).
+    `str()` shows their arguments). A response body on an error path (in an `except` handler, or
+    a branch that checks `status_code`/`ok`) describes the error and is not reported. Joining or
+    sorting a mapping (`", ".join(vars(x))`) uses its keys, not a dump. An object reaching the
+    sink through a variable bound in another branch is not followed.
 
     ## References
     - [OWASP Logging Cheat Sheet: data to exclude](https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html#data-to-exclude)

@@ -199,6 +199,21 @@ def test_xh401_data_flow() -> None:
     ]
 
 
+def test_xh401_sessions_outside_web_code_and_technical_names() -> None:
+    code = LOG + textwrap.dedent(
+        """
+        def lock(client, name):
+            session_id = client.session.create(name=name)
+            log.debug("created consul session %s", session_id)
+            log.debug("profile key %s", key.cext_token)
+        """
+    )
+    assert messages(code, "XH401") == []
+    orm = LOG + 'def flush(state, table, token):\n    log.debug("%s %s %s", state.session_id, table.fullname, token)\n'
+    assert messages(orm, "XH401", path="sqlalchemy/orm/session.py") == []
+    assert len(messages(orm, "XH401", path="shop/checkout.py")) == 2  # full name and token; no web import
+
+
 def test_xh401_parser_tokens_are_not_secrets() -> None:
     code = LOG + textwrap.dedent(
         """
@@ -283,15 +298,15 @@ def test_xh401_handlers_nested_scopes_and_module_level() -> None:
 
 
 def test_xh401_config() -> None:
-    code = LOG + 'log.info("%s %s %s %s", member_no, next_token, email, session_id)\n'
+    code = "from django.http import HttpResponse\n" + LOG + 'log.info("%s %s %s %s", member_no, next_token, email, session_id)\n'
     pii = {
         "extend-names": {"identity": ["member_no"]},
         "allow-names": ["session_*"],
         "severity": {"contact": "error", "identity": "info"},
     }
     assert run(code, "XH401", pii=pii) == [
-        (3, "info", "`member_no` (identity) logged in a `log.info` call"),
-        (3, "error", "`email` (contact) logged in a `log.info` call"),
+        (4, "info", "`member_no` (identity) logged in a `log.info` call"),
+        (4, "error", "`email` (contact) logged in a `log.info` call"),
     ]
     assert [m for _, _, m in run(code, "XH401")] == [
         "`email` (contact) logged in a `log.info` call",
@@ -348,6 +363,7 @@ def test_xh403_shapes() -> None:
             log.info("%s", await_json)
             log.info("%s", vars(order))
             log.info("%s", obj.__dict__)
+            log.info("%s", request.user.__dict__)
             log.info("%s", order.model_dump())
             log.info("%s", dataclasses.asdict(order))
             log.info("%s", order.__class__.__dict__)
@@ -362,7 +378,7 @@ def test_xh403_shapes() -> None:
         "Whole user object `request.user` logged in a `log.info` call; log only the fields you need",
         "Whole session `request.session` logged in a `log.info` call; log only the fields you need",
         "Whole object attributes `vars(order)` logged in a `log.info` call; log only the fields you need",
-        "Whole object attributes `obj.__dict__` logged in a `log.info` call; log only the fields you need",
+        "Whole object attributes `request.user.__dict__` logged in a `log.info` call; log only the fields you need",
         "Whole serialized object `order.model_dump()` logged in a `log.info` call; log only the fields you need",
         "Whole serialized object `dataclasses.asdict(order)` logged in a `log.info` call; log only the fields you need",
     ]
@@ -513,3 +529,20 @@ def test_xh404_not_a_response() -> None:
     """
     assert xh404(code) == []
     assert messages(code.replace("http.client.", "fastapi."), "XH404", path="tests/test_api.py") == []
+
+
+def test_xh404_debug_only() -> None:
+    code = """
+        import traceback
+        from django.conf import settings
+        from django.http import HttpResponseServerError
+
+        def handle(request):
+            try:
+                return work()
+            except Exception as e:
+                if settings.DEBUG:
+                    return HttpResponseServerError(traceback.format_exc())
+                return HttpResponseServerError(traceback.format_exc() if settings.DEBUG else "Internal Server Error")
+    """
+    assert xh404(code) == []
