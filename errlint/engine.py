@@ -246,6 +246,9 @@ def lint_text(
     else:
         findings, crashes = _analyse(text, lines, path, config, active, options, tree, cpython, parsed_lines=lines)
     result.crashes.extend(crashes)
+    if any(f.code == UNPARSABLE for f in findings):
+        result.findings.extend(f for f in findings if f.code == UNPARSABLE)  # never silenced by noqa
+        return result
     unused_rule = next((r for r in active if r.CODE == UNUSED_NOQA), None) if apply_noqa else None
     if not findings and unused_rule is None:
         return result

@@ -87,6 +87,11 @@ def test_odd_but_valid_files_are_linted_with_exact_positions(tmp_path: Path, dat
     assert (code, out, err) == (1, f"odd.py:{line}:{column}: {BARE}\n", "")
 
 
+def test_unparsable_file_is_not_silenced_by_noqa(tmp_path: Path) -> None:
+    write(tmp_path, "bad.py", b"x = 1\n1syntax_error  # NOQA\n")
+    assert run(tmp_path, "bad.py") == (1, "bad.py:2:1: XH000 [error] SyntaxError: invalid decimal literal\n", "")
+
+
 def test_empty_file_is_clean(tmp_path: Path) -> None:
     write(tmp_path, "empty.py", b"")
     assert run(tmp_path, "empty.py") == (0, "", "")
