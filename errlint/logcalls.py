@@ -14,6 +14,7 @@ What counts as a logger (the "Logging call" vocabulary of RULES.md):
   (`logger.opt(exception=True).error(...)`, `log = log.bind(order_id=oid)`);
 - `loguru.logger` (through any import alias);
 - names annotated as loggers (`def f(log: logging.Logger)`);
+- logging methods bound to a name (`debug, info = logger.debug, logger.info`, Celery's idiom);
 - configured `logger-names`;
 - by name: `logger`, `log`, `LOGGER`, `_log`, `self.logger`, `cls.log`, `current_app.logger`,
   `audit_log`, … including names imported from another module (`from app.log import LOGGER`).
@@ -498,6 +499,25 @@ class _Resolver:
                 return self._resolve(bindings.resolved, name, key, values)
         return "<missing>"
 
+    def method_alias(self, name: str) -> Optional[tuple[str, str, bool, cst.BaseExpression]]:
+        """`info = logger.info` (or `debug, info = logger.debug, logger.info`) in the enclosing
+        scopes: (method, library, inferred, receiver) when `name` is a bound logging method."""
+        last = len(self.scopes) - 1
+        for index in range(last, -1, -1):
+            scope = self.scopes[index]
+            if isinstance(scope, cst.ClassDef) and index != last:
+                continue
+            values = scope_bindings(scope).names.get(name)
+            if values is None:
+                continue
+            for value in values:
+                if isinstance(value, cst.Attribute) and value.attr.value in LOG_METHODS:
+                    found = self.receiver(value.value)
+                    if found is not None:
+                        return value.attr.value, found[0], found[1], value.value
+            return None
+        return None
+
     def lookup_attribute(self, attr: str) -> Resolved:
         """Resolve `self.<attr>`/`cls.<attr>` in the innermost enclosing class."""
         for scope in reversed(self.scopes):
@@ -610,6 +630,11 @@ def classify_call(
         method = qualified[len("logging."):]
         if method in LOG_METHODS and not method.startswith("a"):
             return _make_log_call(call, method, "stdlib", positional, keywords, None, False)
+    if isinstance(func, cst.Name) and scopes and func.value not in ("print", "str", "repr", "len"):
+        alias = _Resolver(facts, config, scopes).method_alias(func.value)
+        if alias is not None:
+            method, library, inferred, receiver = alias
+            return _make_log_call(call, method, library, positional, keywords, receiver, inferred)
     for target in config.all_report_functions:
         if qualified == target or ("." not in target and qualified.rsplit(".", 1)[-1] == target):
             return LogCall(call, qualified, CRITICAL, "report", True, None, positional, keywords)
@@ -883,4 +908,6 @@ LOG_CALL_PATTERNS: tuple[str, ...] = (
     r"\.(?:trace|success)\s*\(",
     r"\b(?:getLogger|get_logger|get_task_logger|getChild|LoggerAdapter)\b",
     r"\blogging\.(?:debug|info|warning|warn|error|exception|critical|fatal|log)\b",
+    # bound methods called by a bare name (`info = logger.info` ... `info("started")`)
+    r"(?<![\w.])(?:debug|info|warning|warn|error|exception|critical|fatal)\s*\(",
 )

@@ -241,6 +241,32 @@ def test_structlog_and_loguru_chains() -> None:
     assert summary(seen["lg.log"]) == ("loguru", ERROR, False, False)
 
 
+def test_bound_logging_methods() -> None:
+    seen = classify(
+        """
+        from celery.utils.log import get_logger
+        logger = get_logger(__name__)
+        debug, info, error = logger.debug, logger.info, logger.error
+        warn = logger.warning
+
+        def work(pool):
+            info("starting %s", pool)
+            error("failed", exc_info=True)
+            warn("slow")
+            stats = pool.info
+            stats()
+
+        def shadowed(debug):
+            debug("a parameter, not the alias")
+        """
+    )
+    assert seen["debug"] is None
+    assert summary(seen["info"]) == ("stdlib", INFO, False, False)
+    assert summary(seen["error"]) == ("stdlib", ERROR, True, False)
+    assert summary(seen["warn"]) == ("stdlib", WARNING, False, False)
+    assert seen["stats"] is None
+
+
 def test_annotated_parameters_and_attributes() -> None:
     seen = classify(
         """
