@@ -33,6 +33,7 @@ import builtins
 import fnmatch
 import json
 import re
+import string
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
@@ -182,7 +183,7 @@ COMPOUNDS: dict[str, tuple[str, ...]] = {
     "clientsecret": ("client", "secret"), "creds": ("credential",), "cred": ("credential",),
     "authorisation": ("authorization",), "phonenumber": ("phone", "number"),
     "emailaddress": ("email", "address"), "firstname": ("first", "name"),
-    "lastname": ("last", "name"), "fullname": ("full", "name"), "birthdate": ("birth", "date"),
+    "lastname": ("last", "name"), "birthdate": ("birth", "date"),
     "dateofbirth": ("date", "of", "birth"), "zipcode": ("zip", "code"),
     "postalcode": ("postal", "code"), "creditcard": ("credit", "card"),
     "cardnumber": ("card", "number"), "ccnumber": ("cc", "number"), "username": ("user", "name"),
@@ -711,6 +712,48 @@ def _checks_status(test: cst.BaseExpression) -> bool:
     return False
 
 
+_PERCENT_FIELD_RE = re.compile(r"%\(([^)]+)\)")
+
+
+def _template_fields(template: str) -> list[str]:
+    """`{user.email}`/`{password!r}`/`%(password)s` -> the last segment of each named field."""
+    fields = [m.group(1) for m in _PERCENT_FIELD_RE.finditer(template)]
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        parsed = []  # not a str.format template (stray braces): no fields
+    for _, field_name, _, _ in parsed:
+        if field_name:
+            fields.append(re.split(r"[\[]", field_name)[0].rsplit(".", 1)[-1])
+    return [f for f in fields if f and not f.isdigit()]
+
+
+def _rejects(test: cst.BaseExpression, name: str) -> bool:
+    """`test` holds only when `name` is empty, None or of an unexpected type."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        return _rejects(test.left, name) and _rejects(test.right, name)
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = test.expression
+        if isinstance(inner, cst.Name):
+            return inner.value == name
+        if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Name) and inner.func.value == "isinstance":
+            if not inner.args:
+                return False
+            checked = inner.args[0].value
+            if isinstance(checked, cst.Call) and last_segment(checked.func) == "cast" and len(checked.args) == 2:
+                checked = checked.args[1].value  # isinstance(cast(Any, token), str)
+            return isinstance(checked, cst.Name) and checked.value == name
+        return False
+    if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == name:
+        if len(test.comparisons) == 1:
+            target = test.comparisons[0]
+            empty = (isinstance(target.comparator, cst.Name) and target.comparator.value == "None") or _string(
+                target.comparator
+            ) == ""
+            return empty and isinstance(target.operator, (cst.Is, cst.Equal))
+    return False
+
+
 def _is_message_text(text: str) -> bool:
     """Prose, not a value: several words (a message or a template)."""
     return len(text.split()) >= 3 and not find_values(text)
@@ -1072,7 +1115,13 @@ class _Scanner:
             self.scan(node.left, anchor, via, depth, dumps)
             self.scan(node.right, anchor, via, depth, dumps)
         elif isinstance(node, cst.BinaryOperation):
-            if isinstance(node.operator, (cst.Add, cst.Modulo)):
+            if isinstance(node.operator, cst.Modulo) and _string(node.left) is not None and "%(" in (_string(node.left) or ""):
+                self.scan(node.left, anchor, via, depth, dumps)
+                if isinstance(node.right, cst.Dict):
+                    self.scan(node.right, anchor, via, depth, dumps)
+                else:  # `"%(path)s" % locals()`: only the named fields are rendered
+                    self.template_fields(_string(node.left), node, anchor, via)
+            elif isinstance(node.operator, (cst.Add, cst.Modulo)):
                 self.scan(node.left, anchor, via, depth, dumps)
                 self.scan(node.right, anchor, via, depth, dumps)
         elif isinstance(node, (cst.Tuple, cst.List, cst.Set)):
@@ -1133,6 +1182,8 @@ class _Scanner:
             return
         match = self.classify(value, binding, local=True)
         if match is not None:
+            if self.known_empty(value):
+                return
             if binding is None or not self.binding_hides(binding):
                 self.add(NAME, node, value, match.category, anchor, via)
             return
@@ -1164,6 +1215,15 @@ class _Scanner:
                 self.follow(binding.previous, anchor, via, depth + 1, dumps)
         elif binding.kind == LOOP and isinstance(value, (cst.Name, cst.Attribute)):
             self.scan(value, anchor, via, depth + 1, dumps=False)
+
+    def known_empty(self, name: str) -> bool:
+        """Under `if not token:` / `if token is None:` / `if not isinstance(token, str):` the
+        value is empty or not the expected data: the message reports its absence or its type."""
+        ancestors = self.context.ancestors
+        for index, ancestor in enumerate(ancestors[:-1]):
+            if isinstance(ancestor, cst.If) and ancestors[index + 1] is ancestor.body and _rejects(ancestor.test, name):
+                return True
+        return False
 
     def reaches(self, binding: Binding) -> bool:
         """The binding's block encloses the sink (a cheap stand-in for dominance)."""
@@ -1315,7 +1375,12 @@ class _Scanner:
             return
         if isinstance(func, cst.Attribute) and name in _STR_METHODS:
             self.scan(func.value, anchor, via, depth, dumps)
+            template = _string(func.value)
             for arg in node.args:
+                if arg.star == "**" and name in ("format", "format_map") or name == "format_map":
+                    # Only the fields the template names are rendered: `"{path}".format(**locals())`.
+                    self.template_fields(template, node, anchor, via)
+                    continue
                 if arg.keyword is not None and name == "format":
                     self.keyed(arg.keyword.value, arg, arg.value, anchor, via, depth)
                 elif arg.keyword is None:
@@ -1398,6 +1463,15 @@ class _Scanner:
             binding = self.flow.binding(value)
             return binding is not None and self.binding_hides(binding)
         return False
+
+    def template_fields(self, template: Optional[str], node: cst.CSTNode, anchor: Optional[cst.CSTNode], via: Optional[str]) -> None:
+        """The sensitive field names of a `{name}` or `%(name)s` template filled from a mapping."""
+        if template is None:
+            return
+        for field_name in _template_fields(template):
+            match = self.classify(field_name)
+            if match is not None:
+                self.add(NAME, node, field_name, match.category, anchor, via)
 
     def text(self, text: str, node: cst.CSTNode, anchor: Optional[cst.CSTNode], via: Optional[str]) -> None:
         for match in find_values(text):

@@ -209,7 +209,7 @@ def test_xh401_sessions_outside_web_code_and_technical_names() -> None:
         """
     )
     assert messages(code, "XH401") == []
-    orm = LOG + 'def flush(state, table, token):\n    log.debug("%s %s %s", state.session_id, table.fullname, token)\n'
+    orm = LOG + 'def flush(state, table, token):\n    log.debug("%s %s %s", state.session_id, table.full_name, token)\n'
     assert messages(orm, "XH401", path="sqlalchemy/orm/session.py") == []
     assert len(messages(orm, "XH401", path="shop/checkout.py")) == 2  # full name and token; no web import
 
@@ -546,3 +546,27 @@ def test_xh404_debug_only() -> None:
                 return HttpResponseServerError(traceback.format_exc() if settings.DEBUG else "Internal Server Error")
     """
     assert xh404(code) == []
+
+
+def test_xh401_xh402_known_empty_values_and_templates() -> None:
+    code = LOG + textwrap.dedent(
+        """
+        def scoped(auth_token, ip, password, email):
+            if not auth_token:
+                raise ValueError(f"expected a non-empty auth_token, got {auth_token!r}")
+            if not isinstance(cast(Any, ip), str) or ip is None:
+                raise TypeError(f"ip must be a string, got {ip!r}")
+            if password:
+                raise ValueError(f"unexpected password {password}")
+            msg = "cache at {path} is writable".format(**locals())
+            log.warning(msg)
+            log.warning("login %(email)s" % locals())
+            log.warning("login {email}".format_map(vars()))
+        """
+    )
+    assert messages(code, "XH402") == ["`password` (secret) interpolated into the message of `ValueError`"]
+    assert messages(code, "XH403") == []
+    assert messages(code, "XH401") == [
+        "`email` (contact) logged in a `log.warning` call",
+        "`email` (contact) logged in a `log.warning` call",
+    ]

@@ -132,7 +132,8 @@ def test_sensitive_names(name: str, expected: str) -> None:
         "server_ip", "host_ip", "bind_ip", "server_ip_address", "address", "server_address",
         "bind_address", "location", "signature", "salt", "key", "cache_key", "public_key",
         "primary_key", "foreign_key", "session", "last_login", "from_email", "DEFAULT_FROM_EMAIL",
-        "first_pass", "compile_pass", "zip", "mobile",
+        "first_pass", "compile_pass", "zip", "mobile", "fullname", "cext_token", "parent_token",
+        "connection_test_token", "external_ip",
     ],
 )
 def test_not_sensitive(name: str) -> None:
