@@ -10,6 +10,7 @@ from errlint.analysis import Handler, dotted_name
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.logcalls import LOG_CALL_PATTERNS, LogCall, carries_traceback, mentions_exception_text
 from errlint.rule import Invalid, LintRule, Replacement, Valid
+from errlint.taxonomy import Kind, classify
 
 # Handlers for these are about control flow, not failures: a traceback adds nothing.
 _NOT_FAILURES = frozenset(
@@ -44,7 +45,8 @@ class TracebackDropped(LintRule):
       `CancelledError`, `StopIteration`);
     - the handler catches specific types (not `Exception`/`BaseException`/bare) and the message
       does not include the exception: `except TaskNotFound: log.error("task %s is gone", tid)`
-      describes an anticipated condition completely.
+      describes an anticipated condition completely; or it catches only lookup/validation errors
+      (user-error types such as `KeyError`, `ValueError`).
 
     ## Why is this bad?
     An error the code decided to handle is logged once, here, and never again. Without the
@@ -64,7 +66,10 @@ class TracebackDropped(LintRule):
       what failed, and a traceback would point at library internals. Once the message interpolates
       the exception (`log.error("cannot decrypt %s: %s", key, err)`), the author wanted its
       details, and the traceback is the rest of them: flagged. A broad handler (`except
-      Exception`) is always flagged: only the traceback says what actually went wrong.
+      Exception`) is always flagged: only the traceback says what actually went wrong. Handlers
+      that catch only lookup and validation errors (`KeyError`, `ValueError`, `LookupError`,
+      `IndexError`, `TypeError`, … the configurable `user-error-exceptions`) are left alone even
+      then: `log.error("no such command: %s", err)` already says everything a `KeyError` knows.
       (Measured on the corpus: flagging every narrow handler put half the findings on
       deliberate, complete messages.)
 
@@ -331,7 +336,11 @@ class TracebackDropped(LintRule):
         if not facts.catches_broad:
             # A narrow handler whose message describes the anticipated condition is a complete
             # record; one that interpolates the exception wanted its details, and the traceback is
-            # the rest of them.
+            # the rest of them -- unless it only catches lookup/validation errors, whose text (the
+            # missing key, the bad value) is the whole story.
+            config = self.context.config
+            if facts.types and all(classify(t.name, t.qualified, config) is Kind.USER_ERROR for t in facts.types):
+                return
             names = frozenset({facts.name} if facts.name else ())
             module_facts = self.context.module_facts
             if not names or not any(mentions_exception_text(a.value, names, module_facts) for a in node.args):

@@ -272,6 +272,9 @@ def test_xh302_conditional_reraise_and_report_functions_are_handled() -> None:
         ("except Exception:", '"task %s is gone", tid', True),
         ("except:", '"task %s is gone", tid', True),
         ("except (KeyError, Exception):", '"task %s is gone", tid', True),
+        ("except KeyError as err:", '"no such command: %s", err', False),
+        ("except (KeyError, ValueError) as err:", '"bad input: %r", err', False),
+        ("except (KeyError, OSError) as err:", '"lookup failed: %s", err', True),
     ],
 )
 def test_xh302_narrow_handlers_only_when_the_exception_is_interpolated(
