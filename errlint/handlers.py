@@ -62,7 +62,6 @@ class HandlerFacts:
     # returned, stored or inspected (`handle_error(err)`, `future.set_exception(err)`,
     # `return Failure(err)`), or captured with `sys.exc_info()`.
     passes_on: bool = False
-
     # `with util.safe_reraise():` (SQLAlchemy) and similar context managers re-raise on exit.
     reraises_on_exit: bool = False
 
