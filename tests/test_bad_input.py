@@ -227,3 +227,23 @@ def test_many_bad_files_in_one_run_lose_nothing(tmp_path: Path) -> None:
         "zz_nul.py:1:1: XH000 [error] source contains a NUL byte (binary file?)",
         "zz_syntax.py:1:7: XH000 [error] SyntaxError: invalid syntax",
     ]
+
+
+def test_recursion_error_inside_libcst_is_xh000(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Code CPython accepts but libcst's parser cannot finish: one XH000, the run goes on."""
+    real = cst.parse_module
+
+    def parse_module(source: str) -> cst.Module:
+        if "nested_too_deep" in source:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(source)
+
+    monkeypatch.setattr(cst, "parse_module", parse_module)
+    write(tmp_path, "deep.py", "nested_too_deep = ((((1))))\n")
+    write(tmp_path, "fine.py", BARE_SOURCE)
+    code, out, err = run(tmp_path, ".")
+    assert (code, err) == (1, "")
+    assert out == (
+        "deep.py:1:1: XH000 [error] the code is nested too deeply to parse (RecursionError)\n"
+        f"fine.py:3:1: {BARE}\n"
+    )
