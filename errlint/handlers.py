@@ -123,7 +123,7 @@ def compute_handler_facts(handler: Handler, facts: ModuleFacts, config: Config, 
             calls.append(node)
             log = classify(node)
             if log is None:
-                log = _exc_info_call(node) or _aliased_log_call(node, facts)
+                log = _exc_info_call(node)
             qualified = facts.qualify(node.func)
             if log is not None:
                 log_calls.append(log)
@@ -183,30 +183,6 @@ PRINT_TRACEBACK_FUNCTIONS = frozenset({"traceback.print_exc", "traceback.print_e
 CAPTURE_FUNCTIONS = frozenset({"sys.exc_info", "sys.exception"}) | FORMAT_TRACEBACK_FUNCTIONS
 # Calls where using the caught exception only prints it (not passing it on).
 SINK_FUNCTIONS = frozenset({"print", "warnings.warn"})
-
-
-_ALIAS_METHODS = frozenset({"debug", "info", "warning", "error", "exception", "critical", "fatal"})
-
-
-def _aliased_log_call(call: cst.Call, facts: ModuleFacts) -> Optional[LogCall]:
-    """`error("...")` where `error` is a module-level alias of a logger method.
-
-    Celery's idiom `debug, info, error = logger.debug, logger.info, logger.error`: a bare call
-    named like a level, neither imported from elsewhere nor defined as a function, logs.
-    """
-    func = call.func
-    if not isinstance(func, cst.Name) or func.value not in _ALIAS_METHODS:
-        return None
-    if facts.qualify(func) not in (func.value, f"logging.{func.value}"):
-        return None  # imported from some other module: not known to be a logger
-    keywords = tuple((a.keyword.value, a.value) for a in call.args if a.keyword is not None)
-    value = dict(keywords).get("exc_info")
-    exc_info = func.value == "exception" or (
-        value is not None and not (isinstance(value, cst.Name) and value.value in ("False", "None"))
-    )
-    positional = tuple(a.value for a in call.args if a.keyword is None and not a.star)
-    message = positional[0] if positional else None
-    return LogCall(call, func.value, LOG_METHODS[func.value], "stdlib", exc_info, message, positional[1:], keywords)
 
 
 def _exc_info_call(call: cst.Call) -> Optional[LogCall]:
