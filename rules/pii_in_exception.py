@@ -58,7 +58,9 @@ class PiiInException(LintRule):
 
     Decisions: keyword arguments other than the message keywords (`code=`, `status_code=`,
     `response=`, domain fields stored on the exception) are not scanned, because they do not
-    reach `str(exc)`.
+    reach `str(exc)`. The vocabulary decisions of XH401 apply (parser tokens, technical and
+    web-only names); in particular `raise ValueError(f"expected a token, got {token!r}")` under
+    `if not token:` reports an empty value and is not flagged.
 
     ## References
     - [CWE-209: Generation of Error Message Containing Sensitive Information](https://cwe.mitre.org/data/definitions/209.html)

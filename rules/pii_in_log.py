@@ -105,7 +105,14 @@ class PiiInLog(LintRule):
     and `user_agent` are not in the default vocabulary (in real code they are mostly sockets,
     file locations, `inspect.Signature`s, Django signing salts, public certificates, database
     sessions and dict keys); add them with `extend-names` if they are private in your code. A bare
-    `token` in a lexer/parser/template/SQL-compiler context is a parser token. Well-known test
+    `token` in a lexer/parser/template/SQL/ORM module, or one whose attributes are read
+    (`token.type`) or that is a loop variable, is a parser token; a `..._token` is a credential
+    only after a word like `access`, `refresh`, `auth`, `api`, `csrf`, `session`, `reset`
+    (`next_token`, `page_token`, `parent_token` and `prompt_tokens` are not). `session_id` and
+    `session_key` are web-session secrets only in modules that import a web framework, and
+    `fullname` is a qualified (module, table) name. A value tested empty or of the wrong type in
+    an enclosing `if not token:` / `if not isinstance(token, str):` is not reported, nor is
+    `"{path}".format(**locals())` beyond the fields the template names. Well-known test
     card numbers with repeated digits, reserved domains (`example.com`) and role addresses
     (`noreply@`, `support@`), and placeholder URL passwords (`user:password@`) are not reported.
 
