@@ -5,7 +5,7 @@ from __future__ import annotations
 import http
 import re
 from dataclasses import dataclass
-from typing import ClassVar, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -15,6 +15,9 @@ from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.sensitive import WEB_PREFIXES, PrivacyOptions, code_of, privacy
 from errlint.taxonomy import Kind, classify
+
+if TYPE_CHECKING:
+    from errlint.context import FileContext
 
 
 
@@ -250,6 +253,7 @@ class ExceptionLeakedToClient(LintRule):
                 "Exception text `str(e)` sent to the client in a `HTTPException` response (status 502); "
                 "log it and return a generic error"
             ),
+            expected_severity=Severity.ERROR,
             line=8,
             column=53,
         ),
@@ -272,6 +276,7 @@ class ExceptionLeakedToClient(LintRule):
                 "Traceback `traceback.format_exc()` (via `tb`) sent to the client in a `jsonify` response (status 400); "
                 "log it and return a generic error"
             ),
+            expected_severity=Severity.ERROR,
             line=12,
             column=49,
         ),
@@ -289,6 +294,7 @@ class ExceptionLeakedToClient(LintRule):
                 "Exception text `err` sent to the client in a `JsonResponse` response "
                 "(status 400, but `OSError` is an infrastructure error); log it and return a generic error"
             ),
+            expected_severity=Severity.ERROR,
             line=7,
             column=57,
         ),
@@ -309,6 +315,7 @@ class ExceptionLeakedToClient(LintRule):
                 "Exception text `repr(group)` sent to the client in the return value of route `sync` (status 200); "
                 "log it and return a generic error"
             ),
+            expected_severity=Severity.ERROR,
             line=10,
             column=26,
         ),
@@ -333,6 +340,7 @@ class ExceptionLeakedToClient(LintRule):
                 "Exception text `exc` (via `message`) sent to the client in an `APIException` response (status 500); "
                 "log it and return a generic error"
             ),
+            expected_severity=Severity.ERROR,
             line=14,
             column=28,
         ),
@@ -351,10 +359,15 @@ class ExceptionLeakedToClient(LintRule):
                 "Exception text `str(exc)` sent to the client in a `JSONResponse` response (status 500); "
                 "log it and return a generic error"
             ),
+            expected_severity=Severity.ERROR,
             line=8,
             column=61,
         ),
     ]
+
+    def __init__(self, context: FileContext, options: Any = None) -> None:
+        super().__init__(context, options)
+        self._wrapping: set[int] = set()  # exception constructors being looked through (no cycles)
 
     # -- response calls --------------------------------------------------------------------
 
@@ -538,6 +551,21 @@ class ExceptionLeakedToClient(LintRule):
             return None
         if binding.kind == EXCEPT and isinstance(binding.node, (cst.ExceptHandler, cst.ExceptStarHandler)):
             return Leak(node, node.value, None, False, binding.node)
+        value = binding.value
+        if binding.kind == ASSIGN and isinstance(value, cst.Call) and not binding.unpacked and id(value) not in self._wrapping:
+            name = last_segment(value.func) or ""
+            if name[:1].isupper() and name.endswith(("Error", "Exception")):
+                # A rebound name: `err = ApiError(f"upstream: {err}")` carries the caught text on.
+                self._wrapping.add(id(value))
+                try:
+                    inner: list[Leak] = []
+                    for arg in value.args:
+                        inner.extend(self._leaks(arg.value))
+                finally:
+                    self._wrapping.discard(id(value))
+                if inner:
+                    first = inner[0]
+                    return Leak(node, node.value, None, first.traceback, first.exception, first.types)
         function = self._handler_param(binding)
         if function is not None and isinstance(binding.node, cst.Param):
             kind = self._handler_type(function)

@@ -133,6 +133,7 @@ class ObjectDumpInLog(LintRule):
                 log.debug("incoming request headers: %s", request.headers)
             """,
             expected_message="Whole request headers `request.headers` logged in a `log.debug` call; log only the fields you need",
+            expected_severity=Severity.WARNING,
             line=6,
             column=47,
         ),
@@ -145,6 +146,7 @@ class ObjectDumpInLog(LintRule):
                     raise RuntimeError(f"could not save {profile}") from err
             """,
             expected_message="Whole profile object `profile` interpolated into the message of `RuntimeError`; log only the fields you need",
+            expected_severity=Severity.WARNING,
             line=5,
             column=46,
         ),
@@ -161,6 +163,7 @@ class ObjectDumpInLog(LintRule):
                     log.exception("checkout failed, state: %s", locals())
             """,
             expected_message="Whole local variables `locals()` logged in a `log.exception` call; log only the fields you need",
+            expected_severity=Severity.WARNING,
             line=9,
             column=53,
         ),
@@ -177,6 +180,7 @@ class ObjectDumpInLog(LintRule):
                 log.warning("upstream said %s", body)
             """,
             expected_message="Whole response body `response.json()` (via `body`) logged in a `log.warning` call; log only the fields you need",
+            expected_severity=Severity.WARNING,
             line=9,
             column=37,
         ),

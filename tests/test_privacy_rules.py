@@ -570,3 +570,65 @@ def test_xh401_xh402_known_empty_values_and_templates() -> None:
         "`email` (contact) logged in a `log.warning` call",
         "`email` (contact) logged in a `log.warning` call",
     ]
+
+
+# --- mandatory edge cases (RULES.md) ---------------------------------------------------------------
+
+EDGE_CASES = """
+import logging
+import traceback
+from flask import Flask, jsonify
+
+app = Flask(__name__)
+log = logging.getLogger(__name__)
+
+log.info("boot key %s", SECRET_KEY)
+
+@app.route("/x")
+async def view(request, user, password):
+    try:
+        await work()
+    except KeyError:
+        log.info("missing %s", password)
+    except (OSError, ValueError) as err:
+        log.info("retrying for %s", user.email)
+        err = RuntimeError(f"upstream said {err}")
+        return jsonify(error=str(err)), 503
+    try:
+        await work()
+    except* TimeoutError as group:
+        def later():
+            log.info("later %s", user.phone)
+            raise ValueError(f"bad card {user.card_number}") from None
+        notify = lambda: log.info("%s", request.headers)
+        class Audit:
+            note = print(user.ssn)
+        raise
+    async with session() as conn:
+        log.info("conn for %s", user.dob)
+    return jsonify(ok=True)
+"""
+
+
+def test_edge_cases_xh401() -> None:
+    assert [(line, m) for line, _, m in run(EDGE_CASES, "XH401")] == [
+        (8, "`SECRET_KEY` (secret) logged in a `log.info` call"),
+        (15, "`password` (secret) logged in a `log.info` call"),
+        (17, "`user.email` (contact) logged in a `log.info` call"),
+        (24, "`user.phone` (contact) logged in a `log.info` call"),
+        (28, "`user.ssn` (government-id) printed by a `print` call"),
+        (31, "`user.dob` (identity) logged in a `log.info` call"),
+    ]
+
+
+def test_edge_cases_xh402_xh403_xh404() -> None:
+    assert messages(EDGE_CASES, "XH402") == [
+        "`user.card_number` (financial) interpolated into the message of `ValueError`",
+    ]
+    assert messages(EDGE_CASES, "XH403") == [
+        "Whole request headers `request.headers` logged in a `log.info` call; log only the fields you need",
+    ]
+    assert messages(EDGE_CASES, "XH404") == [
+        "Exception text `str(err)` sent to the client in a `jsonify` response (status 503); "
+        "log it and return a generic error",
+    ]
