@@ -118,7 +118,8 @@ class ExceptionLeakedToClient(LintRule):
     of a route or error handler, FastAPI/Starlette `HTTPException(detail=...)` and
     `JSONResponse`/`PlainTextResponse`/`HTMLResponse`, Django `JsonResponse`/`HttpResponse*`,
     DRF `Response` and `APIException`s, aiohttp `json_response`. Simple data flow is followed
-    (`msg = f"failed: {e}"; return jsonify(error=msg), 500`).
+    (`msg = f"failed: {e}"; return jsonify(error=msg), 500`), also through a rebound exception
+    name (`err = ApiError(f"upstream: {err}")`).
 
     The rule is status-aware. Exception text in a 4xx response is validation feedback when the
     caught types are user errors (`ValueError`, `ValidationError`, `JSONDecodeError`, ...) or the
