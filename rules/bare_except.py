@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
@@ -56,6 +56,7 @@ class BareExcept(LintRule):
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.SILENT_FAILURE
     FIX: ClassVar[FixAvailability] = FixAvailability.UNSAFE
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
