@@ -8,6 +8,7 @@ import libcst as cst
 
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._helpers import in_test_code
 
 
 class BareExcept(LintRule):
@@ -39,10 +40,29 @@ class BareExcept(LintRule):
             return DEFAULTS
     ```
 
+    One problem, one finding: a bare handler that discards (`except: pass`) is reported here
+    only, not again as `swallowed-exception` (XH103); after the fix, XH103 reports the
+    `except Exception: pass` that remains.
+
+    Not reported:
+
+    - a handler that cleans up and then re-raises unconditionally (`except: rollback(); raise`,
+      or SQLAlchemy's `with util.safe_reraise():`): it deliberately runs its cleanup on Ctrl-C
+      too, and lets every exception through;
+    - `except: raise` alone: that is `useless-reraise` (XH105), whose fix removes the handler;
+    - test code (`test-paths`, `test_*` functions, `Test*` classes; see the configuration): a
+      test that catches everything is arranging or inspecting a failure.
+
+    After an earlier `except Exception:` of the same `try`, a bare `except:` catches only
+    `KeyboardInterrupt`, `SystemExit` and `GeneratorExit`; it is reported (when it does not
+    re-raise) with a message saying so, and without a fix.
+
     ## Fix safety
     The fix replaces `except:` with `except Exception:`. It is unsafe: the handler no longer
     catches `KeyboardInterrupt`, `SystemExit` and `GeneratorExit`, which changes behaviour when the
-    code relied on catching them (for example to clean up on Ctrl-C).
+    code relied on catching them (for example to clean up on Ctrl-C). It is not offered after an
+    earlier `except Exception:` handler of the same `try` (it would create a second, dead
+    `except Exception:`).
 
     ## References
     - [PEP 8: Programming recommendations](https://peps.python.org/pep-0008/#programming-recommendations)
@@ -76,6 +96,57 @@ class BareExcept(LintRule):
                 raise
             """
         ),
+        # Cleans up, also on Ctrl-C, and re-raises whatever it caught.
+        Valid(
+            """
+            def save(session, obj):
+                try:
+                    session.add(obj)
+                    session.commit()
+                except:
+                    session.rollback()
+                    raise
+            """
+        ),
+        Valid(
+            """
+            try:
+                connection = pool.connect()
+            except:
+                with util.safe_reraise():
+                    pool.invalidate()
+            """
+        ),
+        # `except: raise` alone is XH105's finding.
+        Valid(
+            """
+            try:
+                run()
+            except:
+                raise
+            """
+        ),
+        # Flask app.py: the bare handler after `except Exception` only sees interpreter exits.
+        Valid(
+            """
+            try:
+                response = self.full_dispatch_request()
+            except Exception as e:
+                response = self.handle_exception(e)
+            except:  # noqa: B001
+                error = sys.exc_info()[1]
+                raise
+            """
+        ),
+        Valid(
+            """
+            def test_shutdown(worker):
+                try:
+                    worker.stop()
+                except:
+                    worker.kill()
+            """
+        ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
         Invalid(
@@ -105,7 +176,6 @@ class BareExcept(LintRule):
                     pass
                 except:  # last resort
                     await job.fail()
-                    raise
             """,
             expected_message="Bare `except:` also catches `KeyboardInterrupt` and `SystemExit`; name the exceptions you expect",
             expected_replacement="""
@@ -116,19 +186,86 @@ class BareExcept(LintRule):
                     pass
                 except Exception:  # last resort
                     await job.fail()
-                    raise
             """,
             expected_safety=FixSafety.UNSAFE,
             line=6,
             column=5,
         ),
+        # A re-raise on one branch only: the other branch swallows Ctrl-C.
+        Invalid(
+            """
+            try:
+                job.run()
+            except:
+                if job.critical:
+                    raise
+                job.mark_failed()
+            """,
+            expected_message="Bare `except:` also catches `KeyboardInterrupt` and `SystemExit`; name the exceptions you expect",
+            expected_replacement="""
+            try:
+                job.run()
+            except Exception:
+                if job.critical:
+                    raise
+                job.mark_failed()
+            """,
+            expected_safety=FixSafety.UNSAFE,
+            line=3,
+        ),
     ]
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        if node.type is None:
+        if node.type is not None:
+            return
+        facts = self.context.handler_facts(node)
+        if facts.reraises_on_exit or ends_with_bare_raise(node.body):
+            return  # cleanup that re-raises everything (`except: raise` alone is XH105's)
+        if in_test_code(self.context):
+            return
+        after = self._after_broad_handler(node)
+        if after == "BaseException":
+            return  # nothing is left for it to catch: dead code, not a bare-except problem
+        if after:
             self.report(
                 node,
                 end=node.whitespace_after_except,
-                fix=[(node.whitespace_after_except, " Exception")],
-                safety=FixSafety.UNSAFE,
+                message=(
+                    "Bare `except:` after a broad handler catches only `KeyboardInterrupt`, `SystemExit` and"
+                    " `GeneratorExit`, and does not re-raise them; name them (`except BaseException:`) or re-raise"
+                ),
             )
+            return
+        self.report(
+            node,
+            end=node.whitespace_after_except,
+            fix=[(node.whitespace_after_except, " Exception")],
+            safety=FixSafety.UNSAFE,
+        )
+
+    def _after_broad_handler(self, node: cst.ExceptHandler) -> str:
+        """The broad type an earlier handler of the same `try` catches ("" when none does)."""
+        parent = self.context.parent
+        if not isinstance(parent, cst.Try):
+            return ""
+        found = ""
+        for handler in parent.handlers:
+            if handler is node:
+                break
+            facts = self.context.handler_facts(handler)
+            if facts.broad:
+                names = {(t.qualified or t.name).removeprefix("builtins.") for t in facts.types}
+                found = "BaseException" if "BaseException" in names else found or "Exception"
+        return found
+
+
+def ends_with_bare_raise(body: cst.BaseSuite) -> bool:
+    """Whether the handler's last top-level statement is a bare `raise` (reached on every path)."""
+    last: Optional[cst.CSTNode] = None
+    if isinstance(body, cst.SimpleStatementSuite):
+        last = body.body[-1] if body.body else None
+    elif isinstance(body, cst.IndentedBlock) and body.body:
+        stmt = body.body[-1]
+        if isinstance(stmt, cst.SimpleStatementLine) and stmt.body:
+            last = stmt.body[-1]
+    return isinstance(last, cst.Raise) and last.exc is None

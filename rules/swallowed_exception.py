@@ -12,8 +12,7 @@ from errlint.analysis import Handler
 from errlint.finding import Impact, Severity
 from errlint.handlers import BROAD_EXCEPTIONS, CaughtType
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import body_only_raises, caught_label, handler_header_end
-from errlint.rules._testcode import in_test_code
+from errlint.rules._helpers import body_only_raises, caught_label, handler_header_end, in_test_code
 from errlint.taxonomy import Kind, classify
 
 
@@ -52,8 +51,12 @@ class SwallowedException(LintRule):
     `narrow = "all"` to report every discarded type, or `"none"` to report broad and bare
     handlers only. For those specific types, a `return True`/`return False` is the answer of a
     yes/no check (`try: inet_aton(ip) except OSError: return False`), and a timeout that a loop
-    passes over is a poll that found nothing: neither is reported. Test code (test files, `test_*`
-    functions, `Test*` classes) is not checked.
+    passes over is a poll that found nothing: neither is reported. Test code (`test-paths`,
+    `test_*` functions, `Test*` classes) is not checked.
+
+    One problem, one finding: a broad handler that discards is reported here only, not again as
+    `broad-except` (XH102); a bare `except:` that discards is reported as `bare-except` (XH101)
+    only, not here (its fix, `except Exception:`, leaves a handler this rule then reports).
 
     ## Why is this bad?
     A swallowed exception leaves no trace: the operation silently did not happen, and the first
@@ -193,6 +196,15 @@ class SwallowedException(LintRule):
                     pass
             """
         ),
+        # A bare `except:` that discards is bare-except's (XH101) finding, not this rule's.
+        Valid(
+            """
+            try:
+                os.remove(path)
+            except:
+                pass
+            """
+        ),
         # The nested function's body is not the handler's: the handler calls it.
         Valid(
             """
@@ -255,11 +267,11 @@ class SwallowedException(LintRule):
             def ping(host):
                 try:
                     return probe(host)
-                except:  # best effort
+                except BaseException:  # best effort
                     return False
             """,
             expected_message=(
-                "Exception swallowed: `except:` only returns `False`; a broad handler discards"
+                "Exception swallowed: `except BaseException:` only returns `False`; a broad handler discards"
                 " every error, bugs included"
             ),
             expected_severity=Severity.ERROR,
@@ -306,8 +318,8 @@ class SwallowedException(LintRule):
 
     def _check(self, handler: Handler) -> None:
         facts = self.context.handler_facts(handler)
-        if not facts.discards:
-            return
+        if not facts.discards or facts.bare:
+            return  # a bare `except:` is bare-except's (XH101) finding
         broad = facts.catches_broad
         if not broad:
             narrow = (self.options or SwallowedExceptionOptions()).narrow

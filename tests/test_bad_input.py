@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from errlint.cli import main
 
 BARE = "XH101 [warning] Bare `except:` also catches `KeyboardInterrupt` and `SystemExit`; name the exceptions you expect [*]"
-BARE_SOURCE = "try:\n    pass\nexcept:\n    raise\n"
+BARE_SOURCE = "try:\n    pass\nexcept:\n    retry()\n"
 
 
 def run(tmp_path: Path, *args: str, select: str = "XH101") -> tuple[int, str, str]:
@@ -75,7 +75,7 @@ def test_unreadable_or_unparsable_file_is_one_xh000(tmp_path: Path, data: bytes,
         (BARE_SOURCE.replace("\n", "\r\n").encode(), 3, 1),
         (BARE_SOURCE.replace("\n", "\r").encode(), 3, 1),
         (b"x = 1\n\x0c\n" + BARE_SOURCE.encode(), 5, 1),
-        (b"def f():\n\ttry:\n\t\tpass\n\texcept:\n\t\traise\n", 4, 2),
+        (b"def f():\n\ttry:\n\t\tpass\n\texcept:\n\t\tretry()\n", 4, 2),
         (b"# coding: latin-1\ns = '\xe9t\xe9'\n" + BARE_SOURCE.encode(), 5, 1),
         ("s = 'ünïcödé ✓'\n".encode() + b"if s:\n    " + BARE_SOURCE.replace("\n", "\n    ").rstrip(" ").encode(), 5, 5),
     ],
@@ -105,7 +105,7 @@ def test_large_generated_file(tmp_path: Path) -> None:
 
 def test_long_operator_chain_is_reported_at_the_statement(tmp_path: Path) -> None:
     """libcst's codegen recurses per operand: the finding stays, at the handler's line, without a fix."""
-    write(tmp_path, "chain.py", "try:\n    x = " + "+".join(["a"] * 2500) + "\nexcept:\n    raise\n")
+    write(tmp_path, "chain.py", "try:\n    x = " + "+".join(["a"] * 2500) + "\nexcept:\n    retry()\n")
     code, out, err = run(tmp_path, "chain.py")
     assert (code, err) == (1, "")
     assert out == f"chain.py:3:1: {BARE}\n"

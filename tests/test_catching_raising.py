@@ -79,7 +79,7 @@ def test_swallow_severity_by_breadth() -> None:
         run()
     except OSError:
         pass
-    except:
+    except Exception:
         pass
     """
     result = lint_snippet(textwrap.dedent(code), [_rule("XH103")])

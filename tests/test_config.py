@@ -142,13 +142,13 @@ def test_critical_functions_paths_and_decorators(project: Path) -> None:
                     try:
                         pay()
                     except:
-                        raise
+                        pass
 
                 def report(self):
                     try:
                         pay()
                     except:
-                        raise
+                        pass
 
 
             @critical_path
@@ -156,7 +156,7 @@ def test_critical_functions_paths_and_decorators(project: Path) -> None:
                 try:
                     pay()
                 except:
-                    raise
+                    pass
             """
         )
     )

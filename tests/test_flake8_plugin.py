@@ -38,7 +38,7 @@ def load():
         connect()
     except:
         log.exception("connect failed")
-        raise
+        return None
 
 
 async def handle(job):
@@ -48,7 +48,7 @@ async def handle(job):
         raise
     except:  # last resort
         await job.fail()
-        raise
+        return None
 '''
 
 

@@ -1,0 +1,87 @@
+"""False-positive classes and misses of XH1/XH2/XH5/XH6 found on real code (issue: precision).
+
+Each class is a negative case here (or in the rule's embedded VALID cases), each miss a positive.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Optional
+
+from errlint.config import Config
+from errlint.rule import LintRule, rule_by_code
+
+from conftest import lint_snippet
+
+
+def _rule(code: str) -> type[LintRule]:
+    rule = rule_by_code(code)
+    assert rule is not None
+    return rule
+
+
+def _findings(code: str, rules: tuple[str, ...], path: str = "app/module.py", config: Optional[Config] = None):  # type: ignore[no-untyped-def]
+    result = lint_snippet(textwrap.dedent(code), [_rule(c) for c in rules], path=path, config=config)
+    assert not result.crashes, result.crashes[0].traceback
+    return result.findings
+
+
+def _codes(code: str, rules: tuple[str, ...], path: str = "app/module.py") -> list[tuple[str, int]]:
+    return [(f.code, f.line) for f in _findings(code, rules, path)]
+
+
+# --- XH101 bare-except ---------------------------------------------------------------------------
+
+
+def test_bare_except_one_problem_one_finding() -> None:
+    code = """
+    try:
+        a()
+    except:
+        pass
+    try:
+        b()
+    except:
+        raise
+    try:
+        c()
+    except:
+        log.error("c failed")
+    """
+    # discard -> XH101 only (not XH103); `except: raise` -> XH105 only (not XH101).
+    assert _codes(code, ("XH101", "XH103", "XH105")) == [("XH101", 4), ("XH105", 8), ("XH101", 12)]
+
+
+def test_bare_except_skipped_in_test_paths() -> None:
+    code = """
+    try:
+        worker.stop()
+    except:
+        worker.kill()
+    """
+    assert _codes(code, ("XH101",), path="app/worker.py") == [("XH101", 4)]
+    assert _codes(code, ("XH101",), path="tests/helpers.py") == []
+    assert _codes(code, ("XH101",), path="examples/demo.py") == []
+
+
+def test_bare_except_fix_never_after_a_broad_handler() -> None:
+    code = """
+    try:
+        serve()
+    except Exception:
+        log.exception("failed")
+    except:
+        stop()
+    try:
+        serve()
+    except BaseException:
+        log.exception("failed")
+    except:  # dead: nothing left to catch
+        stop()
+    """
+    findings = _findings(code, ("XH101",))
+    assert [(f.line, f.fix) for f in findings] == [(6, None)]
+    assert findings[0].message == (
+        "Bare `except:` after a broad handler catches only `KeyboardInterrupt`, `SystemExit` and"
+        " `GeneratorExit`, and does not re-raise them; name them (`except BaseException:`) or re-raise"
+    )
