@@ -107,10 +107,12 @@ class UnstructuredLogMessage(LintRule):
     For an f-string message, the fix moves each placeholder into an argument:
     - stdlib `logging`: `"... %s ...", value`. `!r`/`!a` become `%r`/`%a`, format specs that
       `%`-formatting renders identically (`.2f`, `>10`, `+d`, `08.3f`, …) are translated, a
-      literal `%` becomes `%%`. It is **safe** when the logger is known to be a stdlib logger
-      (bound from `logging.getLogger()` or the `logging` module), and **unsafe** when the logger
-      is recognised only by its name (`self.log`, an imported `LOGGER`): if it is really a loguru
-      or structlog logger, `%s` would not be interpolated. `%s` calls `str(value)` where the
+      literal `%` becomes `%%`. It is **safe** only when the logger is known to be a stdlib
+      logger (the `logging` module, or bound from `logging.getLogger()`, `logging.LoggerAdapter`
+      or Celery's `get_task_logger()`), and **unsafe** when the logger is recognised only by its
+      name (`self.log`, an imported `LOGGER`, or the result of another module's
+      `get_logger()`/`getLogger()`, such as a project's own wrapper): if it is really a loguru or
+      structlog logger, `%s` would not be interpolated. `%s` calls `str(value)` where the
       f-string called `format(value, "")`; the two differ only for types whose `__format__`
       disagrees with `__str__` (some enum mixins on old Pythons).
     - loguru: `"... {name} ...", name=value` — loguru formats the message with the same
@@ -252,6 +254,25 @@ class UnstructuredLogMessage(LintRule):
             expected_safety=FixSafety.UNSAFE,
             line=6,
             column=28,
+        ),
+        Invalid(
+            """
+            from myapp.logs import get_logger
+            log = get_logger(__name__)
+            log.info(f"synced {count} rows")
+            """,
+            expected_message=(
+                "Log message built eagerly with an f-string: pass a constant message and the values as "
+                "`%s` arguments, so records with the same message group together"
+            ),
+            expected_replacement="""
+            from myapp.logs import get_logger
+            log = get_logger(__name__)
+            log.info("synced %s rows", count)
+            """,
+            expected_safety=FixSafety.UNSAFE,
+            line=3,
+            column=10,
         ),
         Invalid(
             """
