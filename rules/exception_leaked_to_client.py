@@ -82,6 +82,8 @@ TRACEBACK_FUNCTIONS = frozenset(
 )  # fmt: skip
 _TEXT_ATTRS = frozenset({"args", "message", "msg", "strerror", "reason", "__str__", "__repr__", "orig", "original_exception"})
 _TEXT_FUNCTIONS = frozenset({"str", "repr", "ascii", "format"})
+# Serializers whose output carries their argument's text into a response body.
+_SERIALIZERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps", "flask.json.dumps"})
 _HTTP_CODE_RE = re.compile(r"(?:^|_)(\d{3})(?:_|$)")
 
 
@@ -119,7 +121,8 @@ class ExceptionLeakedToClient(LintRule):
     `JSONResponse`/`PlainTextResponse`/`HTMLResponse`, Django `JsonResponse`/`HttpResponse*`,
     DRF `Response` and `APIException`s, aiohttp `json_response`. Simple data flow is followed
     (`msg = f"failed: {e}"; return jsonify(error=msg), 500`), also through a rebound exception
-    name (`err = ApiError(f"upstream: {err}")`).
+    name (`err = ApiError(f"upstream: {err}")`) and through a JSON serializer
+    (`Response(json.dumps({"trace": traceback.format_exception(e)}), status=500)`).
 
     The rule is status-aware. Exception text in a 4xx response is validation feedback when the
     caught types are user errors (`ValueError`, `ValidationError`, `JSONDecodeError`, ...) or the
@@ -717,8 +720,10 @@ class _LeakFinder:
                 if source is not None:
                     self.add(node, code_of(node), anchor, via, False, source)
                     return
-        transparent = (isinstance(func, cst.Name) and func.value in ("dict", "list", "tuple", "str")) or (
-            isinstance(func, cst.Attribute) and func.attr.value in ("format", "join", "strip", "replace", "splitlines")
+        transparent = (
+            (isinstance(func, cst.Name) and func.value in ("dict", "list", "tuple", "str"))
+            or (isinstance(func, cst.Attribute) and func.attr.value in ("format", "join", "strip", "replace", "splitlines"))
+            or qualified in _SERIALIZERS  # `Response(json.dumps({"trace": traceback.format_exception(e)}))`
         )
         if transparent or self.rule._response_name(node) is not None:
             if isinstance(func, cst.Attribute) and func.attr.value in ("format", "join"):

@@ -42,6 +42,7 @@ class _Candidate:
     report: Report
     function: str  # the name of the enclosing function
     function_id: int
+    in_try: bool  # the call sits in a `try` (body, `else:`, `finally:`) of that function
 
 
 class ExceptionLogOutsideHandler(LintRule):
@@ -49,8 +50,8 @@ class ExceptionLogOutsideHandler(LintRule):
     ## What it does
     Checks for `logger.exception(...)`, `exc_info=True` and loguru's `.opt(exception=True)` where
     no exception is being handled: at module or class level, and in a function that handles
-    exceptions itself but makes the call outside its handlers (in a `try` body, `else:` or
-    `finally:` block, or after an `except` handler of the same function).
+    exceptions itself but makes the call outside its handlers (before its `try`, in a `try`
+    body, `else:` or `finally:` block, or after an `except` handler of the same function).
 
     Code inside a function can run while its *caller* handles an exception, and callers in other
     files are out of sight, so a call that is not placed relative to handling in its own function
@@ -171,6 +172,27 @@ class ExceptionLogOutsideHandler(LintRule):
             import logging
             logger = logging.getLogger(__name__)
 
+            def publish(event):
+                if not event.ready:
+                    logger.exception("event %s not ready", event.id)
+                    return
+                try:
+                    send(event)
+                except ConnectionError:
+                    logger.exception("cannot publish %s", event.id)
+            """,
+            expected_message=(
+                "`logger.exception()` outside an exception handler logs `NoneType: None` instead of a "
+                "traceback: use `.error()`, or pass the exception explicitly with `exc_info=err`"
+            ),
+            line=6,
+            column=9,
+        ),
+        Invalid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
             class Client:
                 def fetch(self, url):
                     try:
@@ -250,11 +272,13 @@ class ExceptionLogOutsideHandler(LintRule):
         function = context.enclosing_function()
         if function is None:
             self.report(target, message=message)
-        elif self._near_own_handlers(function) and not _looks_like_error_callback(function):
-            # Decided at the end of the file: a handler further down may call this function.
+        elif not _looks_like_error_callback(function):
+            # Decided at the end of the file: the function's own handlers may come after the call
+            # (a call before the `try` runs with no exception either), and a handler further down
+            # may call this function.
             frame = context.frame
             report = Report(type(self), target, message, self.SEVERITY, context.top_index, frame.critical, frame.qualname)
-            self._candidates.append(_Candidate(report, function.name.value, id(function)))
+            self._candidates.append(_Candidate(report, function.name.value, id(function), self._in_own_try(function)))
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._note_handler()
@@ -267,11 +291,9 @@ class ExceptionLogOutsideHandler(LintRule):
         if function is not None:
             self._with_handlers.add(id(function))
 
-    def _near_own_handlers(self, function: cst.FunctionDef) -> bool:
-        """The call comes after an `except` handler of this function, or sits in a `try` of it:
-        the author placed it relative to handling done right here."""
-        if id(function) in self._with_handlers:
-            return True
+    def _in_own_try(self, function: cst.FunctionDef) -> bool:
+        """The call sits in a `try` of this function (with handlers): the author placed it
+        relative to handling done right here."""
         for node in reversed(self.context.ancestors):
             if node is function:
                 return False
@@ -283,7 +305,8 @@ class ExceptionLogOutsideHandler(LintRule):
 
     def leave_Module(self, node: cst.Module) -> None:
         for candidate in self._candidates:
-            if candidate.function not in self._called_in_handlers:
+            near_own_handlers = candidate.in_try or candidate.function_id in self._with_handlers
+            if near_own_handlers and candidate.function not in self._called_in_handlers:
                 self.context.reports.append(candidate.report)
 
     def _note_handler_call(self, node: cst.Call) -> None:
