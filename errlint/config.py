@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from errlint.errors import ConfigError
+from errlint.knowledge.testcode import DEFAULT_TEST_PATHS, is_test_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -64,6 +65,7 @@ class Config:
     broad_exceptions: tuple[str, ...] = ()
     infrastructure_exceptions: tuple[str, ...] = ()
     user_error_exceptions: tuple[str, ...] = ()
+    test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS  # what is test code (errlint.knowledge.testcode)
     # Per-rule options, keyed by code, as validated plain values.
     rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     # Sections owned by other parts of errlint ([tool.errlint.pii], [tool.errlint.review]).
@@ -89,6 +91,10 @@ class Config:
     def fingerprint(self) -> str:
         """A stable text that changes whenever anything affecting results changes."""
         return repr(replace(self, path=None))
+
+    def is_test_path(self, path: str) -> bool:
+        """Whether `path` is test code, a sample input or a demo under `test-paths`."""
+        return is_test_path(path, self.test_paths, self.root)
 
     def is_critical_path(self, rel_path: str) -> bool:
         return any(_glob_match(rel_path, pattern) for pattern in self.critical_paths)
@@ -142,6 +148,7 @@ TOP_LEVEL_KEYS: dict[str, Validator] = {
     "broad-exceptions": _list_of_str,
     "infrastructure-exceptions": _list_of_str,
     "user-error-exceptions": _list_of_str,
+    "test-paths": _list_of_str,
     "rules": lambda v, p, k: v,  # validated below
 }
 
@@ -327,6 +334,7 @@ def parse_table(
         broad_exceptions=values.get("broad-exceptions", ()),
         infrastructure_exceptions=values.get("infrastructure-exceptions", ()),
         user_error_exceptions=values.get("user-error-exceptions", ()),
+        test_paths=values.get("test-paths", DEFAULT_TEST_PATHS),
         rule_options=tuple(options),
         sections=tuple(sections),
     )
