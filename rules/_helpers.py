@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 import libcst as cst
 
 from errlint.analysis import Handler
+from errlint.knowledge.testcode import in_test_scope, is_operator_script
+
+if TYPE_CHECKING:
+    from errlint.context import FileContext
 
 HandlerOrNone = Optional[Handler]
 
@@ -97,3 +101,26 @@ def body_only_raises(node: Optional[cst.CSTNode]) -> bool:
         and all(isinstance(s, cst.Raise) and s.exc is not None for s in line.body)
         for line in lines
     )
+
+
+def in_test_code(context: FileContext) -> bool:
+    """Whether the node being visited is test code (`errlint.knowledge.testcode`, `test-paths`).
+
+    True in a file under `test-paths` (tests, fixtures, demos) and inside a function named
+    `test*` or a class named `Test*`/`test_*` in any file.
+    """
+    if context.config.is_test_path(context.path):
+        return True
+    scopes: list[tuple[str, str]] = []
+    for frame in context.frames:
+        node = frame.node
+        if isinstance(node, cst.FunctionDef):
+            scopes.append(("def", node.name.value))
+        elif isinstance(node, cst.ClassDef):
+            scopes.append(("class", node.name.value))
+    return in_test_scope(scopes)
+
+
+def in_operator_script(context: FileContext) -> bool:
+    """Whether the file is a migration or a management command (`errlint.knowledge.testcode`)."""
+    return is_operator_script(context.path, context.config.root)

@@ -12,8 +12,7 @@ from errlint.finding import Impact, Severity
 from errlint.handlers import HandlerFacts
 from errlint.logcalls import ERROR, LOG_METHODS
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import body_only_raises, caught_label, handler_header_end
-from errlint.rules._testcode import in_test_code
+from errlint.rules._helpers import body_only_raises, caught_label, handler_header_end, in_test_code
 
 _LEVEL_WORDS = {5: "trace", 10: "debug", 20: "info", 25: "success", 30: "warning"}
 # A call to a function named like an error handler (`handle_error()`, `self._on_failure(entry)`,

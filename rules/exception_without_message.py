@@ -11,7 +11,7 @@ import libcst as cst
 from errlint.analysis import SCOPE_TYPES, dotted_name
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._testcode import in_test_code
+from errlint.rules._helpers import in_test_code
 
 # Raised without arguments by design: control flow and interpreter exits, or a marker whose type
 # is the whole message.

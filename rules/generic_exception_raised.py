@@ -9,8 +9,7 @@ import libcst as cst
 from errlint.finding import Impact, Severity
 from errlint.handlers import BROAD_EXCEPTIONS
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import body_only_raises
-from errlint.rules._testcode import in_test_code
+from errlint.rules._helpers import body_only_raises, in_test_code
 
 
 class GenericExceptionRaised(LintRule):

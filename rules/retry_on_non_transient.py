@@ -9,9 +9,8 @@ import libcst as cst
 from errlint.analysis import Handler, dotted_name, iter_scope
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import handler_header_end
 from errlint.rules._retry import retry_loop
-from errlint.rules._testcode import in_test_code
+from errlint.rules._helpers import handler_header_end, in_test_code
 from errlint.taxonomy import Kind, classify
 
 # Programming errors: a retry runs the same buggy code again.

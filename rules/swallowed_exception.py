@@ -12,8 +12,7 @@ from errlint.analysis import Handler
 from errlint.finding import Impact, Severity
 from errlint.handlers import BROAD_EXCEPTIONS, CaughtType
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import body_only_raises, caught_label, handler_header_end
-from errlint.rules._testcode import in_test_code
+from errlint.rules._helpers import body_only_raises, caught_label, handler_header_end, in_test_code
 from errlint.taxonomy import Kind, classify
 
 

@@ -78,7 +78,7 @@ def test_fixture(fixture: Path, request: pytest.FixtureRequest) -> None:
     text = fixture.read_text(encoding="utf-8")
     config = load_config(fixture)
     rules = select_rules(config)
-    result = lint_text(text, f"tests/fixtures/{fixture.name}", config, rules, options=rule_options(config, rules))
+    result = lint_text(text, fixture.name, config, rules, options=rule_options(config, rules))
     assert not result.crashes, result.crashes[0].traceback
     actual = Counter((f.code, f.line) for f in result.findings)
     assert actual == expected_annotations(text), "findings differ from the inline annotations"

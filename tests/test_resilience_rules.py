@@ -14,7 +14,6 @@ from typing import Any, Optional
 import pytest
 
 from errlint.rule import LintRule, rule_by_code
-from errlint.rules._testcode import is_test_path
 
 from conftest import lint_snippet
 
@@ -197,14 +196,6 @@ def test_xh501_test_functions_and_classes_are_exempt() -> None:
             raise ConnectionError
         """
     assert lines(code, "XH501") == [14]
-
-
-def test_is_test_path() -> None:
-    assert is_test_path("tests/test_rules.py")
-    assert is_test_path("project/tests/app.py")
-    assert not is_test_path("tests/fixtures/XH501_exception_without_message.py")
-    assert not is_test_path("app/testing/manager.py")
-    assert not is_test_path("app/contest.py")
 
 
 # --- XH502 context-free-error-log ----------------------------------------------------------

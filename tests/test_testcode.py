@@ -14,6 +14,8 @@ from errlint.knowledge.testcode import (
 )
 from errlint.rule import all_rules
 
+from conftest import lint_snippet
+
 
 @pytest.mark.parametrize(
     "path",
@@ -119,6 +121,16 @@ def test_config_key() -> None:
     assert not config.is_test_path("tests/test_x.py")
     with pytest.raises(ConfigError, match="expected a list of strings"):
         _parse({"test-paths": "tests/"})
+
+
+def test_rules_follow_test_paths() -> None:
+    code = "def f():\n    raise Exception('boom')\n"
+    xh202 = [r for r in all_rules() if r.CODE == "XH202"]
+    assert [f.line for f in lint_snippet(code, xh202, path="app/views.py").findings] == [2]
+    assert lint_snippet(code, xh202, path="app/tests/helpers.py").findings == []
+    config = Config(preview=True, test_paths=("qa/",))
+    assert lint_snippet(code, xh202, path="qa/helpers.py", config=config).findings == []
+    assert [f.line for f in lint_snippet(code, xh202, path="tests/helpers.py", config=config).findings] == [2]
 
 
 def test_documented_default_is_the_default() -> None:
