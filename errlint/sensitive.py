@@ -47,6 +47,7 @@ from errlint.dataflow import (
     is_opaque_call, is_partial_slice, is_redaction_call,
 )  # fmt: skip
 from errlint.finding import Severity
+from errlint.knowledge.testcode import in_test_scope, is_operator_script, is_test_path
 from errlint.logcalls import LOG_CALL_PATTERNS, logger_library
 
 if TYPE_CHECKING:
@@ -585,16 +586,10 @@ class PrivacyOptions:
     include_tests: bool = False  # also check test modules (skipped by default: synthetic data)
 
 
-_TEST_DIRS = frozenset({"test", "tests", "testing", "unittests", "functional_tests", "integration_tests"})
-
-
 def is_test_module(path: str) -> bool:
-    """Test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`): its data is synthetic."""
-    parts = path.replace("\\", "/").split("/")
-    name = parts[-1]
-    if name.startswith("test_") or name.endswith(("_test.py", "_tests.py")) or name in ("tests.py", "conftest.py"):
-        return True
-    return any(part in _TEST_DIRS for part in parts[:-1])
+    """Test code, sample inputs and demos by the default `test-paths` (`errlint.knowledge.testcode`):
+    their data is synthetic."""
+    return is_test_path(path)
 
 
 # --- sinks ----------------------------------------------------------------------------------------
@@ -830,7 +825,8 @@ class PrivacyAnalysis:
         # and a strong one would keep every file's tree alive.
         self._context = weakref.ref(context)
         self.vocabulary = vocabulary_for(context.config)
-        self.is_test = is_test_module(context.path)
+        self.is_test = context.config.is_test_path(context.path)
+        self.is_operator_script = is_operator_script(context.path, context.config.root)
         self._log_sinks: dict[int, Optional[Sink]] = {}
         self._exception_sinks: dict[int, Optional[Sink]] = {}
         self._hits: dict[int, tuple[Hit, ...]] = {}
@@ -838,9 +834,19 @@ class PrivacyAnalysis:
         self._web_module: Optional[bool] = None
         self._network_module: Optional[bool] = None
 
-    def skips(self, options: object) -> bool:
-        """The rule does not run here: a test module, unless `include-tests` is set."""
-        return self.is_test and not getattr(options, "include_tests", False)
+    def skips(self, options: object, operator_scripts: bool = True) -> bool:
+        """The rule does not run here: in test code (a file under `test-paths`, a test function or
+        class), unless `include-tests` is set; with `operator_scripts`, in migrations and management
+        commands (run by the person who owns the data, on their console)."""
+        if operator_scripts and self.is_operator_script:
+            return True
+        if getattr(options, "include_tests", False):
+            return False
+        if self.is_test:
+            return True
+        scopes = [("def" if isinstance(f.node, cst.FunctionDef) else "class", f.node.name.value)
+                  for f in self.context.frames if isinstance(f.node, (cst.FunctionDef, cst.ClassDef))]  # fmt: skip
+        return in_test_scope(scopes)
 
     @property
     def context(self) -> FileContext:

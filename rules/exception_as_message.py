@@ -10,6 +10,7 @@ from errlint.analysis import Handler, iter_scope
 from errlint.finding import Impact, Severity
 from errlint.logcalls import LOG_CALL_PATTERNS, exception_only_message, formats_traceback
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._helpers import in_operator_script, in_test_code
 
 
 class ExceptionAsMessage(LintRule):
@@ -25,6 +26,10 @@ class ExceptionAsMessage(LintRule):
     `logging.getLogger("django.security.%s" % err.__class__.__name__).warning(str(err))`) is not
     flagged: its name is the "what", and exceptions of that kind carry sentences written for
     the log.
+
+    Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/` and `demos/`; test
+    functions and classes anywhere), nor in migrations and management
+    commands, whose log lines are read on the console by the person running them.
 
     ## Why is this bad?
     The exception says what broke (`KeyError: 'sku'`), not what the program was doing and for
@@ -207,6 +212,8 @@ class ExceptionAsMessage(LintRule):
             return
         log = self.context.log_call(node)
         if log is None or log.is_report or log.message is None:
+            return
+        if in_test_code(self.context) or in_operator_script(self.context):
             return
         names = frozenset(
             h.name.name.value for h in handlers if h.name is not None and isinstance(h.name.name, cst.Name)

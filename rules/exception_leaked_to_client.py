@@ -172,9 +172,9 @@ class ExceptionLeakedToClient(LintRule):
     ## Options
     - The user-error and infrastructure lists are the shared taxonomy (`user-error-exceptions`,
       `infrastructure-exceptions` in `[tool.errlint]`).
-    - `include-tests` (default `false`; `[tool.errlint.rules.XH404]`): also check test modules
-      (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`), which are skipped by default because
-      their data is synthetic.
+    - `include-tests` (default `false`; `[tool.errlint.rules.XH404]`): also check test code (files
+      under `test-paths`: test suites, fixtures, `examples/` and `demos/`; test functions and
+      classes anywhere), which is skipped by default because its data is synthetic.
 
     Decisions: the application's own exception classes (neither user-error, broad nor
     infrastructure in the taxonomy) are treated as validation feedback in a 4xx response, because
@@ -376,7 +376,7 @@ class ExceptionLeakedToClient(LintRule):
     # -- response calls --------------------------------------------------------------------
 
     def visit_Call(self, node: cst.Call) -> None:
-        if privacy(self.context).skips(self.options):
+        if privacy(self.context).skips(self.options, operator_scripts=False):
             return
         name = self._response_name(node)
         if name is None or self._inside_response_argument():
@@ -389,7 +389,7 @@ class ExceptionLeakedToClient(LintRule):
         self._judge(leaks, status, f"{article} `{name}` response")
 
     def visit_Return(self, node: cst.Return) -> None:
-        if node.value is None or privacy(self.context).skips(self.options):
+        if node.value is None or privacy(self.context).skips(self.options, operator_scripts=False):
             return
         function = self.context.enclosing_function()
         if function is None or not self._is_view(function):

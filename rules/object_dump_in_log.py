@@ -68,9 +68,11 @@ class ObjectDumpInLog(LintRule):
     ```
 
     ## Options
-    - `include-tests` (default `false`; `[tool.errlint.rules.XH403]`): also check test modules
-      (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`), which are skipped by default because
-      their data is synthetic.
+    - `include-tests` (default `false`; `[tool.errlint.rules.XH403]`): also check test code (files
+      under `test-paths`: test suites, fixtures, `examples/` and `demos/`; test functions and
+      classes anywhere), which is skipped by default because its data is synthetic. Migrations
+      and management commands are never checked: they run on the console of the person who owns
+      the data.
     - `[tool.errlint.pii]` does not apply: the objects are recognised by shape, not by name.
 
     Decisions: an object interpolated into text (`f"denied for {user!r}"`, `log.info("%s",

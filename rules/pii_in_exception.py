@@ -59,9 +59,11 @@ class PiiInException(LintRule):
     ## Options
     - The `[tool.errlint.pii]` section (`extend-names`, `allow-names`, `severity`) described in
       XH401 applies.
-    - `include-tests` (default `false`; `[tool.errlint.rules.XH402]`): also check test modules
-      (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`), which are skipped by default because
-      their data is synthetic.
+    - `include-tests` (default `false`; `[tool.errlint.rules.XH402]`): also check test code (files
+      under `test-paths`: test suites, fixtures, `examples/` and `demos/`; test functions and
+      classes anywhere), which is skipped by default because its data is synthetic. Migrations
+      and management commands are never checked: they run on the console of the person who owns
+      the data.
 
     Decisions: keyword arguments other than the message keywords (`code=`, `status_code=`,
     `response=`, domain fields stored on the exception) are not scanned, because they do not

@@ -97,9 +97,11 @@ class PiiInLog(LintRule):
     - `allow-names = ["name", "glob*"]` never reports the exact names listed (as token sequences:
       `next_token` also allows `nextToken`) or names matching a glob on their snake_case form.
     - `severity = {category = "error" | "warning" | "info"}` overrides a category's severity.
-    - `include-tests` (default `false`; `[tool.errlint.rules.XH401]`): also check test modules
-      (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`), which are skipped by default because
-      their data is synthetic.
+    - `include-tests` (default `false`; `[tool.errlint.rules.XH401]`): also check test code (files
+      under `test-paths`: test suites, fixtures, `examples/` and `demos/`; test functions and
+      classes anywhere), which is skipped by default because its data is synthetic. Migrations
+      and management commands are never checked: they run on the console of the person who owns
+      the data.
 
     Decisions: bare `address`, `location`, `signature`, `salt`, `certificate`, `session`, `key`
     and `user_agent` are not in the default vocabulary (in real code they are mostly sockets,

@@ -10,6 +10,7 @@ from errlint.analysis import Handler, dotted_name
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.logcalls import LOG_CALL_PATTERNS, LogCall, carries_traceback, mentions_exception_text
 from errlint.rule import Invalid, LintRule, Replacement, Valid
+from errlint.rules._helpers import in_test_code
 from errlint.taxonomy import Kind, classify
 
 # Handlers for these are about control flow, not failures: a traceback adds nothing.
@@ -47,6 +48,10 @@ class TracebackDropped(LintRule):
       does not include the exception: `except TaskNotFound: log.error("task %s is gone", tid)`
       describes an anticipated condition completely; or it catches only lookup/validation errors
       (user-error types such as `KeyError`, `ValueError`).
+
+    Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/` and `demos/`; test
+    functions and classes anywhere), where a failing test shows the
+    traceback itself; it does run in migrations and management commands.
 
     ## Why is this bad?
     An error the code decided to handle is logged once, here, and never again. Without the
@@ -323,6 +328,8 @@ class TracebackDropped(LintRule):
             return
         log = self.context.log_call(node)
         if log is None or log.is_report or not log.at_least_error or log.exc_info:
+            return
+        if in_test_code(self.context):
             return
         if log.arg("exc_info") is not None or log.has_star_kwargs:
             return  # `exc_info=False` on purpose, or hidden in **kwargs

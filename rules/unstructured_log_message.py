@@ -13,6 +13,7 @@ import libcst as cst
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.logcalls import LOG_CALL_PATTERNS, LogCall, eager_format, exception_only_message, string_parts
 from errlint.rule import Invalid, LintRule, Replacement, Valid
+from errlint.rules._helpers import in_operator_script, in_test_code
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,11 @@ class UnstructuredLogMessage(LintRule):
 
     With `style = "fields"`, variable data must go into fields (`extra=` for stdlib, keyword
     arguments for structlog and loguru); positional message arguments are flagged too.
+
+    Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/` and `demos/`; test
+    functions and classes anywhere), nor in migrations and management
+    commands: there log lines are read by the person running the code, and released migrations are
+    frozen history nobody restyles.
 
     ## Why is this bad?
     This is about **structured logging**, not speed. A log pipeline (Sentry, Datadog, Loki,
@@ -385,6 +391,8 @@ class UnstructuredLogMessage(LintRule):
     def visit_Call(self, node: cst.Call) -> None:
         log = self.context.log_call(node)
         if log is None or log.is_report or log.message is None:
+            return
+        if in_test_code(self.context) or in_operator_script(self.context):
             return
         style = self.options.style if self.options is not None else "lazy"
         kind = eager_format(log.message)

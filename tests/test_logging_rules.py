@@ -403,7 +403,7 @@ def test_xh303_outer_handler_name_counts_in_nested_handler() -> None:
         ("lib/sqlalchemy/testing/assertions.py", False),
         ("test/perf/invalidate_stresstest.py", False),
         ("t/integration/helpers.py", False),
-        ("tests/fixtures/XH304_sample.py", True),
+        ("tests/fixtures/XH304_sample.py", False),  # sample inputs are test code (errlint.knowledge.testcode)
     ],
 )
 def test_xh304_entry_points_and_tests_are_exempt(path: str, flagged: bool) -> None:
@@ -463,6 +463,15 @@ def test_xh305_only_calls_placed_relative_to_the_functions_own_handling() -> Non
             log.debug("cancel failed", exc_info=True)
         log.error("reconnected", exc_info=True)  # after this function's handler
 
+    def resume(self):
+        if self.closed:
+            log.exception("resume of a closed consumer")  # `.exception()` before the function's own try
+            return
+        try:
+            self.consumer.resume()
+        except OSError:
+            log.debug("resume failed", exc_info=True)
+
     def poll(self):
         try:
             log.exception("inside the try body")
@@ -470,7 +479,7 @@ def test_xh305_only_calls_placed_relative_to_the_functions_own_handling() -> Non
         except OSError:
             return None
     """
-    assert lines(run(ExceptionLogOutsideHandler, code)) == [10, 14]
+    assert lines(run(ExceptionLogOutsideHandler, code)) == [10, 14, 23]
 
 
 def test_xh305_function_called_from_a_handler_later_in_the_file() -> None:
@@ -609,3 +618,40 @@ def test_xh307_calling_the_loop_variable_is_callback_dispatch() -> None:
                 logging.exception("hook failed")
     """
     assert run(LogFlood, code) == []
+
+
+# --- where the logging rules run (test code, demos, operator scripts) --------------------------
+
+_WHERE_CODE = """
+import logging
+log = logging.getLogger(__name__)
+
+def sync(order):
+    try:
+        push(order)
+    except Exception as err:
+        log.error(f"push failed for {order.id}: {err}")
+        log.warning(str(err))
+    log.exception("after the handler")
+
+def test_sync():
+    log.info(f"testing {1}")
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("shop/orders.py", {"XH301": [8], "XH302": [8], "XH303": [9], "XH305": [10]}),
+        ("tests/test_orders.py", {"XH301": [], "XH302": [], "XH303": [], "XH305": []}),
+        ("examples/orders.py", {"XH301": [], "XH302": [], "XH303": [], "XH305": []}),
+        ("shop/migrations/0042_orders.py", {"XH301": [], "XH302": [8], "XH303": [], "XH305": [10]}),
+        ("shop/management/commands/sync.py", {"XH301": [], "XH302": [8], "XH303": [], "XH305": [10]}),
+    ],
+)
+def test_logging_rules_defaults_for_tests_demos_and_operator_scripts(path: str, expected: dict[str, list[int]]) -> None:
+    rules = {"XH301": UnstructuredLogMessage, "XH302": TracebackDropped, "XH303": ExceptionAsMessage,
+             "XH305": ExceptionLogOutsideHandler}  # fmt: skip
+    found = {code: lines(run(rule, _WHERE_CODE, path=path)) for code, rule in rules.items()}
+    # In any file, a test function (`test_sync`, line 13) is test code.
+    assert found == expected

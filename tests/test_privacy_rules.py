@@ -640,3 +640,21 @@ def test_edge_cases_xh402_xh403_xh404() -> None:
         "Exception text `str(err)` sent to the client in a `jsonify` response (status 503); "
         "log it and return a generic error",
     ]
+
+
+@pytest.mark.parametrize(
+    ("path", "codes"),
+    [
+        ("shop/orders.py", ["XH401", "XH403"]),
+        ("shop/migrations/0302_fix_secrets.py", []),
+        ("shop/management/commands/export.py", []),
+        ("examples/orders.py", []),
+        ("tests/test_orders.py", []),
+    ],
+)
+def test_privacy_rules_skip_test_code_demos_and_operator_scripts(path: str, codes: list[str]) -> None:
+    code = LOG + 'def fix(ticket, request):\n    log.info("new secret %s", ticket.secret)\n    log.info("%s", request.POST)\n'
+    found = [c for c in ("XH401", "XH403") if run(code, c, path=path)]
+    assert found == codes
+    in_test_function = LOG + 'def test_fix(password):\n    log.info("%s", password)\n'
+    assert run(in_test_function, "XH401") == []
