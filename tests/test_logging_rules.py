@@ -16,6 +16,7 @@ from errlint.errors import ConfigError
 from errlint.finding import Finding, FixSafety
 from errlint.fixes import apply_fixes
 from errlint.rule import LintRule, all_rules
+from errlint.rules.broad_except import BroadExcept
 from errlint.rules.exception_as_message import ExceptionAsMessage
 from errlint.rules.exception_log_outside_handler import ExceptionLogOutsideHandler
 from errlint.rules.log_flood import LogFlood
@@ -30,8 +31,13 @@ XH3_RULES = [r for r in all_rules() if r.CODE.startswith("XH3")]
 
 
 def run(rule: type[LintRule], code: str, *, path: str = "app/service.py", **options: Any) -> list[Finding]:
+    """Run `rule` alone, as `--select <CODE>` does (rules that defer to another selected rule fire)."""
     result = lint_snippet(
-        textwrap.dedent(code).lstrip("\n"), [rule], path=path, options={rule.CODE: options} if options else None
+        textwrap.dedent(code).lstrip("\n"),
+        [rule],
+        path=path,
+        config=Config(preview=True, select=(rule.CODE,)),
+        options={rule.CODE: options} if options else None,
     )
     assert not result.crashes, result.crashes[0].traceback
     return [f for f in result.findings if f.code == rule.CODE]
@@ -655,3 +661,58 @@ def test_logging_rules_defaults_for_tests_demos_and_operator_scripts(path: str, 
     found = {code: lines(run(rule, _WHERE_CODE, path=path)) for code, rule in rules.items()}
     # In any file, a test function (`test_sync`, line 13) is test code.
     assert found == expected
+
+
+def test_xh302_defers_to_xh102_on_except_exception() -> None:
+    code = textwrap.dedent(
+        """
+        import logging
+        log = logging.getLogger(__name__)
+
+        def sync(order):
+            try:
+                push(order)
+            except Exception as err:
+                log.error("push failed: %s", err)
+            try:
+                pull(order)
+            except OSError as err:
+                log.error("pull failed: %s", err)
+        """
+    ).lstrip("\n")
+    both = lint_snippet(code, [TracebackDropped, BroadExcept], path="app/sync.py")
+    assert [(f.code, f.line) for f in both.findings] == [("XH102", 7), ("XH302", 12)]
+    # XH102 not selected (or ignored for the file): XH302 reports the broad handler itself.
+    alone = lint_snippet(code, [TracebackDropped], path="app/sync.py", config=Config(ignore=("XH102",)))
+    assert [(f.code, f.line) for f in alone.findings] == [("XH302", 8), ("XH302", 12)]
+    per_file = Config(per_file_ignores=(("app/*", ("XH102",)),))
+    assert len(lint_snippet(code, [TracebackDropped], path="app/sync.py", config=per_file).findings) == 2
+
+
+def test_xh302_not_the_only_record_when_the_exception_goes_on() -> None:
+    code = """
+    import json
+    import logging
+    log = logging.getLogger(__name__)
+
+    class Preview:
+        def render(self, chart):
+            try:
+                return draw(chart)
+            except Exception as err:
+                log.error("render failed: %s", err)
+                return ChartError(error=f"Failed: {err}")
+            except Exception as err:
+                log.error("render failed: %s", err)
+                self.last_error = str(err)
+            except Exception as err:
+                log.error("render failed: %s (%s)", err, json.dumps(err.args))
+                return None
+            except Exception as err:
+                msg = f"render failed: {err}"
+                log.error(msg)
+            except Exception:
+                # Do not log the exception: it may contain the signing secret
+                log.error("render signing failed")
+    """
+    assert lines(run(TracebackDropped, code)) == [16, 20]
