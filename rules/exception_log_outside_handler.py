@@ -65,9 +65,9 @@ class ExceptionLogOutsideHandler(LintRule):
     `exception`, …); or it is `__exit__`/`__aexit__`. Passing the exception explicitly
     (`exc_info=err`) is never flagged.
 
-    Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/` and `demos/`; test
-    functions and classes anywhere); it does run in migrations and
-    management commands.
+    Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/`
+    and `demos/`; test functions and classes anywhere); it does run in migrations and management
+    commands.
 
     ## Why is this bad?
     `.exception()` and `exc_info=True` read `sys.exc_info()`. Outside a handler there is nothing

@@ -52,8 +52,8 @@ class LogFlood(LintRule):
       what you want. (Measured on the corpus: without this line, half the findings were loops
       over executors, plugins, bundles and secrets backends.)
 
-    Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/` and `demos/`; test
-    functions and classes anywhere).
+    Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/`
+    and `demos/`; test functions and classes anywhere).
 
     ## Why is this bad?
     A handler that logs per item is fine on a good day and a flood in an outage: when the

@@ -66,9 +66,9 @@ class TracebackDropped(LintRule):
       describes an anticipated condition completely; or it catches only lookup/validation errors
       (user-error types such as `KeyError`, `ValueError`).
 
-    Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/` and `demos/`; test
-    functions and classes anywhere), where a failing test shows the
-    traceback itself; it does run in migrations and management commands.
+    Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/`
+    and `demos/`; test functions and classes anywhere), where a failing test shows the traceback
+    itself; it does run in migrations and management commands.
 
     ## Why is this bad?
     An error the code decided to handle is logged once, here, and never again. Without the

@@ -62,10 +62,10 @@ class UnstructuredLogMessage(LintRule):
     With `style = "fields"`, variable data must go into fields (`extra=` for stdlib, keyword
     arguments for structlog and loguru); positional message arguments are flagged too.
 
-    Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/` and `demos/`; test
-    functions and classes anywhere), nor in migrations and management
-    commands: there log lines are read by the person running the code, and released migrations are
-    frozen history nobody restyles.
+    Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/`
+    and `demos/`; test functions and classes anywhere), nor in migrations and management commands:
+    there log lines are read by the person running the code, and released migrations are frozen
+    history nobody restyles.
 
     ## Why is this bad?
     This is about **structured logging**, not speed. A log pipeline (Sentry, Datadog, Loki,

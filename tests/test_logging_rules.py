@@ -716,3 +716,23 @@ def test_xh302_not_the_only_record_when_the_exception_goes_on() -> None:
                 log.error("render signing failed")
     """
     assert lines(run(TracebackDropped, code)) == [16, 20]
+
+
+def test_xh303_companion_records_and_user_messages() -> None:
+    code = """
+    import logging
+    import traceback
+    log = logging.getLogger(__name__)
+
+    def resolve(user):
+        try:
+            return lookup(user)
+        except LookupError as err:
+            log.debug(traceback.format_exc())  # before the message: flagged
+            log.warning("cannot resolve user %s: %s", user, err)
+            log.debug(traceback.format_exc())
+        except ConnectionError as ex:
+            log.warning(ex.message)
+            log.error(ex.message)  # at error level the record must say what failed
+    """
+    assert lines(run(ExceptionAsMessage, code)) == [9, 14]
