@@ -9,7 +9,9 @@ What counts as a logger (the "Logging call" vocabulary of RULES.md):
 - the stdlib `logging` module (`logging.info(...)`, `from logging import error`);
 - the result of a logger factory, called inline (`logging.getLogger(__name__).error(...)`) or bound
   to a name at module, class or function level (`log = structlog.get_logger()`), to an instance
-  attribute (`self._log = logging.getLogger(...)`) or returned by a `@property`;
+  attribute (`self._log = logging.getLogger(...)`) or returned by a `@property`; the library is
+  certain only for the known factories (`logging.getLogger`, structlog's, Celery's): another
+  module's `get_logger()`/`getLogger()` is a logger "inferred" from its name (see below);
 - `.bind()`/`.new()`/`.opt()`/`.patch()`/`.getChild()` chains on a logger
   (`logger.opt(exception=True).error(...)`, `log = log.bind(order_id=oid)`);
 - `loguru.logger` (through any import alias);
@@ -77,6 +79,14 @@ LEVEL_LABELS = {5: "trace", DEBUG: "debug", INFO: "info", 25: "success", WARNING
 _LOGGER_NAME_RE = re.compile(r"^_*(?:log|logger|logging|LOG|LOGGER|Log|Logger)$|(?:logger|LOGGER|Logger)$|_(?:log|LOG)$")
 # Methods that return a logger when called on one.
 CHAIN_METHODS = frozenset({"bind", "new", "unbind", "try_unbind", "opt", "patch", "getChild", "with_context"})
+# Logger factories whose library is known for certain. Another module's `get_logger()` or
+# `getLogger()` (a project's own wrapper, which may return a loguru or structlog logger) makes a
+# logger recognised by its name only: `LogCall.inferred`, and library-dependent fixes are unsafe.
+KNOWN_FACTORIES = frozenset(
+    {"logging.getLogger", "logging.LoggerAdapter", "structlog.get_logger", "structlog.getLogger",
+     "structlog.wrap_logger", "structlog.stdlib.get_logger", "celery.utils.log.get_task_logger",
+     "celery.utils.log.get_logger"}
+)  # fmt: skip
 # Keyword arguments the logging call consumes itself (not data fields), per library.
 CONTROL_KEYWORDS: dict[str, frozenset[str]] = {
     "stdlib": frozenset({"exc_info", "stack_info", "stacklevel", "extra", "msg", "level"}),
@@ -437,11 +447,13 @@ class _Resolver:
         """(library, inferred) when `node` is a logger, else None."""
         if isinstance(node, cst.Call):
             func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in CHAIN_METHODS:
+                return self.receiver(func.value)  # `<logger>.getChild("x")` is what `<logger>` is
             library = logger_factory_library(func, self.facts)
             if library is not None:
-                return library, False
-            if isinstance(func, cst.Attribute) and func.attr.value in CHAIN_METHODS:
-                return self.receiver(func.value)
+                # Only the known factories say which library the logger belongs to; any other
+                # `get_logger()`/`getLogger()` is a logger by its name alone.
+                return library, (self.facts.qualify(func) or "") not in KNOWN_FACTORIES
             return None
         if not isinstance(node, (cst.Name, cst.Attribute)):
             return None

@@ -47,6 +47,7 @@ from errlint.dataflow import (
     is_opaque_call, is_partial_slice, is_redaction_call,
 )  # fmt: skip
 from errlint.finding import Severity
+from errlint.knowledge.testcode import in_test_scope, is_operator_script, is_test_path
 from errlint.logcalls import LOG_CALL_PATTERNS, logger_library
 
 if TYPE_CHECKING:
@@ -210,7 +211,8 @@ SAFE_PREFIXES: frozenset[str] = frozenset(
         "notify", "generate", "gen", "create", "delete", "remove", "rotate", "update", "change",
         "expect", "expected", "ask", "prompt", "len", "length", "size", "default", "dummy",
         "fake", "example", "sample", "test", "mock", "placeholder", "not", "missing", "empty",
-        "null", "none", "fingerprint", "digest", "md5", "sha",
+        "null", "none", "fingerprint", "digest", "md5", "sha", "path", "file", "filename", "dir",
+        "directory", "folder",
     }
 )  # fmt: skip
 # A token anywhere in the name that means the value was made safe.
@@ -584,16 +586,10 @@ class PrivacyOptions:
     include_tests: bool = False  # also check test modules (skipped by default: synthetic data)
 
 
-_TEST_DIRS = frozenset({"test", "tests", "testing", "unittests", "functional_tests", "integration_tests"})
-
-
 def is_test_module(path: str) -> bool:
-    """Test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`): its data is synthetic."""
-    parts = path.replace("\\", "/").split("/")
-    name = parts[-1]
-    if name.startswith("test_") or name.endswith(("_test.py", "_tests.py")) or name in ("tests.py", "conftest.py"):
-        return True
-    return any(part in _TEST_DIRS for part in parts[:-1])
+    """Test code, sample inputs and demos by the default `test-paths` (`errlint.knowledge.testcode`):
+    their data is synthetic."""
+    return is_test_path(path)
 
 
 # --- sinks ----------------------------------------------------------------------------------------
@@ -712,6 +708,26 @@ def _checks_status(test: cst.BaseExpression) -> bool:
     return False
 
 
+_FAILURE_WORDS = frozenset({"error", "errors", "err", "fail", "failed", "failure", "fault", "faults"})
+
+
+def _tests_failure(test: cst.BaseExpression) -> bool:
+    """`if "error" in payload:`, `if result.failed:`, `if errors:` -- a branch for a failed call."""
+    stack: list[cst.CSTNode] = [test]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            if set(tokenize(_string(node) or "")) & _FAILURE_WORDS:
+                return True
+        elif isinstance(node, (cst.Name, cst.Attribute)):
+            if set(tokenize(last_segment(node) or "")) & _FAILURE_WORDS:
+                return True
+        if isinstance(node, (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation, cst.Attribute, cst.Call,
+                             cst.ComparisonTarget, cst.Arg)):  # fmt: skip
+            stack.extend(iter_children(node))
+    return False
+
+
 _PERCENT_FIELD_RE = re.compile(r"%\(([^)]+)\)")
 
 
@@ -750,8 +766,23 @@ def _rejects(test: cst.BaseExpression, name: str) -> bool:
             empty = (isinstance(target.comparator, cst.Name) and target.comparator.value == "None") or _string(
                 target.comparator
             ) == ""
-            return empty and isinstance(target.operator, (cst.Is, cst.Equal))
+            if empty and isinstance(target.operator, (cst.Is, cst.Equal)):
+                return True
+            # `if hotp != "HOTP":` / `if mode not in ("a", "b"):` -- the value is an option that is
+            # not one of the allowed constants: the message names a wrong setting, not private data.
+            comparator = target.comparator
+            if isinstance(target.operator, cst.NotEqual):
+                return bool(_string(comparator))
+            if isinstance(target.operator, cst.NotIn) and isinstance(comparator, (cst.Tuple, cst.List, cst.Set)):
+                return bool(comparator.elements) and all(_string(e.value) for e in comparator.elements)
     return False
+
+
+def _names_itself(name: str, text: str) -> bool:
+    """`DATABASES_KEY = "databases"`, `EMAIL_FIELD = "email"`: the constant holds the name of a key
+    (its words are the constant's own), not a value."""
+    words = tokenize(text)
+    return bool(words) and looks_like_key(text) and set(words) <= set(tokenize(name))
 
 
 def _is_message_text(text: str) -> bool:
@@ -780,6 +811,8 @@ WEB_PREFIXES: tuple[str, ...] = (
     "django.views", "rest_framework", "aiohttp", "sanic", "litestar", "bottle", "falcon", "pyramid",
     "tornado.web",
 )  # fmt: skip
+_NETWORK_IMPORTS = frozenset({"ipaddress", "netaddr", "IPy", "netifaces", "scapy", "dns", "pysnmp", "nmap"})
+_NETWORK_WORDS = frozenset({"ip", "ips", "mac", "device", "devices", "network", "networks", "subnet", "machine", "machines", "host", "hosts"})
 _PARSER_IMPORTS = ("tokenize", "token", "lib2to3", "pygments", "sqlparse", "ply", "lark", "parso",
                    "jinja2.lexer", "django.template", "shlex", "ast", "sqlglot")  # fmt: skip
 
@@ -792,16 +825,28 @@ class PrivacyAnalysis:
         # and a strong one would keep every file's tree alive.
         self._context = weakref.ref(context)
         self.vocabulary = vocabulary_for(context.config)
-        self.is_test = is_test_module(context.path)
+        self.is_test = context.config.is_test_path(context.path)
+        self.is_operator_script = is_operator_script(context.path, context.config.root)
         self._log_sinks: dict[int, Optional[Sink]] = {}
         self._exception_sinks: dict[int, Optional[Sink]] = {}
         self._hits: dict[int, tuple[Hit, ...]] = {}
         self._parser_module: Optional[bool] = None
         self._web_module: Optional[bool] = None
+        self._network_module: Optional[bool] = None
 
-    def skips(self, options: object) -> bool:
-        """The rule does not run here: a test module, unless `include-tests` is set."""
-        return self.is_test and not getattr(options, "include_tests", False)
+    def skips(self, options: object, operator_scripts: bool = True) -> bool:
+        """The rule does not run here: in test code (a file under `test-paths`, a test function or
+        class), unless `include-tests` is set; with `operator_scripts`, in migrations and management
+        commands (run by the person who owns the data, on their console)."""
+        if operator_scripts and self.is_operator_script:
+            return True
+        if getattr(options, "include_tests", False):
+            return False
+        if self.is_test:
+            return True
+        scopes = [("def" if isinstance(f.node, cst.FunctionDef) else "class", f.node.name.value)
+                  for f in self.context.frames if isinstance(f.node, (cst.FunctionDef, cst.ClassDef))]  # fmt: skip
+        return in_test_scope(scopes)
 
     @property
     def context(self) -> FileContext:
@@ -925,7 +970,7 @@ class PrivacyAnalysis:
         key = id(sink.call) * 2 + (sink.kind == EXCEPTION)
         cached = self._hits.get(key)
         if cached is None:
-            scanner = _Scanner(self, flow_for(self.context))
+            scanner = _Scanner(self, flow_for(self.context), exception=sink.kind == EXCEPTION)
             for value in sink.values:
                 scanner.scan_argument(value)
             for name, where, value in sink.keyed:
@@ -934,14 +979,15 @@ class PrivacyAnalysis:
         return cached
 
     def is_message_constant(self, name: str) -> bool:
-        """A module-level constant holding message text (`W_RACE = "... %s ..."`), not data."""
+        """A module-level constant holding message text (`W_RACE = "... %s ..."`) or a key name
+        (`DATABASES_KEY = "databases"`), not data."""
         module_flow = flow_for(self.context, self.context.module)
         bindings = module_flow.bindings(name)
         if not bindings:
             return False
         for binding in bindings:
             text = _string(binding.value) if binding.kind == ASSIGN else None
-            if text is None or not _is_message_text(text):
+            if text is None or not (_is_message_text(text) or _names_itself(name, text)):
                 return False
         return True
 
@@ -951,6 +997,17 @@ class PrivacyAnalysis:
             imports = self.context.module_facts.imports.values()
             self._web_module = any(q.startswith(WEB_PREFIXES) for q in imports)
         return self._web_module
+
+    def network_domain(self) -> bool:
+        """Addresses are this code's own domain data (a network inventory, an IP blocklist): the
+        module imports an address library, or the function is named after what it handles
+        (`block_ip`, `revoke_device`)."""
+        if self._network_module is None:
+            imports = self.context.module_facts.imports.values()
+            self._network_module = any(q.split(".")[0] in _NETWORK_IMPORTS for q in imports)
+        if self._network_module:
+            return True
+        return any(t in _NETWORK_WORDS for t in tokenize(self.context.frame.qualname or ""))
 
     def technical_context(self) -> bool:
         """Lexer, parser, template, SQL or ORM code: `token`, `full_name`, `session_id` are technical."""
@@ -1019,7 +1076,6 @@ CARRIERS = frozenset(
         "registration", "claims", "session",
     }
 )  # fmt: skip
-_DUMP_ATTRS = frozenset({"user", "customer", "patient", "session", "request"})
 REQUEST_PARTS: dict[str, str] = {
     "headers": "request headers",
     "body": "request body",
@@ -1039,19 +1095,13 @@ REQUEST_PARTS: dict[str, str] = {
     "files": "uploaded files",
     "raw_body": "request body",
 }
-_IMPORTED_DUMPS: dict[str, str] = {
-    "flask.request": "request object",
-    "quart.request": "request object",
-    "flask.session": "session",
-    "quart.session": "session",
-    "flask_login.current_user": "user object",
-    "flask.g.user": "user object",
-}
+_IMPORTED_DUMPS: dict[str, str] = {"flask.session": "session", "quart.session": "session"}
 _REQUEST_NAMES = frozenset({"request", "req", "flask_request", "http_request", "incoming_request"})
 _REQUEST_QUALIFIED = frozenset({"flask.request", "quart.request", "bottle.request", "sanic.request"})
 _RESPONSE_NAMES = frozenset({"response", "resp", "http_response", "api_response", "upstream_response", "raw_response"})
 _RESPONSE_PARTS = frozenset({"text", "content", "body"})
 _SERIALIZE_METHODS = frozenset({"model_dump", "model_dump_json", "dict", "to_dict", "as_dict", "_asdict", "asdict"})
+_JSON_DUMPS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps"})
 _SERIALIZE_FUNCTIONS = frozenset(
     {"dataclasses.asdict", "asdict", "attr.asdict", "attrs.asdict", "model_to_dict", "django.forms.models.model_to_dict"}
 )
@@ -1060,8 +1110,9 @@ _SERIALIZE_FUNCTIONS = frozenset(
 class _Scanner:
     """Collect the hits of the expressions reaching one sink, following local bindings."""
 
-    def __init__(self, analysis: PrivacyAnalysis, flow: ScopeFlow) -> None:
+    def __init__(self, analysis: PrivacyAnalysis, flow: ScopeFlow, exception: bool = False) -> None:
         self.analysis = analysis
+        self.exception = exception  # scanning an exception message (dict keys there name form fields)
         self.vocabulary = analysis.vocabulary
         self.context = analysis.context
         self.flow = flow
@@ -1158,6 +1209,8 @@ class _Scanner:
             return None
         if entry == ("token",) and match.whole and local and self.analysis.token_object(name, binding, self.flow):
             return None
+        if match.category == NETWORK and self.analysis.network_domain():
+            return None
         return match
 
     def name(self, node: cst.Name, anchor: Optional[cst.CSTNode], via: Optional[str], depth: int, dumps: bool) -> None:
@@ -1169,7 +1222,7 @@ class _Scanner:
             if not self.flow.is_bound(value):
                 qualified = self.context.module_facts.imports.get(value)
                 if qualified in _IMPORTED_DUMPS:
-                    if dumps and (value != "request" or self.analysis.is_web_module()):
+                    if dumps:
                         self.add(DUMP, node, value, _IMPORTED_DUMPS[qualified], anchor, via)
                     return
                 if value in BUILTIN_NAMES or qualified is not None:
@@ -1187,11 +1240,8 @@ class _Scanner:
             if binding is None or not self.binding_hides(binding):
                 self.add(NAME, node, value, match.category, anchor, via)
             return
-        if dumps and value in DUMP_NAMES and self.is_object(value, binding):
-            if value == "request" and not self.analysis.is_web_module():
-                return
-            self.add(DUMP, node, value, DUMP_NAMES[value], anchor, via)
-            return
+        # A `user`/`request`/`payload` object interpolated into text is `str(obj)`: its own short
+        # representation, not a dump of its fields (those are `vars()`, `.__dict__`, `.dict()`...).
         if binding is not None:
             self.follow(binding, anchor or node, via or value, depth, dumps)
 
@@ -1244,6 +1294,17 @@ class _Scanner:
             return hides_value(value)
         return False
 
+    def is_whole_object(self, node: cst.BaseExpression) -> bool:
+        """A user/customer/payload... object or a request (not a string, not a dict built here)."""
+        if isinstance(node, cst.Name):
+            words = tokenize(node.value)
+            if not words or words[-1] not in CARRIERS or is_class_name(node.value):
+                return False
+            return self.is_object(node.value, self.flow.binding(node))
+        if isinstance(node, cst.Attribute):
+            return node.attr.value not in _STRINGY_ATTRS and self.is_carrier(node)
+        return False
+
     def is_object(self, name: str, binding: Optional[Binding]) -> bool:
         """`user`/`request`/... is a whole object here (not a username string or an id)."""
         if name == "user" and any(self.flow.is_bound(n) for n in ("password", "passwd", "host", "hostname", "port")):
@@ -1277,6 +1338,8 @@ class _Scanner:
         if is_class_name(attr) or attr.startswith("__"):
             return
         match = self.classify(attr)
+        if match is not None and match.entry == ("full", "name") and not self.is_carrier(node.value):
+            return  # `datasource.full_name`, `table.full_name`: a qualified name, not a person's
         if match is not None:
             label = dotted_name(node) or attr
             self.add(NAME, node, label if len(label) <= 40 else attr, match.category, anchor, via)
@@ -1290,10 +1353,8 @@ class _Scanner:
             return None if self.on_error_path() else "response body"
         if attr == "__dict__":
             return "object attributes" if self.is_carrier(base) else None
-        if attr in _DUMP_ATTRS and (self.is_request(base) or self.context.qualify(base) == "flask.g"):
-            return "session" if attr == "session" else DUMP_NAMES.get(attr, "request object")
-        if attr == "request" and isinstance(base, cst.Name) and base.value == "self" and self.analysis.is_web_module():
-            return "request object"
+        if attr == "session" and self.is_request(base):
+            return "session"
         return None
 
     def on_error_path(self) -> bool:
@@ -1302,7 +1363,7 @@ class _Scanner:
         if self.context.enclosing_handler() is not None:
             return True
         for ancestor in self.context.ancestors:
-            if isinstance(ancestor, (cst.If, cst.While)) and _checks_status(ancestor.test):
+            if isinstance(ancestor, (cst.If, cst.While)) and (_checks_status(ancestor.test) or _tests_failure(ancestor.test)):
                 return True
         return False
 
@@ -1336,7 +1397,7 @@ class _Scanner:
         if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             key = _string(node.slice[0].slice.value)
         if key is not None:
-            if looks_like_key(key):
+            if looks_like_key(key) and not _is_message_table(node.value):
                 match = self.classify(key)
                 if match is not None:
                     self.add(NAME, node, key, match.category, anchor, via)
@@ -1419,6 +1480,10 @@ class _Scanner:
         qualified = self.context.qualify(func) or ""
         if qualified in _SERIALIZE_FUNCTIONS and node.args:
             return "serialized object"
+        if qualified in _JSON_DUMPS and node.args and node.args[0].keyword is None:
+            # `json.dumps(user)`: every field of a whole object, not its short `str()`.
+            if self.is_whole_object(node.args[0].value):
+                return "serialized object"
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             receiver = func.value
@@ -1438,7 +1503,7 @@ class _Scanner:
         for element in node.elements:
             if isinstance(element, cst.DictElement):
                 key = _string(element.key)
-                if key is not None:
+                if key is not None and not self.exception:
                     self.keyed(key, element.key, element.value, anchor, via, depth)
                 else:
                     self.scan(element.value, anchor, via, depth)
@@ -1476,6 +1541,15 @@ class _Scanner:
     def text(self, text: str, node: cst.CSTNode, anchor: Optional[cst.CSTNode], via: Optional[str]) -> None:
         for match in find_values(text):
             self.add(VALUE, node, match.description, match.category, anchor, via)
+
+
+_MESSAGE_TABLES = frozenset({"messages", "msgs", "texts", "labels", "templates", "strings", "translations"})
+
+
+def _is_message_table(node: cst.BaseExpression) -> bool:
+    """`self.error_messages["duplicate_email"]`: the key picks a message, it is not data."""
+    words = tokenize(last_segment(node) or "")
+    return bool(words) and words[-1] in _MESSAGE_TABLES
 
 
 _ANALYSES: weakref.WeakKeyDictionary[FileContext, PrivacyAnalysis] = weakref.WeakKeyDictionary()

@@ -8,8 +8,9 @@ import libcst as cst
 
 from errlint.analysis import Handler, iter_scope
 from errlint.finding import Impact, Severity
-from errlint.logcalls import LOG_CALL_PATTERNS, exception_only_message, formats_traceback
+from errlint.logcalls import ERROR, LOG_CALL_PATTERNS, LogCall, exception_only_message, formats_traceback
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._helpers import in_operator_script, in_test_code
 
 
 class ExceptionAsMessage(LintRule):
@@ -24,7 +25,14 @@ class ExceptionAsMessage(LintRule):
     handler and named after the exception (Django's
     `logging.getLogger("django.security.%s" % err.__class__.__name__).warning(str(err))`) is not
     flagged: its name is the "what", and exceptions of that kind carry sentences written for
-    the log.
+    the log. Nor is a record that follows one saying what failed in the same handler
+    (`log.warning("cannot resolve %s: %s", user, err)` then `log.debug(traceback.format_exc())`:
+    the detail of the record before it), or an application exception's `message` below error
+    level (`log.warning(err.message)`: a sentence written for people).
+
+    Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/`
+    and `demos/`; test functions and classes anywhere), nor in migrations and management commands,
+    whose log lines are read on the console by the person running them.
 
     ## Why is this bad?
     The exception says what broke (`KeyError: 'sku'`), not what the program was doing and for
@@ -120,6 +128,24 @@ class ExceptionAsMessage(LintRule):
                 log.error(str(job))
             """
         ),
+        Valid(
+            """
+            import logging
+            import traceback
+            log = logging.getLogger(__name__)
+
+            def resolve(user, database):
+                try:
+                    return lookup(user)
+                except LookupError as err:
+                    log.warning("cannot resolve user %s: %s", user, err)
+                    log.debug(traceback.format_exc())  # the detail of the record above
+                try:
+                    connect(database)
+                except DatabaseConnectionError as ex:
+                    log.warning(ex.message)  # a sentence written for people
+            """
+        ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
         Invalid(
@@ -208,6 +234,8 @@ class ExceptionAsMessage(LintRule):
         log = self.context.log_call(node)
         if log is None or log.is_report or log.message is None:
             return
+        if in_test_code(self.context) or in_operator_script(self.context):
+            return
         names = frozenset(
             h.name.name.value for h in handlers if h.name is not None and isinstance(h.name.name, cst.Name)
         )
@@ -215,10 +243,23 @@ class ExceptionAsMessage(LintRule):
         if exception_only_message(log, names, facts):
             if self._logger_named_after_exception(log.receiver, handlers[-1], names):
                 return
+            if _user_message(log, names) or self._follows_a_message(log, handlers[-1], names):
+                return
             message = self.MESSAGE
             if not _mentions(log.message, names) and formats_traceback(log.message, facts):
                 message = self._TRACEBACK_MESSAGE
             self.report(log.message, message=message)
+
+    def _follows_a_message(self, log: LogCall, handler: Handler, names: frozenset[str]) -> bool:
+        """An earlier log call in the handler says what failed: this record is its detail
+        (`log.warning("cannot resolve %s: %s", user, err); log.debug(traceback.format_exc())`)."""
+        facts = self.context.module_facts
+        for other in self.context.handler_facts(handler).log_calls:
+            if other.node is log.node:
+                return False
+            if other.message is not None and not other.is_report and not exception_only_message(other, names, facts):
+                return True
+        return False
 
     def _logger_named_after_exception(
         self, receiver: Optional[cst.BaseExpression], handler: Handler, names: frozenset[str]
@@ -233,6 +274,20 @@ class ExceptionAsMessage(LintRule):
                     if any(_mentions(a.value, names) for a in node.value.args):
                         return True
         return False
+
+
+def _user_message(log: LogCall, names: frozenset[str]) -> bool:
+    """`log.warning(err.message)` below error level: an application exception's `message` is a
+    sentence written for people (Superset's, Django's `ValidationError`), not the raw error text."""
+    message = log.message
+    return (
+        isinstance(message, cst.Attribute)
+        and message.attr.value == "message"
+        and isinstance(message.value, cst.Name)
+        and message.value.value in names
+        and log.level is not None
+        and log.level < ERROR
+    )
 
 
 def _mentions(node: cst.CSTNode, names: frozenset[str]) -> bool:

@@ -82,6 +82,8 @@ TRACEBACK_FUNCTIONS = frozenset(
 )  # fmt: skip
 _TEXT_ATTRS = frozenset({"args", "message", "msg", "strerror", "reason", "__str__", "__repr__", "orig", "original_exception"})
 _TEXT_FUNCTIONS = frozenset({"str", "repr", "ascii", "format"})
+# Serializers whose output carries their argument's text into a response body.
+_SERIALIZERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps", "simplejson.dumps", "flask.json.dumps"})
 _HTTP_CODE_RE = re.compile(r"(?:^|_)(\d{3})(?:_|$)")
 
 
@@ -119,7 +121,8 @@ class ExceptionLeakedToClient(LintRule):
     `JSONResponse`/`PlainTextResponse`/`HTMLResponse`, Django `JsonResponse`/`HttpResponse*`,
     DRF `Response` and `APIException`s, aiohttp `json_response`. Simple data flow is followed
     (`msg = f"failed: {e}"; return jsonify(error=msg), 500`), also through a rebound exception
-    name (`err = ApiError(f"upstream: {err}")`).
+    name (`err = ApiError(f"upstream: {err}")`) and through a JSON serializer
+    (`Response(json.dumps({"trace": traceback.format_exception(e)}), status=500)`).
 
     The rule is status-aware. Exception text in a 4xx response is validation feedback when the
     caught types are user errors (`ValueError`, `ValidationError`, `JSONDecodeError`, ...) or the
@@ -169,9 +172,9 @@ class ExceptionLeakedToClient(LintRule):
     ## Options
     - The user-error and infrastructure lists are the shared taxonomy (`user-error-exceptions`,
       `infrastructure-exceptions` in `[tool.errlint]`).
-    - `include-tests` (default `false`; `[tool.errlint.rules.XH404]`): also check test modules
-      (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`), which are skipped by default because
-      their data is synthetic.
+    - `include-tests` (default `false`; `[tool.errlint.rules.XH404]`): also check test code (files
+      under `test-paths`: test suites, fixtures, `examples/` and `demos/`; test functions and
+      classes anywhere), which is skipped by default because its data is synthetic.
 
     Decisions: the application's own exception classes (neither user-error, broad nor
     infrastructure in the taxonomy) are treated as validation feedback in a 4xx response, because
@@ -373,7 +376,7 @@ class ExceptionLeakedToClient(LintRule):
     # -- response calls --------------------------------------------------------------------
 
     def visit_Call(self, node: cst.Call) -> None:
-        if privacy(self.context).skips(self.options):
+        if privacy(self.context).skips(self.options, operator_scripts=False):
             return
         name = self._response_name(node)
         if name is None or self._inside_response_argument():
@@ -386,7 +389,7 @@ class ExceptionLeakedToClient(LintRule):
         self._judge(leaks, status, f"{article} `{name}` response")
 
     def visit_Return(self, node: cst.Return) -> None:
-        if node.value is None or privacy(self.context).skips(self.options):
+        if node.value is None or privacy(self.context).skips(self.options, operator_scripts=False):
             return
         function = self.context.enclosing_function()
         if function is None or not self._is_view(function):
@@ -717,8 +720,10 @@ class _LeakFinder:
                 if source is not None:
                     self.add(node, code_of(node), anchor, via, False, source)
                     return
-        transparent = (isinstance(func, cst.Name) and func.value in ("dict", "list", "tuple", "str")) or (
-            isinstance(func, cst.Attribute) and func.attr.value in ("format", "join", "strip", "replace", "splitlines")
+        transparent = (
+            (isinstance(func, cst.Name) and func.value in ("dict", "list", "tuple", "str"))
+            or (isinstance(func, cst.Attribute) and func.attr.value in ("format", "join", "strip", "replace", "splitlines"))
+            or qualified in _SERIALIZERS  # `Response(json.dumps({"trace": traceback.format_exception(e)}))`
         )
         if transparent or self.rule._response_name(node) is not None:
             if isinstance(func, cst.Attribute) and func.attr.value in ("format", "join"):

@@ -12,6 +12,7 @@ from errlint.analysis import dotted_name, last_segment
 from errlint.finding import Impact, Severity
 from errlint.logcalls import LOG_CALL_PATTERNS, LogCall
 from errlint.rule import Invalid, LintRule, Report, Valid
+from errlint.rules._helpers import in_test_code
 
 if TYPE_CHECKING:
     from errlint.context import FileContext
@@ -42,6 +43,8 @@ class _Candidate:
     report: Report
     function: str  # the name of the enclosing function
     function_id: int
+    placed: bool  # in a `try` (body, `else:`, `finally:`) of that function, or after one of its handlers
+    method: bool  # `.exception()` itself (not `exc_info=True`)
 
 
 class ExceptionLogOutsideHandler(LintRule):
@@ -50,7 +53,8 @@ class ExceptionLogOutsideHandler(LintRule):
     Checks for `logger.exception(...)`, `exc_info=True` and loguru's `.opt(exception=True)` where
     no exception is being handled: at module or class level, and in a function that handles
     exceptions itself but makes the call outside its handlers (in a `try` body, `else:` or
-    `finally:` block, or after an `except` handler of the same function).
+    `finally:` block, or after an `except` handler of the same function; `.exception()` also
+    before the function's own `try`).
 
     Code inside a function can run while its *caller* handles an exception, and callers in other
     files are out of sight, so a call that is not placed relative to handling in its own function
@@ -60,6 +64,10 @@ class ExceptionLogOutsideHandler(LintRule):
     `@app.errorhandler`, `task_failure`); it takes the exception as a parameter (`exc`, `err`,
     `exception`, …); or it is `__exit__`/`__aexit__`. Passing the exception explicitly
     (`exc_info=err`) is never flagged.
+
+    Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/`
+    and `demos/`; test functions and classes anywhere); it does run in migrations and management
+    commands.
 
     ## Why is this bad?
     `.exception()` and `exc_info=True` read `sys.exc_info()`. Outside a handler there is nothing
@@ -171,6 +179,27 @@ class ExceptionLogOutsideHandler(LintRule):
             import logging
             logger = logging.getLogger(__name__)
 
+            def publish(event):
+                if not event.ready:
+                    logger.exception("event %s not ready", event.id)
+                    return
+                try:
+                    send(event)
+                except ConnectionError:
+                    logger.exception("cannot publish %s", event.id)
+            """,
+            expected_message=(
+                "`logger.exception()` outside an exception handler logs `NoneType: None` instead of a "
+                "traceback: use `.error()`, or pass the exception explicitly with `exc_info=err`"
+            ),
+            line=6,
+            column=9,
+        ),
+        Invalid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
             class Client:
                 def fetch(self, url):
                     try:
@@ -241,7 +270,7 @@ class ExceptionLogOutsideHandler(LintRule):
             self._note_handler_call(node)
             return
         log = context.log_call(node)
-        if log is None or log.is_report:
+        if log is None or log.is_report or in_test_code(context):
             return
         found = self._finding(log)
         if found is None:
@@ -250,11 +279,14 @@ class ExceptionLogOutsideHandler(LintRule):
         function = context.enclosing_function()
         if function is None:
             self.report(target, message=message)
-        elif self._near_own_handlers(function) and not _looks_like_error_callback(function):
-            # Decided at the end of the file: a handler further down may call this function.
+        elif not _looks_like_error_callback(function):
+            # Decided at the end of the file: the function's own handlers may come after the call
+            # (a call before the `try` runs with no exception either), and a handler further down
+            # may call this function.
             frame = context.frame
             report = Report(type(self), target, message, self.SEVERITY, context.top_index, frame.critical, frame.qualname)
-            self._candidates.append(_Candidate(report, function.name.value, id(function)))
+            placed = id(function) in self._with_handlers or self._in_own_try(function)
+            self._candidates.append(_Candidate(report, function.name.value, id(function), placed, log.is_exception_method))
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._note_handler()
@@ -267,11 +299,9 @@ class ExceptionLogOutsideHandler(LintRule):
         if function is not None:
             self._with_handlers.add(id(function))
 
-    def _near_own_handlers(self, function: cst.FunctionDef) -> bool:
-        """The call comes after an `except` handler of this function, or sits in a `try` of it:
-        the author placed it relative to handling done right here."""
-        if id(function) in self._with_handlers:
-            return True
+    def _in_own_try(self, function: cst.FunctionDef) -> bool:
+        """The call sits in a `try` of this function (with handlers): the author placed it
+        relative to handling done right here."""
         for node in reversed(self.context.ancestors):
             if node is function:
                 return False
@@ -283,7 +313,10 @@ class ExceptionLogOutsideHandler(LintRule):
 
     def leave_Module(self, node: cst.Module) -> None:
         for candidate in self._candidates:
-            if candidate.function not in self._called_in_handlers:
+            # Before the function's own `try`, only `.exception()` itself: `exc_info=True` on a warning
+            # there is often a caller's exception (`def reconnect(): log.warning(..., exc_info=True)`).
+            before_own_try = candidate.method and candidate.function_id in self._with_handlers
+            if (candidate.placed or before_own_try) and candidate.function not in self._called_in_handlers:
                 self.context.reports.append(candidate.report)
 
     def _note_handler_call(self, node: cst.Call) -> None:

@@ -11,6 +11,7 @@ from errlint.analysis import Handler, iter_scope, last_segment
 from errlint.finding import Impact, Severity
 from errlint.logcalls import LOG_CALL_PATTERNS
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._helpers import in_test_code
 
 Loop = Union[cst.For, cst.While]
 # Calls that pace a loop: one log per sleep is a rate, not a flood.
@@ -50,6 +51,9 @@ class LogFlood(LintRule):
       That is fault isolation over a handful of entries, and one record per broken component is
       what you want. (Measured on the corpus: without this line, half the findings were loops
       over executors, plugins, bundles and secrets backends.)
+
+    Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/`
+    and `demos/`; test functions and classes anywhere).
 
     ## Why is this bad?
     A handler that logs per item is fine on a good day and a flood in an outage: when the
@@ -213,6 +217,8 @@ class LogFlood(LintRule):
             return
         log = self.context.log_call(node)
         if log is None or log.is_report or not log.at_least_error:
+            return
+        if in_test_code(self.context):
             return
         loop = self._loop_around(handler, node)
         if loop is None:

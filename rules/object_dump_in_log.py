@@ -7,10 +7,11 @@ from typing import ClassVar, Optional, Sequence
 import libcst as cst
 
 from errlint.finding import Impact, Severity
+from errlint.logcalls import WARNING
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.sensitive import (
     BUILTIN_EXCEPTIONS, DUMP, EXCEPTION, EXCEPTION_PATTERNS, PRINT, SENTRY, SINK_PATTERNS, SPAN, WARN, PrivacyOptions,
-    privacy,
+    Sink, privacy,
 )  # fmt: skip
 
 _WHERE = {
@@ -26,13 +27,13 @@ class ObjectDumpInLog(LintRule):
     """
     ## What it does
     Checks for whole objects that carry private data written to a log sink (the XH401 sinks) or
-    into an exception message: the `request` object and its `headers`, `body`, `data`, `json()`,
-    `form`, `POST`, `GET`, `args`, `cookies`, `META`, `FILES`; `response.text`/`.content`/`.json()`;
-    `user`, `current_user`, `customer`, `account`, `profile`, `patient`, `payload` objects,
-    `request.user` and `request.session`; `locals()`; `vars(x)` and `x.__dict__` of an object
+    into an exception message: a request's `headers`, `body`, `data`, `json()`, `form`, `POST`,
+    `GET`, `args`, `cookies`, `META`, `FILES` and its `session`; `response.text`/`.content`/
+    `.json()` logged below warning level; `locals()`; `vars(x)` and `x.__dict__` of an object
     that carries personal data (a request, user, customer, order, form... or a name in the XH401
-    vocabulary; `self` in a class named like one); and serialized models (`.model_dump()`,
-    `.dict()`, `.to_dict()`, `._asdict()`, `asdict(x)`, `model_to_dict(x)`).
+    vocabulary; `self` in a class named like one); serialized models (`.model_dump()`, `.dict()`,
+    `.to_dict()`, `._asdict()`, `asdict(x)`, `model_to_dict(x)`), and `json.dumps(x)` of such an
+    object (`json.dumps(user)`).
 
     Simple data flow is followed (`headers = dict(request.headers); log.debug("%s", headers)`).
     A name is not treated as an object when it is bound to a string (`user = getpass.getuser()`,
@@ -67,19 +68,25 @@ class ObjectDumpInLog(LintRule):
     ```
 
     ## Options
-    - `include-tests` (default `false`; `[tool.errlint.rules.XH403]`): also check test modules
-      (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`), which are skipped by default because
-      their data is synthetic.
+    - `include-tests` (default `false`; `[tool.errlint.rules.XH403]`): also check test code (files
+      under `test-paths`: test suites, fixtures, `examples/` and `demos/`; test functions and
+      classes anywhere), which is skipped by default because its data is synthetic. Migrations
+      and management commands are never checked: they run on the console of the person who owns
+      the data.
     - `[tool.errlint.pii]` does not apply: the objects are recognised by shape, not by name.
 
-    Decisions: a bare `request` (or `self.request`) is an object dump only in modules that import a
-    web framework (elsewhere it is often a task or RPC context); an object passed as a whole
-    argument to a custom exception class (`raise RoutingRedirect(request)`) is a field of the
-    exception, not its message, and is not reported (it is for builtin exceptions, whose
-    `str()` shows their arguments). A response body on an error path (in an `except` handler, or
-    a branch that checks `status_code`/`ok`) describes the error and is not reported. Joining or
-    sorting a mapping (`", ".join(vars(x))`) uses its keys, not a dump. An object reaching the
-    sink through a variable bound in another branch is not followed.
+    Decisions: an object interpolated into text (`f"denied for {user!r}"`, `log.info("%s",
+    request)`, `raise ValueError(f"bad {payload}")`) is `str()`/`repr()` of it: the short
+    representation its class defines (`<WSGIRequest: GET '/x'>`, `alice@realm`), not a dump of
+    its fields, and is not reported; the dumps are the shapes listed above. An object passed as a
+    whole argument to a custom exception class (`raise RoutingRedirect(request.form)`) is a field
+    of the exception, not its message, and is not reported (it is for builtin exceptions, whose
+    `str()` shows their arguments). A response body is what an upstream service said: in a
+    failure report (an exception message, a log at warning level or above) or on an error path
+    (in an `except` handler, or a branch that checks `status_code`/`ok` or tests for an error,
+    `if "error" in payload:`) it describes the failure and is not reported. Joining or sorting a
+    mapping (`", ".join(vars(x))`) uses its keys, not a dump. An object reaching the sink through
+    a variable bound in another branch is not followed.
 
     ## References
     - [OWASP Logging Cheat Sheet: data to exclude](https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html#data-to-exclude)
@@ -121,6 +128,42 @@ class ObjectDumpInLog(LintRule):
                 log.info("running as %s", user)
             """
         ),
+        Valid(
+            """
+            import logging
+
+            from flask import request
+            from flask_login import current_user
+
+            log = logging.getLogger(__name__)
+
+            def deny(user, profile, payload):
+                # `str()` of an object is its own short representation, not a dump of its fields.
+                log.info(f"permission denied for {user!r} on {request.path}")
+                log.warning("cannot refresh %s for %s (%s)", profile, current_user, request)
+                raise PermissionError(f"user {user} may not send {payload}")
+            """
+        ),
+        Valid(
+            """
+            import logging
+
+            import requests
+
+            log = logging.getLogger(__name__)
+
+            def send(url, data):
+                response = requests.post(url, json=data, timeout=5)
+                payload = response.json()
+                if "error" in payload:
+                    log.info("gateway refused: %s", payload)  # the error body describes the failure
+                    return False
+                if response.text != "OK":
+                    log.warning("unexpected reply %s", response.text)  # a failure report
+                    raise GatewayError(f"gateway replied {response.text}")
+                return True
+            """
+        ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
         Invalid(
@@ -139,15 +182,17 @@ class ObjectDumpInLog(LintRule):
         ),
         Invalid(
             """
+            import json
+
             def save(profile):
                 try:
                     profile.save()
                 except (OSError, ValueError) as err:
-                    raise RuntimeError(f"could not save {profile}") from err
+                    raise RuntimeError(f"could not save {json.dumps(profile)}") from err
             """,
-            expected_message="Whole profile object `profile` interpolated into the message of `RuntimeError`; log only the fields you need",
+            expected_message="Whole serialized object `json.dumps(profile)` interpolated into the message of `RuntimeError`; log only the fields you need",
             expected_severity=Severity.WARNING,
-            line=5,
+            line=7,
             column=46,
         ),
         Invalid(
@@ -177,12 +222,28 @@ class ObjectDumpInLog(LintRule):
             async def fetch(client, url):
                 response = await client.get(url)
                 body = response.json()
-                log.warning("upstream said %s", body)
+                log.debug("upstream sent %s", body)
+                return body
             """,
-            expected_message="Whole response body `response.json()` (via `body`) logged in a `log.warning` call; log only the fields you need",
+            expected_message="Whole response body `response.json()` (via `body`) logged in a `log.debug` call; log only the fields you need",
             expected_severity=Severity.WARNING,
             line=9,
-            column=37,
+            column=35,
+        ),
+        Invalid(
+            """
+            import logging
+
+            log = logging.getLogger(__name__)
+
+            class Customer:
+                def save(self):
+                    log.info("saving customer %s", vars(self))
+            """,
+            expected_message="Whole object attributes `vars(self)` logged in a `log.info` call; log only the fields you need",
+            expected_severity=Severity.WARNING,
+            line=7,
+            column=40,
         ),
     ]
 
@@ -197,6 +258,8 @@ class ObjectDumpInLog(LintRule):
             for hit in analysis.hits(sink):
                 if hit.kind != DUMP:
                     continue
+                if hit.category == "response body" and self._reports_failure(sink):
+                    continue  # what the upstream said, in the report of its failure
                 if sink.kind == EXCEPTION and hit.direct and sink.label not in BUILTIN_EXCEPTIONS:
                     continue  # a custom exception stores the object as a field; it is not its message
                 expr = hit.label
@@ -206,3 +269,10 @@ class ObjectDumpInLog(LintRule):
                 else:
                     message = self.MESSAGE.format(what=hit.category, expr=expr, where=where)
                 self.report(hit.node, message=message)
+
+    def _reports_failure(self, sink: Sink) -> bool:
+        """An exception message or a log at warning level or above: a failure report."""
+        if sink.kind == EXCEPTION:
+            return True
+        log = self.context.log_call(sink.call)
+        return log is not None and log.level is not None and log.level >= WARNING

@@ -8,7 +8,14 @@ import libcst as cst
 
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.sensitive import ACCOUNT_ID, EXCEPTION_PATTERNS, NAME, PrivacyOptions, privacy
+from errlint.sensitive import (
+    ACCOUNT_ID, EXCEPTION_PATTERNS, FINANCIAL, GOVERNMENT_ID, HEALTH, NAME, SECRET, PrivacyOptions, privacy,
+)  # fmt: skip
+
+# Errors that render their message to the user who submitted the data (form and API validation).
+_VALIDATION_SUFFIXES = ("ValidationError", "BadParameter")
+# Categories a validation message must not echo even to their owner (shown on screen, cached pages).
+_NEVER_ECHOED = frozenset({SECRET, GOVERNMENT_ID, FINANCIAL, HEALTH})
 
 
 class PiiInException(LintRule):
@@ -52,13 +59,21 @@ class PiiInException(LintRule):
     ## Options
     - The `[tool.errlint.pii]` section (`extend-names`, `allow-names`, `severity`) described in
       XH401 applies.
-    - `include-tests` (default `false`; `[tool.errlint.rules.XH402]`): also check test modules
-      (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`), which are skipped by default because
-      their data is synthetic.
+    - `include-tests` (default `false`; `[tool.errlint.rules.XH402]`): also check test code (files
+      under `test-paths`: test suites, fixtures, `examples/` and `demos/`; test functions and
+      classes anywhere), which is skipped by default because its data is synthetic. Migrations
+      and management commands are never checked: they run on the console of the person who owns
+      the data.
 
     Decisions: keyword arguments other than the message keywords (`code=`, `status_code=`,
     `response=`, domain fields stored on the exception) are not scanned, because they do not
-    reach `str(exc)`. The vocabulary decisions of XH401 apply (parser tokens, technical and
+    reach `str(exc)`. The keys of a dict in the message name form fields, not data
+    (`ValidationError({"password": _("Too short")})`, DRF's and Django's per-field errors); its
+    values are scanned. A key that picks a message from a table (`self.error_messages["email"]`)
+    is not data either. A validation error (`...ValidationError`, click's `BadParameter`) shows
+    the person who submitted the data their own input, so contact, identity, network and account
+    data in it (`f"{email} is not a valid address"`) are not reported; secrets, government ids,
+    financial and health data still are. The vocabulary decisions of XH401 apply (parser tokens, technical and
     web-only names); in particular `raise ValueError(f"expected a token, got {token!r}")` under
     `if not token:` reports an empty value and is not flagged.
 
@@ -85,6 +100,21 @@ class PiiInException(LintRule):
         ),
         Valid(
             """
+            from django import forms
+            from rest_framework.exceptions import ValidationError
+
+            class SignupForm(forms.Form):
+                def clean(self):
+                    if taken(self.cleaned_data["email"]):
+                        raise forms.ValidationError({"email": self.error_messages["duplicate_email"]})
+                    if len(self.cleaned_data["password"]) < 8:
+                        raise ValidationError({"password": ValidationError("Too short")})
+                    row = self.cleaned_data
+                    raise forms.ValidationError(f"{row['email']} is not a valid email address")
+            """
+        ),
+        Valid(
+            """
             def parse(token):
                 raise SyntaxError(f"unexpected token {token!r} at {token.lineno}")
 
@@ -97,6 +127,18 @@ class PiiInException(LintRule):
         ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            from django import forms
+
+            def check(password):
+                raise forms.ValidationError({"password": f"{password} is too common"})
+            """,
+            expected_message="`password` (secret) interpolated into the message of `forms.ValidationError`",
+            expected_severity=Severity.ERROR,
+            line=4,
+            column=49,
+        ),
         Invalid(
             """
             def authenticate(username, password):
@@ -158,6 +200,9 @@ class PiiInException(LintRule):
         if sink is None:
             return
         hits = [h for h in analysis.hits(sink) if h.kind == NAME]
+        if sink.label.rsplit(".", 1)[-1].endswith(_VALIDATION_SUFFIXES):
+            # Validation feedback shows the person who typed it their own input.
+            hits = [h for h in hits if h.category in _NEVER_ECHOED]
         if not any(h.category != ACCOUNT_ID for h in hits):
             return
         for hit in hits:

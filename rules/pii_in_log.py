@@ -97,9 +97,11 @@ class PiiInLog(LintRule):
     - `allow-names = ["name", "glob*"]` never reports the exact names listed (as token sequences:
       `next_token` also allows `nextToken`) or names matching a glob on their snake_case form.
     - `severity = {category = "error" | "warning" | "info"}` overrides a category's severity.
-    - `include-tests` (default `false`; `[tool.errlint.rules.XH401]`): also check test modules
-      (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`), which are skipped by default because
-      their data is synthetic.
+    - `include-tests` (default `false`; `[tool.errlint.rules.XH401]`): also check test code (files
+      under `test-paths`: test suites, fixtures, `examples/` and `demos/`; test functions and
+      classes anywhere), which is skipped by default because its data is synthetic. Migrations
+      and management commands are never checked: they run on the console of the person who owns
+      the data.
 
     Decisions: bare `address`, `location`, `signature`, `salt`, `certificate`, `session`, `key`
     and `user_agent` are not in the default vocabulary (in real code they are mostly sockets,
@@ -112,7 +114,15 @@ class PiiInLog(LintRule):
     `session_key` are web-session secrets only in modules that import a web framework, and
     `fullname` is a qualified (module, table) name. A value tested empty or of the wrong type in
     an enclosing `if not token:` / `if not isinstance(token, str):` is not reported, nor is
-    `"{path}".format(**locals())` beyond the fields the template names. Well-known test
+    `"{path}".format(**locals())` beyond the fields the template names. A value compared with
+    string constants in an enclosing `if hotp != "HOTP":` / `if mode not in ("a", "b"):` is a
+    setting, not private data. A name that starts with `path`/`file`/`dir` (`path_to_private_key`)
+    names where a secret is kept, not the secret; `x.full_name` is a person's name only on a
+    person-like object (`user.full_name`, not `datasource.full_name`); a module constant whose
+    value is its own name (`DATABASES_KEY = "databases"`) is a key, not data. Network addresses
+    are not reported where they are the code's own domain data: in modules that import an
+    address library (`ipaddress`, `netaddr`, ...) and in functions named after what they handle
+    (`block_ip`, `revoke_device`, `get_machines`). Well-known test
     card numbers with repeated digits, reserved domains (`example.com`) and role addresses
     (`noreply@`, `support@`), and placeholder URL passwords (`user:password@`) are not reported.
 
@@ -165,6 +175,34 @@ class PiiInLog(LintRule):
                     token = self.tokens.pop()
                     log.debug("token %r at %d", token, token.start)
                     return token
+            """
+        ),
+        Valid(
+            """
+            import ipaddress
+            import logging
+
+            log = logging.getLogger(__name__)
+
+            def never_block(source_ip):
+                # an IP blocklist: addresses are the module's own domain data
+                log.info("not blocking %s", ipaddress.ip_address(source_ip))
+                log.info("IP %s is on the allowlist", source_ip)
+            """
+        ),
+        Valid(
+            """
+            import logging
+
+            log = logging.getLogger(__name__)
+            DATABASES_KEY = "databases"
+
+            def export(datasource, databases, path_to_private_key, hotp):
+                log.info("importing from %s", datasource.full_name)
+                log.info("exported %d %s", len(databases), DATABASES_KEY)
+                log.info("reading key file %s", path_to_private_key)
+                if hotp != "HOTP":
+                    log.warning("unsupported algorithm %s", hotp)
             """
         ),
         Valid(

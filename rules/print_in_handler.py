@@ -11,7 +11,7 @@ import libcst as cst
 from errlint.analysis import dotted_name
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._testcode import in_test_code
+from errlint.rules._helpers import in_operator_script, in_test_code
 
 _PRINT_TRACEBACK = frozenset(
     {"traceback.print_exc", "traceback.print_exception", "traceback.print_tb", "traceback.print_last"}
@@ -249,7 +249,7 @@ class PrintInHandler(LintRule):
         if context.is_cli_module:
             return True
         path = context.path.replace("\\", "/")
-        if _SCRIPT_FILES.search(path) or _SCRIPT_DIRS.search(path) or in_test_code(context):
+        if _SCRIPT_FILES.search(path) or _SCRIPT_DIRS.search(path) or in_test_code(context) or in_operator_script(context):
             return True
         function = context.enclosing_function()
         return function is not None and function.name.value in _ENTRY_FUNCTIONS

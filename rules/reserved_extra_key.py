@@ -32,6 +32,8 @@ class ReservedExtraKey(LintRule):
     structlog and loguru calls are not checked: their keyword fields do not go through
     `makeRecord`.
 
+    Where it runs: everywhere, test code included: the clash raises `KeyError` in any code.
+
     ## Why is this bad?
     `Logger.makeRecord` raises `KeyError: "Attempt to overwrite 'message' in LogRecord"` for these
     keys. The log call itself crashes, and log calls with `extra=` sit mostly in error paths: the

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Callable, ClassVar, Optional, Sequence
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Callable, ClassVar, Optional, Sequence
 
 import libcst as cst
 
-from errlint.analysis import Handler, dotted_name
+from errlint.analysis import Handler, dotted_name, iter_scope
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
+from errlint.handlers import BROAD_EXCEPTIONS
 from errlint.logcalls import LOG_CALL_PATTERNS, LogCall, carries_traceback, mentions_exception_text
 from errlint.rule import Invalid, LintRule, Replacement, Valid
+from errlint.rules._helpers import in_test_code
 from errlint.taxonomy import Kind, classify
+
+if TYPE_CHECKING:
+    from errlint.config import Config
+    from errlint.context import FileContext
+    from errlint.handlers import HandlerFacts
 
 # Handlers for these are about control flow, not failures: a traceback adds nothing.
 _NOT_FAILURES = frozenset(
@@ -43,10 +52,23 @@ class TracebackDropped(LintRule):
     - the handler ends the program or the request (`sys.exit(...)`, `abort(...)`);
     - the handler catches only control-flow exceptions (`KeyboardInterrupt`, `SystemExit`,
       `CancelledError`, `StopIteration`);
+    - the exception, or text made from it, goes on beyond the log: passed to another call
+      (`errors.append(err)`, `return ChartError(error=str(err))`), returned, or stored on an
+      attribute or in a container (`self.last_error = str(err)`) -- the log line is then not the
+      only record of the error;
+    - a comment in the handler gives the reason the exception is not logged (`# do not log the
+      exception: it may contain the secret`);
+    - the handler catches `Exception`/`BaseException` and XH102 (`broad-except`) runs on the file:
+      XH102 reports that handler for the same missing traceback (one problem, one finding). With
+      XH102 not selected, or ignored for the file, XH302 reports it;
     - the handler catches specific types (not `Exception`/`BaseException`/bare) and the message
       does not include the exception: `except TaskNotFound: log.error("task %s is gone", tid)`
       describes an anticipated condition completely; or it catches only lookup/validation errors
       (user-error types such as `KeyError`, `ValueError`).
+
+    Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/`
+    and `demos/`; test functions and classes anywhere), where a failing test shows the traceback
+    itself; it does run in migrations and management commands.
 
     ## Why is this bad?
     An error the code decided to handle is logged once, here, and never again. Without the
@@ -215,6 +237,24 @@ class TracebackDropped(LintRule):
                     schedule(later)
             """
         ),
+        Valid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
+            def preview(chart, errors):
+                try:
+                    return render(chart)
+                except (KeyError, OSError) as err:
+                    logger.error("preview of %s failed: %s", chart.id, err)
+                    return ChartError(error=f"Failed to render: {err}")  # passed on to the caller
+                except ConnectionError as err:
+                    logger.error("preview of %s failed: %s", chart.id, err)
+                    errors.append((chart, err))
+                except Exception as err:
+                    logger.error("preview of %s failed: %s", chart.id, err)  # XH102's handler
+            """
+        ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
         Invalid(
@@ -296,8 +336,8 @@ class TracebackDropped(LintRule):
                 def run(self, job):
                     try:
                         job.run()
-                    except (OSError, Exception):
-                        self.log.log(logging.ERROR, "job %s failed", job.id)
+                    except OSError as err:
+                        self.log.log(logging.ERROR, "job %s failed: %s", job.id, err)
             """,
             expected_message=(
                 "`self.log.log()` in a handler that does not re-raise drops the traceback: this is the only "
@@ -308,8 +348,8 @@ class TracebackDropped(LintRule):
                 def run(self, job):
                     try:
                         job.run()
-                    except (OSError, Exception):
-                        self.log.log(logging.ERROR, "job %s failed", job.id, exc_info=True)
+                    except OSError as err:
+                        self.log.log(logging.ERROR, "job %s failed: %s", job.id, err, exc_info=True)
             """,
             expected_safety=FixSafety.UNSAFE,
             line=6,
@@ -324,11 +364,19 @@ class TracebackDropped(LintRule):
         log = self.context.log_call(node)
         if log is None or log.is_report or not log.at_least_error or log.exc_info:
             return
+        if in_test_code(self.context):
+            return
         if log.arg("exc_info") is not None or log.has_star_kwargs:
             return  # `exc_info=False` on purpose, or hidden in **kwargs
         facts = self.context.handler_facts(handler)
         if facts.reraises or self._logs_traceback(facts.log_calls):
             return
+        if _catches_exception_class(facts) and _broad_except_enabled(self.context.config, self.context.path):
+            return  # XH102 reports this handler ("no traceback logged"): one problem, one finding
+        if facts.name is not None and _passes_on(handler, facts.name, self.context):
+            return  # the exception (or its text) goes on beyond this log: not the only record
+        if _explains_itself(self.context.module.code_for_node(handler)):
+            return  # `# do not log the exception: it may contain the secret` -- a written reason
         if _only_control_flow(handler, self.context.qualify) or self._terminates(facts.calls):
             return
         if carries_traceback(log, self.context.module_facts):
@@ -380,6 +428,94 @@ class TracebackDropped(LintRule):
         if prefix:
             return None, FixSafety.SAFE, "exc_info=True"
         return [(last.value, replacement)], safety, "exc_info=True"
+
+
+def _catches_exception_class(facts: HandlerFacts) -> bool:
+    """`except Exception`/`except BaseException` (not bare `except:`, which is XH101's)."""
+    return not facts.bare and any(t.qualified in BROAD_EXCEPTIONS or t.name in BROAD_EXCEPTIONS for t in facts.types)
+
+
+@lru_cache(maxsize=64)
+def _broad_except_selected(config: Config) -> bool:
+    from errlint.engine import select_rules
+    from errlint.rule import rule_by_code
+
+    rule = rule_by_code("XH102")
+    return rule is not None and bool(select_rules(config, [rule]))
+
+
+def _broad_except_enabled(config: Config, path: str) -> bool:
+    """XH102 runs on this file (selected, and not in `per-file-ignores` for it)."""
+    from errlint.engine import ignored_for_path
+
+    if not _broad_except_selected(config):
+        return False
+    return not any("XH102".startswith(code) for code in ignored_for_path(config, path))
+
+
+# Calls that only turn the exception into text (their result is what counts, not the call).
+_TEXT_CALLS = frozenset({"str", "repr", "ascii", "format", "type", "len", "isinstance", "issubclass", "getattr",
+                         "hasattr", "print", "id", "bool"})  # fmt: skip
+_STR_METHODS = frozenset({"format", "join", "replace", "strip", "lower", "upper", "split", "startswith", "endswith",
+                          "encode", "decode", "get", "__str__", "__repr__"})  # fmt: skip
+
+
+def _passes_on(handler: Handler, name: str, context: FileContext) -> bool:
+    """The caught exception, or text made from it, leaves the handler other than in a log call:
+    an argument of another call (`errors.append(err)`, `ChartError(error=str(err))`), a return or
+    yield value, or a value stored on an attribute or in a container (`self.error = str(err)`)."""
+    inside_logs: set[int] = set()
+    for node in iter_scope(handler.body):
+        if id(node) in inside_logs:
+            continue
+        if isinstance(node, cst.Call):
+            if context.log_call(node) is not None:
+                inside_logs.update(_descendant_ids(node))
+                continue
+            func = node.func
+            callee = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+            if callee in _TEXT_CALLS or callee in _STR_METHODS:
+                continue
+            if any(_carries(arg.value, name, context) for arg in node.args):
+                return True
+        elif isinstance(node, (cst.Return, cst.Yield)) and node.value is not None:
+            if _carries(node.value, name, context):
+                return True
+        elif isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and node.value is not None:
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            if any(not isinstance(t, cst.Name) for t in targets) and _carries(node.value, name, context):
+                return True
+    return False
+
+
+def _descendant_ids(node: cst.CSTNode) -> set[int]:
+    found: set[int] = set()
+    stack = list(node.children)
+    while stack:
+        current = stack.pop()
+        found.add(id(current))
+        stack.extend(current.children)
+    return found
+
+
+def _carries(node: cst.BaseExpression, name: str, context: FileContext) -> bool:
+    """`err`, `str(err)`, `f"... {err}"`, `(item, err)`: the value holds the exception or its text."""
+    if isinstance(node, cst.Name):
+        return node.value == name
+    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+        return any(_carries(e.value, name, context) for e in node.elements)
+    if isinstance(node, cst.Dict):
+        return any(isinstance(e, cst.DictElement) and _carries(e.value, name, context) for e in node.elements)
+    return mentions_exception_text(node, frozenset({name}), context.module_facts)
+
+
+_REASON_RE = re.compile(r"#[^\n]*\b(?:do(?:es)?\s*n[o']t|never|no need to|intentional|deliberate|on purpose|secret|sensitive|"
+                        r"password|credential)[^\n]*", re.IGNORECASE)  # fmt: skip
+
+
+def _explains_itself(code: str) -> bool:
+    """A comment in the handler gives the reason the exception is not logged."""
+    return bool(_REASON_RE.search(code))
 
 
 def _only_control_flow(handler: Handler, qualify: Callable[[Optional[cst.BaseExpression]], Optional[str]]) -> bool:

@@ -13,6 +13,7 @@ import libcst as cst
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.logcalls import LOG_CALL_PATTERNS, LogCall, eager_format, exception_only_message, string_parts
 from errlint.rule import Invalid, LintRule, Replacement, Valid
+from errlint.rules._helpers import in_operator_script, in_test_code
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,11 @@ class UnstructuredLogMessage(LintRule):
     With `style = "fields"`, variable data must go into fields (`extra=` for stdlib, keyword
     arguments for structlog and loguru); positional message arguments are flagged too.
 
+    Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/`
+    and `demos/`; test functions and classes anywhere), nor in migrations and management commands:
+    there log lines are read by the person running the code, and released migrations are frozen
+    history nobody restyles.
+
     ## Why is this bad?
     This is about **structured logging**, not speed. A log pipeline (Sentry, Datadog, Loki,
     CloudWatch Insights, ELK) groups records by their message template and indexes their
@@ -107,10 +113,12 @@ class UnstructuredLogMessage(LintRule):
     For an f-string message, the fix moves each placeholder into an argument:
     - stdlib `logging`: `"... %s ...", value`. `!r`/`!a` become `%r`/`%a`, format specs that
       `%`-formatting renders identically (`.2f`, `>10`, `+d`, `08.3f`, …) are translated, a
-      literal `%` becomes `%%`. It is **safe** when the logger is known to be a stdlib logger
-      (bound from `logging.getLogger()` or the `logging` module), and **unsafe** when the logger
-      is recognised only by its name (`self.log`, an imported `LOGGER`): if it is really a loguru
-      or structlog logger, `%s` would not be interpolated. `%s` calls `str(value)` where the
+      literal `%` becomes `%%`. It is **safe** only when the logger is known to be a stdlib
+      logger (the `logging` module, or bound from `logging.getLogger()`, `logging.LoggerAdapter`
+      or Celery's `get_task_logger()`), and **unsafe** when the logger is recognised only by its
+      name (`self.log`, an imported `LOGGER`, or the result of another module's
+      `get_logger()`/`getLogger()`, such as a project's own wrapper): if it is really a loguru or
+      structlog logger, `%s` would not be interpolated. `%s` calls `str(value)` where the
       f-string called `format(value, "")`; the two differ only for types whose `__format__`
       disagrees with `__str__` (some enum mixins on old Pythons).
     - loguru: `"... {name} ...", name=value` — loguru formats the message with the same
@@ -255,6 +263,25 @@ class UnstructuredLogMessage(LintRule):
         ),
         Invalid(
             """
+            from myapp.logs import get_logger
+            log = get_logger(__name__)
+            log.info(f"synced {count} rows")
+            """,
+            expected_message=(
+                "Log message built eagerly with an f-string: pass a constant message and the values as "
+                "`%s` arguments, so records with the same message group together"
+            ),
+            expected_replacement="""
+            from myapp.logs import get_logger
+            log = get_logger(__name__)
+            log.info("synced %s rows", count)
+            """,
+            expected_safety=FixSafety.UNSAFE,
+            line=3,
+            column=10,
+        ),
+        Invalid(
+            """
             from loguru import logger
 
             async def pay(order):
@@ -364,6 +391,8 @@ class UnstructuredLogMessage(LintRule):
     def visit_Call(self, node: cst.Call) -> None:
         log = self.context.log_call(node)
         if log is None or log.is_report or log.message is None:
+            return
+        if in_test_code(self.context) or in_operator_script(self.context):
             return
         style = self.options.style if self.options is not None else "lazy"
         kind = eager_format(log.message)

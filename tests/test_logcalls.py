@@ -403,3 +403,32 @@ def test_eager_format(message: str, kind: Optional[str]) -> None:
 def test_resolve_level_unknown_string() -> None:
     assert resolve_level(cst.parse_expression("'VERBOSE'")) is None
     assert resolve_level(cst.parse_expression("logging.DEBUG")) == DEBUG
+
+
+def test_only_known_factories_make_a_logger_of_certain_library() -> None:
+    # Issue 11: another module's `get_logger()` may wrap loguru or structlog; the logger is then
+    # recognised by its name only, and fixes that assume `%s` interpolation are unsafe.
+    seen = classify(
+        """
+        import logging
+        from logging import getLogger
+        from myapp.logs import get_logger
+        from celery.utils.log import get_task_logger
+
+        own = get_logger(__name__)
+        std = getLogger(__name__)
+        task = get_task_logger(__name__)
+
+        def work():
+            own.info("a")
+            std.info("b")
+            task.info("c")
+            logging.getLogger("x").getChild("y").info("d")
+            get_logger("x").getChild("y").info("e")
+        """
+    )
+    assert summary(seen["own.info"]) == ("stdlib", INFO, False, True)
+    assert summary(seen["std.info"]) == ("stdlib", INFO, False, False)
+    assert summary(seen["task.info"]) == ("stdlib", INFO, False, False)
+    assert summary(seen['logging.getLogger("x").getChild("y").info']) == ("stdlib", INFO, False, False)
+    assert summary(seen['get_logger("x").getChild("y").info']) == ("stdlib", INFO, False, True)

@@ -16,6 +16,7 @@ from errlint.errors import ConfigError
 from errlint.finding import Finding, FixSafety
 from errlint.fixes import apply_fixes
 from errlint.rule import LintRule, all_rules
+from errlint.rules.broad_except import BroadExcept
 from errlint.rules.exception_as_message import ExceptionAsMessage
 from errlint.rules.exception_log_outside_handler import ExceptionLogOutsideHandler
 from errlint.rules.log_flood import LogFlood
@@ -30,8 +31,13 @@ XH3_RULES = [r for r in all_rules() if r.CODE.startswith("XH3")]
 
 
 def run(rule: type[LintRule], code: str, *, path: str = "app/service.py", **options: Any) -> list[Finding]:
+    """Run `rule` alone, as `--select <CODE>` does (rules that defer to another selected rule fire)."""
     result = lint_snippet(
-        textwrap.dedent(code).lstrip("\n"), [rule], path=path, options={rule.CODE: options} if options else None
+        textwrap.dedent(code).lstrip("\n"),
+        [rule],
+        path=path,
+        config=Config(preview=True, select=(rule.CODE,)),
+        options={rule.CODE: options} if options else None,
     )
     assert not result.crashes, result.crashes[0].traceback
     return [f for f in result.findings if f.code == rule.CODE]
@@ -403,7 +409,7 @@ def test_xh303_outer_handler_name_counts_in_nested_handler() -> None:
         ("lib/sqlalchemy/testing/assertions.py", False),
         ("test/perf/invalidate_stresstest.py", False),
         ("t/integration/helpers.py", False),
-        ("tests/fixtures/XH304_sample.py", False),  # sample inputs are test code (test-paths)
+        ("tests/fixtures/XH304_sample.py", False),  # sample inputs are test code (errlint.knowledge.testcode)
     ],
 )
 def test_xh304_entry_points_and_tests_are_exempt(path: str, flagged: bool) -> None:
@@ -463,6 +469,15 @@ def test_xh305_only_calls_placed_relative_to_the_functions_own_handling() -> Non
             log.debug("cancel failed", exc_info=True)
         log.error("reconnected", exc_info=True)  # after this function's handler
 
+    def resume(self):
+        if self.closed:
+            log.exception("resume of a closed consumer")  # `.exception()` before the function's own try
+            return
+        try:
+            self.consumer.resume()
+        except OSError:
+            log.debug("resume failed", exc_info=True)
+
     def poll(self):
         try:
             log.exception("inside the try body")
@@ -470,7 +485,7 @@ def test_xh305_only_calls_placed_relative_to_the_functions_own_handling() -> Non
         except OSError:
             return None
     """
-    assert lines(run(ExceptionLogOutsideHandler, code)) == [10, 14]
+    assert lines(run(ExceptionLogOutsideHandler, code)) == [10, 14, 23]
 
 
 def test_xh305_function_called_from_a_handler_later_in_the_file() -> None:
@@ -609,3 +624,115 @@ def test_xh307_calling_the_loop_variable_is_callback_dispatch() -> None:
                 logging.exception("hook failed")
     """
     assert run(LogFlood, code) == []
+
+
+# --- where the logging rules run (test code, demos, operator scripts) --------------------------
+
+_WHERE_CODE = """
+import logging
+log = logging.getLogger(__name__)
+
+def sync(order):
+    try:
+        push(order)
+    except Exception as err:
+        log.error(f"push failed for {order.id}: {err}")
+        log.warning(str(err))
+    log.exception("after the handler")
+
+def test_sync():
+    log.info(f"testing {1}")
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("shop/orders.py", {"XH301": [8], "XH302": [8], "XH303": [9], "XH305": [10]}),
+        ("tests/test_orders.py", {"XH301": [], "XH302": [], "XH303": [], "XH305": []}),
+        ("examples/orders.py", {"XH301": [], "XH302": [], "XH303": [], "XH305": []}),
+        ("shop/migrations/0042_orders.py", {"XH301": [], "XH302": [8], "XH303": [], "XH305": [10]}),
+        ("shop/management/commands/sync.py", {"XH301": [], "XH302": [8], "XH303": [], "XH305": [10]}),
+    ],
+)
+def test_logging_rules_defaults_for_tests_demos_and_operator_scripts(path: str, expected: dict[str, list[int]]) -> None:
+    rules = {"XH301": UnstructuredLogMessage, "XH302": TracebackDropped, "XH303": ExceptionAsMessage,
+             "XH305": ExceptionLogOutsideHandler}  # fmt: skip
+    found = {code: lines(run(rule, _WHERE_CODE, path=path)) for code, rule in rules.items()}
+    # In any file, a test function (`test_sync`, line 13) is test code.
+    assert found == expected
+
+
+def test_xh302_defers_to_xh102_on_except_exception() -> None:
+    code = textwrap.dedent(
+        """
+        import logging
+        log = logging.getLogger(__name__)
+
+        def sync(order):
+            try:
+                push(order)
+            except Exception as err:
+                log.error("push failed: %s", err)
+            try:
+                pull(order)
+            except OSError as err:
+                log.error("pull failed: %s", err)
+        """
+    ).lstrip("\n")
+    both = lint_snippet(code, [TracebackDropped, BroadExcept], path="app/sync.py")
+    assert [(f.code, f.line) for f in both.findings] == [("XH102", 7), ("XH302", 12)]
+    # XH102 not selected (or ignored for the file): XH302 reports the broad handler itself.
+    alone = lint_snippet(code, [TracebackDropped], path="app/sync.py", config=Config(ignore=("XH102",)))
+    assert [(f.code, f.line) for f in alone.findings] == [("XH302", 8), ("XH302", 12)]
+    per_file = Config(per_file_ignores=(("app/*", ("XH102",)),))
+    assert len(lint_snippet(code, [TracebackDropped], path="app/sync.py", config=per_file).findings) == 2
+
+
+def test_xh302_not_the_only_record_when_the_exception_goes_on() -> None:
+    code = """
+    import json
+    import logging
+    log = logging.getLogger(__name__)
+
+    class Preview:
+        def render(self, chart):
+            try:
+                return draw(chart)
+            except Exception as err:
+                log.error("render failed: %s", err)
+                return ChartError(error=f"Failed: {err}")
+            except Exception as err:
+                log.error("render failed: %s", err)
+                self.last_error = str(err)
+            except Exception as err:
+                log.error("render failed: %s (%s)", err, json.dumps(err.args))
+                return None
+            except Exception as err:
+                msg = f"render failed: {err}"
+                log.error(msg)
+            except Exception:
+                # Do not log the exception: it may contain the signing secret
+                log.error("render signing failed")
+    """
+    assert lines(run(TracebackDropped, code)) == [16, 20]
+
+
+def test_xh303_companion_records_and_user_messages() -> None:
+    code = """
+    import logging
+    import traceback
+    log = logging.getLogger(__name__)
+
+    def resolve(user):
+        try:
+            return lookup(user)
+        except LookupError as err:
+            log.debug(traceback.format_exc())  # before the message: flagged
+            log.warning("cannot resolve user %s: %s", user, err)
+            log.debug(traceback.format_exc())
+        except ConnectionError as ex:
+            log.warning(ex.message)
+            log.error(ex.message)  # at error level the record must say what failed
+    """
+    assert lines(run(ExceptionAsMessage, code)) == [9, 14]
