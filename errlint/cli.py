@@ -6,6 +6,7 @@ one line on stderr naming the file and key, never a traceback.
 
 from __future__ import annotations
 
+import functools
 import io
 import sys
 from pathlib import Path
@@ -21,7 +22,6 @@ from errlint.reporters import REPORTERS, ReporterOptions, RunResult, get_reporte
 from errlint.rule import LintRule, all_rules, rule_by_code
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-MAX_FIX_PASSES = 10
 
 
 def _codes_option(value: Optional[str], known: Sequence[str], option: str) -> Optional[tuple[str, ...]]:
@@ -153,6 +153,7 @@ def check(
     rules = select_rules(config)
     paths = paths or (".",)
     result = RunResult(statistics=statistics)
+    fix_errors = 0
     if "-" in paths:
         if len(paths) > 1:
             raise UsageError("`-` (standard input) cannot be combined with other paths")
@@ -188,15 +189,7 @@ def check(
             prefilter=not no_prefilter,
         )
         if fix:
-            from errlint.engine import lint_text
-
-            options = rule_options(config, rules)
-            for target, file_result in zip(targets, file_results):
-                fixed_result, count = _fix_file(target.path, file_result, config, rules, options, unsafe_fixes, lint_text)
-                if count:
-                    result.fixed += count
-                    file_result.findings = fixed_result.findings
-                    file_result.crashes = fixed_result.crashes
+            fix_errors = _fix_files(targets, file_results, config, rules, unsafe_fixes, result)
     findings: list[Finding] = []
     for file_result in [*file_results, *unreadable]:
         findings.extend(file_result.findings)
@@ -209,44 +202,42 @@ def check(
     result.findings = sorted(findings, key=lambda f: f.sort_key)
     _emit(result, output_format, output_file, ReporterOptions(color=False if no_color else None, quiet=quiet, statistics=statistics))
     _report_crashes(result.crashes, debug)
-    if result.crashes:
+    if result.crashes or fix_errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
 
 
-def _fix_file(
-    path: Path,
-    file_result: Any,
+def _fix_files(
+    targets: Sequence[Any],
+    file_results: Sequence[Any],
     config: Config,
     rules: list[type[LintRule]],
-    options: dict[str, object],
     unsafe: bool,
-    lint_text: Any,
-) -> tuple[Any, int]:
-    """Apply fixes to one file until none applies (at most MAX_FIX_PASSES); write it once."""
-    from errlint.fixes import applicable, apply_fixes
+    result: RunResult,
+) -> int:
+    """Fix and write each file (errlint.writeback); a file that cannot be written is one line on
+    stderr and the others are still fixed. Returns how many files could not be written."""
+    from errlint.engine import lint_text, rule_options
+    from errlint.writeback import fix_file
 
-    text = file_result.source
-    if text is None:
-        return file_result, 0
-    original = text
-    total = 0
-    current = file_result
-    for _ in range(MAX_FIX_PASSES):
-        fixes = applicable(current.findings, unsafe)
-        if not fixes:
-            break
-        text, applied = apply_fixes(text, fixes)
-        if not applied:
-            break
-        total += applied
-        current = lint_text(text, file_result.path, config, rules, options=options, keep_source=True)
-    if text != original:
-        data = path.read_bytes()
-        newline = "\r\n" if b"\r\n" in data else None
-        with open(path, "w", encoding="utf-8", newline=newline or "") as fh:
-            fh.write(text if newline is None else text.replace("\r\n", "\n"))
-    return current, total
+    options = rule_options(config, rules)
+    errors = 0
+    for target, file_result in zip(targets, file_results):
+        relint = functools.partial(_relint, lint_text, file_result.path, config, rules, options)
+        outcome = fix_file(target.path, file_result, relint, unsafe=unsafe)
+        for note in outcome.notes:
+            click.echo(f"errlint: warning: {file_result.path}:{note}", err=True)
+        if outcome.error is not None:
+            errors += 1
+            click.echo(f"errlint: error: {file_result.path}: not fixed, the file is unchanged: {outcome.error}", err=True)
+        result.fixed += outcome.applied
+        file_result.findings = outcome.result.findings
+        file_result.crashes = outcome.result.crashes
+    return errors
+
+
+def _relint(lint_text: Any, path: str, config: Config, rules: list[type[LintRule]], options: Any, text: str) -> Any:
+    return lint_text(text, path, config, rules, options=options, keep_source=True)
 
 
 def _emit(result: RunResult, output_format: str, output_file: Optional[str], options: ReporterOptions) -> None:

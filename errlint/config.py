@@ -171,6 +171,11 @@ SECTION_SCHEMAS: dict[str, dict[str, Validator]] = {
         "input-price": lambda v, p, k: _positive_number(v, p, k),
         "output-price": lambda v, p, k: _positive_number(v, p, k),
     },
+    "limits": {  # errlint.limits
+        "max-file-bytes": lambda v, p, k: _positive_int(v, p, k),
+        "max-line-bytes": lambda v, p, k: _positive_int(v, p, k),
+        "worker-memory-mb": lambda v, p, k: 0 if v == 0 and not isinstance(v, bool) else _positive_int(v, p, k),
+    },
 }
 
 

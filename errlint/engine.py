@@ -12,10 +12,8 @@ import fnmatch
 import os
 import re
 import stat
-import sys
 import traceback
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
@@ -28,6 +26,7 @@ from errlint.config import Config
 from errlint.context import FileContext
 from errlint.finding import Edit, Finding, Fix, FixSafety, Impact, RuleCrash, Severity
 from errlint.fingerprints import assign as assign_fingerprints
+from errlint.limits import Limits
 from errlint.noqa import SKIP_FILE_RE, NoqaMap, unused_directives
 from errlint.positions import PositionResolver
 from errlint.prefilter import Prefiltered, blank_irrelevant, rules_pattern
@@ -406,16 +405,10 @@ class _WorkerState:
     keep_source: bool
     cache: Optional[ResultCache] = None
     prefilter: bool = True
+    limits: Limits = Limits()
 
 
 _WORKER: list[_WorkerState] = []
-
-
-def _init_worker(
-    config: Config, codes: tuple[str, ...], keep_source: bool, cache: Optional[ResultCache] = None, prefilter: bool = True
-) -> None:
-    rules = [r for r in all_rules() if r.CODE in codes]
-    _WORKER[:] = [_WorkerState(config, rules, rule_options(config, rules), keep_source, cache, prefilter)]
 
 
 def _set_worker(state: _WorkerState) -> None:
@@ -433,8 +426,13 @@ def lint_file(path: Path, display: str) -> FileResult:
         data = read_source(path)
     except OSError as err:
         return FileResult(display, [unparsable(display, f"cannot read file: {_os_reason(err)}")])
+    too_large = state.limits.check(data)  # errlint.limits: never parse what would exhaust memory
+    if too_large is not None:
+        return FileResult(display, [unparsable(display, too_large.reason, too_large.line, too_large.column)])
     try:
         result = lint_bytes(data, display, config, rules, options=options, keep_source=keep_source, prefilter=state.prefilter)
+    except MemoryError:  # the worker's memory ceiling (errlint.limits): this file only
+        return FileResult(display, [unparsable(display, "errlint could not analyse this file: out of memory")])
     except Exception as err:  # noqa: XH102 - an engine bug on one file is reported, the run goes on
         crash = RuleCrash(display, "engine", describe(err), traceback.format_exc())
         return FileResult(display, crashes=[crash])
@@ -457,10 +455,6 @@ def read_source(path: Path) -> bytes:
 def _os_reason(err: OSError) -> str:
     """`Is a directory`, `Permission denied`, ... (what `strerror` says, else the exception)."""
     return err.strerror or str(err) or type(err).__name__
-
-
-def _lint_one(item: tuple[Path, str]) -> FileResult:
-    return lint_file(*item)
 
 
 def _cached(path: Path, display: str, cache: ResultCache, keep_source: bool) -> Optional[FileResult]:
@@ -490,12 +484,17 @@ def lint_files(
     keep_source: bool = False,
     cache: Optional[ResultCache] = None,
     prefilter: bool = True,
+    isolate: bool = True,
 ) -> list[FileResult]:
-    """Lint `(path, display_path)` pairs, in parallel processes when it pays off.
+    """Lint `(path, display_path)` pairs in worker processes (errlint.workers), also with `jobs=1`.
 
-    With `cache`, files whose result is stored are not linted again (looked up here, before any
-    worker starts), and the workers store what they lint.
+    A worker that dies (the parser overflowing its stack, the memory ceiling) costs only its file
+    an XH000. `isolate=False` lints in this process (for embedding; no crash isolation). With
+    `cache`, files whose result is stored are not linted again (looked up here, before any worker
+    starts), and the workers store what they lint.
     """
+    from errlint.workers import LintSettings, lint_isolated
+
     results: list[Optional[FileResult]] = [None] * len(files)
     todo: list[int] = []
     for index, (path, display) in enumerate(files):
@@ -505,16 +504,14 @@ def lint_files(
         else:
             results[index] = hit
     pending = [files[i] for i in todo]
-    codes = tuple(r.CODE for r in rules)
+    limits = Limits.from_section(config.section("limits"))
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(pending) < 8 or sys.platform == "win32":
-        _set_worker(_WorkerState(config, list(rules), rule_options(config, rules), keep_source, cache, prefilter))
-        done = [lint_file(path, display) for path, display in pending]
+    if not isolate:
+        _set_worker(_WorkerState(config, list(rules), rule_options(config, rules), keep_source, cache, prefilter, limits))
+        for index, (path, display) in zip(todo, pending):
+            results[index] = lint_file(path, display)
     else:
-        chunk = max(1, min(32, len(pending) // (workers * 8)))
-        initargs = (config, codes, keep_source, cache, prefilter)
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=initargs) as pool:
-            done = list(pool.map(_lint_one, pending, chunksize=chunk))
-    for index, result in zip(todo, done):
-        results[index] = result
+        settings = LintSettings(config, tuple(rules), keep_source, prefilter, cache, limits)
+        for position, result in lint_isolated(pending, settings, workers):
+            results[todo[position]] = result
     return [r for r in results if r is not None]

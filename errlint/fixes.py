@@ -1,23 +1,44 @@
-"""Apply the edits of fixes to source text.
+"""Apply the edits of fixes to source text, pass after pass, in the file's own newlines.
 
 Fixes of one pass must not overlap: when two do, the later one waits for the next pass (the
 caller re-lints and applies again, as ruff does), so no edit is ever applied to stale positions.
+A line break inside a fix is written as the line break of the line the edit starts on, so a CRLF
+(or CR, or mixed) file keeps its bytes outside the edits. A fix whose text cannot be encoded in
+the file's encoding is not applied and is returned as skipped (`fix_text`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 from errlint.finding import Edit, Finding, Fix, FixSafety
 
+MAX_FIX_PASSES = 10
 _LINE_START_RE = re.compile(r"\r\n|\r|\n")
+_ANY_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 
 
 def _line_starts(text: str) -> list[int]:
     starts = [0]
     starts.extend(m.end() for m in _LINE_START_RE.finditer(text))
     return starts
+
+
+def _line_ending(starts: Sequence[int], text: str, line: int) -> str:
+    """The line break that ends `line` (1-based); the last line takes the one before it."""
+    for number in (line, line - 1):
+        if 1 <= number < len(starts):
+            end = starts[number]
+            return "\r\n" if text[end - 2 : end] == "\r\n" else text[end - 1]
+    return "\n"
+
+
+def _in_file_newlines(content: str, newline: str) -> str:
+    if "\n" not in content and "\r" not in content:
+        return content
+    return _ANY_NEWLINE_RE.sub(lambda _: newline, content)
 
 
 def _offset(starts: Sequence[int], text: str, line: int, column: int) -> int:
@@ -48,9 +69,57 @@ def apply_fixes(text: str, fixes: Sequence[Fix]) -> tuple[str, int]:
         chosen.extend(spans)
         taken.extend((a, b) for a, b, _ in spans)
         applied += 1
+    original = text
     for start, end, edit in sorted(chosen, key=lambda s: (s[0], s[1]), reverse=True):
-        text = text[:start] + edit.content + text[end:]
+        content = _in_file_newlines(edit.content, _line_ending(starts, original, edit.line))
+        text = text[:start] + content + text[end:]
     return text, applied
+
+
+@dataclass
+class FixOutcome:
+    """What `fix_text` did: the new text, how many fixes applied, the findings left after them."""
+
+    text: str
+    applied: int
+    result: Any  # the FileResult of the last lint (of `text`)
+    unencodable: list[Finding] = field(default_factory=list)
+
+
+def fix_text(
+    text: str,
+    result: Any,
+    relint: Callable[[str], Any],
+    *,
+    unsafe: bool,
+    can_encode: Optional[Callable[[str], bool]] = None,
+) -> FixOutcome:
+    """Apply fixes to `text` (linted as `result`) until none applies, at most MAX_FIX_PASSES.
+
+    `relint(text)` lints a fixed text again. A fix with an edit `can_encode` refuses is skipped
+    and listed in `unencodable` (once per finding), so the caller can say so.
+    """
+    applied_total = 0
+    skipped: dict[tuple[str, int, int], Finding] = {}
+    current = result
+    for _ in range(MAX_FIX_PASSES):
+        usable = []
+        for finding in current.findings:
+            fix = finding.fix
+            if fix is None or fix not in applicable([finding], unsafe):
+                continue
+            if can_encode is not None and not all(can_encode(e.content) for e in fix.edits):
+                skipped.setdefault((finding.code, finding.line, finding.column), finding)
+                continue
+            usable.append(fix)
+        if not usable:
+            break
+        text, applied = apply_fixes(text, usable)
+        if not applied:
+            break
+        applied_total += applied
+        current = relint(text)
+    return FixOutcome(text, applied_total, current, list(skipped.values()))
 
 
 def _overlaps(a: int, b: int, c: int, d: int) -> bool:

@@ -28,8 +28,37 @@ class UnreadableSource(Exception):
         return self.reason
 
 
+@dataclass(frozen=True)
+class SourceFormat:
+    """How a file's text is stored: what writing it back must keep.
+
+    `encoding` is the codec the file was decoded with (PEP 263 cookie, else UTF-8); `bom` says the
+    file starts with a UTF-8 byte order mark. Newlines are not part of it: decoding keeps them in
+    the text (`\r\n`, `\r`, `\n`, even mixed), so writing the text back keeps them too.
+    """
+
+    encoding: str = "utf-8"
+    bom: bool = False
+
+    def encode(self, text: str) -> bytes:
+        """The bytes of `text` in this format; `UnicodeEncodeError` when a character has none."""
+        return (codecs.BOM_UTF8 if self.bom else b"") + text.encode(self.encoding)
+
+    def can_encode(self, text: str) -> bool:
+        try:
+            text.encode(self.encoding)
+        except UnicodeEncodeError:
+            return False
+        return True
+
+
 def decode_source(data: bytes) -> str:
     """Return the text of `data`, with any BOM removed, or raise `UnreadableSource`."""
+    return decode_with_format(data)[0]
+
+
+def decode_with_format(data: bytes) -> tuple[str, SourceFormat]:
+    """The text of `data` and the format to write it back in, or raise `UnreadableSource`."""
     if b"\x00" in data:
         line, col = _position(data, data.index(b"\x00"))
         raise UnreadableSource("source contains a NUL byte (binary file?)", line, col)
@@ -52,9 +81,11 @@ def decode_source(data: bytes) -> str:
         raise UnreadableSource(
             f"cannot decode as {encoding}: {err.reason} (byte 0x{data[err.start]:02x})", line, col
         ) from None
+    bom = data.startswith(codecs.BOM_UTF8)
     if text.startswith("\ufeff"):
         text = text[1:]
-    return text
+    name = codecs.lookup(encoding).name
+    return text, SourceFormat("utf-8" if name == "utf-8-sig" else name, bom)
 
 
 _BYTE_NEWLINE_RE = re.compile(rb"\r\n|\r|\n")
