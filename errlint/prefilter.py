@@ -129,8 +129,28 @@ def blank_irrelevant(text: str, pattern: re.Pattern[str], tree: Optional[ast.Mod
             replaced[number] = _ending(lines[number - 1])
         result.blanked.append((body_line, last))
     if replaced:
-        result.text = "".join(replaced.get(number, line) for number, line in enumerate(lines, start=1))
+        result.text = _join(lines, replaced)
     return result
+
+
+def _join(lines: Sequence[str], replaced: dict[int, str]) -> str:
+    """The lines with `replaced` ones swapped in, never joining two lines into one.
+
+    A blanked line is only its line ending. After a line that ends with a lone `\r`, a blanked
+    line ending in `\n` would make the two endings a single `\r\n` line break, moving every later
+    line up by one: such a line gets a space before its ending (a blank line all the same).
+    """
+    out: list[str] = []
+    previous = ""
+    for number, line in enumerate(lines, start=1):
+        new = replaced.get(number)
+        if new is None:
+            new = line
+        elif new.startswith("\n") and previous.endswith("\r"):
+            new = " " + new
+        out.append(new)
+        previous = new
+    return "".join(out)
 
 
 def _first_line(stmt: ast.stmt) -> int:
