@@ -23,7 +23,7 @@ from typing import Iterable, Optional, Sequence
 import libcst as cst
 
 from errlint.analysis import collect_module_facts
-from errlint.cache import ResultCache
+from errlint.cache import ResultCache, entry_key
 from errlint.config import Config
 from errlint.context import FileContext
 from errlint.finding import Edit, Finding, Fix, FixSafety, Impact, RuleCrash, Severity
@@ -48,6 +48,7 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     crashes: list[RuleCrash] = field(default_factory=list)
     source: Optional[str] = None  # kept only when fixes may be applied
+    cache_key: Optional[str] = None  # the result-cache key of the bytes linted (errlint.cache)
 
 
 # --- rule selection -----------------------------------------------------------------------
@@ -404,18 +405,16 @@ class _WorkerState:
     rules: list[type[LintRule]]
     options: dict[str, object]
     keep_source: bool
-    cache: Optional[ResultCache] = None
+    cache_keys: bool = False  # compute each file's result-cache key (the parent stores results)
     prefilter: bool = True
 
 
 _WORKER: list[_WorkerState] = []
 
 
-def _init_worker(
-    config: Config, codes: tuple[str, ...], keep_source: bool, cache: Optional[ResultCache] = None, prefilter: bool = True
-) -> None:
+def _init_worker(config: Config, codes: tuple[str, ...], keep_source: bool, cache_keys: bool, prefilter: bool) -> None:
     rules = [r for r in all_rules() if r.CODE in codes]
-    _WORKER[:] = [_WorkerState(config, rules, rule_options(config, rules), keep_source, cache, prefilter)]
+    _WORKER[:] = [_WorkerState(config, rules, rule_options(config, rules), keep_source, cache_keys, prefilter)]
 
 
 def _set_worker(state: _WorkerState) -> None:
@@ -425,7 +424,7 @@ def _set_worker(state: _WorkerState) -> None:
 def lint_file(path: Path, display: str) -> FileResult:
     """Read and lint one file in a worker; reading problems become XH000 findings.
 
-    With a result cache, a clean result (no crash) is stored under the file's key.
+    With `cache_keys`, the result carries the cache key of the bytes that were linted.
     """
     state = _WORKER[0]
     config, rules, options, keep_source = state.config, state.rules, state.options, state.keep_source
@@ -438,8 +437,8 @@ def lint_file(path: Path, display: str) -> FileResult:
     except Exception as err:  # noqa: XH102 - an engine bug on one file is reported, the run goes on
         crash = RuleCrash(display, "engine", describe(err), traceback.format_exc())
         return FileResult(display, crashes=[crash])
-    if state.cache is not None and not result.crashes:
-        state.cache.put(state.cache.key(display, data), result.findings)
+    if state.cache_keys:
+        result.cache_key = entry_key(display, data)
     return result
 
 
@@ -494,7 +493,8 @@ def lint_files(
     """Lint `(path, display_path)` pairs, in parallel processes when it pays off.
 
     With `cache`, files whose result is stored are not linted again (looked up here, before any
-    worker starts), and the workers store what they lint.
+    worker starts); the clean results of the others (no crash) are stored and the cache written
+    once at the end.
     """
     results: list[Optional[FileResult]] = [None] * len(files)
     todo: list[int] = []
@@ -508,13 +508,17 @@ def lint_files(
     codes = tuple(r.CODE for r in rules)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(pending) < 8 or sys.platform == "win32":
-        _set_worker(_WorkerState(config, list(rules), rule_options(config, rules), keep_source, cache, prefilter))
+        _set_worker(_WorkerState(config, list(rules), rule_options(config, rules), keep_source, cache is not None, prefilter))
         done = [lint_file(path, display) for path, display in pending]
     else:
         chunk = max(1, min(32, len(pending) // (workers * 8)))
-        initargs = (config, codes, keep_source, cache, prefilter)
+        initargs = (config, codes, keep_source, cache is not None, prefilter)
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=initargs) as pool:
             done = list(pool.map(_lint_one, pending, chunksize=chunk))
     for index, result in zip(todo, done):
         results[index] = result
+        if cache is not None and result.cache_key is not None and not result.crashes:
+            cache.put(result.cache_key, result.findings)
+    if cache is not None:
+        cache.save()
     return [r for r in results if r is not None]
