@@ -168,7 +168,7 @@ class ResultCache:
             with open(self.index, "rb") as fh:
                 data = json.loads(fh.read())
         except (OSError, ValueError, RecursionError, MemoryError):
-            return {}
+            return {}  # no index yet, or a damaged one: every lookup is a miss, rewritten at `save`
         if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("entries"), dict):
             return {}
         entries: dict[str, Any] = data["entries"]
@@ -229,7 +229,7 @@ class ResultCache:
                 os.unlink(tmp)
                 raise
         except OSError:
-            return
+            return  # read-only or full disk: the run is only slower next time
         self._entries = kept
         self._changed.clear()
         self._bad.clear()

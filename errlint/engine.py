@@ -30,7 +30,7 @@ from errlint.finding import Edit, Finding, Fix, FixSafety, Impact, RuleCrash, Se
 from errlint.fingerprints import assign as assign_fingerprints
 from errlint.noqa import SKIP_FILE_RE, NoqaMap, unused_directives
 from errlint.positions import PositionResolver
-from errlint.prefilter import Prefiltered, blank_irrelevant, rules_pattern
+from errlint.prefilter import Prefiltered, blank_irrelevant, prefilter_plan
 from errlint.rule import LintRule, Report, all_rules
 from errlint.source import UnreadableSource, decode_source, split_lines
 from errlint.walker import describe, walk
@@ -235,17 +235,7 @@ def lint_text(
         reason = f"SyntaxError: {cpython.reason}" if cpython.syntax else str(cpython.reason)
         result.findings.append(unparsable(path, reason, cpython.line, cpython.column))
         return result
-    pre: Optional[Prefiltered] = None
-    if prefilter and tree is not None and "def" in text:
-        pattern = rules_pattern(active, config)
-        if pattern is not None:
-            pre = blank_irrelevant(text, pattern, tree)
-    if pre is not None and pre.blanked:
-        findings, crashes = _analyse(pre.text, lines, path, config, active, options, tree, cpython)
-        if not _blanking_showed(findings, pre):
-            findings, crashes = _analyse(text, lines, path, config, active, options, tree, cpython, parsed_lines=lines)
-    else:
-        findings, crashes = _analyse(text, lines, path, config, active, options, tree, cpython, parsed_lines=lines)
+    findings, crashes = _findings(text, lines, path, config, active, options, tree, cpython, prefilter)
     result.crashes.extend(crashes)
     if any(f.code == UNPARSABLE for f in findings):
         result.findings.extend(f for f in findings if f.code == UNPARSABLE)  # never silenced by noqa
@@ -262,6 +252,31 @@ def lint_text(
                 findings.extend(_unused_noqa(noqa, lines, path, active, unused_rule))
     result.findings.extend(sorted(findings, key=lambda f: (f.line, f.column, f.code)))
     return result
+
+
+def _findings(
+    text: str,
+    lines: Sequence[str],
+    path: str,
+    config: Config,
+    active: Sequence[type[LintRule]],
+    options: Optional[dict[str, object]],
+    tree: Optional[ast.Module],
+    cpython: Optional[_CPythonError],
+    prefilter: bool,
+) -> tuple[list[Finding], list[RuleCrash]]:
+    """The rules' findings before `noqa`: prefiltered when the rules allow it."""
+    plan = prefilter_plan(active, config) if prefilter and tree is not None else None
+    if plan is not None and not plan.can_match(text):
+        return [], []  # no rule can report anywhere in it: not parsed with libcst at all
+    pre: Optional[Prefiltered] = None
+    if plan is not None and "def" in text:
+        pre = blank_irrelevant(text, plan, tree)
+    if pre is not None and pre.blanked:
+        findings, crashes = _analyse(pre.text, lines, path, config, active, options, tree, cpython)
+        if _blanking_showed(findings, pre):
+            return findings, crashes
+    return _analyse(text, lines, path, config, active, options, tree, cpython, parsed_lines=lines)
 
 
 def _unused_noqa(
