@@ -278,3 +278,74 @@ def logger_factory_library(func: cst.BaseExpression, facts: ModuleFacts) -> Opti
     if last in ("getLogger", "get_logger", "get_task_logger", "getChild"):
         return "structlog" if qualified.startswith("structlog") else "stdlib"
     return None
+
+
+# --- declared analyses ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A shared analysis a rule may read through its `FileContext`, and what source it reads.
+
+    The prefilter (`errlint.prefilter`) blanks function bodies no enabled rule can report in; a
+    rule's `PREFILTER` says where it can report, and the analyses it declares (`LintRule.ANALYSES`)
+    say what else must stay for its findings to be the same:
+
+    - `keep`: regular expressions; a function whose source matches one is never blanked;
+    - `class_attributes`: the analysis reads what the methods of a class bind on `self`/`cls`
+      (and `@property` results): in a class with a kept method, the methods that bind attributes
+      or are properties are kept too;
+    - `uses`: the analyses it is built on (their needs are its needs).
+    """
+
+    name: str
+    summary: str
+    keep: tuple[str, ...] = ()
+    class_attributes: bool = False
+    uses: tuple[str, ...] = ()
+
+
+ANALYSES: dict[str, Analysis] = {
+    a.name: a
+    for a in (
+        Analysis(
+            "module-facts",
+            "imports, module-level loggers, `qualify` (`errlint.analysis`): module and class level only",
+        ),
+        Analysis(
+            "log-calls",
+            "is a call a logging call (`errlint.logcalls`, `context.log_call`): resolves receivers through "
+            "the enclosing scopes and the attributes the enclosing class binds in any of its methods",
+            class_attributes=True,
+            uses=("module-facts",),
+        ),
+        Analysis(
+            "handler-facts",
+            "what an `except` handler catches and does (`errlint.handlers`, `context.handler_facts`)",
+            uses=("module-facts", "log-calls"),
+        ),
+        Analysis(
+            "dataflow",
+            "reaching bindings per scope (`errlint.dataflow.flow_for`): the scope and its enclosing scopes",
+        ),
+        Analysis(
+            "privacy",
+            "sinks and the private data reaching them (`errlint.sensitive.privacy`)",
+            uses=("module-facts", "log-calls", "dataflow"),
+        ),
+    )
+}
+
+
+def analysis_closure(names: Sequence[str]) -> list[Analysis]:
+    """The analyses named, and every analysis they use, each once (KeyError: an unknown name)."""
+    seen: dict[str, Analysis] = {}
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        analysis = ANALYSES[name]
+        seen[name] = analysis
+        pending.extend(analysis.uses)
+    return [seen[name] for name in sorted(seen)]

@@ -1,14 +1,17 @@
 """`FileContext`: what a rule may know about the file being linted and where the walk is.
 
 The walker keeps the stacks up to date (ancestors, enclosing function/class frames, enclosing
-handlers); the shared analyses are computed lazily, once per node, and cached here.
+handlers); the shared analyses are computed lazily, once per node, and kept in one per-file
+registry: `context.get(compute, node)` calls `compute(context, node)` the first time and returns
+the stored answer afterwards (keyed by the function and the node's identity; the node is held, so
+an identity is never reused within a file). `log_call` and `handler_facts` are two such analyses.
 """
 
 from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence, TypeVar
 
 import libcst as cst
 
@@ -21,6 +24,9 @@ from errlint.rule import FixSpec, Report
 
 if TYPE_CHECKING:
     from errlint.rule import LintRule
+
+N = TypeVar("N", bound=cst.CSTNode)
+T = TypeVar("T")
 
 
 @dataclass
@@ -55,8 +61,19 @@ class FileContext:
         self.frames: list[Frame] = [Frame(None, module_name, config.is_critical_path(path))]
         self.top_index = 0
         self.reports: list[Report] = []
-        self._handler_facts: dict[int, HandlerFacts] = {}
-        self._log_calls: dict[int, Optional[LogCall]] = {}
+        self._results: dict[tuple[object, int], tuple[cst.CSTNode, object]] = {}
+
+    # -- the per-file registry of analysis results ----------------------------------------
+
+    def get(self, compute: Callable[[FileContext, N], T], node: N) -> T:
+        """`compute(self, node)`, computed once per file and node."""
+        key = (compute, id(node))
+        found = self._results.get(key)
+        if found is not None and found[0] is node:
+            return found[1]  # type: ignore[return-value]
+        value = compute(self, node)
+        self._results[key] = (node, value)
+        return value
 
     # -- position in the walk -------------------------------------------------------------
 
@@ -105,20 +122,11 @@ class FileContext:
         Ask while the walk is at `call` (or in the same function): the enclosing scopes tell which
         names are bound to loggers there.
         """
-        key = id(call)
-        if key not in self._log_calls:
-            scopes = [self.module, *(f.node for f in self.frames if f.node is not None)]
-            self._log_calls[key] = classify_call(call, self.module_facts, self.config, scopes)
-        return self._log_calls[key]
+        return self.get(_log_call, call)
 
     def handler_facts(self, handler: Handler) -> HandlerFacts:
         """What `handler` catches and does (cached)."""
-        key = id(handler)
-        facts = self._handler_facts.get(key)
-        if facts is None:
-            facts = compute_handler_facts(handler, self.module_facts, self.config, self.log_call)
-            self._handler_facts[key] = facts
-        return facts
+        return self.get(_handler_facts, handler)
 
     # -- frames ---------------------------------------------------------------------------
 
@@ -175,3 +183,12 @@ class FileContext:
         self.reports.append(
             Report(type(rule), node, message, severity, self.top_index, frame.critical, frame.qualname, fix, end)
         )
+
+
+def _log_call(context: FileContext, call: cst.Call) -> Optional[LogCall]:
+    scopes = [context.module, *(f.node for f in context.frames if f.node is not None)]
+    return classify_call(call, context.module_facts, context.config, scopes)
+
+
+def _handler_facts(context: FileContext, handler: Handler) -> HandlerFacts:
+    return compute_handler_facts(handler, context.module_facts, context.config, context.log_call)

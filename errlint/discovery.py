@@ -55,9 +55,15 @@ def discover(paths: Sequence[str], config: Config, cwd: Optional[Path] = None) -
     targets: list[Target] = []
     for raw in paths:
         path = Path(raw)
-        if not path.exists() and not path.is_symlink():
-            raise UsageError(f"{raw}: no such file or directory")
-        if path.is_dir():
+        try:
+            os.lstat(path)
+        except FileNotFoundError:
+            raise UsageError(f"{raw}: no such file or directory") from None
+        except OSError as err:
+            # It may exist, but cannot be looked at (a folder above it is not searchable).
+            targets.append(Target(path, display_path(path, cwd), f"cannot read file: {err.strerror or err}"))
+            continue
+        if os.path.isdir(path):
             for target in _walk(path, excludes, config.respect_gitignore, cwd):
                 key = os.path.normcase(os.path.abspath(target.path))
                 if key not in seen:
@@ -75,7 +81,7 @@ class _Unreadable(Exception):
     """A directory or `.gitignore` that exists but cannot be read."""
 
     def __init__(self, path: Path, err: OSError) -> None:
-        super().__init__(f"cannot read {'directory' if path.is_dir() else 'file'}: {err.strerror or err}")
+        super().__init__(f"cannot read {'directory' if os.path.isdir(path) else 'file'}: {err.strerror or err}")
         self.path = path
 
 
@@ -89,7 +95,7 @@ def _gitignore_specs(start: Path) -> list[tuple[Path, pathspec.PathSpec[Any]]]:
             spec = None  # above the tree being linted: reported only inside it
         if spec is not None:
             specs.append((directory, spec))
-        if (directory / ".git").exists():
+        if os.path.lexists(directory / ".git"):
             break
     return specs
 
@@ -97,7 +103,7 @@ def _gitignore_specs(start: Path) -> list[tuple[Path, pathspec.PathSpec[Any]]]:
 def _load_gitignore(directory: Path) -> Optional[pathspec.PathSpec[Any]]:
     """The `.gitignore` of `directory`, None when it has none; `_Unreadable` when unreadable."""
     file = directory / ".gitignore"
-    if not file.is_file():
+    if not os.path.isfile(file):  # os.path: False, not an error, when it cannot be looked at
         return None
     try:
         lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -149,11 +155,13 @@ def _walk(root: Path, excludes: Sequence[str], gitignore: bool, cwd: Path) -> It
             if dir_specs and _ignored(real_dir / entry.name, is_dir, dir_specs):
                 continue
             if is_dir:
-                if (path / "pyvenv.cfg").exists():
+                # os.path.isfile is False for a folder that cannot be searched: scandir then
+                # reports the folder as unreadable (an XH000), never a traceback.
+                if os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
                     continue
                 subdirs.append((path, dir_specs))
             elif entry.name.endswith(PYTHON_SUFFIXES):
-                if entry.is_symlink() and path.is_dir():
+                if entry.is_symlink() and os.path.isdir(path):
                     continue  # a link to a directory: never followed
                 yield Target(path, display_path(path, cwd))
         stack.extend(reversed(subdirs))

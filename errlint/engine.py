@@ -21,7 +21,7 @@ from typing import Iterable, Optional, Sequence
 import libcst as cst
 
 from errlint.analysis import collect_module_facts
-from errlint.cache import ResultCache
+from errlint.cache import ResultCache, entry_key
 from errlint.config import Config
 from errlint.context import FileContext
 from errlint.finding import Edit, Finding, Fix, FixSafety, Impact, RuleCrash, Severity
@@ -29,7 +29,7 @@ from errlint.fingerprints import assign as assign_fingerprints
 from errlint.limits import Limits
 from errlint.noqa import SKIP_FILE_RE, NoqaMap, unused_directives
 from errlint.positions import PositionResolver
-from errlint.prefilter import Prefiltered, blank_irrelevant, rules_pattern
+from errlint.prefilter import Prefiltered, blank_irrelevant, prefilter_plan
 from errlint.rule import LintRule, Report, all_rules
 from errlint.source import UnreadableSource, decode_source, split_lines
 from errlint.walker import describe, walk
@@ -47,6 +47,7 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     crashes: list[RuleCrash] = field(default_factory=list)
     source: Optional[str] = None  # kept only when fixes may be applied
+    cache_key: Optional[str] = None  # the result-cache key of the bytes linted (errlint.cache)
 
 
 # --- rule selection -----------------------------------------------------------------------
@@ -233,17 +234,7 @@ def lint_text(
         reason = f"SyntaxError: {cpython.reason}" if cpython.syntax else str(cpython.reason)
         result.findings.append(unparsable(path, reason, cpython.line, cpython.column))
         return result
-    pre: Optional[Prefiltered] = None
-    if prefilter and tree is not None and "def" in text:
-        pattern = rules_pattern(active, config)
-        if pattern is not None:
-            pre = blank_irrelevant(text, pattern, tree)
-    if pre is not None and pre.blanked:
-        findings, crashes = _analyse(pre.text, lines, path, config, active, options, tree, cpython)
-        if not _blanking_showed(findings, pre):
-            findings, crashes = _analyse(text, lines, path, config, active, options, tree, cpython, parsed_lines=lines)
-    else:
-        findings, crashes = _analyse(text, lines, path, config, active, options, tree, cpython, parsed_lines=lines)
+    findings, crashes = _findings(text, lines, path, config, active, options, tree, cpython, prefilter)
     result.crashes.extend(crashes)
     if any(f.code == UNPARSABLE for f in findings):
         result.findings.extend(f for f in findings if f.code == UNPARSABLE)  # never silenced by noqa
@@ -260,6 +251,31 @@ def lint_text(
                 findings.extend(_unused_noqa(noqa, lines, path, active, unused_rule))
     result.findings.extend(sorted(findings, key=lambda f: (f.line, f.column, f.code)))
     return result
+
+
+def _findings(
+    text: str,
+    lines: Sequence[str],
+    path: str,
+    config: Config,
+    active: Sequence[type[LintRule]],
+    options: Optional[dict[str, object]],
+    tree: Optional[ast.Module],
+    cpython: Optional[_CPythonError],
+    prefilter: bool,
+) -> tuple[list[Finding], list[RuleCrash]]:
+    """The rules' findings before `noqa`: prefiltered when the rules allow it."""
+    plan = prefilter_plan(active, config) if prefilter and tree is not None else None
+    if plan is not None and not plan.can_match(text):
+        return [], []  # no rule can report anywhere in it: not parsed with libcst at all
+    pre: Optional[Prefiltered] = None
+    if plan is not None and "def" in text:
+        pre = blank_irrelevant(text, plan, tree)
+    if pre is not None and pre.blanked:
+        findings, crashes = _analyse(pre.text, lines, path, config, active, options, tree, cpython)
+        if _blanking_showed(findings, pre):
+            return findings, crashes
+    return _analyse(text, lines, path, config, active, options, tree, cpython, parsed_lines=lines)
 
 
 def _unused_noqa(
@@ -403,7 +419,7 @@ class _WorkerState:
     rules: list[type[LintRule]]
     options: dict[str, object]
     keep_source: bool
-    cache: Optional[ResultCache] = None
+    cache_keys: bool = False  # compute each file's result-cache key (the parent stores results)
     prefilter: bool = True
     limits: Limits = Limits()
 
@@ -418,7 +434,7 @@ def _set_worker(state: _WorkerState) -> None:
 def lint_file(path: Path, display: str) -> FileResult:
     """Read and lint one file in a worker; reading problems become XH000 findings.
 
-    With a result cache, a clean result (no crash) is stored under the file's key.
+    With `cache_keys`, the result carries the cache key of the bytes that were linted.
     """
     state = _WORKER[0]
     config, rules, options, keep_source = state.config, state.rules, state.options, state.keep_source
@@ -436,8 +452,8 @@ def lint_file(path: Path, display: str) -> FileResult:
     except Exception as err:  # noqa: XH102 - an engine bug on one file is reported, the run goes on
         crash = RuleCrash(display, "engine", describe(err), traceback.format_exc())
         return FileResult(display, crashes=[crash])
-    if state.cache is not None and not result.crashes:
-        state.cache.put(state.cache.key(display, data), result.findings)
+    if state.cache_keys:
+        result.cache_key = entry_key(display, data)
     return result
 
 
@@ -491,7 +507,8 @@ def lint_files(
     A worker that dies (the parser overflowing its stack, the memory ceiling) costs only its file
     an XH000. `isolate=False` lints in this process (for embedding; no crash isolation). With
     `cache`, files whose result is stored are not linted again (looked up here, before any worker
-    starts), and the workers store what they lint.
+    starts), the workers compute each result's key and this process stores the clean results,
+    writing the cache once at the end.
     """
     from errlint.workers import LintSettings, lint_isolated
 
@@ -507,11 +524,17 @@ def lint_files(
     limits = Limits.from_section(config.section("limits"))
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if not isolate:
-        _set_worker(_WorkerState(config, list(rules), rule_options(config, rules), keep_source, cache, prefilter, limits))
+        _set_worker(_WorkerState(config, list(rules), rule_options(config, rules), keep_source, cache is not None, prefilter, limits))
         for index, (path, display) in zip(todo, pending):
             results[index] = lint_file(path, display)
     else:
-        settings = LintSettings(config, tuple(rules), keep_source, prefilter, cache, limits)
+        settings = LintSettings(config, tuple(rules), keep_source, prefilter, cache is not None, limits)
         for position, result in lint_isolated(pending, settings, workers):
             results[todo[position]] = result
+    if cache is not None:
+        for index in todo:
+            result = results[index]
+            if result is not None and result.cache_key is not None and not result.crashes:
+                cache.put(result.cache_key, result.findings)
+        cache.save()
     return [r for r in results if r is not None]

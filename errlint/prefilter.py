@@ -16,6 +16,19 @@ outside the blanked bodies is unchanged. Functions nested in a kept function are
 Names bound by an import whose qualified name matches a pattern (`from requests import get`)
 count as matches too, so rules that resolve calls through imports see the aliased calls.
 
+What a rule's findings depend on beyond the function they are in is declared, not guessed: each
+rule names the shared analyses it reads (`LintRule.ANALYSES`), and each analysis says what source it
+needs kept (`errlint.analysis.Analysis`): patterns of its own, and `class_attributes` (the logging
+analysis resolves `self.audit.error(...)` through `self.audit = logging.getLogger(...)` in
+`__init__`): in a class with a kept method, the methods that bind attributes on `self`/`cls` or are
+properties are kept too. `prefilter_plan` derives the whole plan from the enabled rules.
+
+Matching is linear: every pattern is reduced (`re._parser`) to literals one of which any match must
+contain ("anchors": `except`, `getLogger`, `Error`...); a function none of whose anchors occurs in
+its source is blanked without running the regular expression, which otherwise runs once over the
+function's source and stops at the first match. A file in which no anchor occurs at all cannot
+have a finding (the hints hold for module-level code too), and the engine does not parse it.
+
 Anything unusual keeps the text as it is: `ast` cannot parse it (syntax newer than the running
 Python, a syntax error, too deep), or a body shares its line with the header (`def f(): pass`).
 """
@@ -23,11 +36,19 @@ Python, a syntax error, too deep), or a body shares its line with the header (`d
 from __future__ import annotations
 
 import ast
-import bisect
 import re
+import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union
+
+if sys.version_info >= (3, 11):
+    from re import _constants as _sre_constants, _parser as _sre_parser  # type: ignore[attr-defined]
+else:  # pragma: no cover - Python 3.9/3.10
+    import sre_constants as _sre_constants
+    import sre_parse as _sre_parser
+
+from errlint.analysis import analysis_closure
 
 if TYPE_CHECKING:
     from errlint.config import Config
@@ -53,41 +74,200 @@ class Prefiltered:
         return any(line <= start and stop <= end_line for start, stop in self.blanked)
 
 
-_PATTERNS: dict[tuple[object, ...], Optional[re.Pattern[str]]] = {}
+Anchor = tuple[str, bool]  # a literal every match of some pattern contains, and whether case is ignored
 
 
-def rules_pattern(rules: Sequence[type[LintRule]], config: Optional[Config] = None) -> Optional[re.Pattern[str]]:
-    """One regular expression for the `PREFILTER` of every rule, or None when one has none.
+@dataclass(frozen=True)
+class Plan:
+    """What the enabled rules need kept: derived from their hints and their analyses.
 
-    Configured vocabularies (`logger-names`, `report-functions`) are added: rules read them from
-    the configuration, so a function that uses one is kept.
+    `anchors`: literals one of which every match of `pattern` contains (None: unknown, the pattern
+    runs everywhere). `class_attributes`: keep the attribute-binding methods and properties of a
+    class that has a kept method.
+    """
+
+    pattern: re.Pattern[str]
+    anchors: Optional[tuple[Anchor, ...]] = None
+    class_attributes: bool = False
+
+    def can_match(self, text: str) -> bool:
+        """False when no anchor occurs in `text`: nothing in it can match (cheap, linear)."""
+        if self.anchors is None:
+            return True
+        lowered: Optional[str] = None
+        for literal, icase in self.anchors:
+            if icase:
+                lowered = text.lower() if lowered is None else lowered
+                if literal in lowered:
+                    return True
+            elif literal in text:
+                return True
+        return False
+
+
+_PLANS: dict[tuple[object, ...], Optional[Plan]] = {}
+
+
+def prefilter_plan(rules: Sequence[type[LintRule]], config: Optional[Config] = None) -> Optional[Plan]:
+    """The prefilter for `rules`, or None when a rule has no `PREFILTER` (then nothing is blanked).
+
+    The patterns are every rule's `PREFILTER`, the `keep` patterns of the analyses the rules declare
+    (and the analyses those use), and the configured vocabularies (`logger-names`,
+    `report-functions`): rules read them from the configuration, so a function that uses one is
+    kept.
     """
     extra: tuple[str, ...] = ()
     if config is not None:
         names = tuple(config.logger_names) + tuple(config.all_report_functions)
         extra = tuple(sorted({n.rsplit(".", 1)[-1] for n in names if n}))
     key = (tuple(rules), extra)
-    if key in _PATTERNS:
-        return _PATTERNS[key]
-    parts: list[str] = []
-    pattern: Optional[re.Pattern[str]] = None
-    for rule in rules:
-        hint = getattr(rule, "PREFILTER", None)
-        if hint is None:
-            break
-        parts.extend(f"(?:{p})" for p in hint)
-    else:
-        parts.extend(re.escape(word) for word in extra)
-        pattern = re.compile("|".join(parts) if parts else _NEVER)
-    _PATTERNS[key] = pattern
-    return pattern
+    if key in _PLANS:
+        return _PLANS[key]
+    plan: Optional[Plan] = None
+    if all(getattr(rule, "PREFILTER", None) is not None for rule in rules):
+        analyses = analysis_closure([name for rule in rules for name in getattr(rule, "ANALYSES", ())])
+        sources = [p for rule in rules for p in (rule.PREFILTER or ())]
+        sources.extend(p for analysis in analyses for p in analysis.keep)
+        sources.extend(re.escape(word) for word in extra)
+        pattern = re.compile("|".join(f"(?:{p})" for p in sources) if sources else _NEVER)
+        anchors: Optional[set[Anchor]] = set()
+        for source in sources:
+            found = pattern_anchors(source)
+            if found is None or anchors is None:
+                anchors = None
+            else:
+                anchors |= found
+        plan = Plan(pattern, None if anchors is None else tuple(sorted(anchors)), any(a.class_attributes for a in analyses))
+    _PLANS[key] = plan
+    return plan
 
 
-def blank_irrelevant(text: str, pattern: re.Pattern[str], tree: Optional[ast.Module] = None) -> Optional[Prefiltered]:
+def rules_pattern(rules: Sequence[type[LintRule]], config: Optional[Config] = None) -> Optional[re.Pattern[str]]:
+    """One regular expression for every rule's `PREFILTER` (and their analyses), or None."""
+    plan = prefilter_plan(rules, config)
+    return plan.pattern if plan is not None else None
+
+
+# --- anchors: literals every match contains ---------------------------------------------------
+
+_MIN_ANCHOR = 3  # shorter literals select too little to be worth it
+_MAX_SET = 256
+_IGNORECASE = 2  # re.IGNORECASE in the parser's flag bits
+
+
+def pattern_anchors(source: str) -> Optional[set[Anchor]]:
+    """Literals one of which every match of `source` contains; None when none can be told."""
+    try:
+        parsed = _sre_parser.parse(source)
+    except (re.error, RecursionError):
+        return None
+    icase = bool(parsed.state.flags & _IGNORECASE)
+    return _required(list(parsed), icase)
+
+
+def _exact(items: list[tuple[object, object]]) -> Optional[set[str]]:
+    """The strings `items` can match, when they are only literals, alternatives and `?`."""
+    results = {""}
+    for op, av in items:
+        if op is _sre_constants.LITERAL:
+            options = {chr(av)}  # type: ignore[arg-type]
+        elif op is _sre_constants.BRANCH:
+            options = set()
+            for branch in av[1]:  # type: ignore[index]
+                found = _exact(list(branch))
+                if found is None:
+                    return None
+                options |= found
+        elif op is _sre_constants.SUBPATTERN and not av[1] and not av[2]:  # type: ignore[index]
+            found = _exact(list(av[3]))  # type: ignore[index]
+            if found is None:
+                return None
+            options = found
+        elif op is _sre_constants.MAX_REPEAT and av[0] == 0 and av[1] == 1:  # type: ignore[index]
+            found = _exact(list(av[2]))  # type: ignore[index]
+            if found is None:
+                return None
+            options = found | {""}
+        else:
+            return None
+        results = {a + b for a in results for b in options}
+        if len(results) > _MAX_SET:
+            return None
+    return results
+
+
+def _required(items: list[tuple[object, object]], icase: bool) -> Optional[set[Anchor]]:
+    """Anchors of a sequence: the most selective of the parts every match must contain."""
+    candidates: list[set[Anchor]] = []
+    run: list[tuple[object, object]] = []
+
+    def flush() -> None:
+        if run:
+            strings = _exact(run)
+            if strings and min(len(x) for x in strings) >= 1:
+                candidates.append({(x.lower() if icase else x, icase) for x in strings})
+            run.clear()
+
+    for op, av in items:
+        if op is _sre_constants.LITERAL or (op is _sre_constants.BRANCH and _exact([(op, av)]) is not None) or (
+            op is _sre_constants.MAX_REPEAT and _exact([(op, av)]) is not None
+        ):
+            run.append((op, av))
+            continue
+        if op is _sre_constants.SUBPATTERN:
+            flags_on, flags_off, inner = av[1], av[2], list(av[3])  # type: ignore[index]
+            inner_icase = (icase or bool(flags_on & _IGNORECASE)) and not flags_off & _IGNORECASE
+            if inner_icase == icase and _exact(inner) is not None:
+                run.append((op, av))
+                continue
+            flush()
+            found = _required(inner, inner_icase)
+            if found is not None:
+                candidates.append(found)
+            continue
+        flush()
+        if op is _sre_constants.BRANCH:
+            union: set[Anchor] = set()
+            for branch in av[1]:  # type: ignore[index]
+                found = _required(list(branch), icase)
+                if found is None:
+                    union = set()
+                    break
+                union |= found
+            if union:
+                candidates.append(union)
+        elif op in (_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT) and av[0] >= 1:  # type: ignore[index]
+            found = _required(list(av[2]), icase)  # type: ignore[index]
+            if found is not None:
+                candidates.append(found)
+    flush()
+    good = [c for c in candidates if c and min(len(x) for x, _ in c) >= _MIN_ANCHOR]
+    if not good:
+        return None
+    return max(good, key=lambda c: (min(len(x) for x, _ in c), -len(c)))
+
+
+# --- blanking ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Function:
+    node: FunctionNode
+    owner: Optional[ast.ClassDef]  # the innermost class around it (no function in between)
+    first: int = 0
+    last: int = 0
+    keep: bool = False
+
+
+def blank_irrelevant(
+    text: str, plan: Union[Plan, re.Pattern[str]], tree: Optional[ast.Module] = None
+) -> Optional[Prefiltered]:
     """Return `text` with the bodies of irrelevant functions blanked, or None if `ast` fails.
 
-    `tree` is `ast.parse(text)` when the caller has it already.
+    `plan` is a `Plan` (or just a pattern); `tree` is `ast.parse(text)` when the caller has it.
     """
+    if isinstance(plan, re.Pattern):
+        plan = Plan(plan)
     if tree is None:
         try:
             with warnings.catch_warnings():
@@ -96,41 +276,117 @@ def blank_irrelevant(text: str, pattern: re.Pattern[str], tree: Optional[ast.Mod
         except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
             return None  # libcst parses the text as it is and reports any real problem as XH000
     result = Prefiltered(text, tree=tree)
-    functions: list[FunctionNode] = []
+    functions: list[_Function] = []
     imports: list[Union[ast.Import, ast.ImportFrom]] = []
-    _collect(tree.body, functions, imports)
+    _collect(tree.body, functions, imports, None)
     if not functions:
         return result
     lines = _LINE_RE.findall(text)
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
-    matched = _matched_lines(text, starts, pattern)
-    aliases = _aliases(imports, pattern)
-    if aliases:
-        alias_re = re.compile(r"\b(?:" + "|".join(re.escape(a) for a in sorted(aliases)) + r")\b")
-        matched = sorted(set(matched) | set(_matched_lines(text, starts, alias_re)))
+    aliases = _aliases(imports, plan.pattern)
+    alias_re = re.compile(r"\b(?:" + "|".join(re.escape(a) for a in sorted(aliases)) + r")\b") if aliases else None
+    anchors = None
+    if plan.anchors is not None:
+        anchors = [a for a in plan.anchors if (a[0] in text.lower() if a[1] else a[0] in text)]
+    owners_kept: set[int] = set()
+    for function in functions:
+        function.first = _first_line(function.node)
+        function.last = min(function.node.end_lineno or function.node.lineno, len(lines))
+        begin, end = starts[function.first - 1], starts[function.last]
+        function.keep = _matches(text, begin, end, plan.pattern, anchors) or (
+            alias_re is not None and alias_re.search(text, begin, end) is not None
+        )
+        if function.keep and function.owner is not None:
+            owners_kept.add(id(function.owner))
     replaced: dict[int, str] = {}
     for function in functions:
-        first = _first_line(function)
-        last = function.end_lineno or function.lineno
-        index = bisect.bisect_left(matched, first)
-        if index < len(matched) and matched[index] <= last:
+        if function.keep:
             continue  # some rule may report in here
-        body_line = _first_line(function.body[0])
-        if body_line <= function.lineno or body_line > len(lines) or last > len(lines):
+        if plan.class_attributes and function.owner is not None and id(function.owner) in owners_kept:
+            if _binds_attributes(function.node):
+                continue  # a kept method of its class may read what it binds
+        body_line = _first_line(function.node.body[0])
+        last = function.last
+        if body_line <= function.node.lineno or body_line > len(lines):
             continue
         source = lines[body_line - 1]
         indent = len(source) - len(source.lstrip(" \t\f"))
-        if indent == 0 or not _starts_line(function.body[0], source):
+        if indent == 0 or not _starts_line(function.node.body[0], source):
             continue  # the body shares its line with the header (`def f(): return 1`)
         replaced[body_line] = source[:indent] + "pass" + _ending(source)
         for number in range(body_line + 1, last + 1):
             replaced[number] = _ending(lines[number - 1])
         result.blanked.append((body_line, last))
     if replaced:
-        result.text = "".join(replaced.get(number, line) for number, line in enumerate(lines, start=1))
+        result.text = _join(lines, replaced)
     return result
+
+
+def _join(lines: Sequence[str], replaced: dict[int, str]) -> str:
+    """The lines with `replaced` ones swapped in, never joining two lines into one.
+
+    A blanked line is only its line ending. After a line that ends with a lone `\r`, a blanked
+    line ending in `\n` would make the two endings a single `\r\n` line break, moving every later
+    line up by one: such a line gets a space before its ending (a blank line all the same).
+    """
+    out: list[str] = []
+    previous = ""
+    for number, line in enumerate(lines, start=1):
+        new = replaced.get(number)
+        if new is None:
+            new = line
+        elif new.startswith("\n") and previous.endswith("\r"):
+            new = " " + new
+        out.append(new)
+        previous = new
+    return "".join(out)
+
+
+def _matches(text: str, begin: int, end: int, pattern: re.Pattern[str], anchors: Optional[list[Anchor]]) -> bool:
+    if anchors is not None:
+        segment_lower: Optional[str] = None
+        for literal, icase in anchors:
+            if icase:
+                if segment_lower is None:
+                    segment_lower = text[begin:end].lower()
+                if literal in segment_lower:
+                    break
+            elif text.find(literal, begin, end) != -1:
+                break
+        else:
+            return False  # no literal any match needs: the pattern cannot match
+    return pattern.search(text, begin, end) is not None
+
+
+_PROPERTY_DECORATORS = frozenset({"property", "cached_property", "lazy_property", "cached"})
+
+
+def _binds_attributes(function: FunctionNode) -> bool:
+    """A property, or a method that assigns to an attribute (`self.x = ...`) anywhere in it."""
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
+        if name in _PROPERTY_DECORATORS:
+            return True
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign):
+            if any(_has_attribute(t) for t in node.targets):
+                return True
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and _has_attribute(node.target):
+            return True
+    return False
+
+
+def _has_attribute(target: ast.expr) -> bool:
+    if isinstance(target, ast.Attribute):
+        return True
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_has_attribute(e) for e in target.elts)
+    if isinstance(target, ast.Starred):
+        return _has_attribute(target.value)
+    return False
 
 
 def _first_line(stmt: ast.stmt) -> int:
@@ -158,35 +414,28 @@ def _ending(line: str) -> str:
 
 
 def _collect(
-    body: Iterable[ast.stmt], functions: list[FunctionNode], imports: list[Union[ast.Import, ast.ImportFrom]]
+    body: Iterable[ast.stmt],
+    functions: list[_Function],
+    imports: list[Union[ast.Import, ast.ImportFrom]],
+    owner: Optional[ast.ClassDef],
 ) -> None:
-    """Functions not nested in a function, and imports outside functions, in `body`."""
+    """Functions not nested in a function (with their class), and imports outside functions."""
     for stmt in body:
         if isinstance(stmt, _FUNCTIONS):
-            functions.append(stmt)
+            functions.append(_Function(stmt, owner))
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
             imports.append(stmt)
         elif isinstance(stmt, ast.ClassDef):
-            _collect(stmt.body, functions, imports)
+            _collect(stmt.body, functions, imports, stmt)
         else:
             for name in ("body", "orelse", "finalbody"):
                 inner = getattr(stmt, name, None)
                 if isinstance(inner, list):
-                    _collect(inner, functions, imports)
+                    _collect(inner, functions, imports, owner)
             for handler in getattr(stmt, "handlers", ()):
-                _collect(handler.body, functions, imports)
+                _collect(handler.body, functions, imports, owner)
             for case in getattr(stmt, "cases", ()):
-                _collect(case.body, functions, imports)
-
-
-def _matched_lines(text: str, starts: list[int], pattern: re.Pattern[str]) -> list[int]:
-    """The 1-based lines that a match of `pattern` touches, sorted."""
-    lines: set[int] = set()
-    for match in pattern.finditer(text):
-        first = bisect.bisect_right(starts, match.start())
-        last = bisect.bisect_right(starts, max(match.end() - 1, match.start()))
-        lines.update(range(first, last + 1))
-    return sorted(lines)
+                _collect(case.body, functions, imports, owner)
 
 
 def _aliases(imports: Sequence[Union[ast.Import, ast.ImportFrom]], pattern: re.Pattern[str]) -> set[str]:

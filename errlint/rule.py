@@ -116,15 +116,25 @@ class LintRule(cst.BatchableCSTVisitor):
     # A frozen dataclass of per-rule options, configured under [tool.errlint.rules.<code|name>].
     Options: ClassVar[Optional[type]] = None
     # Regular expressions, one of which the source of a function (decorators to last line) must
-    # match for this rule to report anything inside it; a function that matches no enabled rule's
-    # patterns is blanked before parsing (errlint.prefilter). None: may report anywhere, which
+    # match for this rule to report anything inside it, and the file's text for it to report
+    # anywhere; a function that matches no enabled rule's patterns is blanked before parsing, a
+    # file that matches none is not parsed (errlint.prefilter). None: may report anywhere, which
     # turns the prefilter off. Names imported from a matching qualified name count as matches.
     PREFILTER: ClassVar[Optional[Sequence[str]]] = None
+    # The shared analyses the rule reads (names in `errlint.analysis.ANALYSES`): what they need
+    # kept is added to the prefilter. A rule that reads an analysis without declaring it may lose
+    # findings to the prefilter (tests/test_prefilter_equivalence.py runs every rule alone).
+    ANALYSES: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if not cls.NAME:
             cls.NAME = _CAMEL_RE.sub("-", cls.__name__).lower()
+        from errlint.analysis import ANALYSES
+
+        unknown = [name for name in cls.ANALYSES if name not in ANALYSES]
+        if unknown:
+            raise TypeError(f"{cls.__name__}.ANALYSES: unknown analysis {', '.join(unknown)} (see errlint.analysis.ANALYSES)")
 
     def __init__(self, context: FileContext, options: Any = None) -> None:
         super().__init__()

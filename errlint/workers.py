@@ -34,7 +34,6 @@ from errlint.limits import Limits, memory_exhausted, start_file
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-    from errlint.cache import ResultCache
     from errlint.config import Config
     from errlint.engine import FileResult
     from errlint.rule import LintRule
@@ -50,7 +49,7 @@ class LintSettings:
     rules: tuple[type[LintRule], ...]
     keep_source: bool = False
     prefilter: bool = True
-    cache: Optional[ResultCache] = None
+    cache_keys: bool = False  # workers compute each result's cache key; the parent stores results
     limits: Limits = Limits()
 
 
@@ -73,7 +72,7 @@ def _serve(conn: Connection, settings: LintSettings, codes: Optional[tuple[str, 
     rules = list(settings.rules) if codes is None else [r for r in all_rules() if r.CODE in codes]
     state = engine._WorkerState(
         settings.config, rules, engine.rule_options(settings.config, rules), settings.keep_source,
-        settings.cache, settings.prefilter, settings.limits,
+        settings.cache_keys, settings.prefilter, settings.limits,
     )  # fmt: skip
     engine._set_worker(state)
     threading.stack_size(STACK_SIZE)

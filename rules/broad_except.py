@@ -79,6 +79,7 @@ class BroadExcept(LintRule):
     IMPACT: ClassVar[Impact] = Impact.SILENT_FAILURE
     # Only functions whose source matches may hold a finding (errlint.prefilter).
     PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
+    ANALYSES: ClassVar[tuple[str, ...]] = ("handler-facts",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

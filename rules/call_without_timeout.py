@@ -109,6 +109,7 @@ class CallWithoutTimeout(LintRule):
         r"\b(?:create_connection|IMAP4(?:_SSL)?|POP3(?:_SSL)?|Telnet)\b",
         r"(?i:session)",
     )
+    ANALYSES: ClassVar[tuple[str, ...]] = ("module-facts",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

@@ -144,6 +144,7 @@ class ContextFreeErrorLog(LintRule):
         r"\bexcept\b",
         r"\b(?:getLogger|get_logger|get_task_logger|getChild|LoggerAdapter)\b",
     )
+    ANALYSES: ClassVar[tuple[str, ...]] = ("log-calls",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

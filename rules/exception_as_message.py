@@ -87,6 +87,7 @@ class ExceptionAsMessage(LintRule):
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
     PREFILTER: ClassVar[Optional[Sequence[str]]] = LOG_CALL_PATTERNS
+    ANALYSES: ClassVar[tuple[str, ...]] = ("log-calls", "module-facts")
     _TRACEBACK_MESSAGE: ClassVar[str] = (
         "The formatted traceback is the whole log message: say what failed in a constant message and "
         "let `.exception()`/`exc_info` attach the traceback as structured data"

@@ -201,6 +201,7 @@ class ExceptionLeakedToClient(LintRule):
         r"\b(?:app_)?errorhandler\b|\bexception_handler\b",  # an error handler's parameter,
         r"\btraceback\b|\bformat_exc\b|\bformat_tb\b|\bexc_info\b",  # or a traceback call
     )
+    ANALYSES: ClassVar[tuple[str, ...]] = ("handler-facts", "dataflow", "privacy")
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

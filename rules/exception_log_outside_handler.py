@@ -120,6 +120,7 @@ class ExceptionLogOutsideHandler(LintRule):
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
     PREFILTER: ClassVar[Optional[Sequence[str]]] = (*LOG_CALL_PATTERNS, r"\bexcept\b")
+    ANALYSES: ClassVar[tuple[str, ...]] = ("log-calls",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

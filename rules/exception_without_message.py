@@ -94,6 +94,7 @@ class ExceptionWithoutMessage(LintRule):
     SEVERITY: ClassVar[Severity] = Severity.INFO
     IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
     PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\braise\b",)
+    ANALYSES: ClassVar[tuple[str, ...]] = ("module-facts",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

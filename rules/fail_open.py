@@ -108,6 +108,7 @@ class FailOpen(LintRule):
     IMPACT: ClassVar[Impact] = Impact.SILENT_FAILURE
     # Only functions whose source matches may hold a finding (errlint.prefilter).
     PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
+    ANALYSES: ClassVar[tuple[str, ...]] = ("handler-facts",)
     PREVIEW: ClassVar[bool] = True
     Options: ClassVar[Optional[type]] = FailOpenOptions
 

@@ -58,6 +58,7 @@ class GenericExceptionRaised(LintRule):
     IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
     # Only functions whose source matches may hold a finding (errlint.prefilter).
     PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\braise\b",)
+    ANALYSES: ClassVar[tuple[str, ...]] = ("module-facts",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

@@ -63,6 +63,7 @@ class LogAndReraise(LintRule):
     IMPACT: ClassVar[Impact] = Impact.OBSERVABILITY
     # Only functions whose source matches may hold a finding (errlint.prefilter).
     PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
+    ANALYSES: ClassVar[tuple[str, ...]] = ("handler-facts", "log-calls")
     PREVIEW: ClassVar[bool] = True
 
     VALID: ClassVar[Sequence[Valid]] = [

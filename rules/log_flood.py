@@ -107,6 +107,7 @@ class LogFlood(LintRule):
     SEVERITY: ClassVar[Severity] = Severity.INFO
     IMPACT: ClassVar[Impact] = Impact.OBSERVABILITY
     PREFILTER: ClassVar[Optional[Sequence[str]]] = LOG_CALL_PATTERNS
+    ANALYSES: ClassVar[tuple[str, ...]] = ("handler-facts", "log-calls")
     PREVIEW: ClassVar[bool] = True
 
     VALID: ClassVar[Sequence[Valid]] = [

@@ -85,6 +85,7 @@ class MixedImpactHandler(LintRule):
     IMPACT: ClassVar[Impact] = Impact.OBSERVABILITY
     PREVIEW: ClassVar[bool] = True
     PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
+    ANALYSES: ClassVar[tuple[str, ...]] = ("handler-facts",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

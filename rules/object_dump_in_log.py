@@ -100,6 +100,7 @@ class ObjectDumpInLog(LintRule):
     IMPACT: ClassVar[Impact] = Impact.DATA_EXPOSURE
     Options: ClassVar[Optional[type]] = PrivacyOptions
     PREFILTER: ClassVar[Optional[Sequence[str]]] = (*SINK_PATTERNS, *EXCEPTION_PATTERNS)
+    ANALYSES: ClassVar[tuple[str, ...]] = ("privacy",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

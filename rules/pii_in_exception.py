@@ -89,6 +89,7 @@ class PiiInException(LintRule):
     IMPACT: ClassVar[Impact] = Impact.DATA_EXPOSURE
     Options: ClassVar[Optional[type]] = PrivacyOptions
     PREFILTER: ClassVar[Optional[Sequence[str]]] = EXCEPTION_PATTERNS
+    ANALYSES: ClassVar[tuple[str, ...]] = ("privacy",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

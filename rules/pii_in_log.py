@@ -139,6 +139,7 @@ class PiiInLog(LintRule):
     IMPACT: ClassVar[Impact] = Impact.DATA_EXPOSURE
     Options: ClassVar[Optional[type]] = PrivacyOptions
     PREFILTER: ClassVar[Optional[Sequence[str]]] = SINK_PATTERNS
+    ANALYSES: ClassVar[tuple[str, ...]] = ("privacy",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

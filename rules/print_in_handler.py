@@ -114,6 +114,7 @@ class PrintInHandler(LintRule):
         r"\btraceback\.print_",
         r"\bprint_(?:exc|exception|tb|last)\b",
     )
+    ANALYSES: ClassVar[tuple[str, ...]] = ("module-facts",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

@@ -83,6 +83,7 @@ class RaiseWithoutCause(LintRule):
     IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
     # Only functions whose source matches may hold a finding (errlint.prefilter).
     PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
+    ANALYSES: ClassVar[tuple[str, ...]] = ("module-facts",)
     FIX: ClassVar[FixAvailability] = FixAvailability.SOMETIMES
 
     VALID: ClassVar[Sequence[Valid]] = [

@@ -64,6 +64,7 @@ class ReraiseByName(LintRule):
     IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
     # Only functions whose source matches may hold a finding (errlint.prefilter).
     PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
+    ANALYSES: ClassVar[tuple[str, ...]] = ("module-facts",)
     FIX: ClassVar[FixAvailability] = FixAvailability.UNSAFE
 
     VALID: ClassVar[Sequence[Valid]] = [

@@ -75,6 +75,7 @@ class ReservedExtraKey(LintRule):
     SEVERITY: ClassVar[Severity] = Severity.ERROR
     IMPACT: ClassVar[Impact] = Impact.CRASH
     PREFILTER: ClassVar[Optional[Sequence[str]]] = LOG_CALL_PATTERNS
+    ANALYSES: ClassVar[tuple[str, ...]] = ("log-calls",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

@@ -101,6 +101,7 @@ class RetryOnNonTransient(LintRule):
         r"\bexcept\b",
         r"\b(?:retry|Retrying|AsyncRetrying|on_exception|autoretry_for|stamina)\b",
     )
+    ANALYSES: ClassVar[tuple[str, ...]] = ("module-facts",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

@@ -100,6 +100,7 @@ class RetryWithoutBackoff(LintRule):
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.RESILIENCE
     PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
+    ANALYSES: ClassVar[tuple[str, ...]] = ("handler-facts",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

@@ -99,6 +99,7 @@ class SwallowedException(LintRule):
     IMPACT: ClassVar[Impact] = Impact.SILENT_FAILURE
     # Only functions whose source matches may hold a finding (errlint.prefilter).
     PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b", r"\bsuppress\b")
+    ANALYSES: ClassVar[tuple[str, ...]] = ("handler-facts", "module-facts")
     Options: ClassVar[Optional[type]] = SwallowedExceptionOptions
 
     VALID: ClassVar[Sequence[Valid]] = [

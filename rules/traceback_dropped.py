@@ -145,6 +145,7 @@ class TracebackDropped(LintRule):
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
     PREFILTER: ClassVar[Optional[Sequence[str]]] = LOG_CALL_PATTERNS
+    ANALYSES: ClassVar[tuple[str, ...]] = ("handler-facts", "log-calls")
     FIX: ClassVar[FixAvailability] = FixAvailability.SOMETIMES
 
     VALID: ClassVar[Sequence[Valid]] = [

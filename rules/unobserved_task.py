@@ -70,6 +70,7 @@ class UnobservedTask(LintRule):
     IMPACT: ClassVar[Impact] = Impact.SILENT_FAILURE
     PREVIEW: ClassVar[bool] = True
     PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\b(?:create_task|ensure_future)\b",)
+    ANALYSES: ClassVar[tuple[str, ...]] = ("module-facts",)
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(

@@ -150,6 +150,7 @@ class UnstructuredLogMessage(LintRule):
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.OBSERVABILITY
     PREFILTER: ClassVar[Optional[Sequence[str]]] = LOG_CALL_PATTERNS
+    ANALYSES: ClassVar[tuple[str, ...]] = ("log-calls", "module-facts")
     FIX: ClassVar[FixAvailability] = FixAvailability.SOMETIMES
     Options: ClassVar[Optional[type]] = Options
 

@@ -75,6 +75,7 @@ class UselessReraise(LintRule):
     IMPACT: ClassVar[Impact] = Impact.OBSERVABILITY
     # Only functions whose source matches may hold a finding (errlint.prefilter).
     PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexcept\b",)
+    ANALYSES: ClassVar[tuple[str, ...]] = ("module-facts",)
     FIX: ClassVar[FixAvailability] = FixAvailability.SOMETIMES
 
     VALID: ClassVar[Sequence[Valid]] = [
