@@ -14,38 +14,20 @@ from typing import IO, Any, Optional, Sequence
 import click
 
 from errlint import __version__
-from errlint.config import Config, find_config_file, load_config, validate_selector, with_overrides
+from errlint.config import Config
 from errlint.errors import ErrlintError, UsageError
 from errlint.finding import Finding, RuleCrash, Severity
 from errlint.reporters import REPORTERS, ReporterOptions, RunResult, get_reporter
 from errlint.rule import LintRule, all_rules, rule_by_code
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-MAX_FIX_PASSES = 10
-
-
-def _codes_option(value: Optional[str], known: Sequence[str], option: str) -> Optional[tuple[str, ...]]:
-    if value is None:
-        return None
-    items = [v for v in (p.strip() for p in value.split(",")) if v]
-    return tuple(validate_selector(v, known, "command line", option) for v in items)
 
 
 def load_run_config(config_file: Optional[str], isolated: bool, cwd: Path) -> Config:
-    """Find and validate the configuration the way every subcommand does."""
-    rules = all_rules()
-    known = [r.CODE for r in rules]
-    options = {r.CODE: r.parse_options for r in rules if r.Options is not None}
-    names = {r.NAME: r.CODE for r in rules}
-    if isolated:
-        return Config()
-    if config_file is not None:
-        path = Path(config_file)
-        if not path.is_file():
-            raise UsageError(f"--config: {config_file}: no such file")
-        return load_config(path, known_codes=known, rule_options=options, names_to_codes=names)
-    found = find_config_file(cwd)
-    return load_config(found, known_codes=known, rule_options=options, names_to_codes=names)
+    """Kept for callers of the old location: `errlint.api.load_run_config`."""
+    from errlint.api import load_run_config as load
+
+    return load(config_file, isolated, cwd)
 
 
 class _Group(click.Group):
@@ -137,20 +119,13 @@ def check(
     no_prefilter: bool = False,
 ) -> None:
     """Lint PATHS (default: the current directory; `-` reads standard input)."""
-    from errlint.engine import lint_bytes, lint_files, rule_options, select_rules
+    from errlint.api import Linter, configure
 
     cwd = Path.cwd()
-    config = load_run_config(config_file, isolated, cwd)
-    known = [r.CODE for r in all_rules()]
-    cli_ignore = _codes_option(ignore, known, "--ignore")
-    config = with_overrides(
-        config,
-        select=_codes_option(select, known, "--select"),
-        extend_select=_codes_option(extend_select, known, "--extend-select"),
-        ignore=(config.ignore + cli_ignore) if cli_ignore else None,
-        preview=preview,
+    config = configure(
+        config_file, isolated=isolated, cwd=cwd, select=select, extend_select=extend_select, ignore=ignore, preview=preview
     )
-    rules = select_rules(config)
+    linter = Linter.from_config(config, prefilter=not no_prefilter)
     paths = paths or (".",)
     result = RunResult(statistics=statistics)
     if "-" in paths:
@@ -158,47 +133,16 @@ def check(
             raise UsageError("`-` (standard input) cannot be combined with other paths")
         if fix:
             raise UsageError("--fix cannot be used with standard input")
-        display = stdin_filename or "-"
-        file_result = lint_bytes(sys.stdin.buffer.read(), display, config, rules, options=rule_options(config, rules))
-        file_results = [file_result]
-        unreadable = []
+        file_results = [linter.lint_bytes(sys.stdin.buffer.read(), stdin_filename or "-")]
         result.files = 1
     else:
-        from errlint.discovery import discover
-
-        from errlint.engine import FileResult, unparsable
-
-        found = discover(paths, config, cwd)
-        targets = [t for t in found if t.error is None]
-        # Unreadable directories and .gitignore files are findings, never silently skipped.
-        unreadable = [FileResult(t.display, [unparsable(t.display, t.error)]) for t in found if t.error]
-        result.files = len(targets)
-        cache = None
-        if not no_cache:
-            from errlint.cache import ResultCache, default_cache_dir
-
-            cache = ResultCache.open(cache_dir or default_cache_dir(config, cwd), config, rules)
-        file_results = lint_files(
-            [(t.path, t.display) for t in targets],
-            config,
-            rules,
-            jobs=jobs,
-            keep_source=fix,
-            cache=cache,
-            prefilter=not no_prefilter,
-        )
+        run = linter.lint_paths(paths, cwd=cwd, jobs=jobs, use_cache=not no_cache, cache_dir=cache_dir, keep_source=fix)
         if fix:
-            from errlint.engine import lint_text
-
-            options = rule_options(config, rules)
-            for target, file_result in zip(targets, file_results):
-                fixed_result, count = _fix_file(target.path, file_result, config, rules, options, unsafe_fixes, lint_text)
-                if count:
-                    result.fixed += count
-                    file_result.findings = fixed_result.findings
-                    file_result.crashes = fixed_result.crashes
+            result.fixed = linter.fix(run, unsafe=unsafe_fixes)
+        file_results = run.results
+        result.files = run.files
     findings: list[Finding] = []
-    for file_result in [*file_results, *unreadable]:
+    for file_result in file_results:
         findings.extend(file_result.findings)
         result.crashes.extend(file_result.crashes)
     if critical_only:
@@ -212,41 +156,6 @@ def check(
     if result.crashes:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
-
-
-def _fix_file(
-    path: Path,
-    file_result: Any,
-    config: Config,
-    rules: list[type[LintRule]],
-    options: dict[str, object],
-    unsafe: bool,
-    lint_text: Any,
-) -> tuple[Any, int]:
-    """Apply fixes to one file until none applies (at most MAX_FIX_PASSES); write it once."""
-    from errlint.fixes import applicable, apply_fixes
-
-    text = file_result.source
-    if text is None:
-        return file_result, 0
-    original = text
-    total = 0
-    current = file_result
-    for _ in range(MAX_FIX_PASSES):
-        fixes = applicable(current.findings, unsafe)
-        if not fixes:
-            break
-        text, applied = apply_fixes(text, fixes)
-        if not applied:
-            break
-        total += applied
-        current = lint_text(text, file_result.path, config, rules, options=options, keep_source=True)
-    if text != original:
-        data = path.read_bytes()
-        newline = "\r\n" if b"\r\n" in data else None
-        with open(path, "w", encoding="utf-8", newline=newline or "") as fh:
-            fh.write(text if newline is None else text.replace("\r\n", "\n"))
-    return current, total
 
 
 def _emit(result: RunResult, output_format: str, output_file: Optional[str], options: ReporterOptions) -> None:

@@ -115,7 +115,7 @@ class Plan:
             if anchors is None:
                 out.append((pattern, None))
                 continue
-            here = []
+            here: list[Anchor] = []
             for literal, icase in anchors:
                 if icase:
                     lowered = text.lower() if lowered is None else lowered

@@ -33,7 +33,7 @@ def describe(err: BaseException, limit: int = 200) -> str:
 
 
 _VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
-Table = dict[str, tuple[tuple[int, Callable[[Any, cst.CSTNode], Any]], ...]]
+Table = dict[str, tuple[tuple[int, str], ...]]  # node type -> (rule index, method name)
 _TABLES: dict[tuple[type, ...], tuple[Table, Table]] = {}
 
 
@@ -58,15 +58,18 @@ def _visitor_names(cls: type) -> tuple[str, ...]:
 
 
 def dispatch_tables(classes: tuple[type, ...]) -> tuple[Table, Table]:
-    """Per node type name: (index of the rule in `classes`, function) to call; built once per rule set."""
+    """Per node type name: (index of the rule in `classes`, method name) to call; built once per rule set.
+
+    Names, not functions: the methods are looked up on each file's rule instances (a handful of
+    lookups per file), so a method replaced at run time (a test's monkeypatch) is the one called."""
     tables = _TABLES.get(classes)
     if tables is None:
-        visit: dict[str, list[tuple[int, Callable[[Any, cst.CSTNode], Any]]]] = {}
-        leave: dict[str, list[tuple[int, Callable[[Any, cst.CSTNode], Any]]]] = {}
+        visit: dict[str, list[tuple[int, str]]] = {}
+        leave: dict[str, list[tuple[int, str]]] = {}
         for index, cls in enumerate(classes):
             for name in _visitor_names(cls):
                 kind, _, node_type = name.partition("_")
-                (visit if kind == "visit" else leave).setdefault(node_type, []).append((index, getattr(cls, name)))
+                (visit if kind == "visit" else leave).setdefault(node_type, []).append((index, name))
         tables = ({k: tuple(v) for k, v in visit.items()}, {k: tuple(v) for k, v in leave.items()})
         _TABLES[classes] = tables
     return tables
@@ -98,7 +101,7 @@ class Walker:
         disabled = self._disabled
         for source, target in ((visit, self.visit), (leave, self.leave)):
             for node_type, entries in source.items():
-                bound = [(rules[i], function.__get__(rules[i])) for i, function in entries if i not in disabled]
+                bound = [(rules[i], getattr(rules[i], name)) for i, name in entries if i not in disabled]
                 if bound:
                     target[node_type] = bound
 
