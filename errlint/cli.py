@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
-from typing import IO, Any, Optional, Sequence
+from typing import IO, TYPE_CHECKING, Any, Optional, Sequence
 
 import click
 
@@ -18,7 +18,9 @@ from errlint.config import Config
 from errlint.errors import ErrlintError, UsageError
 from errlint.finding import Finding, RuleCrash, Severity
 from errlint.reporters import REPORTERS, ReporterOptions, RunResult, get_reporter
-from errlint.rule import LintRule, all_rules, rule_by_code
+
+if TYPE_CHECKING:
+    from errlint.rule import LintRule
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -187,6 +189,8 @@ def rules_command(output_format: str) -> None:
     """List every rule with its code, name, family, severity and status."""
     import json
 
+    from errlint.rule import all_rules
+
     rows = [_rule_row(r) for r in all_rules()]
     if output_format == "json":
         click.echo(json.dumps(rows, indent=2))
@@ -215,6 +219,7 @@ def _rule_row(rule: type[LintRule]) -> dict[str, Any]:
 def explain(code: str) -> None:
     """Print the documentation of a rule (by code or name)."""
     from errlint.docs import render_rule_page
+    from errlint.rule import all_rules, rule_by_code
 
     rule = rule_by_code(code)
     if rule is None:
