@@ -6,46 +6,30 @@ one line on stderr naming the file and key, never a traceback.
 
 from __future__ import annotations
 
-import functools
 import io
 import sys
 from pathlib import Path
-from typing import IO, Any, Optional, Sequence
+from typing import IO, TYPE_CHECKING, Any, Optional, Sequence
 
 import click
 
 from errlint import __version__
-from errlint.config import Config, find_config_file, load_config, validate_selector, with_overrides
+from errlint.config import Config
 from errlint.errors import ErrlintError, UsageError
 from errlint.finding import Finding, RuleCrash, Severity
 from errlint.reporters import REPORTERS, ReporterOptions, RunResult, get_reporter
-from errlint.rule import LintRule, all_rules, rule_by_code
+
+if TYPE_CHECKING:
+    from errlint.rule import LintRule
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-def _codes_option(value: Optional[str], known: Sequence[str], option: str) -> Optional[tuple[str, ...]]:
-    if value is None:
-        return None
-    items = [v for v in (p.strip() for p in value.split(",")) if v]
-    return tuple(validate_selector(v, known, "command line", option) for v in items)
-
-
 def load_run_config(config_file: Optional[str], isolated: bool, cwd: Path) -> Config:
-    """Find and validate the configuration the way every subcommand does."""
-    rules = all_rules()
-    known = [r.CODE for r in rules]
-    options = {r.CODE: r.parse_options for r in rules if r.Options is not None}
-    names = {r.NAME: r.CODE for r in rules}
-    if isolated:
-        return Config()
-    if config_file is not None:
-        path = Path(config_file)
-        if not path.is_file():
-            raise UsageError(f"--config: {config_file}: no such file")
-        return load_config(path, known_codes=known, rule_options=options, names_to_codes=names)
-    found = find_config_file(cwd)
-    return load_config(found, known_codes=known, rule_options=options, names_to_codes=names)
+    """Kept for callers of the old location: `errlint.api.load_run_config`."""
+    from errlint.api import load_run_config as load
+
+    return load(config_file, isolated, cwd)
 
 
 class _Group(click.Group):
@@ -137,20 +121,13 @@ def check(
     no_prefilter: bool = False,
 ) -> None:
     """Lint PATHS (default: the current directory; `-` reads standard input)."""
-    from errlint.engine import lint_bytes, lint_files, rule_options, select_rules
+    from errlint.api import Linter, configure
 
     cwd = Path.cwd()
-    config = load_run_config(config_file, isolated, cwd)
-    known = [r.CODE for r in all_rules()]
-    cli_ignore = _codes_option(ignore, known, "--ignore")
-    config = with_overrides(
-        config,
-        select=_codes_option(select, known, "--select"),
-        extend_select=_codes_option(extend_select, known, "--extend-select"),
-        ignore=(config.ignore + cli_ignore) if cli_ignore else None,
-        preview=preview,
+    config = configure(
+        config_file, isolated=isolated, cwd=cwd, select=select, extend_select=extend_select, ignore=ignore, preview=preview
     )
-    rules = select_rules(config)
+    linter = Linter.from_config(config, prefilter=not no_prefilter)
     paths = paths or (".",)
     result = RunResult(statistics=statistics)
     fix_errors = 0
@@ -159,39 +136,21 @@ def check(
             raise UsageError("`-` (standard input) cannot be combined with other paths")
         if fix:
             raise UsageError("--fix cannot be used with standard input")
-        display = stdin_filename or "-"
-        file_result = lint_bytes(sys.stdin.buffer.read(), display, config, rules, options=rule_options(config, rules))
-        file_results = [file_result]
-        unreadable = []
+        file_results = [linter.lint_bytes(sys.stdin.buffer.read(), stdin_filename or "-")]
         result.files = 1
     else:
-        from errlint.discovery import discover
-
-        from errlint.engine import FileResult, unparsable
-
-        found = discover(paths, config, cwd)
-        targets = [t for t in found if t.error is None]
-        # Unreadable directories and .gitignore files are findings, never silently skipped.
-        unreadable = [FileResult(t.display, [unparsable(t.display, t.error)]) for t in found if t.error]
-        result.files = len(targets)
-        cache = None
-        if not no_cache:
-            from errlint.cache import ResultCache, default_cache_dir
-
-            cache = ResultCache.open(cache_dir or default_cache_dir(config, cwd), config, rules)
-        file_results = lint_files(
-            [(t.path, t.display) for t in targets],
-            config,
-            rules,
-            jobs=jobs,
-            keep_source=fix,
-            cache=cache,
-            prefilter=not no_prefilter,
-        )
+        run = linter.lint_paths(paths, cwd=cwd, jobs=jobs, use_cache=not no_cache, cache_dir=cache_dir, keep_source=fix)
         if fix:
-            fix_errors = _fix_files(targets, file_results, config, rules, unsafe_fixes, result)
+            result.fixed = linter.fix(run, unsafe=unsafe_fixes)
+            for note in run.fix_notes:
+                click.echo(f"errlint: warning: {note}", err=True)
+            for error in run.fix_errors:
+                click.echo(f"errlint: error: {error}", err=True)
+            fix_errors = len(run.fix_errors)
+        file_results = run.results
+        result.files = run.files
     findings: list[Finding] = []
-    for file_result in [*file_results, *unreadable]:
+    for file_result in file_results:
         findings.extend(file_result.findings)
         result.crashes.extend(file_result.crashes)
     if critical_only:
@@ -205,39 +164,6 @@ def check(
     if result.crashes or fix_errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
-
-
-def _fix_files(
-    targets: Sequence[Any],
-    file_results: Sequence[Any],
-    config: Config,
-    rules: list[type[LintRule]],
-    unsafe: bool,
-    result: RunResult,
-) -> int:
-    """Fix and write each file (errlint.writeback); a file that cannot be written is one line on
-    stderr and the others are still fixed. Returns how many files could not be written."""
-    from errlint.engine import lint_text, rule_options
-    from errlint.writeback import fix_file
-
-    options = rule_options(config, rules)
-    errors = 0
-    for target, file_result in zip(targets, file_results):
-        relint = functools.partial(_relint, lint_text, file_result.path, config, rules, options)
-        outcome = fix_file(target.path, file_result, relint, unsafe=unsafe)
-        for note in outcome.notes:
-            click.echo(f"errlint: warning: {file_result.path}:{note}", err=True)
-        if outcome.error is not None:
-            errors += 1
-            click.echo(f"errlint: error: {file_result.path}: not fixed, the file is unchanged: {outcome.error}", err=True)
-        result.fixed += outcome.applied
-        file_result.findings = outcome.result.findings
-        file_result.crashes = outcome.result.crashes
-    return errors
-
-
-def _relint(lint_text: Any, path: str, config: Config, rules: list[type[LintRule]], options: Any, text: str) -> Any:
-    return lint_text(text, path, config, rules, options=options, keep_source=True)
 
 
 def _emit(result: RunResult, output_format: str, output_file: Optional[str], options: ReporterOptions) -> None:
@@ -269,6 +195,8 @@ def rules_command(output_format: str) -> None:
     """List every rule with its code, name, family, severity and status."""
     import json
 
+    from errlint.rule import all_rules
+
     rows = [_rule_row(r) for r in all_rules()]
     if output_format == "json":
         click.echo(json.dumps(rows, indent=2))
@@ -297,6 +225,7 @@ def _rule_row(rule: type[LintRule]) -> dict[str, Any]:
 def explain(code: str) -> None:
     """Print the documentation of a rule (by code or name)."""
     from errlint.docs import render_rule_page
+    from errlint.rule import all_rules, rule_by_code
 
     rule = rule_by_code(code)
     if rule is None:

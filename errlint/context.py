@@ -19,8 +19,7 @@ from errlint.analysis import Handler, ModuleFacts, dotted_name
 from errlint.handlers import HandlerFacts, compute_handler_facts
 from errlint.logcalls import LogCall, classify_call
 from errlint.config import Config
-from errlint.finding import Severity
-from errlint.rule import FixSpec, Report
+from errlint.finding import FixSpec, Report, Severity
 
 if TYPE_CHECKING:
     from errlint.rule import LintRule

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
@@ -37,14 +38,22 @@ def display_path(path: Path, cwd: Path) -> str:
     return rel if not rel.startswith("..") else str(path)
 
 
-def _excluded(name: str, rel: str, patterns: Sequence[str]) -> bool:
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(rel, pattern):
+class _Excludes:
+    """`exclude`/`extend-exclude` compiled once: a glob matches the entry's name or its path
+    relative to the working directory (fnmatch semantics, case-sensitive), and a pattern with a `/`
+    also excludes everything under it. One regular expression instead of fnmatch per pattern per
+    path."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        cleaned = [p.rstrip("/") for p in patterns]
+        self.regex = re.compile("|".join(fnmatch.translate(p) for p in cleaned)) if cleaned else None
+        self.prefixes = tuple(p.lstrip("./") + "/" for p in cleaned if "/" in p)
+
+    def __call__(self, name: str, rel: str) -> bool:
+        regex = self.regex
+        if regex is not None and (regex.match(name) or regex.match(rel)):
             return True
-        if "/" in pattern and (rel + "/").startswith(pattern.lstrip("./") + "/"):
-            return True
-    return False
+        return bool(self.prefixes) and (rel + "/").startswith(self.prefixes)
 
 
 def discover(paths: Sequence[str], config: Config, cwd: Optional[Path] = None) -> list[Target]:
@@ -123,7 +132,8 @@ def _ignored(real: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.Path
     return False
 
 
-def _walk(root: Path, excludes: Sequence[str], gitignore: bool, cwd: Path) -> Iterator[Target]:
+def _walk(root: Path, patterns: Sequence[str], gitignore: bool, cwd: Path) -> Iterator[Target]:
+    excluded = _Excludes(patterns)
     specs = _gitignore_specs(root) if gitignore else []
     stack: list[tuple[Path, list[tuple[Path, pathspec.PathSpec[Any]]]]] = [(root, specs)]
     while stack:
@@ -150,7 +160,7 @@ def _walk(root: Path, excludes: Sequence[str], gitignore: bool, cwd: Path) -> It
                 is_dir = entry.is_dir(follow_symlinks=False)
             except OSError:
                 is_dir = False
-            if _excluded(entry.name, rel, excludes):
+            if excluded(entry.name, rel):
                 continue
             if dir_specs and _ignored(real_dir / entry.name, is_dir, dir_specs):
                 continue

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from errlint.rule import LintRule
 
 
 class Severity(str, enum.Enum):
@@ -197,3 +202,32 @@ class RuleCrash:
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "rule": self.rule, "error": self.error}
+
+
+# --- what rules report during the walk (before positions are known) --------------------------
+
+Replacement = Union["cst.CSTNode", str]
+
+
+@dataclass(frozen=True)
+class FixSpec:
+    """A fix before positions are known: replace each node with a node or text ("" deletes)."""
+
+    title: str
+    safety: FixSafety
+    changes: tuple[tuple[cst.CSTNode, Replacement], ...]
+
+
+@dataclass
+class Report:
+    """What a rule reported during the walk; the engine resolves positions afterwards."""
+
+    rule: type[LintRule]
+    node: cst.CSTNode
+    message: str
+    severity: Severity
+    top_index: int
+    critical: bool
+    scope: str
+    fix: Optional[FixSpec] = None
+    end_node: Optional[cst.CSTNode] = None  # the range ends where this node ends

@@ -105,7 +105,7 @@ class Plugin:
         return display_path(Path(self.filename), Path.cwd()).replace(os.sep, "/")
 
     def _config(self) -> Config:
-        from errlint.cli import load_run_config
+        from errlint.api import load_run_config
 
         if self.config_file is not None:
             key = "file:" + self.config_file

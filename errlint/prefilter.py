@@ -77,32 +77,59 @@ class Prefiltered:
 Anchor = tuple[str, bool]  # a literal every match of some pattern contains, and whether case is ignored
 
 
+Part = tuple[re.Pattern[str], Optional[tuple[Anchor, ...]]]  # one hint and its anchors (None: unknown)
+
+
 @dataclass(frozen=True)
 class Plan:
     """What the enabled rules need kept: derived from their hints and their analyses.
 
-    `anchors`: literals one of which every match of `pattern` contains (None: unknown, the pattern
-    runs everywhere). `class_attributes`: keep the attribute-binding methods and properties of a
-    class that has a kept method.
+    `pattern` is every hint in one expression; `parts` the hints one by one, each with its anchors
+    (literals one of which every match contains; None: unknown, it runs everywhere), so a function
+    runs only the few hints whose anchors occur in it. `class_attributes`: keep the
+    attribute-binding methods and properties of a class that has a kept method.
     """
 
     pattern: re.Pattern[str]
-    anchors: Optional[tuple[Anchor, ...]] = None
+    parts: tuple[Part, ...] = ()
     class_attributes: bool = False
 
-    def can_match(self, text: str) -> bool:
-        """False when no anchor occurs in `text`: nothing in it can match (cheap, linear)."""
-        if self.anchors is None:
-            return True
+    @classmethod
+    def of(cls, pattern: re.Pattern[str]) -> Plan:
+        return cls(pattern, ((pattern, None),))
+
+    @property
+    def anchors(self) -> Optional[tuple[Anchor, ...]]:
+        found: set[Anchor] = set()
+        for _, anchors in self.parts:
+            if anchors is None:
+                return None
+            found.update(anchors)
+        return tuple(sorted(found))
+
+    def present(self, text: str) -> list[Part]:
+        """The parts that can match somewhere in `text`, each with the anchors that occur in it."""
         lowered: Optional[str] = None
-        for literal, icase in self.anchors:
-            if icase:
-                lowered = text.lower() if lowered is None else lowered
-                if literal in lowered:
-                    return True
-            elif literal in text:
-                return True
-        return False
+        out: list[Part] = []
+        for pattern, anchors in self.parts:
+            if anchors is None:
+                out.append((pattern, None))
+                continue
+            here: list[Anchor] = []
+            for literal, icase in anchors:
+                if icase:
+                    lowered = text.lower() if lowered is None else lowered
+                    if literal in lowered:
+                        here.append((literal, icase))
+                elif literal in text:
+                    here.append((literal, icase))
+            if here:
+                out.append((pattern, tuple(here)))
+        return out
+
+    def can_match(self, text: str) -> bool:
+        """False when no hint can match anywhere in `text` (cheap: substring searches)."""
+        return bool(self.present(text))
 
 
 _PLANS: dict[tuple[object, ...], Optional[Plan]] = {}
@@ -130,14 +157,8 @@ def prefilter_plan(rules: Sequence[type[LintRule]], config: Optional[Config] = N
         sources.extend(p for analysis in analyses for p in analysis.keep)
         sources.extend(re.escape(word) for word in extra)
         pattern = re.compile("|".join(f"(?:{p})" for p in sources) if sources else _NEVER)
-        anchors: Optional[set[Anchor]] = set()
-        for source in sources:
-            found = pattern_anchors(source)
-            if found is None or anchors is None:
-                anchors = None
-            else:
-                anchors |= found
-        plan = Plan(pattern, None if anchors is None else tuple(sorted(anchors)), any(a.class_attributes for a in analyses))
+        parts = tuple((re.compile(source), _sorted(pattern_anchors(source))) for source in dict.fromkeys(sources))
+        plan = Plan(pattern, parts, any(a.class_attributes for a in analyses))
     _PLANS[key] = plan
     return plan
 
@@ -153,6 +174,10 @@ def rules_pattern(rules: Sequence[type[LintRule]], config: Optional[Config] = No
 _MIN_ANCHOR = 3  # shorter literals select too little to be worth it
 _MAX_SET = 256
 _IGNORECASE = 2  # re.IGNORECASE in the parser's flag bits
+
+
+def _sorted(anchors: Optional[set[Anchor]]) -> Optional[tuple[Anchor, ...]]:
+    return None if anchors is None else tuple(sorted(anchors))
 
 
 def pattern_anchors(source: str) -> Optional[set[Anchor]]:
@@ -260,14 +285,18 @@ class _Function:
 
 
 def blank_irrelevant(
-    text: str, plan: Union[Plan, re.Pattern[str]], tree: Optional[ast.Module] = None
+    text: str,
+    plan: Union[Plan, re.Pattern[str]],
+    tree: Optional[ast.Module] = None,
+    present: Optional[list[Part]] = None,
 ) -> Optional[Prefiltered]:
     """Return `text` with the bodies of irrelevant functions blanked, or None if `ast` fails.
 
-    `plan` is a `Plan` (or just a pattern); `tree` is `ast.parse(text)` when the caller has it.
+    `plan` is a `Plan` (or just a pattern); `tree` is `ast.parse(text)` and `present`
+    `plan.present(text)` when the caller has them.
     """
     if isinstance(plan, re.Pattern):
-        plan = Plan(plan)
+        plan = Plan.of(plan)
     if tree is None:
         try:
             with warnings.catch_warnings():
@@ -287,15 +316,14 @@ def blank_irrelevant(
         starts.append(starts[-1] + len(line))
     aliases = _aliases(imports, plan.pattern)
     alias_re = re.compile(r"\b(?:" + "|".join(re.escape(a) for a in sorted(aliases)) + r")\b") if aliases else None
-    anchors = None
-    if plan.anchors is not None:
-        anchors = [a for a in plan.anchors if (a[0] in text.lower() if a[1] else a[0] in text)]
+    if present is None:
+        present = plan.present(text)
     owners_kept: set[int] = set()
     for function in functions:
         function.first = _first_line(function.node)
         function.last = min(function.node.end_lineno or function.node.lineno, len(lines))
         begin, end = starts[function.first - 1], starts[function.last]
-        function.keep = _matches(text, begin, end, plan.pattern, anchors) or (
+        function.keep = _matches(text, begin, end, present) or (
             alias_re is not None and alias_re.search(text, begin, end) is not None
         )
         if function.keep and function.owner is not None:
@@ -344,20 +372,23 @@ def _join(lines: Sequence[str], replaced: dict[int, str]) -> str:
     return "".join(out)
 
 
-def _matches(text: str, begin: int, end: int, pattern: re.Pattern[str], anchors: Optional[list[Anchor]]) -> bool:
-    if anchors is not None:
-        segment_lower: Optional[str] = None
-        for literal, icase in anchors:
-            if icase:
-                if segment_lower is None:
-                    segment_lower = text[begin:end].lower()
-                if literal in segment_lower:
+def _matches(text: str, begin: int, end: int, parts: Sequence[Part]) -> bool:
+    """True when a hint matches the source `text[begin:end]`; only hints whose anchors occur in it run."""
+    lowered: Optional[str] = None
+    for pattern, anchors in parts:
+        if anchors is not None:
+            for literal, icase in anchors:
+                if icase:
+                    lowered = text[begin:end].lower() if lowered is None else lowered
+                    if literal in lowered:
+                        break
+                elif text.find(literal, begin, end) != -1:
                     break
-            elif text.find(literal, begin, end) != -1:
-                break
-        else:
-            return False  # no literal any match needs: the pattern cannot match
-    return pattern.search(text, begin, end) is not None
+            else:
+                continue  # no literal this hint needs: it cannot match here
+        if pattern.search(text, begin, end) is not None:
+            return True
+    return False
 
 
 _PROPERTY_DECORATORS = frozenset({"property", "cached_property", "lazy_property", "cached"})

@@ -14,12 +14,14 @@ import pkgutil
 import re
 import textwrap
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional, Sequence
 
 import libcst as cst
 
 from errlint.errors import ConfigError
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
+# Reports and fix specs live beside Finding (no context <-> rule cycle); re-exported for rules.
+from errlint.finding import FixSpec as FixSpec, Replacement as Replacement, Report as Report
 
 if TYPE_CHECKING:
     from errlint.context import FileContext
@@ -68,33 +70,6 @@ class Invalid:
 
 def _dedent(code: str) -> str:
     return textwrap.dedent(code).lstrip("\n")
-
-
-Replacement = Union[cst.CSTNode, str]
-
-
-@dataclass(frozen=True)
-class FixSpec:
-    """A fix before positions are known: replace each node with a node or text ("" deletes)."""
-
-    title: str
-    safety: FixSafety
-    changes: tuple[tuple[cst.CSTNode, Replacement], ...]
-
-
-@dataclass
-class Report:
-    """What a rule reported during the walk; the engine resolves positions afterwards."""
-
-    rule: type[LintRule]
-    node: cst.CSTNode
-    message: str
-    severity: Severity
-    top_index: int
-    critical: bool
-    scope: str
-    fix: Optional[FixSpec] = None
-    end_node: Optional[cst.CSTNode] = None  # the range ends where this node ends
 
 
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")

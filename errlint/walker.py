@@ -26,28 +26,53 @@ _SCOPES = frozenset(SCOPE_TYPES)
 Callback = Callable[[cst.CSTNode], Any]
 
 
-_VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
-
-
 def describe(err: BaseException, limit: int = 200) -> str:
     """`Type: message` on one line, cut to `limit` characters (a KeyError may hold a whole node)."""
     text = " ".join(f"{type(err).__name__}: {err}".split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
+Table = dict[str, tuple[tuple[int, str], ...]]  # node type -> (rule index, method name)
+_TABLES: dict[tuple[type, ...], tuple[Table, Table]] = {}
+
+
 def _visitor_names(cls: type) -> tuple[str, ...]:
-    """The `visit_<Node>`/`leave_<Node>` method names of a rule class (cached per class)."""
+    """The `visit_<Node>`/`leave_<Node>` methods a rule class really defines (cached per class).
+
+    Every libcst visitor inherits a no-op `visit_X`/`leave_X` for each of the ~170 node types
+    (`CSTTypedVisitorFunctions`); dispatching those costs ~44 calls per node for nothing. Only
+    methods defined by `cls` or a base class of its own (not libcst's) count.
+    """
     names = _VISITOR_NAMES.get(cls)
     if names is None:
-        names = tuple(
-            n
-            for n in dir(cls)
-            if (n.startswith("visit_") or n.startswith("leave_"))
-            and "_" not in n[6:]
-            and callable(getattr(cls, n))
-        )
+        own = [k for k in cls.__mro__ if not k.__module__.startswith("libcst") and k is not object]
+        found: set[str] = set()
+        for klass in own:
+            for name, value in vars(klass).items():
+                if (name.startswith("visit_") or name.startswith("leave_")) and "_" not in name[6:] and callable(value):
+                    found.add(name)
+        names = tuple(sorted(found))
         _VISITOR_NAMES[cls] = names
     return names
+
+
+def dispatch_tables(classes: tuple[type, ...]) -> tuple[Table, Table]:
+    """Per node type name: (index of the rule in `classes`, method name) to call; built once per rule set.
+
+    Names, not functions: the methods are looked up on each file's rule instances (a handful of
+    lookups per file), so a method replaced at run time (a test's monkeypatch) is the one called."""
+    tables = _TABLES.get(classes)
+    if tables is None:
+        visit: dict[str, list[tuple[int, str]]] = {}
+        leave: dict[str, list[tuple[int, str]]] = {}
+        for index, cls in enumerate(classes):
+            for name in _visitor_names(cls):
+                kind, _, node_type = name.partition("_")
+                (visit if kind == "visit" else leave).setdefault(node_type, []).append((index, name))
+        tables = ({k: tuple(v) for k, v in visit.items()}, {k: tuple(v) for k, v in leave.items()})
+        _TABLES[classes] = tables
+    return tables
 
 
 class Walker:
@@ -60,22 +85,25 @@ class Walker:
         # The ancestors (Module first) at the moment of each report, parallel to context.reports:
         # positions are resolved from the innermost statement among them (errlint.positions).
         self.report_paths: list[tuple[cst.CSTNode, ...]] = []
+        self._all = list(rules)
+        self._disabled: set[int] = set()
         self.visit: dict[str, list[tuple[LintRule, Callback]]] = {}
         self.leave: dict[str, list[tuple[LintRule, Callback]]] = {}
         self._build_tables()
 
     def _build_tables(self) -> None:
-        # Cleared in place: `run` holds references to these dicts.
+        # Cleared in place: `run` holds references to these dicts. The class-level tables are
+        # shared by every file linted with the same rule set; only binding to instances is per file.
+        visit, leave = dispatch_tables(tuple(type(rule) for rule in self._all))
         self.visit.clear()
         self.leave.clear()
-        for rule in self.rules:
-            for name in _visitor_names(type(rule)):
-                kind, _, node_type = name.partition("_")
-                method = getattr(rule, name)
-                if kind == "visit":
-                    self.visit.setdefault(node_type, []).append((rule, method))
-                else:
-                    self.leave.setdefault(node_type, []).append((rule, method))
+        rules = self._all
+        disabled = self._disabled
+        for source, target in ((visit, self.visit), (leave, self.leave)):
+            for node_type, entries in source.items():
+                bound = [(rules[i], getattr(rules[i], name)) for i, name in entries if i not in disabled]
+                if bound:
+                    target[node_type] = bound
 
     def _note_reports(self) -> None:
         reports, paths = self.context.reports, self.report_paths
@@ -84,15 +112,17 @@ class Walker:
             paths.extend(snapshot for _ in range(len(reports) - len(paths)))
 
     def _dispatch(self, table: list[tuple[LintRule, Callback]], node: cst.CSTNode) -> None:
+        reports = self.context.reports
         for rule, method in table:
             try:
                 method(node)
-                if len(self.context.reports) != len(self.report_paths):
+                if len(reports) != len(self.report_paths):
                     self._note_reports()
             except Exception as err:  # noqa: XH102 - isolate one rule's crash, reported as RuleCrash
                 self._note_reports()
                 self.crashes.append(RuleCrash(self.context.path, rule.CODE, describe(err), traceback.format_exc()))
                 self.rules = [r for r in self.rules if r is not rule]
+                self._disabled.update(i for i, r in enumerate(self._all) if r is rule)
                 self._build_tables()
                 return self._dispatch_rest(table, rule, node)
 

@@ -75,6 +75,9 @@ def _serve(conn: Connection, settings: LintSettings, codes: Optional[tuple[str, 
         settings.cache_keys, settings.prefilter, settings.limits,
     )  # fmt: skip
     engine._set_worker(state)
+    import gc
+
+    gc.freeze()  # what is loaded now lives as long as the worker: never traverse it again
     threading.stack_size(STACK_SIZE)
     thread = threading.Thread(target=_loop, args=(conn, engine.lint_file, settings.limits), name="errlint-worker")
     thread.start()

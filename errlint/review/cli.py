@@ -160,7 +160,7 @@ def _lint_setup(
     ignore: Optional[str],
     preview: Optional[bool],
 ) -> tuple[Any, list[Any], Callable[[str, str], Sequence[Any]]]:
-    from errlint.cli import load_run_config
+    from errlint.api import load_run_config
     from errlint.config import validate_selector, with_overrides
     from errlint.engine import lint_text, rule_options, select_rules
     from errlint.rule import all_rules
