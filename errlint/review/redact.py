@@ -21,7 +21,6 @@ cache, the report, or a patch.
 from __future__ import annotations
 
 import io
-import math
 import re
 import tokenize
 from collections import Counter
@@ -29,114 +28,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Optional, Sequence
 
 from errlint.config import Config
-from errlint.sensitive import ACCOUNT_ID, DEFAULT_VOCABULARY, find_values, vocabulary_for
+from errlint.knowledge.values import card_number_ok, find_spans, find_values, looks_random
+from errlint.sensitive import ACCOUNT_ID, DEFAULT_VOCABULARY, vocabulary_for
 
 PLACEHOLDER_RE = re.compile(r"<REDACTED:([a-z0-9_]+):(\d+)>")
-
-# --- value patterns -------------------------------------------------------------------------
-# (kind, regex, validator). When the regex has a group named `v`, only that group is replaced.
-
-
-def _luhn(text: str) -> bool:
-    digits = [int(c) for c in text if c.isdigit()]
-    if not 13 <= len(digits) <= 19 or len(set(digits)) < 2:
-        return False
-    total = 0
-    for index, digit in enumerate(reversed(digits)):
-        if index % 2:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
-
-
-def _iban(text: str) -> bool:
-    compact = text.replace(" ", "")
-    if not 15 <= len(compact) <= 34:
-        return False
-    moved = compact[4:] + compact[:4]
-    number = "".join(str(int(c, 36)) for c in moved)
-    return int(number) % 97 == 1
-
-
-def _phone(text: str) -> bool:
-    digits = sum(c.isdigit() for c in text)
-    return 8 <= digits <= 15
-
-
-def _ipv4(text: str) -> bool:
-    return not (text.startswith(("127.", "0.", "255.")) or text.endswith(".0.0"))
-
-
-def _always(text: str) -> bool:
-    return True
-
-
-_VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = (
-    (
-        "private_key",
-        re.compile(
-            r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
-            r"(?:[\s\S]*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\]*)"
-        ),
-        _always,
-    ),
-    ("url_credentials", re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://(?P<v>[^\s:/@'\"<>]+:[^\s@'\"/<>]+)@"), _always),
-    ("jwt", re.compile(r"(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), _always),
-    ("aws_access_key", re.compile(r"(?<![A-Z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"), _always),
-    ("github_token", re.compile(r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9_]{36,255}|github_pat_[A-Za-z0-9_]{22,255})"), _always),
-    ("slack_token", re.compile(r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+"), _always),
-    ("stripe_key", re.compile(r"(?<![A-Za-z0-9])[rsp]k_(?:live|test)_[A-Za-z0-9]{10,}"), _always),
-    ("google_api_key", re.compile(r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_\-]{35}"), _always),
-    ("anthropic_key", re.compile(r"(?<![A-Za-z0-9])sk-ant-[A-Za-z0-9_\-]{16,}"), _always),
-    ("openai_key", re.compile(r"(?<![A-Za-z0-9])sk-(?:proj-)?[A-Za-z0-9_\-]{20,}"), _always),
-    ("bearer_token", re.compile(r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9._~+/\-]{16,}=*)"), _always),
-    (
-        "secret",
-        re.compile(
-            r"(?i)(?<![A-Za-z0-9])(?:password|passwd|pwd|passphrase|secret|api[_-]?key|access[_-]?token|auth[_-]?token|"
-            r"client[_-]?secret|token)\b\s*[:=]\s*(?P<v>(?![{%$<(\[])[^\s'\",;)]{4,})"
-        ),
-        _always,
-    ),
-    ("email", re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9])"), _always),
-    ("iban", re.compile(r"(?<![A-Z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Z0-9])"), _iban),
-    ("card_number", re.compile(r"(?<![\d.])\d(?:[ -]?\d){12,18}(?![\d.])"), _luhn),
-    ("ssn", re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])"), _always),
-    ("phone", re.compile(r"(?<![\w+])\+[1-9][\d \-().]{6,18}\d(?!\d)|(?<![\d(])\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4}(?!\d)"), _phone),
-    ("ip_address", re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])"), _ipv4),
-)
-
-_RANDOM_WORD_RE = re.compile(r"[A-Za-z0-9+/_\-]{20,}={0,2}")
-_HEX_RE = re.compile(r"[0-9a-fA-F]+")
-
-
-def _entropy(text: str) -> float:
-    counts = Counter(text)
-    size = len(text)
-    return -sum(n / size * math.log2(n / size) for n in counts.values())
-
-
-def looks_random(word: str) -> bool:
-    """True for a random-looking token (a key or password), false for identifiers and paths."""
-    body = word.rstrip("=")
-    if len(body) < 20 or body.count("/") >= 2:
-        return False
-    digits = sum(c.isdigit() for c in body)
-    if not digits:
-        return False
-    if len(body) >= 32 and _HEX_RE.fullmatch(body):
-        return digits < len(body) and _entropy(body) >= 3.0
-    parts = re.split(r"[_\-/+]", body)
-    if sum(1 for p in parts if len(p) >= 3 and p.isalpha()) >= 2:
-        return False  # snake_case or kebab-case words: an identifier
-    upper = any(c.isupper() for c in body)
-    lower = any(c.islower() for c in body)
-    if upper and lower:
-        return _entropy(body) >= 3.5 and (digits >= 2 or len(body) >= 30)
-    return len(body) >= 24 and digits >= 3 and _entropy(body) >= 4.0
-
 
 # --- sensitive names ------------------------------------------------------------------------
 
@@ -301,28 +196,6 @@ class Redactor:
         return out
 
 
-def find_spans(text: str) -> list[tuple[int, int, str]]:
-    """The (start, end, kind) spans of secrets and personal data in `text`, without overlaps."""
-    spans: list[tuple[int, int, str]] = []
-
-    def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e, _ in spans)
-
-    for kind, pattern, check in _VALUE_PATTERNS:
-        for match in pattern.finditer(text):
-            group = "v" if "v" in pattern.groupindex else 0
-            start, end = match.span(group)
-            value = match.group(group)
-            if start > 0 and text[start - 1] == "\\" and kind in ("email", "secret"):
-                start, value = start + 1, value[1:]  # `\nbob@x.org`: keep the escape intact
-            if value and check(value) and free(start, end):
-                spans.append((start, end, kind))
-    for match in _RANDOM_WORD_RE.finditer(text):
-        if looks_random(match.group(0)) and free(*match.span()):
-            spans.append((match.start(), match.end(), "high_entropy"))
-    return spans
-
-
 _STRING_RE = re.compile(r"(?s)^(?P<prefix>[A-Za-z]*)(?P<quote>'''|\"\"\"|'|\")(?P<body>.*)(?P=quote)$")
 _ASSIGN_OPS = frozenset({"=", ":", "==", "!=", ":=", "+=", "|="})
 _BOUNDARY_OPS = frozenset({",", "(", "[", "{", ";"})
@@ -406,7 +279,7 @@ def _redact_tokens(text: str, redactor: Redactor) -> str:
                     edits.append((start, end, scrubbed))
         elif tok.type == fstring_end and fstring_context:
             fstring_context.pop()
-        elif tok.type == tokenize.NUMBER and _INT_CARD_RE.fullmatch(segment) and _luhn(segment.replace("_", "")):
+        elif tok.type == tokenize.NUMBER and _INT_CARD_RE.fullmatch(segment) and card_number_ok(segment.replace("_", "")):
             edits.append((start, end, '"' + redactor.placeholder("card_number", segment, quote='"') + '"'))
         significant.append(tok)
         if len(significant) > 12:
