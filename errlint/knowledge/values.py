@@ -179,7 +179,48 @@ def iban_ok(text: str) -> bool:
 
 
 def _phone_ok(text: str) -> bool:
-    return 8 <= sum(c.isdigit() for c in text) <= 15
+    digits = sum(c.isdigit() for c in text)
+    if text.startswith("+"):
+        return 8 <= digits <= 15
+    return 9 <= digits <= 13 or (digits == 10 and text[:1] in "(0123456789")
+
+
+# International (`+44 20 7946 0958`), North American (`(555) 123-4567`), and national formats:
+# a trunk prefix 0 (`020 7946 0958`, `06 12 34 56 78`, `030/12345678`, `0612345678`) or three or
+# more digit groups (`912 345 678`).
+PHONE_RE = re.compile(
+    r"(?<![\w+])\+[1-9][\d \-().]{6,18}\d(?!\d)"
+    r"|(?<![\d(])\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4}(?!\d)"
+    r"|(?<![\w+/.\-])\(?0\d{1,4}\)?(?:[ \-/]?\d{2,8}){1,5}(?![\w.\-])"
+    r"|(?<![\w+/.\-])[1-9]\d{1,3}(?:[ \-]\d{2,4}){2,4}(?![\w.\-])"
+)
+
+# Words that name a secret, in several languages (matched in prose, comments and strings).
+SECRET_WORDS = (
+    r"pass(?:word|wd|phrase|code)?|pwd|pin(?:[\s_-]?code)?|secret(?:[\s_-]?key)?|api[\s_-]?key|"
+    r"access[\s_-]?(?:key|token)|auth[\s_-]?token|client[\s_-]?secret|private[\s_-]?key|token|"
+    r"credentials?|[\w-]*key|sig(?:nature)?|mot[\s_-]?de[\s_-]?passe|passwort|kennwort|contrase(?:ñ|n)a|"
+    r"senha|wachtwoord|parola|has(?:ł|l)o|salasana|l(?:ö|o)senord|passord|adgangskode|пароль|密码|密碼|"
+    r"パスワード|비밀번호|clave|geheimnis"
+)
+SECRET_PROSE_RE = re.compile(
+    r"(?i)(?<![A-Za-z0-9])(?:" + SECRET_WORDS + r")"
+    r"(?:\s+(?:for|of|on|to|in|at)\s+(?:the\s+|our\s+)?[\w.@/-]+(?:\s+(?:account|user|server|db|database|box|env))?)?"
+    r"\s*(?:\bis\b|\bwas\b|\bare\b|\bequals\b|:|=|->|=>|\u2192)\s*[\"'`]?"
+    r"(?P<v>(?![{%$<(\[])[^\s'\"`,;)]{3,})"
+)
+# What follows "password is" in ordinary prose: not a value.
+_PROSE_STOPWORDS = frozenset(
+    {"none", "null", "required", "missing", "invalid", "not", "set", "unset", "the", "empty", "wrong",
+     "incorrect", "expired", "stored", "hashed", "valid", "used", "sent", "too", "being", "always",
+     "never", "optional", "given", "correct", "supplied", "provided", "true", "false", "and", "then",
+     "also", "only", "still", "now", "already", "ignored", "checked", "read", "taken", "passed",
+     "generated", "rotated", "revoked", "str", "bytes", "int", "dict", "list", "tuple", "any", "optional[str]"}
+)  # fmt: skip
+
+
+def _not_a_stopword(text: str) -> bool:
+    return text.lower().rstrip(".") not in _PROSE_STOPWORDS
 
 
 def _ipv4_ok(text: str) -> bool:
@@ -199,7 +240,8 @@ SPAN_PATTERNS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = 
         ),
         _always,
     ),
-    ("url_credentials", re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://(?P<v>[^\s:/@'\"<>]+:[^\s@'\"/<>]+)@"), _always),
+    # the password may hold `/` or `:` (`postgres://app:pa/ss@db`): everything up to the last `@`
+    ("url_credentials", re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://(?P<v>[^\s:/@'\"<>]*:[^\s@'\"<>]+)@"), _always),
     ("jwt", re.compile(r"(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), _always),
     ("aws_access_key", re.compile(r"(?<![A-Z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"), _always),
     ("github_token", re.compile(r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9_]{36,255}|github_pat_[A-Za-z0-9_]{22,255})"), _always),
@@ -209,19 +251,13 @@ SPAN_PATTERNS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = 
     ("anthropic_key", re.compile(r"(?<![A-Za-z0-9])sk-ant-[A-Za-z0-9_\-]{16,}"), _always),
     ("openai_key", re.compile(r"(?<![A-Za-z0-9])sk-(?:proj-)?[A-Za-z0-9_\-]{20,}"), _always),
     ("bearer_token", re.compile(r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9._~+/\-]{16,}=*)"), _always),
-    (
-        "secret",
-        re.compile(
-            r"(?i)(?<![A-Za-z0-9])(?:password|passwd|pwd|passphrase|secret|api[_-]?key|access[_-]?token|auth[_-]?token|"
-            r"client[_-]?secret|token)\b\s*[:=]\s*(?P<v>(?![{%$<(\[])[^\s'\",;)]{4,})"
-        ),
-        _always,
-    ),
+    # `password = x`, `api key: x`, `the admin password is x`, `AccountKey=x`, `mot de passe : x`
+    ("secret", SECRET_PROSE_RE, _not_a_stopword),
     ("email", re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9])"), _always),
     ("iban", re.compile(r"(?<![A-Z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Z0-9])"), iban_ok),
     ("card_number", re.compile(r"(?<![\d.])\d(?:[ -]?\d){12,18}(?![\d.])"), card_number_ok),
     ("ssn", re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])"), _always),
-    ("phone", re.compile(r"(?<![\w+])\+[1-9][\d \-().]{6,18}\d(?!\d)|(?<![\d(])\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4}(?!\d)"), _phone_ok),
+    ("phone", PHONE_RE, _phone_ok),
     ("ip_address", re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])"), _ipv4_ok),
 )  # fmt: skip
 
@@ -236,24 +272,62 @@ def entropy(text: str) -> float:
     return -sum(n / size * math.log2(n / size) for n in counts.values()) if size else 0.0
 
 
+_CAMEL_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def _wordy(part: str) -> bool:
+    """A segment of an identifier or path: a number, or words (lower, Capitalised, UPPER,
+    CamelCase, `M2O`, `rfc822`) of three letters on average, few of them one or two letters
+    long, with fewer digit runs than half the words. Random text has digits all over and
+    breaks into one- and two-letter runs of alternating case."""
+    if not part.isascii() or not part.isalnum():
+        return not part
+    letters = re.sub(r"\d+", " ", part).split()
+    if not letters:
+        return True  # a number
+    digit_runs = len(re.findall(r"\d+", part.strip("0123456789")))
+    words = [w for chunk in letters for w in _CAMEL_RE.findall(chunk)]
+    short = sum(1 for w in words if len(w) <= 2)
+    if len(words) >= 3 and (sum(map(len, words)) < 3 * len(words) or short * 2 >= len(words)):
+        return False
+    if digit_runs * 2 > len(words):
+        return False
+    for word in words:
+        if len(word) > 12 and entropy(word) >= 3.7:
+            return False  # a long run of random letters
+        if len(word) >= 9 and sum(c in "aeiouyAEIOUY" for c in word) <= 1:
+            return False  # no word is that short of vowels
+    return True
+
+
 def looks_random(word: str) -> bool:
-    """True for a random-looking token (a key or password), false for identifiers and paths."""
+    """True for a random-looking token (a key or password), false for identifiers and paths.
+
+    `/` and `+` belong to base64: a token is a path or an identifier only when every segment
+    between `/`, `+`, `_`, `-` and `.` reads like words or a number.
+    """
     body = word.rstrip("=")
-    if len(body) < 20 or body.count("/") >= 2:
+    if len(body) < 20:
         return False
     digits = sum(c.isdigit() for c in body)
-    if not digits:
-        return False
-    if len(body) >= 32 and _HEX_RE.fullmatch(body):
-        return digits < len(body) and entropy(body) >= 3.0
-    parts = re.split(r"[_\-/+]", body)
-    if sum(1 for p in parts if len(p) >= 3 and p.isalpha()) >= 2:
-        return False  # snake_case or kebab-case words: an identifier
+    letters = sum(c.isalpha() for c in body)
+    if _HEX_RE.fullmatch(body) and digits >= 3 and letters >= 3:
+        return entropy(body) >= 3.0  # hex digests and keys
+    if len(re.findall(r"(?<=[A-Za-z])\d+(?=[A-Za-z])", body)) >= 2 and entropy(body) >= 3.5:
+        return True  # digits inside words, twice: key material (or `PBKDF2SHA1Hasher`)
+    vowels = sum(c in "aeiouAEIOU" for c in body)
+    mixed = digits > 0 or (body.upper() != body and body.lower() != body)
+    if mixed and letters and vowels < 0.22 * letters and entropy(body) >= 4.0:
+        return True  # words have vowels (about 40% of letters); random letters about 19%
+    if all(_wordy(p) for p in re.split(r"[_\-/+.]", body)):
+        return False  # snake_case, kebab-case, CamelCase words or a path of them
     upper = any(c.isupper() for c in body)
     lower = any(c.islower() for c in body)
-    if upper and lower:
-        return entropy(body) >= 3.5 and (digits >= 2 or len(body) >= 30)
-    return len(body) >= 24 and digits >= 3 and entropy(body) >= 4.0
+    if upper and lower:  # base64 and the like
+        return entropy(body) >= 3.5
+    if digits >= 3 and letters >= 3:  # one case: base32
+        return entropy(body) >= 3.3
+    return entropy(body) >= 3.6  # one case, (almost) no digits: far from any word
 
 
 def find_spans(text: str) -> list[tuple[int, int, str]]:

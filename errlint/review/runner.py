@@ -41,7 +41,15 @@ from errlint.review.model import (
     SdkUnavailable,
     Status,
 )
-from errlint.review.redact import Policy, Redacted, redact_source, redact_text, xh4_policy
+from errlint.review.redact import (
+    PLACEHOLDER_RE,
+    Policy,
+    Redacted,
+    Redactor,
+    redact_source,
+    redact_text,
+    xh4_policy,
+)
 from errlint.review.settings import (
     BACKOFF_BASE,
     BACKOFF_MAX,
@@ -185,6 +193,7 @@ class Reviewer:
     _stop: Optional[str] = field(default=None, init=False)
     _used_tokens: int = field(default=0, init=False)
     _used_cost: float = field(default=0.0, init=False)
+    _paths: Optional[Redactor] = field(default=None, init=False)  # placeholders for parts of paths
 
     # --- selection and preparation (no network) -------------------------------------------
 
@@ -280,22 +289,29 @@ class Reviewer:
             scope = module_name_for(path) + scope[len(local_module) :]  # no directory of this machine
         elif os.path.isabs(p.item.finding.path):
             scope = ""  # cannot tell the project's part from this machine's: the function name is sent
+        scope = self._scrub_path(scope) if scope else scope
         return prompt.user_block(
             p.item.finding, p.item.id, p.message, title, rationale, p.context, lines, nonce, path, scope
         )
 
     def _sent_path(self, path: str) -> str:
-        """The path as sent: relative to the project, never an absolute path of this machine."""
+        """The path as sent: relative to the project, never an absolute path of this machine,
+        and redacted (`users/jane.doe@corp.io/app.py` -> `users/[redacted-email-1]/app.py`)."""
         posix = path.replace("\\", "/")
-        if not os.path.isabs(path):
-            return posix
-        try:
-            rel = os.path.relpath(path, os.path.abspath(self.settings.root))
-        except ValueError:
-            rel = ".."  # another drive on Windows
-        if not rel.startswith(".."):
-            return rel.replace("\\", "/")
-        return "/".join(posix.rsplit("/", 3)[-3:])
+        if os.path.isabs(path):
+            try:
+                rel = os.path.relpath(path, os.path.abspath(self.settings.root))
+            except ValueError:
+                rel = ".."  # another drive on Windows
+            posix = rel.replace("\\", "/") if not rel.startswith("..") else "/".join(posix.rsplit("/", 3)[-3:])
+        return self._scrub_path(posix)
+
+    def _scrub_path(self, text: str) -> str:
+        if self._paths is None:
+            self._paths = Redactor(policy=self.policy)
+        scrubbed = self._paths.scrub(text)
+        # `[redacted-email-1]`: no `<` or `"` (the path sits in tag attributes), never restored
+        return PLACEHOLDER_RE.sub(lambda m: f"[redacted-{m.group(1)}-{m.group(2)}]", scrubbed)
 
     def _build_requests(self, prepared: list[_Prepared], options: ReviewOptions, run: ReviewRun) -> None:
         for p in prepared:
