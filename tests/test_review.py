@@ -476,7 +476,7 @@ def test_prompt_injection_in_code_is_data_and_flagged(
     assert item["injection_suspected"] is True
     assert item["verdict"] == "false_positive"
     assert item["fix"]["validated"] is False  # nothing from the model is executed or accepted
-    assert any("__import__" in p or "still reported" in p for p in item["fix"]["problems"])
+    assert any("needs human review" in p for p in item["fix"]["problems"])
     assert item["finding"]["code"] == "XH101"  # the static finding is still reported
     assert code == 1  # the charge.py finding is a true positive: the gate still fires
 

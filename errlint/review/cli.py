@@ -40,15 +40,28 @@ def parse_gate(value: str) -> tuple[Verdict, Confidence]:
 
 
 def gate_matches(run: ReviewRun, gates: Sequence[tuple[Verdict, Confidence]]) -> list[str]:
-    """The ids of answered findings that match a gate."""
+    """The ids of findings that match a gate. A finding whose static result stands (a suspected
+    injection, or an opt-out of the AI review) counts as a confident true positive: reviewed
+    code can never turn a gate green, only a verdict errlint trusts can."""
     hits = []
     for item in run.items:
+        if item.static_stands:
+            if any(v is Verdict.TRUE_POSITIVE for v, _ in gates):
+                hits.append(item.id)
+            continue
         answer = item.answer
         if answer is None or not item.status.answered:
             continue
         if any(answer.verdict is v and answer.confidence.rank >= c.rank for v, c in gates):
             hits.append(item.id)
     return hits
+
+
+def incomplete(run: ReviewRun) -> bool:
+    """--strict: degraded, or a finding that would have been reviewed opted out in the code."""
+    if run.state is RunState.DRY_RUN:
+        return False
+    return run.degraded or any(item.opted_out for item in run.items)
 
 
 def _echo_err(message: str) -> None:
@@ -147,7 +160,7 @@ def review(
         sys.exit(EXIT_ERROR)
     if gate_matches(run, gates):
         sys.exit(EXIT_GATE)
-    if strict and run.degraded and run.state is not RunState.DRY_RUN:
+    if strict and incomplete(run):
         sys.exit(EXIT_INCOMPLETE)
     sys.exit(EXIT_OK)
 

@@ -180,6 +180,18 @@ class ReviewItem:
     injection_heuristic: bool = False
     body: Optional[dict[str, Any]] = None  # the exact request body (redacted), for --dry-run
     cache_key: str = ""
+    # Selected, but not sent because the reviewed code opted out (`# errlint: no-ai`) or matched
+    # `exclude-from-ai`: the static finding stands (a gate treats it as a true positive).
+    opted_out: bool = False
+
+    @property
+    def static_stands(self) -> str:
+        """Why the verdict (if any) is not used and the static finding stands; "" when it is used."""
+        if self.injection_suspected and self.answer is not None:
+            return "injection suspected: the verdict is not used, the static finding stands"
+        if self.opted_out:
+            return "not sent (" + self.reason + "): the static finding stands"
+        return ""
 
     @property
     def injection_suspected(self) -> bool:

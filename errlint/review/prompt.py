@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import unicodedata
 from typing import Any, Optional, Sequence
 
 from errlint.finding import Finding
@@ -190,21 +191,57 @@ def normalised_for_cache(body: dict[str, Any], nonce: str) -> str:
 
 
 _INJECTION_RE = re.compile(
-    r"(?imx)"
-    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
-    r"(?:previous|prior|above|earlier|preceding|system|original)\s+(?:instructions?|prompts?|rules|directions|guidelines)"
-    r"|\b(?:mark|classify|report|label|treat|flag)\s+(?:this|it|the\s+finding|this\s+finding)\s+as\s+(?:an?\s+)?"
-    r"(?:false[\s_-]?positive|safe|not\s+an?\s+(?:issue|problem|bug)|benign)"
-    r"|\byou\s+are\s+(?:now\s+)?(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}(?:ai|assistant|model|reviewer|claude|llm)\b"
-    r"|\b(?:system|developer)\s+prompt\b"
-    r"|\bnew\s+instructions?\s*:"
-    r"|\bverdict\s*[:=]"
-    r"|\breport_review\b"
+    r"(?ix)"
+    r"\b(?:ignore|disregard|forget|override|skip|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+|everything\s+)*"
+    r"(?:previous|prior|above|earlier|preceding|system|original|former|foregoing)"
+    r"\s+(?:instructions?|prompts?|rules|directions|guidelines|context|messages?|text)"
+    r"|\bforget\s+everything\b"
+    r"|\b(?:mark|classify|report|label|treat|flag|consider|rate|judge|record)\s+(?:this|it|the\s+finding|this\s+finding|"
+    r"this\s+(?:code|issue|handler|except(?:ion)?))\s+(?:as\s+)?(?:an?\s+)?"
+    r"(?:false[\s_-]?positive|safe|not\s+an?\s+(?:issue|problem|bug)|benign|fine|ok|correct|intended|harmless)"
+    r"|\b(?:do\s+not|don'?t|never)\s+(?:flag|report|mark|raise|mention)\s+(?:this|it|the\s+finding)"
+    r"|\b(?:this|the)\s+finding\s+is\s+(?:an?\s+)?(?:false[\s_-]?positive|not\s+an?\s+(?:issue|problem|bug))"
+    r"|\byou\s+are\s+(?:now\s+)?(?:an?\s+|the\s+|in\s+)?(?:[\w-]+\s+){0,2}(?:ai|assistant|model|reviewer|claude|llm|mode)\b"
+    r"|\b(?:note|message|instructions?)\s+(?:to|for)\s+(?:the\s+)?(?:ai|llm|model|reviewer|assistant|claude|bot)\b"
+    r"|\b(?:dear|hey|hi)\s+(?:ai|llm|model|reviewer|assistant|claude|bot)\b"
+    r"|\b(?:ai|llm|model|claude|assistant|reviewer|bot)\s*[:,]\s*(?:please\s+)?(?:mark|classify|treat|ignore|report|set|say|approve|answer|respond)\b"
+    r"|\b(?:system|developer)\s+(?:prompt|message|instructions?)\b"
+    r"|\bnew\s+instructions?\b"
+    r"|\bverdict\s*(?:[:=]|must|should|is)"
+    r"|\binjection[\s_-]?suspected\b"
+    r"|\breport[\s_-]?review\b"
     r"|</?(?:code|finding|imports)_"
-    r"|^\s*\#?\s*(?:assistant|human|system)\s*:"
+    r"|\[/?inst\]|<\|im_(?:start|end)\|>|<\|(?:system|user|assistant)\|>"
+    r"|(?:^|\n)\s*\#+\s*(?:assistant|human|system)\s*:"
+    r"|\b(?:assistant|human|system)\s*:\s*(?:ignore|you|the\s+finding|this|mark|i\b|ok\b|approved?)"
 )
+# Letters that look Latin (Cyrillic, Greek) and digits used as letters, mapped for a second look.
+_CONFUSABLES = str.maketrans(
+    "аеорсухіјѕԁɡһӏмтвкАЕОРСУХІЈЅМТВКНαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdghlmtbkAEOPCYXIJSMTBKHabeiknoptuxABEZHIKMNOPTYX",
+)
+_LEET = str.maketrans("013457@$", "oieastas")
+_INVISIBLE_RE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+                           r"\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")  # fmt: skip
+_LINE_NUMBER_RE = re.compile(r"(?m)^\s*\d+\| ?")
+_LITERAL_JOIN_RE = re.compile(r"[\"']\s*\n?\s*[rbfuRBFU]*[\"']|\\\n\s*")  # "ig" "nore", line continuations
+_COMMENT_JOIN_RE = re.compile(r"\n\s*#+\s*|[\"'`*~]+|\s+")
+
+
+def _normalised(text: str) -> str:
+    """The text as a reader sees it: no line-number prefix, look-alike letters folded, invisible
+    characters gone, comment lines and adjacent literals joined."""
+    text = _LINE_NUMBER_RE.sub("", text)
+    text = unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", text)).translate(_CONFUSABLES)
+    return _COMMENT_JOIN_RE.sub(" ", _LITERAL_JOIN_RE.sub("", text))
 
 
 def looks_like_injection(text: str) -> bool:
-    """Does the code sent contain text that reads like instructions to the reviewer?"""
-    return _INJECTION_RE.search(text) is not None
+    """Does the code sent (as sent: with its `N| ` line prefixes) contain text that reads like
+    instructions to the reviewer? Checked on the text as is, and normalised (look-alike letters,
+    invisible characters, words split over comment lines or adjacent literals, digits for letters)."""
+    plain = _LINE_NUMBER_RE.sub("", text)
+    if _INJECTION_RE.search(plain):
+        return True
+    normal = _normalised(text)
+    return bool(_INJECTION_RE.search(normal) or _INJECTION_RE.search(normal.translate(_LEET)))

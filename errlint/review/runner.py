@@ -31,8 +31,9 @@ from errlint.review import prompt
 from errlint.review.answer import AnswerError, parse_answer
 from errlint.review.cache import ReviewCache, cache_key
 from errlint.review.context import CodeContext, FileShape, analyse, build_context
-from errlint.review.fixcheck import check_fix
+from errlint.review.fixcheck import NEEDS_REVIEW, check_fix
 from errlint.review.model import (
+    FixCheck,
     Outcome,
     OutcomeKind,
     ReviewItem,
@@ -241,11 +242,11 @@ class Reviewer:
                 run.items.append(item)
                 if finding.code == "XH000":
                     item.reason = "the file cannot be parsed: nothing to review"
-                elif reason:
+                    continue
+                if reason:
                     item.status, item.reason = Status.EXCLUDED, reason
-                else:
-                    eligible.append((item, source))
-        has_critical = any(item.finding.critical for item, _ in eligible)
+                eligible.append((item, source))  # excluded ones are ranked too: see below
+        has_critical = any(item.finding.critical for item, _ in eligible if item.status is not Status.EXCLUDED)
         ranked = sorted(
             eligible,
             key=lambda p: (
@@ -258,13 +259,22 @@ class Reviewer:
             ),
         )
         chosen: list[tuple[ReviewItem, SourceFile]] = []
+        taken = 0
         for item, source in ranked:
+            excluded = item.status is Status.EXCLUDED
             if has_critical and not item.finding.critical and not options.include_all:
-                item.reason = "not on a business-critical path (--all includes it)"
-            elif len(chosen) >= self.settings.max_findings:
-                item.reason = f"beyond --max-findings ({self.settings.max_findings})"
+                if not excluded:
+                    item.reason = "not on a business-critical path (--all includes it)"
+            elif taken >= self.settings.max_findings:
+                if not excluded:
+                    item.reason = f"beyond --max-findings ({self.settings.max_findings})"
+            elif excluded:
+                # It would have been sent: an opt-out skips sending, never the static finding.
+                item.opted_out = True
+                taken += 1
             else:
                 chosen.append((item, source))
+                taken += 1
         prepared = []
         for item, source in chosen:
             source.policy = self.policy
@@ -496,6 +506,11 @@ class Reviewer:
         answer = p.item.answer
         if answer is None or answer.fix is None:
             return
+        if p.item.injection_suspected:
+            p.item.fix_check = FixCheck(
+                False, [NEEDS_REVIEW + "the reviewed code reads like instructions to the reviewer; the fix is not checked"]
+            )
+            return
         path = p.source.path
         p.item.fix_check = check_fix(
             answer.fix,
@@ -534,6 +549,16 @@ class Reviewer:
                     f"{len(unusable)} answer{'s' if len(unusable) != 1 else ''} could not be used "
                     f"(first: {first.id}: {first.status.value}: {first.reason})"
                 )
+        stands = [i for i in run.items if i.static_stands]
+        if stands:
+            injected = sum(1 for i in stands if i.injection_suspected and i.answer is not None)
+            opted = len(stands) - injected
+            parts = []
+            if injected:
+                parts.append(f"{injected} verdict(s) not used: the code reads like instructions to the reviewer")
+            if opted:
+                parts.append(f"{opted} finding(s) opted out of the AI review")
+            run.notices.append("; ".join(parts) + ": their static findings stand (a --fail-on gate treats them as true positives)")
         if self.settings.priced:
             if run.state is RunState.DRY_RUN:
                 todo = [i for i in selected if i.status is Status.WOULD_SEND]
