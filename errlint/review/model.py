@@ -32,6 +32,8 @@ class Status(str, enum.Enum):
     TOO_LARGE = "too_large"  # the context cannot be made small enough
     REJECTED = "rejected"  # the API refused this one request (400/422)
     INVALID_RESPONSE = "invalid_response"  # the answer was malformed; nothing of it is shown
+    SKIPPED_DEADLINE = "skipped_deadline"  # the run's --deadline passed before it was sent
+    INTERRUPTED = "interrupted"  # Ctrl-C before it was answered
 
     @property
     def answered(self) -> bool:
@@ -45,6 +47,9 @@ class Status(str, enum.Enum):
             Status.SKIPPED_UNAVAILABLE,
             Status.REJECTED,
             Status.INVALID_RESPONSE,
+            Status.TOO_LARGE,
+            Status.SKIPPED_DEADLINE,
+            Status.INTERRUPTED,
         )
 
 
@@ -221,6 +226,7 @@ class ReviewRun:
     fatal: Optional[str] = None  # a bad key or unknown model: exit 2
     files: int = 0
     nonce: str = ""
+    interrupted: bool = False  # Ctrl-C: the report is partial (exit 130)
 
     def count(self, status: Status) -> int:
         return sum(1 for item in self.items if item.status is status)
@@ -234,7 +240,8 @@ class OutcomeKind(str, enum.Enum):
     """How one HTTP attempt ended, as the runner needs to know it."""
 
     OK = "ok"
-    TRANSIENT = "transient"  # 429, 5xx, 529, connection error, timeout: retry, then the breaker
+    TRANSIENT = "transient"  # 429, 5xx, 529, connection error: retry, then the breaker
+    TIMEOUT = "timeout"  # no answer within the deadline: not retried (a hung gateway stays hung)
     SPEND_LIMIT = "spend_limit"  # spend limit, billing, organisation on hold: stop at once
     AUTH = "auth"  # 401/403: stop at once, exit 2
     MODEL = "model"  # 404: unknown model (or wrong ANTHROPIC_BASE_URL): stop at once, exit 2

@@ -59,6 +59,8 @@ from errlint.review.settings import (
     MAX_ATTEMPTS,
     MAX_INPUT_TOKENS_PER_REQUEST,
     RETRY_AFTER_CAP,
+    TIMEOUT_THRESHOLD,
+    UNUSABLE_THRESHOLD,
     WINDOW_LINES,
     ReviewSettings,
 )
@@ -108,7 +110,8 @@ def endpoint_from_env(env: Mapping[str, str]) -> str:
     return re.sub(r"://[^/@\s]*@", "://", base).rstrip("/") + "/v1/messages"
 
 
-TransportFactory = Callable[[Credentials, ReviewSettings], Transport]
+# (credentials, settings, seconds left for the next request, clock) -> a transport
+TransportFactory = Callable[[Credentials, ReviewSettings, Callable[[], float], Callable[[], float]], Transport]
 
 
 def _sdk_installed() -> bool:
@@ -123,14 +126,23 @@ def _sleep(seconds: float) -> None:
     """The real wait between retries (tests replace it: no test ever sleeps)."""
     time.sleep(seconds)
 
+
+def _clock() -> float:
+    """The run's clock for deadlines (tests replace it with a fake one)."""
+    return time.monotonic()
+
 Relint = Callable[[str, str], Sequence[Finding]]
 
 
-def default_transport(credentials: Credentials, settings: ReviewSettings) -> Transport:
+def default_transport(
+    credentials: Credentials, settings: ReviewSettings, budget: Callable[[], float], clock: Callable[[], float]
+) -> Transport:
     """Import the SDK (only now) and build the client; ImportError names the extra."""
     from errlint.review.client import ClaudeClient
 
-    return ClaudeClient(api_key=credentials.api_key, auth_token=credentials.auth_token, timeout=settings.timeout)
+    return ClaudeClient(
+        api_key=credentials.api_key, auth_token=credentials.auth_token, timeout=settings.timeout, budget=budget, clock=clock
+    )
 
 
 @dataclass
@@ -185,6 +197,7 @@ class Reviewer:
     credentials: Credentials = field(default_factory=Credentials)
     transport_factory: TransportFactory = default_transport
     sleep: Callable[[float], None] = field(default_factory=lambda: _sleep)
+    clock: Callable[[], float] = field(default_factory=lambda: _clock)
     rand: Callable[[], float] = field(default_factory=lambda: random.random)
     on_progress: Optional[Callable[[int, int, str], None]] = None
     policy: Policy = field(default_factory=xh4_policy)  # what redaction treats as sensitive
@@ -195,10 +208,15 @@ class Reviewer:
     _used_tokens: int = field(default=0, init=False)
     _used_cost: float = field(default=0.0, init=False)
     _paths: Optional[Redactor] = field(default=None, init=False)  # placeholders for parts of paths
+    _started: float = field(default=0.0, init=False)
+    _stop_status: Status = field(default=Status.SKIPPED_UNAVAILABLE, init=False)
+    _timeouts: int = field(default=0, init=False)  # consecutive requests that got no answer in time
+    _unusable: int = field(default=0, init=False)  # consecutive answers that could not be used
 
     # --- selection and preparation (no network) -------------------------------------------
 
     def run(self, files: Sequence[SourceFile], options: ReviewOptions) -> ReviewRun:
+        self._started = self.clock()
         run = ReviewRun(self.settings.model, prompt.PROMPT_VERSION, endpoint=self.endpoint, files=len(files))
         prepared = self._select(files, options, run)
         self._build_requests(prepared, options, run)
@@ -361,12 +379,40 @@ class Reviewer:
         if todo and self.transport_factory is default_transport and not _sdk_installed():
             # Say so before anything else (even without a key); cached answers are still shown.
             self._stop = run.fatal = INSTALL_HINT
-        for index, p in enumerate(todo):
-            if self.on_progress is not None:
-                self.on_progress(index, len(todo), p.item.id)
-            self._review_one(p, run)
+        try:
+            for index, p in enumerate(todo):
+                if self.on_progress is not None:
+                    self.on_progress(index, len(todo), p.item.id)
+                self._review_one(p, run)
+        except KeyboardInterrupt:
+            # Ctrl-C: what was answered is kept (and cached); the rest is listed, then reported.
+            for p in todo:
+                if p.item.status is Status.WOULD_SEND:
+                    p.item.status, p.item.reason = Status.INTERRUPTED, "interrupted (Ctrl-C) before it was answered"
+            run.interrupted = True
+            run.notices.append("interrupted (Ctrl-C): partial report; rerun to resume from the cache")
         if self.on_progress is not None and todo:
             self.on_progress(len(todo), len(todo), "")
+
+    def remaining(self) -> Optional[float]:
+        """Seconds left of the run's deadline (None: no deadline)."""
+        if self.settings.deadline is None:
+            return None
+        return self.settings.deadline - (self.clock() - self._started)
+
+    def request_budget(self) -> float:
+        """Seconds the next request may take: the per-request deadline, within the run's."""
+        left = self.remaining()
+        return self.settings.timeout if left is None else max(0.0, min(self.settings.timeout, left))
+
+    def _deadline_passed(self) -> bool:
+        left = self.remaining()
+        if left is None or left > 0:
+            return False
+        if self._stop is None:
+            self._stop = f"the run deadline passed (--deadline {self.settings.deadline:g}s): the static findings stand"
+            self._stop_status = Status.SKIPPED_DEADLINE
+        return True
 
     def _review_one(self, p: _Prepared, run: ReviewRun) -> None:
         item = p.item
@@ -382,8 +428,8 @@ class Reviewer:
                 item.request_id = record.get("request_id") if isinstance(record.get("request_id"), str) else None
                 self._check_fix(p)
                 return
-        if self._stop is not None:
-            item.status, item.reason = Status.SKIPPED_UNAVAILABLE, self._stop
+        if self._stop is not None or self._deadline_passed():
+            item.status, item.reason = self._stop_status, self._stop or ""
             return
         if not self.credentials.present:
             item.status, item.reason = Status.SKIPPED_NO_KEY, "no ANTHROPIC_API_KEY"
@@ -421,7 +467,7 @@ class Reviewer:
     def _get_transport(self, run: ReviewRun) -> Optional[Transport]:
         if self._transport is None:
             try:
-                self._transport = self.transport_factory(self.credentials, self.settings)
+                self._transport = self.transport_factory(self.credentials, self.settings, self.request_budget, self.clock)
             except ImportError as err:
                 hint = str(err) if isinstance(err, SdkUnavailable) else INSTALL_HINT
                 self._stop = hint
@@ -434,6 +480,16 @@ class Reviewer:
         while True:
             run.requests += 1
             outcome = transport.send(body)
+            if outcome.kind is OutcomeKind.TIMEOUT:
+                # Not retried: a gateway that did not answer in time will not answer the retry either.
+                self._timeouts += 1
+                if self._timeouts >= TIMEOUT_THRESHOLD:
+                    self._stop = (
+                        f"Claude API unavailable ({outcome.message}); circuit breaker open after "
+                        f"{self._timeouts} consecutive requests without an answer"
+                    )
+                return outcome
+            self._timeouts = 0
             if outcome.kind is not OutcomeKind.TRANSIENT:
                 self._consecutive = 0
                 return outcome
@@ -454,17 +510,27 @@ class Reviewer:
                 wait = outcome.retry_after
             else:
                 wait = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1)) * (0.5 + self.rand() / 2)
+            left = self.remaining()
+            if left is not None and wait >= left:
+                if self._stop is None:
+                    self._stop = f"the run deadline (--deadline {self.settings.deadline:g}s) leaves no time to retry: the static findings stand"
+                    self._stop_status = Status.SKIPPED_DEADLINE
+                return outcome
             self.sleep(wait)
 
     def _handle(self, outcome: Outcome, p: _Prepared, run: ReviewRun) -> None:
         item = p.item
         kind = outcome.kind
+        if kind in (OutcomeKind.INVALID, OutcomeKind.TOO_LARGE, OutcomeKind.REJECTED):
+            self._count_unusable(outcome.message)
         if kind is OutcomeKind.OK:
             try:
                 item.answer = parse_answer(outcome.tool_input, item.id)
             except AnswerError as err:
                 item.status, item.reason = Status.INVALID_RESPONSE, str(err)
+                self._count_unusable(str(err))
                 return
+            self._unusable = 0
             item.status = Status.REVIEWED
             problem = self.cache.put(
                 item.cache_key,
@@ -485,7 +551,7 @@ class Reviewer:
             item.status, item.reason = Status.TOO_LARGE, outcome.message
         elif kind is OutcomeKind.REJECTED:
             item.status, item.reason = Status.REJECTED, outcome.message
-        elif kind is OutcomeKind.TRANSIENT:
+        elif kind in (OutcomeKind.TRANSIENT, OutcomeKind.TIMEOUT):
             item.status, item.reason = Status.SKIPPED_UNAVAILABLE, outcome.message
         elif kind is OutcomeKind.SPEND_LIMIT:
             self._stop = f"spend limit reached ({outcome.message}); retrying will not help until it is raised"
@@ -501,6 +567,15 @@ class Reviewer:
                 )
             self._stop = run.fatal
             item.status, item.reason = Status.SKIPPED_UNAVAILABLE, run.fatal
+
+    def _count_unusable(self, message: str) -> None:
+        """Repeated unusable answers (malformed, too large, refused) open the breaker: each is billed."""
+        self._unusable += 1
+        if self._unusable >= UNUSABLE_THRESHOLD and self._stop is None:
+            self._stop = (
+                f"circuit breaker open after {self._unusable} consecutive unusable answers "
+                f"(last: {message[:120]}); nothing more is sent"
+            )
 
     def _check_fix(self, p: _Prepared) -> None:
         answer = p.item.answer
