@@ -114,9 +114,11 @@ class Answer:
     confidence: Confidence
     fix: Optional[ProposedFix]
     injection_suspected: bool
+    reasoning: str = ""  # asked for before the verdict
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "reasoning": self.reasoning,
             "finding_id": self.finding_id,
             "verdict": self.verdict.value,
             "impact": self.impact,

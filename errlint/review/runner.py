@@ -24,7 +24,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Protocol, Sequence
 
-from errlint.docs import section
 from errlint.engine import module_name_for
 from errlint.finding import Finding
 from errlint.review import prompt
@@ -42,6 +41,7 @@ from errlint.review.model import (
     SdkUnavailable,
     Status,
 )
+from errlint.review.rulecontext import rule_text, rules_context
 from errlint.review.redact import (
     PLACEHOLDER_RE,
     Policy,
@@ -67,17 +67,11 @@ from errlint.review.settings import (
 from errlint.rule import rule_by_code
 from errlint.source import split_lines
 
+# A function whose request (without the cached prefix) would exceed this is sent as a window.
+WINDOW_TRIGGER_TOKENS = 8_000
 NO_AI_RE = re.compile(r"#[ \t]*errlint:[ \t]*no-ai\b")
 INSTALL_HINT = 'the review extra is not installed: pip install "errlint[review]"'
 DEFAULT_ENDPOINT = "https://api.anthropic.com"
-
-
-def _first_paragraph(text: str, limit: int = 700) -> str:
-    """The first paragraph of a docs section, on one line, at most `limit` characters."""
-    paragraph = " ".join(text.strip().split("\n\n", 1)[0].split())
-    if len(paragraph) > limit:
-        paragraph = paragraph[:limit].rsplit(" ", 1)[0] + " ..."
-    return paragraph
 
 
 class Transport(Protocol):
@@ -209,6 +203,7 @@ class Reviewer:
     _used_cost: float = field(default=0.0, init=False)
     _paths: Optional[Redactor] = field(default=None, init=False)  # placeholders for parts of paths
     _started: float = field(default=0.0, init=False)
+    _system: str = field(default="", init=False)  # the system prompt of this run (the cached prefix)
     _stop_status: Status = field(default=Status.SKIPPED_UNAVAILABLE, init=False)
     _timeouts: int = field(default=0, init=False)  # consecutive requests that got no answer in time
     _unusable: int = field(default=0, init=False)  # consecutive answers that could not be used
@@ -300,7 +295,9 @@ class Reviewer:
             if shape is None:
                 item.status, item.reason = Status.EXCLUDED, "the file does not parse"
                 continue
-            context = build_context(shape, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES)
+            context = build_context(
+                shape, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES, lines=split_lines(source.redact().text)
+            )
             message = redact_text(item.finding.message, source.redact(), self.policy)
             prepared.append(_Prepared(item, source, context, message))
         return prepared
@@ -308,7 +305,6 @@ class Reviewer:
     def _user_text(self, p: _Prepared, nonce: str) -> str:
         rule = rule_by_code(p.item.finding.code)
         title = rule.NAME if rule is not None else p.item.finding.name
-        rationale = _first_paragraph(section(rule, "Why is this bad?")) if rule is not None else ""
         lines = split_lines(p.source.redact().text)
         path = self._sent_path(p.source.path)
         scope = p.item.finding.scope
@@ -318,9 +314,7 @@ class Reviewer:
         elif os.path.isabs(p.item.finding.path):
             scope = ""  # cannot tell the project's part from this machine's: the function name is sent
         scope = self._scrub_path(scope) if scope else scope
-        return prompt.user_block(
-            p.item.finding, p.item.id, p.message, title, rationale, p.context, lines, nonce, path, scope
-        )
+        return prompt.user_block(p.item.finding, p.item.id, p.message, title, p.context, lines, nonce, path, scope)
 
     def _sent_path(self, path: str) -> str:
         """The path as sent: relative to the project, never an absolute path of this machine,
@@ -346,31 +340,44 @@ class Reviewer:
             p.user_text = self._user_text(p, "NONCE")
         nonce = prompt.choose_nonce([p.user_text for p in prepared], options.nonce)
         run.nonce = nonce
+        # First the user blocks and the cache keys (which do not depend on the padding of the
+        # cached prefix), then the system prompt, sized by how many requests will really go out.
         for p in prepared:
             item = p.item
             item.status = Status.WOULD_SEND
             body = self._body(p, nonce)
             estimate = prompt.estimate_tokens(body)
             shape = p.source.shape()
-            if estimate > MAX_INPUT_TOKENS_PER_REQUEST and p.context.kind == "function" and shape is not None:
+            if estimate > WINDOW_TRIGGER_TOKENS and p.context.kind == "function" and shape is not None:
                 p.context = build_context(
-                    shape, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES, force_window=True
-                )
+                    shape, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES, force_window=True,
+                    lines=split_lines(p.source.redact().text),
+                )  # fmt: skip
                 body = self._body(p, nonce)
-                estimate = prompt.estimate_tokens(body)
-            item.body, item.estimated_input_tokens = body, estimate
             item.redactions = p.source.redact().counts_in(p.user_text)
             lines = split_lines(p.source.redact().text)
-            sent_code = p.context.code_text(lines) + "\n" + p.context.imports_text(lines) + "\n" + p.message
-            item.injection_heuristic = prompt.looks_like_injection(sent_code)
-            item.cache_key = cache_key(self.settings.model, prompt.PROMPT_VERSION, prompt.normalised_for_cache(body, nonce))
+            sent = "\n".join((p.context.code_text(lines), p.context.imports_text(lines), p.context.names_text(lines), p.message))
+            item.injection_heuristic = prompt.looks_like_injection(sent)
+            item.cache_key = cache_key(
+                self.settings.model, prompt.PROMPT_VERSION,
+                prompt.normalised_for_cache(body, nonce, rule_text(item.finding.code)),
+            )  # fmt: skip
+        sending = sum(1 for p in prepared if not self.cache.contains(p.item.cache_key))
+        base = len(prompt.wire_bytes({"tools": [prompt.REVIEW_TOOL]})) + len(prompt.SYSTEM_PROMPT)
+        codes = [p.item.finding.code for p in prepared]
+        self._system = prompt.system_text(rules_context(codes, self.settings.model, sending, base))
+        for p in prepared:
+            item = p.item
+            body = self._body(p, nonce)
+            estimate = prompt.estimate_tokens(body)
+            item.body, item.estimated_input_tokens = body, estimate
             if estimate > MAX_INPUT_TOKENS_PER_REQUEST:
                 item.status = Status.TOO_LARGE
                 item.reason = f"about {estimate:,} input tokens; the limit per request is {MAX_INPUT_TOKENS_PER_REQUEST:,}"
 
     def _body(self, p: _Prepared, nonce: str) -> dict[str, Any]:
         p.user_text = self._user_text(p, nonce)
-        return prompt.build_body(self.settings.model, self.settings.max_tokens, p.user_text, nonce)
+        return prompt.build_body(self.settings.model, self.settings.max_tokens, p.user_text, self._system)
 
     # --- sending ---------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ DEFAULT_DEADLINE = 900.0  # seconds for the whole run otherwise
 RETRY_AFTER_CAP = 30.0  # seconds: a longer retry-after means "unavailable", not "wait"
 BACKOFF_BASE = 1.0
 BACKOFF_MAX = 8.0
-MAX_INPUT_TOKENS_PER_REQUEST = 12_000
+MAX_INPUT_TOKENS_PER_REQUEST = 20_000  # the cached prefix (instructions, rule docs) included
 CONTEXT_LINES = 80  # the enclosing function is sent whole up to this many lines
 WINDOW_LINES = 15  # otherwise the editable region and this many lines either side
 
