@@ -27,11 +27,8 @@ Three layers, each computed once and cached (per config, per name, per node):
 
 from __future__ import annotations
 
-import base64
-import binascii
 import builtins
 import fnmatch
-import json
 import re
 import string
 import weakref
@@ -48,6 +45,7 @@ from errlint.dataflow import (
 )  # fmt: skip
 from errlint.finding import Severity
 from errlint.knowledge.testcode import in_test_scope, is_operator_script, is_test_path
+from errlint.knowledge.values import ValueMatch, find_values, iban_valid, luhn_valid  # shared with the redactor
 from errlint.logcalls import LOG_CALL_PATTERNS, logger_library
 
 if TYPE_CHECKING:
@@ -439,141 +437,7 @@ def looks_like_key(text: str) -> bool:
 
 
 # --- value patterns -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ValueMatch:
-    category: str
-    description: str  # "an email address", "a JWT"
-
-
-_EMAIL_RE = re.compile(r"(?<![\w.+-])([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})@((?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24})(?![\w-])")
-_RESERVED_DOMAINS = ("example.com", "example.org", "example.net", "localhost", "test.com", "domain.com",
-                     "email.com", "company.com", "yourdomain.com", "mydomain.com", "acme.com", "foo.com",
-                     "bar.com", "host.com", "server.com", "mail.com", "users.noreply.github.com")  # fmt: skip
-_RESERVED_TLDS = ("example", "test", "invalid", "localhost", "local", "internal", "lan")
-_ROLE_LOCAL_PARTS = frozenset(
-    {
-        "git", "noreply", "no-reply", "donotreply", "do-not-reply", "root", "postmaster",
-        "webmaster", "admin", "administrator", "support", "info", "hostmaster", "abuse",
-        "mailer-daemon", "security", "help", "sales", "contact", "hello", "team", "notifications",
-        "alerts", "bounce", "bounces", "devnull", "nobody", "user", "username", "email", "name",
-        "someone", "somebody", "foo", "bar", "test", "me", "you", "jdoe", "john.doe", "jane.doe",
-    }
-)  # fmt: skip
-_CARD_RE = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
-_CARD_PREFIX_RE = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6011|65|64[4-9]|35|30[0-5]|36|38|62)")
-_SSN_RE = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])")
-_IBAN_RE = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30})\b")
-_JWT_RE = re.compile(r"\b(eyJ[A-Za-z0-9_-]{8,})\.(eyJ[A-Za-z0-9_-]{8,})\.[A-Za-z0-9_-]{0,}")
-_PEM_RE = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
-_URL_CRED_RE = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://([^\s/:@{}<>%$]*):([^\s/@{}<>]+)@[^\s/@]+")
-_PLACEHOLDER_PASSWORDS = frozenset(
-    {"password", "pass", "passwd", "pwd", "pw", "secret", "p", "x", "xxx", "xxxx", "changeme", "****",
-     "***", "*", "...", "redacted", "hidden", "masked", "token", "key", "pass123", "mypassword",
-     "yourpassword", "your_password", "s3cr3t", "hunter2", "dummy", "foo", "bar", "test", "example"}
-)  # fmt: skip
-_KEY_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"), "an AWS access key"),
-    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b"), "a GitHub token"),
-    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{60,255}\b"), "a GitHub token"),
-    (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "a Slack token"),
-    (re.compile(r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+"), "a Slack webhook URL"),
-    (re.compile(r"\b[rs]k_live_[A-Za-z0-9]{16,}\b"), "a Stripe live key"),
-    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), "a Google API key"),
-    (re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}"), "an OpenAI API key"),
-    (re.compile(r"\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{40,}"), "an Anthropic API key"),
-)
-
-
-def luhn_valid(digits: str) -> bool:
-    """The Luhn checksum used by payment card numbers."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
-
-
-def iban_valid(iban: str) -> bool:
-    """The ISO 13616 mod-97 check."""
-    compact = iban.replace(" ", "")
-    rearranged = compact[4:] + compact[:4]
-    try:
-        number = int("".join(str(int(ch, 36)) for ch in rearranged))
-    except ValueError:
-        return False  # a character outside [0-9A-Z]: not an IBAN
-    return number % 97 == 1
-
-
-def _varied(text: str, minimum: int = 6) -> bool:
-    """Not a placeholder like `xxxxxxxx`/`00000000`: enough distinct characters."""
-    return len(set(text)) >= minimum
-
-
-def _jwt_header_ok(part: str) -> bool:
-    try:
-        decoded = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-        header = json.loads(decoded)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return False  # not base64 JSON: this is not a JWT header
-    return isinstance(header, dict) and ("alg" in header or "typ" in header)
-
-
-def _email_is_personal(local: str, domain: str) -> bool:
-    domain = domain.lower()
-    if domain in _RESERVED_DOMAINS or domain.rsplit(".", 1)[-1] in _RESERVED_TLDS:
-        return False
-    if domain.startswith("example.") or ".example." in domain:
-        return False
-    return local.lower() not in _ROLE_LOCAL_PARTS
-
-
-@lru_cache(maxsize=4096)
-def find_values(text: str) -> tuple[ValueMatch, ...]:
-    """Private data recognised in the text of a string literal (fast paths first)."""
-    found: list[ValueMatch] = []
-    if "PRIVATE KEY" in text and _PEM_RE.search(text):
-        found.append(ValueMatch(SECRET, "a PEM private key"))
-    if "eyJ" in text:
-        for match in _JWT_RE.finditer(text):
-            if _jwt_header_ok(match.group(1)):
-                found.append(ValueMatch(SECRET, "a JWT"))
-                break
-    for pattern, description in _KEY_SHAPES:
-        for match in pattern.finditer(text):
-            token = match.group(0)
-            if "EXAMPLE" not in token and _varied(token[6:], 8):
-                found.append(ValueMatch(SECRET, description))
-                break
-    if "://" in text:
-        for match in _URL_CRED_RE.finditer(text):
-            password = match.group(2)
-            if password.lower() not in _PLACEHOLDER_PASSWORDS and not set(password) <= set("*xX."):
-                found.append(ValueMatch(SECRET, "credentials in a URL"))
-                break
-    if "@" in text:
-        for match in _EMAIL_RE.finditer(text):
-            if _email_is_personal(match.group(1), match.group(2)):
-                found.append(ValueMatch(CONTACT, "an email address"))
-                break
-    if sum(ch.isdigit() for ch in text) >= 9:
-        for match in _CARD_RE.finditer(text):
-            digits = re.sub(r"[ -]", "", match.group(0))
-            if 13 <= len(digits) <= 19 and _CARD_PREFIX_RE.match(digits) and _varied(digits, 4) and luhn_valid(digits):
-                found.append(ValueMatch(FINANCIAL, "a payment card number"))
-                break
-        if _SSN_RE.search(text):
-            found.append(ValueMatch(GOVERNMENT_ID, "a US social security number"))
-        for match in _IBAN_RE.finditer(text):
-            if iban_valid(match.group(1)):
-                found.append(ValueMatch(FINANCIAL, "an IBAN"))
-                break
-    return tuple(found)
+# The value detectors live in `errlint.knowledge.values`, shared with the review's redactor.
 
 
 # --- test modules -------------------------------------------------------------------------------

@@ -77,6 +77,7 @@ def many_bare_excepts(count: int) -> str:
 
 def good_input(finding_id: str = CHARGE_ID, **changes: Any) -> dict[str, Any]:
     answer: dict[str, Any] = {
+        "reasoning": "charge() swallows every failure of gateway.charge, so the caller sees None.",
         "finding_id": finding_id,
         "verdict": "true_positive",
         "impact": "silent-failure",

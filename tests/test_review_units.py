@@ -202,6 +202,7 @@ def test_long_functions_get_a_window_and_module_level_code_too() -> None:
 # --- answers --------------------------------------------------------------------------------------
 
 GOOD = {
+    "reasoning": "r",
     "finding_id": "F",
     "verdict": "true_positive",
     "impact": "silent-failure",

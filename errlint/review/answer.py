@@ -13,7 +13,9 @@ from errlint.review.model import IMPACTS, Answer, Confidence, ProposedFix, Verdi
 
 MAX_EXPLANATION = 4000  # characters; the prompt asks for about 120 words
 MAX_REPLACEMENT = 20_000
-_KEYS = frozenset({"finding_id", "verdict", "impact", "explanation", "confidence", "fix", "injection_suspected"})
+_KEYS = frozenset(
+    {"reasoning", "finding_id", "verdict", "impact", "explanation", "confidence", "fix", "injection_suspected"}
+)
 _FIX_KEYS = frozenset({"start_line", "end_line", "original", "replacement"})
 
 
@@ -74,7 +76,8 @@ def parse_answer(data: object, expected_id: str) -> Answer:
     if not isinstance(injection, bool):
         raise AnswerError(f"answer.injection_suspected: expected true or false, got {type(injection).__name__}")
     fix = _parse_fix(data["fix"])
-    return Answer(fid, verdict, impact, explanation, confidence, fix, injection)
+    reasoning = _string(data, "reasoning", MAX_EXPLANATION).strip()
+    return Answer(fid, verdict, impact, explanation, confidence, fix, injection, reasoning)
 
 
 def _parse_fix(value: object) -> ProposedFix | None:

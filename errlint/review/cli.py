@@ -20,7 +20,7 @@ import click
 from errlint.errors import UsageError
 from errlint.review.model import Confidence, ReviewRun, RunState, Verdict
 
-EXIT_OK, EXIT_GATE, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_OK, EXIT_GATE, EXIT_ERROR, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 FORMATS = ("rich", "json", "markdown")
 
 
@@ -40,15 +40,28 @@ def parse_gate(value: str) -> tuple[Verdict, Confidence]:
 
 
 def gate_matches(run: ReviewRun, gates: Sequence[tuple[Verdict, Confidence]]) -> list[str]:
-    """The ids of answered findings that match a gate."""
+    """The ids of findings that match a gate. A finding whose static result stands (a suspected
+    injection, or an opt-out of the AI review) counts as a confident true positive: reviewed
+    code can never turn a gate green, only a verdict errlint trusts can."""
     hits = []
     for item in run.items:
+        if item.static_stands:
+            if any(v is Verdict.TRUE_POSITIVE for v, _ in gates):
+                hits.append(item.id)
+            continue
         answer = item.answer
         if answer is None or not item.status.answered:
             continue
         if any(answer.verdict is v and answer.confidence.rank >= c.rank for v, c in gates):
             hits.append(item.id)
     return hits
+
+
+def incomplete(run: ReviewRun) -> bool:
+    """--strict: degraded, or a finding that would have been reviewed opted out in the code."""
+    if run.state is RunState.DRY_RUN:
+        return False
+    return run.degraded or any(item.opted_out for item in run.items)
 
 
 def _echo_err(message: str) -> None:
@@ -63,7 +76,9 @@ def _echo_err(message: str) -> None:
 @click.option("--budget-tokens", type=click.IntRange(min=1), help="Token budget for the run (input + reserved output).")
 @click.option("--max-cost", type=click.FloatRange(min=0, min_open=True), help="USD budget (needs input-price/output-price).")
 @click.option("--max-tokens", type=click.IntRange(min=1), help="Maximum tokens per answer (default 1500).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per request (default 60).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per request, wall clock (default 60).")
+@click.option("--deadline", type=click.FloatRange(min=0, min_open=True),
+              help="Seconds for the whole run; then the static findings stand (default 300 in CI, else 900).")
 @click.option("--all", "include_all", is_flag=True, help="Also review findings outside business-critical scopes.")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="rich", show_default=True)
 @click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False), help="Write the report here.")
@@ -90,6 +105,7 @@ def review(
     max_cost: Optional[float],
     max_tokens: Optional[int],
     timeout: Optional[float],
+    deadline: Optional[float],
     include_all: bool,
     output_format: str,
     output_file: Optional[str],
@@ -119,6 +135,10 @@ def review(
     cwd = Path.cwd()
     config, rules, relint = _lint_setup(config_file, isolated, cwd, select, ignore, preview)
     settings = _settings(config, cwd, model, max_findings, budget_tokens, max_cost, max_tokens, timeout, cache_dir)
+    if deadline is not None:
+        from dataclasses import replace
+
+        settings = replace(settings, deadline=deadline)
     files, crashes = _lint(paths or (".",), config, rules, cwd, jobs)
     from errlint.review.redact import xh4_policy
 
@@ -143,11 +163,13 @@ def review(
     if run.fatal is not None:
         click.echo(f"errlint: error: {run.fatal}", err=True)
         sys.exit(EXIT_ERROR)
+    if run.interrupted:
+        sys.exit(EXIT_INTERRUPTED)
     if crashes:
         sys.exit(EXIT_ERROR)
     if gate_matches(run, gates):
         sys.exit(EXIT_GATE)
-    if strict and run.degraded and run.state is not RunState.DRY_RUN:
+    if strict and incomplete(run):
         sys.exit(EXIT_INCOMPLETE)
     sys.exit(EXIT_OK)
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import email.utils
 import json
 import time
-from typing import Any, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import anthropic
+import httpx2
 
 from errlint.review.model import Outcome, OutcomeKind, SdkUnavailable, Usage
 from errlint.review.prompt import TOOL_NAME
@@ -46,6 +47,56 @@ def make_http_client() -> Any:
     return None
 
 
+class DeadlineExceeded(httpx2.ReadTimeout):
+    """The whole request (connection, headers and body) took longer than its deadline."""
+
+
+class _DeadlineStream(httpx2.SyncByteStream):
+    """A response body that raises once the request's deadline has passed: a server that
+    trickles bytes cannot hold a request longer than the deadline plus one read timeout."""
+
+    def __init__(self, inner: Any, request: httpx2.Request, expires: float, clock: Callable[[], float]) -> None:
+        self._inner, self._request, self._expires, self._clock = inner, request, expires, clock
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            if self._clock() > self._expires:
+                raise DeadlineExceeded("the response took longer than the request deadline", request=self._request)
+            yield chunk
+
+    def close(self) -> None:
+        close = getattr(self._inner, "close", None)
+        if close is not None:
+            close()
+
+
+class DeadlineTransport(httpx2.BaseTransport):
+    """Wraps the real transport: each request gets a wall-clock budget (`budget()` seconds, from
+    the per-request deadline and what is left of the run's), checked on the headers and on every
+    chunk of the body. `clock` is injected: tests never wait."""
+
+    def __init__(self, inner: httpx2.BaseTransport, budget: Callable[[], float], clock: Callable[[], float]) -> None:
+        self._inner, self._budget, self._clock = inner, budget, clock
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        start = self._clock()
+        expires = start + max(0.0, self._budget())
+        response = self._inner.handle_request(request)
+        if self._clock() > expires:
+            response.close()
+            raise DeadlineExceeded("no response headers before the request deadline", request=request)
+        return httpx2.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_DeadlineStream(response.stream, request, expires, self._clock),
+            extensions=response.extensions,
+            request=request,
+        )
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 class ClaudeClient:
     """One SDK client for a run; `send` makes exactly one HTTP attempt."""
 
@@ -56,13 +107,22 @@ class ClaudeClient:
         auth_token: Optional[str],
         timeout: float,
         http_client: Any = None,
+        budget: Optional[Callable[[], float]] = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        client = http_client if http_client is not None else make_http_client()
+        if client is None:
+            client = anthropic.DefaultHttpxClient()
+        # Every request gets a wall-clock deadline (the SDK's timeout applies per read only).
+        client._transport = DeadlineTransport(client._transport, budget or (lambda: timeout), clock)
+        self._budget = budget or (lambda: timeout)
+        self._timeout = timeout
         self._client = anthropic.Anthropic(
             api_key=api_key or None,
             auth_token=None if api_key else auth_token,
             timeout=timeout,
             max_retries=0,
-            http_client=http_client if http_client is not None else make_http_client(),
+            http_client=client,
             open_telemetry=False,
         )
 
@@ -75,8 +135,10 @@ class ClaudeClient:
 
     def send(self, body: dict[str, Any]) -> Outcome:
         """Send one request body as is; map every ending to an `Outcome`."""
+        left = max(0.001, min(self._timeout, self._budget()))
         try:
-            result = self._client.messages.create(**body)
+            # No single read may wait longer than what is left of the deadline.
+            result = self._client.messages.create(**body, timeout=httpx2.Timeout(left, connect=min(left, 10.0)))
         except _SPEND_LIMIT_ERRORS as err:
             return _status_outcome(OutcomeKind.SPEND_LIMIT, err)
         except (anthropic.AuthenticationError, anthropic.PermissionDeniedError) as err:
@@ -92,8 +154,10 @@ class ClaudeClient:
             return _status_outcome(OutcomeKind.TOO_LARGE if too_long else OutcomeKind.REJECTED, err)
         except anthropic.APIStatusError as err:
             return _status_outcome(OutcomeKind.REJECTED, err)
-        except anthropic.APITimeoutError:
-            return Outcome(OutcomeKind.TRANSIENT, "the request timed out")
+        except anthropic.APITimeoutError as err:
+            if isinstance(err.__cause__, DeadlineExceeded):
+                return Outcome(OutcomeKind.TIMEOUT, f"the request deadline passed: {err.__cause__}")
+            return Outcome(OutcomeKind.TIMEOUT, "the request timed out")
         except anthropic.APIConnectionError as err:
             cause = f": {type(err.__cause__).__name__}" if err.__cause__ is not None else ""
             return Outcome(OutcomeKind.TRANSIENT, f"connection error{cause}")

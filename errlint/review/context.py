@@ -10,6 +10,7 @@ handler, else the innermost statement holding the finding, else the finding's ow
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -33,6 +34,7 @@ class CodeContext:
     name: str  # the enclosing function's name, or ""
     region: tuple[int, int]  # the editable region, inclusive, inside start..end
     import_lines: tuple[int, ...]  # module-level import lines outside start..end
+    name_lines: tuple[int, ...] = ()  # module-level definitions the code uses, outside start..end
 
     def numbered(self, lines: Sequence[str], first: int, last: int) -> str:
         width = len(str(last))
@@ -42,10 +44,17 @@ class CodeContext:
         return self.numbered(lines, self.start, self.end)
 
     def imports_text(self, lines: Sequence[str]) -> str:
-        if not self.import_lines:
+        return self._listed(lines, self.import_lines)
+
+    def names_text(self, lines: Sequence[str]) -> str:
+        return self._listed(lines, self.name_lines)
+
+    @staticmethod
+    def _listed(lines: Sequence[str], numbers: Sequence[int]) -> str:
+        if not numbers:
             return ""
-        width = len(str(self.import_lines[-1]))
-        return "\n".join(f"{n:>{width}}| {lines[n - 1]}" for n in self.import_lines)
+        width = len(str(numbers[-1]))
+        return "\n".join(f"{n:>{width}}| {lines[n - 1]}" for n in numbers)
 
 
 class _Collector(cst.CSTVisitor):
@@ -124,6 +133,8 @@ class FileShape:
     statements: tuple[tuple[int, int, str], ...]  # (start, end, "try" | "handler" | "statement" | "compound")
     imports: tuple[int, ...]
     total: int
+    # module-level names: (name, first line, last line) of the assignment, or the `def`/`class` line
+    definitions: tuple[tuple[str, int, int], ...] = ()
 
 
 def analyse(text: str) -> Optional[FileShape]:
@@ -137,7 +148,9 @@ def analyse(text: str) -> Optional[FileShape]:
     if tree is not None:
         shape = _AstShape()
         shape.visit(tree)
-        return FileShape(tuple(shape.functions), tuple(shape.statements), tuple(sorted(set(shape.imports))), total)
+        return FileShape(
+            tuple(shape.functions), tuple(shape.statements), tuple(sorted(set(shape.imports))), total, _definitions(tree)
+        )
     try:
         wrapper = MetadataWrapper(cst.parse_module(text))
     except (cst.ParserSyntaxError, RecursionError):
@@ -147,6 +160,27 @@ def analyse(text: str) -> Optional[FileShape]:
     return FileShape(
         tuple(collector.functions), tuple(collector.statements), tuple(sorted(set(collector.imports))), total
     )
+
+
+MAX_DEFINITION_LINES = 3  # a longer module-level assignment is sent by its first line
+
+
+def _definitions(tree: ast.Module) -> tuple[tuple[str, int, int], ...]:
+    out = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            line = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            out.append((node.name, line, node.lineno))
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            end = node.end_lineno or node.lineno
+            if end - node.lineno + 1 > MAX_DEFINITION_LINES:
+                end = node.lineno
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        out.append((name.id, node.lineno, end))
+    return tuple(out)
 
 
 class _AstShape(ast.NodeVisitor):
@@ -200,6 +234,7 @@ def build_context(
     context_lines: int,
     window: int,
     force_window: bool = False,
+    lines: Optional[Sequence[str]] = None,
 ) -> CodeContext:
     """Return the context for `finding` in a file of this `shape`."""
     total = shape.total
@@ -216,7 +251,26 @@ def build_context(
         end = min(high, region[1] + window)
         kind, name = "window", function[2] if function else ""
     imports = tuple(n for n in shape.imports if not start <= n <= end)
-    return CodeContext(finding.path, start, end, kind, name, region, imports)
+    names = _used_definitions(shape, lines, start, end, imports)
+    return CodeContext(finding.path, start, end, kind, name, region, imports, names)
+
+
+MAX_NAME_LINES = 25
+_IDENTIFIER_RE = re.compile(r"\b[A-Za-z_]\w*\b")
+
+
+def _used_definitions(
+    shape: FileShape, lines: Optional[Sequence[str]], start: int, end: int, imports: Sequence[int]
+) -> tuple[int, ...]:
+    """The lines of module-level definitions that the code block uses (by name)."""
+    if lines is None or not shape.definitions:
+        return ()
+    used = set(_IDENTIFIER_RE.findall("\n".join(lines[start - 1 : end])))
+    chosen: set[int] = set()
+    for name, first, last in shape.definitions:
+        if name in used and not (start <= first and last <= end):
+            chosen.update(n for n in range(first, last + 1) if n not in imports and not start <= n <= end)
+    return tuple(sorted(chosen)[:MAX_NAME_LINES])
 
 
 def _editable_region(statements: Sequence[tuple[int, int, str]], first: int, last: int) -> tuple[int, int]:

@@ -87,9 +87,15 @@ def check_fix(
     problems = _syntax_problems(patched, finding.path)
     if problems:
         return FixCheck(False, problems, diff=diff)
+    added = "\n".join(new_red)
+    problems = _steering_problems(
+        "\n".join(red_lines), "\n".join(red_lines[: start - 1] + new_red + red_lines[end:]), (start, end), len(new_red),
+        finding, "\n".join(sent), added,
+    )  # fmt: skip
+    if problems:
+        return FixCheck(False, problems, diff=diff)
     first_new, last_new = start, start + len(new_real) - 1
     problems = _name_problems(patched, first_new, last_new)
-    added = "\n".join(new_red)
     dangerous = sorted({m.group(0).rstrip("( ") for m in _DANGEROUS_RE.finditer(added)} - {
         m.group(0).rstrip("( ") for m in _DANGEROUS_RE.finditer("\n".join(sent))
     })
@@ -111,6 +117,87 @@ def check_fix(
     else:
         check.warnings.append("touches a redacted value: not written to --patch-out; apply it by hand")
     return check
+
+
+_SUPPRESSION_RE = re.compile(
+    r"#.*?\b(?:noqa|nosec|type:\s*ignore|pragma:|pylint:\s*disable|errlint:|fmt:\s*(?:off|skip)|nolint|"
+    r"pyright:\s*ignore|mypy:\s*ignore|lgtm|nosemgrep|NOSONAR)",
+    re.IGNORECASE,
+)
+_NETWORK_RE = re.compile(
+    r"\b(?:requests|httpx2?|urllib\d?|aiohttp|socket|http\.client|smtplib|ftplib|telnetlib|paramiko|boto3|"
+    r"botocore|xmlrpc|websockets?|grpc|pycurl|urlopen|create_connection)\b"
+)
+_LOG_CALL_RE = re.compile(r"^(?:\w+\.)*(?:log|logger|logging|_log|_logger|LOG|LOGGER|structlog|warnings|sentry_sdk)"
+                          r"(?:\.\w+)*$|^print$|^(?:\w+\.)*(?:exception|error|warning|warn|critical|debug|info)$")  # fmt: skip
+NEEDS_REVIEW = "needs human review: "
+
+
+def _steering_problems(
+    before: str, after: str, span: tuple[int, int], new_count: int, finding: Finding, sent: str, added: str
+) -> list[str]:
+    """What a fix may not do, whatever the model was told: suppress the finding, delete error
+    handling, change code outside the error handling the finding names, or add network calls."""
+    problems = []
+    old_suppressions = {m.group(0).lower() for m in _SUPPRESSION_RE.finditer(sent)}
+    if any(m.group(0).lower() not in old_suppressions for m in _SUPPRESSION_RE.finditer(added)):
+        problems.append("adds a suppression comment instead of fixing the code")
+    old_network = set(_NETWORK_RE.findall(sent))
+    network = sorted(set(_NETWORK_RE.findall(added)) - old_network)
+    if network:
+        problems.append(NEEDS_REVIEW + f"adds a network call ({', '.join(network)})")
+    try:
+        old_tree, new_tree = ast.parse(before), ast.parse(after)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return problems  # the syntax check reports it
+    if _handlers(new_tree) < _handlers(old_tree):
+        problems.append("deletes error handling (a `try` statement or an `except` handler)")
+    keep = (finding.line, finding.end_line or finding.line)
+    old_logic = _business(old_tree, span, keep)
+    new_logic = _business(new_tree, (span[0], span[0] + new_count - 1), (keep[0], keep[1] + new_count - (span[1] - span[0] + 1)))
+    if old_logic != new_logic:
+        problems.append(NEEDS_REVIEW + "changes code outside the error handling the finding names")
+    return problems
+
+
+def _handlers(tree: ast.AST) -> tuple[int, int]:
+    tries = [n for n in ast.walk(tree) if type(n).__name__ in ("Try", "TryStar")]
+    return len(tries), sum(len(getattr(t, "handlers", [])) for t in tries)
+
+
+def _is_error_handling(stmt: ast.stmt) -> bool:
+    """`raise`, a logging call, `pass`: what a fix may add, drop or change outside a handler."""
+    if isinstance(stmt, (ast.Raise, ast.Pass)):
+        return True
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        return _LOG_CALL_RE.match(ast.unparse(stmt.value.func)) is not None
+    return False
+
+
+def _business(tree: ast.Module, span: tuple[int, int], finding_lines: tuple[int, int]) -> list[str]:
+    """The statements in `span` that are not error handling, flattened out of `try` bodies (a fix
+    may wrap code in a `try`), each as an `ast.dump` without positions."""
+    out: list[str] = []
+
+    def visit(statements: Sequence[ast.stmt]) -> None:
+        for stmt in statements:
+            first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
+            if last < span[0] or first > span[1]:
+                continue
+            if type(stmt).__name__ in ("Try", "TryStar"):
+                visit(getattr(stmt, "body", []))
+                visit(getattr(stmt, "orelse", []))
+                continue  # handlers and `finally` are error handling
+            if first <= span[0] and span[1] <= last and hasattr(stmt, "body"):
+                visit(getattr(stmt, "body", []))  # the fix is inside this compound statement
+                visit(getattr(stmt, "orelse", []))
+                continue
+            if _is_error_handling(stmt) or (first <= finding_lines[1] and finding_lines[0] <= last):
+                continue  # the statement the finding names is the one to fix
+            out.append(ast.dump(stmt))
+
+    visit(tree.body)
+    return out
 
 
 def _diff(old: Sequence[str], new: Sequence[str], path: str) -> str:

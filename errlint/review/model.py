@@ -32,6 +32,8 @@ class Status(str, enum.Enum):
     TOO_LARGE = "too_large"  # the context cannot be made small enough
     REJECTED = "rejected"  # the API refused this one request (400/422)
     INVALID_RESPONSE = "invalid_response"  # the answer was malformed; nothing of it is shown
+    SKIPPED_DEADLINE = "skipped_deadline"  # the run's --deadline passed before it was sent
+    INTERRUPTED = "interrupted"  # Ctrl-C before it was answered
 
     @property
     def answered(self) -> bool:
@@ -45,6 +47,9 @@ class Status(str, enum.Enum):
             Status.SKIPPED_UNAVAILABLE,
             Status.REJECTED,
             Status.INVALID_RESPONSE,
+            Status.TOO_LARGE,
+            Status.SKIPPED_DEADLINE,
+            Status.INTERRUPTED,
         )
 
 
@@ -109,9 +114,11 @@ class Answer:
     confidence: Confidence
     fix: Optional[ProposedFix]
     injection_suspected: bool
+    reasoning: str = ""  # asked for before the verdict
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "reasoning": self.reasoning,
             "finding_id": self.finding_id,
             "verdict": self.verdict.value,
             "impact": self.impact,
@@ -180,6 +187,18 @@ class ReviewItem:
     injection_heuristic: bool = False
     body: Optional[dict[str, Any]] = None  # the exact request body (redacted), for --dry-run
     cache_key: str = ""
+    # Selected, but not sent because the reviewed code opted out (`# errlint: no-ai`) or matched
+    # `exclude-from-ai`: the static finding stands (a gate treats it as a true positive).
+    opted_out: bool = False
+
+    @property
+    def static_stands(self) -> str:
+        """Why the verdict (if any) is not used and the static finding stands; "" when it is used."""
+        if self.injection_suspected and self.answer is not None:
+            return "injection suspected: the verdict is not used, the static finding stands"
+        if self.opted_out:
+            return "not sent (" + self.reason + "): the static finding stands"
+        return ""
 
     @property
     def injection_suspected(self) -> bool:
@@ -209,6 +228,7 @@ class ReviewRun:
     fatal: Optional[str] = None  # a bad key or unknown model: exit 2
     files: int = 0
     nonce: str = ""
+    interrupted: bool = False  # Ctrl-C: the report is partial (exit 130)
 
     def count(self, status: Status) -> int:
         return sum(1 for item in self.items if item.status is status)
@@ -222,7 +242,8 @@ class OutcomeKind(str, enum.Enum):
     """How one HTTP attempt ended, as the runner needs to know it."""
 
     OK = "ok"
-    TRANSIENT = "transient"  # 429, 5xx, 529, connection error, timeout: retry, then the breaker
+    TRANSIENT = "transient"  # 429, 5xx, 529, connection error: retry, then the breaker
+    TIMEOUT = "timeout"  # no answer within the deadline: not retried (a hung gateway stays hung)
     SPEND_LIMIT = "spend_limit"  # spend limit, billing, organisation on hold: stop at once
     AUTH = "auth"  # 401/403: stop at once, exit 2
     MODEL = "model"  # 404: unknown model (or wrong ANTHROPIC_BASE_URL): stop at once, exit 2

@@ -1,142 +1,44 @@
 """Replace secrets and personal data by placeholders before anything is serialised.
 
-What is looked at: string literals (including docstrings and f-string text), comments, and long
-integer literals (card numbers), found with the tokenizer, never by executing anything. What is
-detected:
+What is looked at: string literals (including docstrings and f-string text), comments, and
+numbers, found with the tokenizer, never by executing anything. The value detectors are the
+shared ones of `errlint.knowledge.values` (also used by the XH4 privacy rules). Replaced:
 
-- known secret formats: private-key PEM blocks, credentials in URLs, JWTs, AWS/GitHub/Slack/
-  Stripe/Google/Anthropic/OpenAI keys, `Bearer` tokens, `password=...` written in text;
-- literals assigned, passed or compared to a sensitive name (`password = "..."`,
-  `connect(api_key="...")`, `{"token": "..."}`, `if secret == "..."`);
-- high-entropy strings (random-looking base64/hex of 20+ characters);
-- personal data: emails, card numbers (Luhn-checked), phone numbers, US SSNs, IBANs (mod-97
-  checked), IPv4 addresses (the same value families as errlint's XH4 privacy rules).
+- values of known formats and personal data (`find_spans`): keys and tokens, PEM blocks, URL
+  credentials (a password may hold `/`), JWTs, e-mails, cards, IBANs, SSNs, phone numbers in
+  international and national formats, IP addresses, `password is ...`/`api key: ...` in prose,
+  and random-looking key material (base64 with `/` and `+`, hex, base32);
+- every literal and number in a credential context: assigned, passed, compared or used as a dict
+  value under a sensitive name, in any of several languages (`password = "..."`, `pin = 4921`,
+  `mot_de_passe = "..."`, `contraseña = "..."`), inside a bracket opened there
+  (`auth=("admin", "...")`), passed to a credential call (`HTTPBasicAuth(u, "...")`,
+  `smtp.login(u, "...")`), or following a sensitive key in a call
+  (`os.getenv("DB_PASSWORD", "...")`, `os.environ.setdefault("X_SECRET_KEY", "...")`);
+- every literal and comment line of a private-key block, from its BEGIN line to its END line;
+- every part of a value split over adjacent literals (`"AKIA" "Z3MS..."`).
 
-Each value becomes `<REDACTED:kind:n>` inside the literal or comment, so the code still parses
-and keeps its line numbers; the same value gets the same placeholder within a file. The map from
-placeholders back to values lives only in memory (`Redacted.values`): it is never written to the
-cache, the report, or a patch.
+When a value cannot be classified, it is redacted: the model never needs a literal value to
+judge error handling. Each value becomes `<REDACTED:kind:n>` inside the literal or comment, so
+the code still parses and keeps its line numbers; the same value gets the same placeholder
+within a file. The map from placeholders back to values lives only in memory
+(`Redacted.values`): it is never written to the cache, the report, or a patch.
 """
 
 from __future__ import annotations
 
 import io
-import math
 import re
 import tokenize
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Optional, Sequence
 
 from errlint.config import Config
-from errlint.sensitive import ACCOUNT_ID, DEFAULT_VOCABULARY, find_values, vocabulary_for
+from errlint.knowledge.values import card_number_ok, find_spans, find_values, looks_random
+from errlint.sensitive import ACCOUNT_ID, DEFAULT_VOCABULARY, looks_like_key, vocabulary_for
 
 PLACEHOLDER_RE = re.compile(r"<REDACTED:([a-z0-9_]+):(\d+)>")
-
-# --- value patterns -------------------------------------------------------------------------
-# (kind, regex, validator). When the regex has a group named `v`, only that group is replaced.
-
-
-def _luhn(text: str) -> bool:
-    digits = [int(c) for c in text if c.isdigit()]
-    if not 13 <= len(digits) <= 19 or len(set(digits)) < 2:
-        return False
-    total = 0
-    for index, digit in enumerate(reversed(digits)):
-        if index % 2:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
-
-
-def _iban(text: str) -> bool:
-    compact = text.replace(" ", "")
-    if not 15 <= len(compact) <= 34:
-        return False
-    moved = compact[4:] + compact[:4]
-    number = "".join(str(int(c, 36)) for c in moved)
-    return int(number) % 97 == 1
-
-
-def _phone(text: str) -> bool:
-    digits = sum(c.isdigit() for c in text)
-    return 8 <= digits <= 15
-
-
-def _ipv4(text: str) -> bool:
-    return not (text.startswith(("127.", "0.", "255.")) or text.endswith(".0.0"))
-
-
-def _always(text: str) -> bool:
-    return True
-
-
-_VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = (
-    (
-        "private_key",
-        re.compile(
-            r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
-            r"(?:[\s\S]*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\]*)"
-        ),
-        _always,
-    ),
-    ("url_credentials", re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://(?P<v>[^\s:/@'\"<>]+:[^\s@'\"/<>]+)@"), _always),
-    ("jwt", re.compile(r"(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), _always),
-    ("aws_access_key", re.compile(r"(?<![A-Z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"), _always),
-    ("github_token", re.compile(r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9_]{36,255}|github_pat_[A-Za-z0-9_]{22,255})"), _always),
-    ("slack_token", re.compile(r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+"), _always),
-    ("stripe_key", re.compile(r"(?<![A-Za-z0-9])[rsp]k_(?:live|test)_[A-Za-z0-9]{10,}"), _always),
-    ("google_api_key", re.compile(r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_\-]{35}"), _always),
-    ("anthropic_key", re.compile(r"(?<![A-Za-z0-9])sk-ant-[A-Za-z0-9_\-]{16,}"), _always),
-    ("openai_key", re.compile(r"(?<![A-Za-z0-9])sk-(?:proj-)?[A-Za-z0-9_\-]{20,}"), _always),
-    ("bearer_token", re.compile(r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9._~+/\-]{16,}=*)"), _always),
-    (
-        "secret",
-        re.compile(
-            r"(?i)(?<![A-Za-z0-9])(?:password|passwd|pwd|passphrase|secret|api[_-]?key|access[_-]?token|auth[_-]?token|"
-            r"client[_-]?secret|token)\b\s*[:=]\s*(?P<v>(?![{%$<(\[])[^\s'\",;)]{4,})"
-        ),
-        _always,
-    ),
-    ("email", re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9])"), _always),
-    ("iban", re.compile(r"(?<![A-Z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Z0-9])"), _iban),
-    ("card_number", re.compile(r"(?<![\d.])\d(?:[ -]?\d){12,18}(?![\d.])"), _luhn),
-    ("ssn", re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])"), _always),
-    ("phone", re.compile(r"(?<![\w+])\+[1-9][\d \-().]{6,18}\d(?!\d)|(?<![\d(])\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4}(?!\d)"), _phone),
-    ("ip_address", re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])"), _ipv4),
-)
-
-_RANDOM_WORD_RE = re.compile(r"[A-Za-z0-9+/_\-]{20,}={0,2}")
-_HEX_RE = re.compile(r"[0-9a-fA-F]+")
-
-
-def _entropy(text: str) -> float:
-    counts = Counter(text)
-    size = len(text)
-    return -sum(n / size * math.log2(n / size) for n in counts.values())
-
-
-def looks_random(word: str) -> bool:
-    """True for a random-looking token (a key or password), false for identifiers and paths."""
-    body = word.rstrip("=")
-    if len(body) < 20 or body.count("/") >= 2:
-        return False
-    digits = sum(c.isdigit() for c in body)
-    if not digits:
-        return False
-    if len(body) >= 32 and _HEX_RE.fullmatch(body):
-        return digits < len(body) and _entropy(body) >= 3.0
-    parts = re.split(r"[_\-/+]", body)
-    if sum(1 for p in parts if len(p) >= 3 and p.isalpha()) >= 2:
-        return False  # snake_case or kebab-case words: an identifier
-    upper = any(c.isupper() for c in body)
-    lower = any(c.islower() for c in body)
-    if upper and lower:
-        return _entropy(body) >= 3.5 and (digits >= 2 or len(body) >= 30)
-    return len(body) >= 24 and digits >= 3 and _entropy(body) >= 4.0
-
 
 # --- sensitive names ------------------------------------------------------------------------
 
@@ -146,7 +48,12 @@ SENSITIVE_TOKENS = frozenset(
         # credentials and secrets
         "password", "passwd", "pwd", "pass", "passphrase", "passcode", "pin", "secret", "secrets",
         "token", "apikey", "credential", "credentials", "authorization", "bearer", "cookie",
-        "signature", "dsn", "otp", "totp", "salt", "privatekey", "contrasena",
+        "signature", "dsn", "otp", "totp", "salt", "privatekey", "contrasena", "auth", "creds", "cred",
+        "pw", "secretkey", "accesskey", "privkey", "passkey", "sig", "pincode", "cvc2", "cvv2",
+        # the same in other languages (accents folded: contraseña -> contrasena)
+        "passwort", "kennwort", "passe", "motdepasse", "contrasenya", "senha", "wachtwoord", "parola",
+        "haslo", "heslo", "jelszo", "salasana", "losenord", "passord", "adgangskode", "sifre",
+        "clave", "geheimnis", "segreto", "geheim", "wachtwoorden", "codigo",
         # personal data
         "ssn", "email", "phone", "mobile", "iban", "cvv", "cvc", "passport", "dob", "birthday",
     }
@@ -157,6 +64,8 @@ SENSITIVE_PAIRS = frozenset(
         ("encryption", "key"), ("session", "key"), ("client", "secret"), ("connection", "string"),
         ("database", "url"), ("card", "number"), ("account", "number"), ("credit", "card"),
         ("tax", "id"), ("national", "id"), ("routing", "number"), ("social", "security"),
+        ("account", "key"), ("storage", "key"), ("master", "key"), ("shared", "key"), ("signing", "secret"),
+        ("sas", "token"), ("bank", "account"), ("pin", "number"), ("security", "code"),
     }
 )  # fmt: skip
 SAFE_TOKENS = frozenset(
@@ -171,14 +80,26 @@ SAFE_TOKENS = frozenset(
 )  # fmt: skip
 
 
+# Names in scripts without case or word breaks, matched as substrings.
+_NON_LATIN_SECRET_WORDS = ("пароль", "密码", "密碼", "口令", "パスワード", "暗証", "비밀번호", "סיסמה", "كلمة")
+
+
+def _fold(text: str) -> str:
+    """Accents folded (`contraseña` -> `contrasena`, `hasło` -> `haslo`)."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L").replace("ß", "ss"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def name_tokens(name: str) -> list[str]:
     """Split `apiKey`, `API_KEY`, `x-api-key`, `user.email` into lower-case word tokens."""
-    last = name.rsplit(".", 1)[-1]
+    last = _fold(name.rsplit(".", 1)[-1])
     return [t.lower() for t in _NAME_SPLIT_RE.findall(last)]
 
 
 def is_sensitive_name(name: str) -> bool:
     """True for names whose literal values are secrets or personal data (`db_password`, `apiKey`)."""
+    if any(word in name.lower() for word in _NON_LATIN_SECRET_WORDS):
+        return True
     tokens = name_tokens(name)
     if not tokens:
         return False
@@ -301,28 +222,6 @@ class Redactor:
         return out
 
 
-def find_spans(text: str) -> list[tuple[int, int, str]]:
-    """The (start, end, kind) spans of secrets and personal data in `text`, without overlaps."""
-    spans: list[tuple[int, int, str]] = []
-
-    def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e, _ in spans)
-
-    for kind, pattern, check in _VALUE_PATTERNS:
-        for match in pattern.finditer(text):
-            group = "v" if "v" in pattern.groupindex else 0
-            start, end = match.span(group)
-            value = match.group(group)
-            if start > 0 and text[start - 1] == "\\" and kind in ("email", "secret"):
-                start, value = start + 1, value[1:]  # `\nbob@x.org`: keep the escape intact
-            if value and check(value) and free(start, end):
-                spans.append((start, end, kind))
-    for match in _RANDOM_WORD_RE.finditer(text):
-        if looks_random(match.group(0)) and free(*match.span()):
-            spans.append((match.start(), match.end(), "high_entropy"))
-    return spans
-
-
 _STRING_RE = re.compile(r"(?s)^(?P<prefix>[A-Za-z]*)(?P<quote>'''|\"\"\"|'|\")(?P<body>.*)(?P=quote)$")
 _ASSIGN_OPS = frozenset({"=", ":", "==", "!=", ":=", "+=", "|="})
 _BOUNDARY_OPS = frozenset({",", "(", "[", "{", ";"})
@@ -358,18 +257,41 @@ def _tokens(text: str) -> Iterator[tokenize.TokenInfo]:
     return tokenize.generate_tokens(io.StringIO(text).readline)
 
 
+@dataclass
+class _Frame:
+    """An open bracket: do the literals inside it carry a credential?"""
+
+    sensitive: bool  # `auth=(...)`, `HTTPBasicAuth(...)`, inside `password = [...]`
+    call: bool
+    key_seen: bool = False  # `os.getenv("DB_PASSWORD", ...)`: what follows the name is its value
+
+
+_PEM_BEGIN_RE = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+_PEM_END_RE = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+
+
 def _redact_tokens(text: str, redactor: Redactor) -> str:
     offsets = _line_offsets(text)
 
     def offset(pos: tuple[int, int]) -> int:
         return offsets[pos[0] - 1] + pos[1]
 
-    edits: list[tuple[int, int, str]] = []
+    edits: dict[int, tuple[int, str]] = {}  # start -> (end, new text)
+    whole: set[int] = set()  # starts of literals replaced as a whole
     significant: list[tokenize.TokenInfo] = []  # recent tokens of the current logical line
+    frames: list[_Frame] = []
+    runs: list[list[tuple[int, int, str]]] = [[]]  # adjacent string literals (implicit concatenation)
+    pem_open = False  # inside a private-key block spread over literals or comment lines
     fstring_context: list[bool] = []
     fstring_start = getattr(tokenize, "FSTRING_START", -1)
     fstring_middle = getattr(tokenize, "FSTRING_MIDDLE", -1)
     fstring_end = getattr(tokenize, "FSTRING_END", -1)
+    names = redactor.policy.names
+
+    def credential_context() -> bool:
+        top = frames[-1] if frames else None
+        return bool(top and (top.sensitive or top.key_seen)) or _assigned_to_sensitive(significant, names)
+
     for tok in _tokens(text):
         if tok.type == tokenize.ERRORTOKEN and not tok.string.isspace():
             raise tokenize.TokenError("unterminated or invalid token", tok.start)
@@ -377,44 +299,126 @@ def _redact_tokens(text: str, redactor: Redactor) -> str:
         segment = text[start:end]
         if tok.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
             significant = []
+            frames = []
+            runs.append([])
             continue
         if tok.type == tokenize.COMMENT:
+            opens = _PEM_BEGIN_RE.search(segment)
+            if pem_open or opens:
+                # A key block in comment lines: every line of it goes, up to the END line.
+                body = segment[1:]
+                lead = body[: len(body) - len(body.lstrip())]
+                edits[start] = (end, "#" + lead + redactor.placeholder("private_key", body.strip()))
+                closes = _PEM_END_RE.search(segment, opens.end() if opens else 0)
+                pem_open = closes is None
+                continue
             scrubbed = "#" + redactor.scrub(segment[1:])
             if scrubbed != segment:
-                edits.append((start, end, scrubbed))
+                edits[start] = (end, scrubbed)
             continue
         if tok.type in (tokenize.NL, tokenize.INDENT, tokenize.DEDENT):
             continue
         if tok.type == tokenize.STRING:
-            if _assigned_to_sensitive(significant, redactor.policy.names):
-                edits.append((start, end, _whole_literal(segment, redactor)))
+            opens = _PEM_BEGIN_RE.search(segment)
+            if pem_open or credential_context():
+                edits[start] = (end, _whole_literal(segment, redactor, "private_key" if pem_open else None))
+                whole.add(start)
             else:
                 scrubbed = _scrub_literal(segment, redactor)
                 if scrubbed != segment:
-                    edits.append((start, end, scrubbed))
+                    edits[start] = (end, scrubbed)
+            if pem_open or opens:
+                closes = _PEM_END_RE.search(segment, opens.end() if opens else 0)
+                pem_open = closes is None
+            if frames and frames[-1].call and _is_sensitive_key(segment, names):
+                frames[-1].key_seen = True
+            runs[-1].append((start, end, segment))
             significant.append(tok)
             continue
+        if runs[-1]:
+            runs.append([])
         if tok.type == fstring_start:
-            fstring_context.append(_assigned_to_sensitive(significant, redactor.policy.names))
+            fstring_context.append(pem_open or credential_context())
         elif tok.type == fstring_middle and segment:
             if fstring_context and fstring_context[-1]:
-                edits.append((start, end, redactor.placeholder("secret", segment, "\n" * segment.count("\n"))
-                              + "\n" * segment.count("\n")))  # fmt: skip
+                edits[start] = (end, redactor.placeholder("secret", segment, "\n" * segment.count("\n"))
+                                + "\n" * segment.count("\n"))  # fmt: skip
             else:
                 scrubbed = redactor.scrub(segment)
                 if scrubbed != segment:
-                    edits.append((start, end, scrubbed))
+                    edits[start] = (end, scrubbed)
         elif tok.type == fstring_end and fstring_context:
             fstring_context.pop()
-        elif tok.type == tokenize.NUMBER and _INT_CARD_RE.fullmatch(segment) and _luhn(segment.replace("_", "")):
-            edits.append((start, end, '"' + redactor.placeholder("card_number", segment, quote='"') + '"'))
+        elif tok.type == tokenize.NUMBER:
+            if _INT_CARD_RE.fullmatch(segment) and card_number_ok(segment.replace("_", "")):
+                edits[start] = (end, '"' + redactor.placeholder("card_number", segment, quote='"') + '"')
+            elif credential_context():  # `pin = 4921`, `account_number = 12345678`
+                edits[start] = (end, '"' + redactor.placeholder("secret", segment, quote='"') + '"')
+        elif tok.type == tokenize.OP and tok.string in "([{":
+            callee = significant[-1] if significant else None
+            is_call = tok.string == "(" and callee is not None and callee.type == tokenize.NAME
+            sensitive = credential_context() or (is_call and callee is not None and _credential_call(callee.string))
+            frames.append(_Frame(sensitive, is_call))
+        elif tok.type == tokenize.OP and tok.string in ")]}" and frames:
+            frames.pop()
         significant.append(tok)
         if len(significant) > 12:
             del significant[:-12]
+    for run in runs:
+        _redact_split_values(run, edits, whole, redactor)
     out = text
-    for start, end, new in sorted(edits, reverse=True):
+    for start in sorted(edits, reverse=True):
+        end, new = edits[start]
         out = out[:start] + new + out[end:]
     return out
+
+
+# Calls whose literal arguments are credentials: `HTTPBasicAuth(u, "...")`, `smtp.login(u, "...")`.
+_CREDENTIAL_CALL_TOKENS = frozenset(
+    {"auth", "login", "logon", "signin", "authenticate", "credential", "credentials", "password", "passwd",
+     "secret", "connect", "token", "apikey"}
+)  # fmt: skip
+
+
+def _credential_call(name: str) -> bool:
+    return any(t in _CREDENTIAL_CALL_TOKENS for t in name_tokens(name))
+
+
+def _is_sensitive_key(segment: str, names: Callable[[str], bool]) -> bool:
+    """A literal that names a secret (`"DB_PASSWORD"`, `"X-Api-Key"`)."""
+    match = _STRING_RE.match(segment)
+    return bool(match and looks_like_key(match.group("body")) and names(match.group("body")))
+
+
+def _redact_split_values(
+    run: list[tuple[int, int, str]], edits: dict[int, tuple[int, str]], whole: set[int], redactor: Redactor
+) -> None:
+    """A value split over adjacent literals (`"AKIA" "Z3MS..."`): when the joined text holds a
+    value that no single part shows whole, every part of the run is replaced."""
+    if len(run) < 2 or all(start in whole for start, _, _ in run):
+        return
+    bodies = []
+    for _, _, segment in run:
+        match = _STRING_RE.match(segment)
+        if match is None:
+            return
+        bodies.append(match.group("body"))
+    joined = "".join(bodies)
+    bounds = []
+    position = 0
+    for body in bodies:
+        bounds.append((position, position + len(body)))
+        position += len(body)
+    crossing = any(
+        not any(low <= s and e <= high for low, high in bounds) for s, e, _ in find_spans(joined)
+    ) or bool(redactor.policy.values and redactor.policy.values(joined) and not all(
+        redactor.policy.values(b) for b in bodies if b))  # fmt: skip
+    if not crossing:
+        return
+    for start, end, segment in run:
+        if start not in whole:
+            edits[start] = (end, _whole_literal(segment, redactor))
+            whole.add(start)
 
 
 def _assigned_to_sensitive(previous: list[tokenize.TokenInfo], sensitive: Callable[[str], bool]) -> bool:
@@ -439,7 +443,7 @@ def _assigned_to_sensitive(previous: list[tokenize.TokenInfo], sensitive: Callab
     return False
 
 
-def _whole_literal(segment: str, redactor: Redactor) -> str:
+def _whole_literal(segment: str, redactor: Redactor, kind: Optional[str] = None) -> str:
     match = _STRING_RE.match(segment)
     if match is None or not match.group("body"):
         return segment
@@ -448,7 +452,8 @@ def _whole_literal(segment: str, redactor: Redactor) -> str:
     pad = ("\n" if len(quote) == 3 else "\\\n") * body.count("\n")
     spans = find_spans(body)
     # A value of a known format keeps its kind (`stripe_key`); anything else is a `secret`.
-    kind = spans[0][2] if len(spans) == 1 and spans[0][:2] == (0, len(body)) else "secret"
+    if kind is None:
+        kind = spans[0][2] if len(spans) == 1 and spans[0][:2] == (0, len(body)) else "secret"
     return match.group("prefix") + quote + redactor.placeholder(kind, body, pad) + pad + quote
 
 

@@ -74,7 +74,7 @@ JSON_SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "required": [
                     "id", "finding", "status", "reason", "verdict", "impact", "confidence", "explanation",
-                    "injection_suspected", "fix", "request_id", "redactions", "estimated_input_tokens",
+                    "injection_suspected", "static_stands", "fix", "request_id", "redactions", "estimated_input_tokens",
                 ],
                 "properties": {
                     "id": {"type": "string"},
@@ -86,6 +86,7 @@ JSON_SCHEMA: dict[str, Any] = {
                     "confidence": {"enum": ["low", "medium", "high", None]},
                     "explanation": {"type": ["string", "null"]},
                     "injection_suspected": {"type": "boolean"},
+                    "static_stands": {"type": "string"},
                     "fix": {
                         "oneOf": [
                             {"type": "null"},
@@ -156,6 +157,7 @@ def to_json(run: ReviewRun, *, include_requests: bool = False) -> dict[str, Any]
             "confidence": answer.confidence.value if answer else None,
             "explanation": answer.explanation if answer else None,
             "injection_suspected": item.injection_suspected,
+            "static_stands": item.static_stands,
             "fix": fix,
             "request_id": item.request_id,
             "redactions": dict(item.redactions),
@@ -270,7 +272,7 @@ def _panel(item: ReviewItem) -> Panel:
         parts.append(
             Text(
                 "⚠ the reviewed code contains text that reads like instructions to the reviewer: "
-                "treat this verdict with suspicion",
+                "this verdict is not used, the static finding stands (a gate treats it as a true positive)",
                 style="bold magenta",
             )
         )
@@ -324,10 +326,15 @@ def render_rich(run: ReviewRun, console: Console) -> None:
 # --- Markdown -----------------------------------------------------------------------------
 
 
+_MD_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()#+!|~=-])")
+
+
 def _md(text: str) -> str:
-    """Untrusted text for Markdown: no HTML, no @-mentions, no table breaks."""
+    """Untrusted text for Markdown, rendered inert: no HTML, no @-mentions, no images, links,
+    autolinks, emphasis, headings or table breaks (every Markdown character is escaped)."""
     text = clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("@", "&#64;").replace("|", "\\|")
+    text = _MD_SPECIAL_RE.sub(r"\\\1", text).replace("@", "&#64;")
+    return text.replace("://", ":&#47;&#47;").replace("www.", "www&#46;")  # no autolinks
 
 
 def fence(content: str) -> str:
@@ -341,7 +348,7 @@ def render_markdown(run: ReviewRun, out: IO[str]) -> None:
     verdicts = Counter(i.answer.verdict.label for i in answered if i.answer is not None)
     lines = ["## errlint review", ""]
     summary = ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items())) or "no verdicts"
-    lines.append(f"**{len(answered)} finding(s) reviewed** by `{_md(run.model)}`: {summary}. Run **{run.state.value}**.")
+    lines.append(f"**{len(answered)} finding(s) reviewed** by {_md(run.model)}: {summary}. Run **{run.state.value}**.")
     for notice in run.notices:
         lines.append(f"> {_md(notice)}")
     lines.append("")
@@ -371,7 +378,8 @@ def render_markdown(run: ReviewRun, out: IO[str]) -> None:
             "",
         ]
         if item.injection_suspected:
-            block += ["**Warning:** the code contains text that reads like instructions to the reviewer.", ""]
+            block += ["**Warning:** the code contains text that reads like instructions to the reviewer: this verdict "
+                      "is not used, the static finding stands.", ""]
         if a.verdict is Verdict.FALSE_POSITIVE:
             block += ["_Advisory: the static finding stands until a human agrees._", ""]
         block += [_md(a.explanation), ""]

@@ -24,15 +24,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Protocol, Sequence
 
-from errlint.docs import section
 from errlint.engine import module_name_for
 from errlint.finding import Finding
 from errlint.review import prompt
 from errlint.review.answer import AnswerError, parse_answer
 from errlint.review.cache import ReviewCache, cache_key
 from errlint.review.context import CodeContext, FileShape, analyse, build_context
-from errlint.review.fixcheck import check_fix
+from errlint.review.fixcheck import NEEDS_REVIEW, check_fix
 from errlint.review.model import (
+    FixCheck,
     Outcome,
     OutcomeKind,
     ReviewItem,
@@ -41,7 +41,16 @@ from errlint.review.model import (
     SdkUnavailable,
     Status,
 )
-from errlint.review.redact import Policy, Redacted, redact_source, redact_text, xh4_policy
+from errlint.review.rulecontext import rule_text, rules_context
+from errlint.review.redact import (
+    PLACEHOLDER_RE,
+    Policy,
+    Redacted,
+    Redactor,
+    redact_source,
+    redact_text,
+    xh4_policy,
+)
 from errlint.review.settings import (
     BACKOFF_BASE,
     BACKOFF_MAX,
@@ -50,23 +59,19 @@ from errlint.review.settings import (
     MAX_ATTEMPTS,
     MAX_INPUT_TOKENS_PER_REQUEST,
     RETRY_AFTER_CAP,
+    TIMEOUT_THRESHOLD,
+    UNUSABLE_THRESHOLD,
     WINDOW_LINES,
     ReviewSettings,
 )
 from errlint.rule import rule_by_code
 from errlint.source import split_lines
 
+# A function whose request (without the cached prefix) would exceed this is sent as a window.
+WINDOW_TRIGGER_TOKENS = 8_000
 NO_AI_RE = re.compile(r"#[ \t]*errlint:[ \t]*no-ai\b")
 INSTALL_HINT = 'the review extra is not installed: pip install "errlint[review]"'
 DEFAULT_ENDPOINT = "https://api.anthropic.com"
-
-
-def _first_paragraph(text: str, limit: int = 700) -> str:
-    """The first paragraph of a docs section, on one line, at most `limit` characters."""
-    paragraph = " ".join(text.strip().split("\n\n", 1)[0].split())
-    if len(paragraph) > limit:
-        paragraph = paragraph[:limit].rsplit(" ", 1)[0] + " ..."
-    return paragraph
 
 
 class Transport(Protocol):
@@ -99,7 +104,8 @@ def endpoint_from_env(env: Mapping[str, str]) -> str:
     return re.sub(r"://[^/@\s]*@", "://", base).rstrip("/") + "/v1/messages"
 
 
-TransportFactory = Callable[[Credentials, ReviewSettings], Transport]
+# (credentials, settings, seconds left for the next request, clock) -> a transport
+TransportFactory = Callable[[Credentials, ReviewSettings, Callable[[], float], Callable[[], float]], Transport]
 
 
 def _sdk_installed() -> bool:
@@ -114,14 +120,23 @@ def _sleep(seconds: float) -> None:
     """The real wait between retries (tests replace it: no test ever sleeps)."""
     time.sleep(seconds)
 
+
+def _clock() -> float:
+    """The run's clock for deadlines (tests replace it with a fake one)."""
+    return time.monotonic()
+
 Relint = Callable[[str, str], Sequence[Finding]]
 
 
-def default_transport(credentials: Credentials, settings: ReviewSettings) -> Transport:
+def default_transport(
+    credentials: Credentials, settings: ReviewSettings, budget: Callable[[], float], clock: Callable[[], float]
+) -> Transport:
     """Import the SDK (only now) and build the client; ImportError names the extra."""
     from errlint.review.client import ClaudeClient
 
-    return ClaudeClient(api_key=credentials.api_key, auth_token=credentials.auth_token, timeout=settings.timeout)
+    return ClaudeClient(
+        api_key=credentials.api_key, auth_token=credentials.auth_token, timeout=settings.timeout, budget=budget, clock=clock
+    )
 
 
 @dataclass
@@ -176,6 +191,7 @@ class Reviewer:
     credentials: Credentials = field(default_factory=Credentials)
     transport_factory: TransportFactory = default_transport
     sleep: Callable[[float], None] = field(default_factory=lambda: _sleep)
+    clock: Callable[[], float] = field(default_factory=lambda: _clock)
     rand: Callable[[], float] = field(default_factory=lambda: random.random)
     on_progress: Optional[Callable[[int, int, str], None]] = None
     policy: Policy = field(default_factory=xh4_policy)  # what redaction treats as sensitive
@@ -185,10 +201,17 @@ class Reviewer:
     _stop: Optional[str] = field(default=None, init=False)
     _used_tokens: int = field(default=0, init=False)
     _used_cost: float = field(default=0.0, init=False)
+    _paths: Optional[Redactor] = field(default=None, init=False)  # placeholders for parts of paths
+    _started: float = field(default=0.0, init=False)
+    _system: str = field(default="", init=False)  # the system prompt of this run (the cached prefix)
+    _stop_status: Status = field(default=Status.SKIPPED_UNAVAILABLE, init=False)
+    _timeouts: int = field(default=0, init=False)  # consecutive requests that got no answer in time
+    _unusable: int = field(default=0, init=False)  # consecutive answers that could not be used
 
     # --- selection and preparation (no network) -------------------------------------------
 
     def run(self, files: Sequence[SourceFile], options: ReviewOptions) -> ReviewRun:
+        self._started = self.clock()
         run = ReviewRun(self.settings.model, prompt.PROMPT_VERSION, endpoint=self.endpoint, files=len(files))
         prepared = self._select(files, options, run)
         self._build_requests(prepared, options, run)
@@ -232,11 +255,11 @@ class Reviewer:
                 run.items.append(item)
                 if finding.code == "XH000":
                     item.reason = "the file cannot be parsed: nothing to review"
-                elif reason:
+                    continue
+                if reason:
                     item.status, item.reason = Status.EXCLUDED, reason
-                else:
-                    eligible.append((item, source))
-        has_critical = any(item.finding.critical for item, _ in eligible)
+                eligible.append((item, source))  # excluded ones are ranked too: see below
+        has_critical = any(item.finding.critical for item, _ in eligible if item.status is not Status.EXCLUDED)
         ranked = sorted(
             eligible,
             key=lambda p: (
@@ -249,13 +272,22 @@ class Reviewer:
             ),
         )
         chosen: list[tuple[ReviewItem, SourceFile]] = []
+        taken = 0
         for item, source in ranked:
+            excluded = item.status is Status.EXCLUDED
             if has_critical and not item.finding.critical and not options.include_all:
-                item.reason = "not on a business-critical path (--all includes it)"
-            elif len(chosen) >= self.settings.max_findings:
-                item.reason = f"beyond --max-findings ({self.settings.max_findings})"
+                if not excluded:
+                    item.reason = "not on a business-critical path (--all includes it)"
+            elif taken >= self.settings.max_findings:
+                if not excluded:
+                    item.reason = f"beyond --max-findings ({self.settings.max_findings})"
+            elif excluded:
+                # It would have been sent: an opt-out skips sending, never the static finding.
+                item.opted_out = True
+                taken += 1
             else:
                 chosen.append((item, source))
+                taken += 1
         prepared = []
         for item, source in chosen:
             source.policy = self.policy
@@ -263,7 +295,9 @@ class Reviewer:
             if shape is None:
                 item.status, item.reason = Status.EXCLUDED, "the file does not parse"
                 continue
-            context = build_context(shape, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES)
+            context = build_context(
+                shape, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES, lines=split_lines(source.redact().text)
+            )
             message = redact_text(item.finding.message, source.redact(), self.policy)
             prepared.append(_Prepared(item, source, context, message))
         return prepared
@@ -271,7 +305,6 @@ class Reviewer:
     def _user_text(self, p: _Prepared, nonce: str) -> str:
         rule = rule_by_code(p.item.finding.code)
         title = rule.NAME if rule is not None else p.item.finding.name
-        rationale = _first_paragraph(section(rule, "Why is this bad?")) if rule is not None else ""
         lines = split_lines(p.source.redact().text)
         path = self._sent_path(p.source.path)
         scope = p.item.finding.scope
@@ -280,53 +313,71 @@ class Reviewer:
             scope = module_name_for(path) + scope[len(local_module) :]  # no directory of this machine
         elif os.path.isabs(p.item.finding.path):
             scope = ""  # cannot tell the project's part from this machine's: the function name is sent
-        return prompt.user_block(
-            p.item.finding, p.item.id, p.message, title, rationale, p.context, lines, nonce, path, scope
-        )
+        scope = self._scrub_path(scope) if scope else scope
+        return prompt.user_block(p.item.finding, p.item.id, p.message, title, p.context, lines, nonce, path, scope)
 
     def _sent_path(self, path: str) -> str:
-        """The path as sent: relative to the project, never an absolute path of this machine."""
+        """The path as sent: relative to the project, never an absolute path of this machine,
+        and redacted (`users/jane.doe@corp.io/app.py` -> `users/[redacted-email-1]/app.py`)."""
         posix = path.replace("\\", "/")
-        if not os.path.isabs(path):
-            return posix
-        try:
-            rel = os.path.relpath(path, os.path.abspath(self.settings.root))
-        except ValueError:
-            rel = ".."  # another drive on Windows
-        if not rel.startswith(".."):
-            return rel.replace("\\", "/")
-        return "/".join(posix.rsplit("/", 3)[-3:])
+        if os.path.isabs(path):
+            try:
+                rel = os.path.relpath(path, os.path.abspath(self.settings.root))
+            except ValueError:
+                rel = ".."  # another drive on Windows
+            posix = rel.replace("\\", "/") if not rel.startswith("..") else "/".join(posix.rsplit("/", 3)[-3:])
+        return self._scrub_path(posix)
+
+    def _scrub_path(self, text: str) -> str:
+        if self._paths is None:
+            self._paths = Redactor(policy=self.policy)
+        scrubbed = self._paths.scrub(text)
+        # `[redacted-email-1]`: no `<` or `"` (the path sits in tag attributes), never restored
+        return PLACEHOLDER_RE.sub(lambda m: f"[redacted-{m.group(1)}-{m.group(2)}]", scrubbed)
 
     def _build_requests(self, prepared: list[_Prepared], options: ReviewOptions, run: ReviewRun) -> None:
         for p in prepared:
             p.user_text = self._user_text(p, "NONCE")
         nonce = prompt.choose_nonce([p.user_text for p in prepared], options.nonce)
         run.nonce = nonce
+        # First the user blocks and the cache keys (which do not depend on the padding of the
+        # cached prefix), then the system prompt, sized by how many requests will really go out.
         for p in prepared:
             item = p.item
             item.status = Status.WOULD_SEND
             body = self._body(p, nonce)
             estimate = prompt.estimate_tokens(body)
             shape = p.source.shape()
-            if estimate > MAX_INPUT_TOKENS_PER_REQUEST and p.context.kind == "function" and shape is not None:
+            if estimate > WINDOW_TRIGGER_TOKENS and p.context.kind == "function" and shape is not None:
                 p.context = build_context(
-                    shape, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES, force_window=True
-                )
+                    shape, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES, force_window=True,
+                    lines=split_lines(p.source.redact().text),
+                )  # fmt: skip
                 body = self._body(p, nonce)
-                estimate = prompt.estimate_tokens(body)
-            item.body, item.estimated_input_tokens = body, estimate
             item.redactions = p.source.redact().counts_in(p.user_text)
             lines = split_lines(p.source.redact().text)
-            sent_code = p.context.code_text(lines) + "\n" + p.context.imports_text(lines) + "\n" + p.message
-            item.injection_heuristic = prompt.looks_like_injection(sent_code)
-            item.cache_key = cache_key(self.settings.model, prompt.PROMPT_VERSION, prompt.normalised_for_cache(body, nonce))
+            sent = "\n".join((p.context.code_text(lines), p.context.imports_text(lines), p.context.names_text(lines), p.message))
+            item.injection_heuristic = prompt.looks_like_injection(sent)
+            item.cache_key = cache_key(
+                self.settings.model, prompt.PROMPT_VERSION,
+                prompt.normalised_for_cache(body, nonce, rule_text(item.finding.code)),
+            )  # fmt: skip
+        sending = sum(1 for p in prepared if not self.cache.contains(p.item.cache_key))
+        base = len(prompt.wire_bytes({"tools": [prompt.REVIEW_TOOL]})) + len(prompt.SYSTEM_PROMPT)
+        codes = [p.item.finding.code for p in prepared]
+        self._system = prompt.system_text(rules_context(codes, self.settings.model, sending, base))
+        for p in prepared:
+            item = p.item
+            body = self._body(p, nonce)
+            estimate = prompt.estimate_tokens(body)
+            item.body, item.estimated_input_tokens = body, estimate
             if estimate > MAX_INPUT_TOKENS_PER_REQUEST:
                 item.status = Status.TOO_LARGE
                 item.reason = f"about {estimate:,} input tokens; the limit per request is {MAX_INPUT_TOKENS_PER_REQUEST:,}"
 
     def _body(self, p: _Prepared, nonce: str) -> dict[str, Any]:
         p.user_text = self._user_text(p, nonce)
-        return prompt.build_body(self.settings.model, self.settings.max_tokens, p.user_text, nonce)
+        return prompt.build_body(self.settings.model, self.settings.max_tokens, p.user_text, self._system)
 
     # --- sending ---------------------------------------------------------------------------
 
@@ -335,12 +386,40 @@ class Reviewer:
         if todo and self.transport_factory is default_transport and not _sdk_installed():
             # Say so before anything else (even without a key); cached answers are still shown.
             self._stop = run.fatal = INSTALL_HINT
-        for index, p in enumerate(todo):
-            if self.on_progress is not None:
-                self.on_progress(index, len(todo), p.item.id)
-            self._review_one(p, run)
+        try:
+            for index, p in enumerate(todo):
+                if self.on_progress is not None:
+                    self.on_progress(index, len(todo), p.item.id)
+                self._review_one(p, run)
+        except KeyboardInterrupt:
+            # Ctrl-C: what was answered is kept (and cached); the rest is listed, then reported.
+            for p in todo:
+                if p.item.status is Status.WOULD_SEND:
+                    p.item.status, p.item.reason = Status.INTERRUPTED, "interrupted (Ctrl-C) before it was answered"
+            run.interrupted = True
+            run.notices.append("interrupted (Ctrl-C): partial report; rerun to resume from the cache")
         if self.on_progress is not None and todo:
             self.on_progress(len(todo), len(todo), "")
+
+    def remaining(self) -> Optional[float]:
+        """Seconds left of the run's deadline (None: no deadline)."""
+        if self.settings.deadline is None:
+            return None
+        return self.settings.deadline - (self.clock() - self._started)
+
+    def request_budget(self) -> float:
+        """Seconds the next request may take: the per-request deadline, within the run's."""
+        left = self.remaining()
+        return self.settings.timeout if left is None else max(0.0, min(self.settings.timeout, left))
+
+    def _deadline_passed(self) -> bool:
+        left = self.remaining()
+        if left is None or left > 0:
+            return False
+        if self._stop is None:
+            self._stop = f"the run deadline passed (--deadline {self.settings.deadline:g}s): the static findings stand"
+            self._stop_status = Status.SKIPPED_DEADLINE
+        return True
 
     def _review_one(self, p: _Prepared, run: ReviewRun) -> None:
         item = p.item
@@ -356,8 +435,8 @@ class Reviewer:
                 item.request_id = record.get("request_id") if isinstance(record.get("request_id"), str) else None
                 self._check_fix(p)
                 return
-        if self._stop is not None:
-            item.status, item.reason = Status.SKIPPED_UNAVAILABLE, self._stop
+        if self._stop is not None or self._deadline_passed():
+            item.status, item.reason = self._stop_status, self._stop or ""
             return
         if not self.credentials.present:
             item.status, item.reason = Status.SKIPPED_NO_KEY, "no ANTHROPIC_API_KEY"
@@ -395,7 +474,7 @@ class Reviewer:
     def _get_transport(self, run: ReviewRun) -> Optional[Transport]:
         if self._transport is None:
             try:
-                self._transport = self.transport_factory(self.credentials, self.settings)
+                self._transport = self.transport_factory(self.credentials, self.settings, self.request_budget, self.clock)
             except ImportError as err:
                 hint = str(err) if isinstance(err, SdkUnavailable) else INSTALL_HINT
                 self._stop = hint
@@ -408,6 +487,16 @@ class Reviewer:
         while True:
             run.requests += 1
             outcome = transport.send(body)
+            if outcome.kind is OutcomeKind.TIMEOUT:
+                # Not retried: a gateway that did not answer in time will not answer the retry either.
+                self._timeouts += 1
+                if self._timeouts >= TIMEOUT_THRESHOLD:
+                    self._stop = (
+                        f"Claude API unavailable ({outcome.message}); circuit breaker open after "
+                        f"{self._timeouts} consecutive requests without an answer"
+                    )
+                return outcome
+            self._timeouts = 0
             if outcome.kind is not OutcomeKind.TRANSIENT:
                 self._consecutive = 0
                 return outcome
@@ -428,17 +517,27 @@ class Reviewer:
                 wait = outcome.retry_after
             else:
                 wait = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1)) * (0.5 + self.rand() / 2)
+            left = self.remaining()
+            if left is not None and wait >= left:
+                if self._stop is None:
+                    self._stop = f"the run deadline (--deadline {self.settings.deadline:g}s) leaves no time to retry: the static findings stand"
+                    self._stop_status = Status.SKIPPED_DEADLINE
+                return outcome
             self.sleep(wait)
 
     def _handle(self, outcome: Outcome, p: _Prepared, run: ReviewRun) -> None:
         item = p.item
         kind = outcome.kind
+        if kind in (OutcomeKind.INVALID, OutcomeKind.TOO_LARGE, OutcomeKind.REJECTED):
+            self._count_unusable(outcome.message)
         if kind is OutcomeKind.OK:
             try:
                 item.answer = parse_answer(outcome.tool_input, item.id)
             except AnswerError as err:
                 item.status, item.reason = Status.INVALID_RESPONSE, str(err)
+                self._count_unusable(str(err))
                 return
+            self._unusable = 0
             item.status = Status.REVIEWED
             problem = self.cache.put(
                 item.cache_key,
@@ -459,7 +558,7 @@ class Reviewer:
             item.status, item.reason = Status.TOO_LARGE, outcome.message
         elif kind is OutcomeKind.REJECTED:
             item.status, item.reason = Status.REJECTED, outcome.message
-        elif kind is OutcomeKind.TRANSIENT:
+        elif kind in (OutcomeKind.TRANSIENT, OutcomeKind.TIMEOUT):
             item.status, item.reason = Status.SKIPPED_UNAVAILABLE, outcome.message
         elif kind is OutcomeKind.SPEND_LIMIT:
             self._stop = f"spend limit reached ({outcome.message}); retrying will not help until it is raised"
@@ -476,9 +575,23 @@ class Reviewer:
             self._stop = run.fatal
             item.status, item.reason = Status.SKIPPED_UNAVAILABLE, run.fatal
 
+    def _count_unusable(self, message: str) -> None:
+        """Repeated unusable answers (malformed, too large, refused) open the breaker: each is billed."""
+        self._unusable += 1
+        if self._unusable >= UNUSABLE_THRESHOLD and self._stop is None:
+            self._stop = (
+                f"circuit breaker open after {self._unusable} consecutive unusable answers "
+                f"(last: {message[:120]}); nothing more is sent"
+            )
+
     def _check_fix(self, p: _Prepared) -> None:
         answer = p.item.answer
         if answer is None or answer.fix is None:
+            return
+        if p.item.injection_suspected:
+            p.item.fix_check = FixCheck(
+                False, [NEEDS_REVIEW + "the reviewed code reads like instructions to the reviewer; the fix is not checked"]
+            )
             return
         path = p.source.path
         p.item.fix_check = check_fix(
@@ -518,6 +631,16 @@ class Reviewer:
                     f"{len(unusable)} answer{'s' if len(unusable) != 1 else ''} could not be used "
                     f"(first: {first.id}: {first.status.value}: {first.reason})"
                 )
+        stands = [i for i in run.items if i.static_stands]
+        if stands:
+            injected = sum(1 for i in stands if i.injection_suspected and i.answer is not None)
+            opted = len(stands) - injected
+            parts = []
+            if injected:
+                parts.append(f"{injected} verdict(s) not used: the code reads like instructions to the reviewer")
+            if opted:
+                parts.append(f"{opted} finding(s) opted out of the AI review")
+            run.notices.append("; ".join(parts) + ": their static findings stand (a --fail-on gate treats them as true positives)")
         if self.settings.priced:
             if run.state is RunState.DRY_RUN:
                 todo = [i for i in selected if i.status is Status.WOULD_SEND]
