@@ -470,3 +470,55 @@ def test_cli_clean_run(project: Path, fmt: str) -> None:
         assert '<testcase name="errlint" classname="errlint" />' in out
     else:
         assert out == ""
+
+
+# -- SARIF of every rule, and of examples/ -------------------------------------------------------
+
+
+def _finding_of(rule: type[Any], index: int) -> Finding:
+    return Finding(
+        code=rule.CODE,
+        name=rule.NAME,
+        message=f"{rule.NAME} here",
+        severity=rule.SEVERITY,
+        impact=rule.IMPACT,
+        path=f"pkg/m{index}.py",
+        line=index + 1,
+        column=1,
+        end_line=index + 1,
+        end_column=5,
+        fix=Fix("a fix", FixSafety.SAFE, (Edit(index + 1, 1, index + 1, 5, "pass"),)),
+        fingerprint=f"{index:032x}",
+    )
+
+
+def test_sarif_of_every_rule_validates_with_unique_tags() -> None:
+    """XH601-XH603 (family resilience, impact resilience) once produced duplicate tags."""
+    from errlint.rule import all_rules
+
+    rules = all_rules()
+    findings = [_finding_of(rule, i) for i, rule in enumerate(rules)]
+    log = json.loads(render("sarif", findings))
+    assert_valid_sarif(log)
+    descriptors = log["runs"][0]["tool"]["driver"]["rules"]
+    assert [d["id"] for d in descriptors] == sorted(r.CODE for r in rules)
+    for descriptor in descriptors:
+        tags = descriptor["properties"]["tags"]
+        assert len(tags) == len(set(tags)), descriptor["id"]
+        assert tags[0] == "errlint"
+    by_id = {d["id"]: d for d in descriptors}
+    assert by_id["XH601"]["properties"]["tags"] == ["errlint", "resilience"]
+    for rule in rules:  # every rule alone, too: ruleIndex 0 and one descriptor
+        single = json.loads(render("sarif", [_finding_of(rule, 0)]))
+        assert_valid_sarif(single)
+
+
+def test_cli_sarif_of_examples_validates(monkeypatch: pytest.MonkeyPatch) -> None:
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    monkeypatch.chdir(examples)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "sarif", "."])
+    assert result.exit_code == 1, result.output
+    log = json.loads(result.stdout)
+    assert_valid_sarif(log)
+    ids = {d["id"] for d in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert {"XH601", "XH602"} <= ids, "the examples exercise the rules whose tags once collided"
