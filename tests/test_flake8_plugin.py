@@ -151,6 +151,17 @@ def test_findings_survive_extend_ignore_e_w(project: Path) -> None:
 
 
 @pytest.mark.slow
+def test_explicit_select_hides_xh_until_extended(project: Path) -> None:
+    """The docs once claimed `select = E,F,W,C90` keeps XH codes: flake8 hides them all."""
+    (project / ".flake8").write_text("[flake8]\nselect = E,F,W,C90\n")
+    hidden = flake8("app.py", cwd=project)
+    assert lines_of(hidden) == [] and len(lines_of(hidden, "E722")) == 2
+    (project / ".flake8").write_text("[flake8]\nselect = E,F,W,C90\nextend-select = XH\n")
+    shown = flake8("app.py", cwd=project)
+    assert lines_of(shown) == [f"app.py:13:5: {XH101}", f"app.py:23:5: {XH101}"]
+
+
+@pytest.mark.slow
 def test_noqa_is_flake8s(project: Path) -> None:
     source = SOURCE.replace("    except:\n        log", "    except:  # noqa: XH101\n        log")
     source = source.replace("except:  # last resort", "except:  # noqa: E722 - last resort")
