@@ -14,7 +14,7 @@ from typing import IO, Any, Optional, Sequence
 import click
 
 from errlint import __version__
-from errlint.config import Config, find_config_file, load_config, validate_selector, with_overrides
+from errlint.config import Config, validate_selector, with_overrides
 from errlint.errors import ErrlintError, UsageError
 from errlint.finding import Finding, RuleCrash, Severity
 from errlint.reporters import REPORTERS, ReporterOptions, RunResult, get_reporter
@@ -32,20 +32,10 @@ def _codes_option(value: Optional[str], known: Sequence[str], option: str) -> Op
 
 
 def load_run_config(config_file: Optional[str], isolated: bool, cwd: Path) -> Config:
-    """Find and validate the configuration the way every subcommand does."""
-    rules = all_rules()
-    known = [r.CODE for r in rules]
-    options = {r.CODE: r.parse_options for r in rules if r.Options is not None}
-    names = {r.NAME: r.CODE for r in rules}
-    if isolated:
-        return Config()
-    if config_file is not None:
-        path = Path(config_file)
-        if not path.is_file():
-            raise UsageError(f"--config: {config_file}: no such file")
-        return load_config(path, known_codes=known, rule_options=options, names_to_codes=names)
-    found = find_config_file(cwd)
-    return load_config(found, known_codes=known, rule_options=options, names_to_codes=names)
+    """The configuration for files in `cwd`, found and validated as every subcommand does."""
+    from errlint.project import ConfigResolver
+
+    return ConfigResolver(config_file, isolated).for_dir(cwd)
 
 
 class _Group(click.Group):
@@ -110,6 +100,9 @@ def main() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to keep the result cache (default: $ERRLINT_CACHE_DIR, else .errlint_cache beside the config).",
 )
+@click.option("--show-settings", "show_settings", metavar="FILE", help="Print the settings that apply to FILE and exit.")
+@click.option("--show-files", is_flag=True, help="List the files that would be linted and exit.")
+@click.option("--verbose", "-v", is_flag=True, help="Say which configuration applies to which files.")
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every function (for checking the prefilter).")
 def check(
     paths: tuple[str, ...],
@@ -135,22 +128,36 @@ def check(
     no_cache: bool = False,
     cache_dir: Optional[Path] = None,
     no_prefilter: bool = False,
+    show_settings: Optional[str] = None,
+    show_files: bool = False,
+    verbose: bool = False,
 ) -> None:
     """Lint PATHS (default: the current directory; `-` reads standard input)."""
     from errlint.engine import lint_bytes, lint_files, rule_options, select_rules
 
+    from errlint.project import ConfigResolver, describe_settings, discover_files, grouped
+
     cwd = Path.cwd()
-    config = load_run_config(config_file, isolated, cwd)
     known = [r.CODE for r in all_rules()]
+    cli_select = _codes_option(select, known, "--select")
+    cli_extend = _codes_option(extend_select, known, "--extend-select")
     cli_ignore = _codes_option(ignore, known, "--ignore")
-    config = with_overrides(
-        config,
-        select=_codes_option(select, known, "--select"),
-        extend_select=_codes_option(extend_select, known, "--extend-select"),
-        ignore=(config.ignore + cli_ignore) if cli_ignore else None,
-        preview=preview,
-    )
-    rules = select_rules(config)
+
+    def override(config: Config) -> Config:
+        return with_overrides(
+            config,
+            select=cli_select,
+            extend_select=cli_extend,
+            ignore=(config.ignore + cli_ignore) if cli_ignore else None,
+            preview=preview,
+        )
+
+    resolver = ConfigResolver(config_file, isolated, override)
+    if show_settings is not None:
+        target = Path(show_settings)
+        config = resolver.for_path(target) if target.exists() else resolver.for_dir(target.parent)
+        click.echo(describe_settings(config, show_settings.replace("\\", "/")))
+        sys.exit(EXIT_CLEAN)
     paths = paths or (".",)
     result = RunResult(statistics=statistics)
     if "-" in paths:
@@ -159,44 +166,55 @@ def check(
         if fix:
             raise UsageError("--fix cannot be used with standard input")
         display = stdin_filename or "-"
+        config = resolver.for_path(Path(stdin_filename)) if stdin_filename else resolver.for_dir(cwd)
+        _say_config(verbose, config, 1)
+        rules = select_rules(config)
         file_result = lint_bytes(sys.stdin.buffer.read(), display, config, rules, options=rule_options(config, rules))
         file_results = [file_result]
         unreadable = []
         result.files = 1
     else:
-        from errlint.discovery import discover
-
         from errlint.engine import FileResult, unparsable
 
-        found = discover(paths, config, cwd)
-        targets = [t for t in found if t.error is None]
+        found = discover_files(paths, resolver, cwd)
+        if show_files:
+            for target, _ in found:
+                click.echo(target.display)
+            sys.exit(EXIT_CLEAN)
         # Unreadable directories and .gitignore files are findings, never silently skipped.
-        unreadable = [FileResult(t.display, [unparsable(t.display, t.error)]) for t in found if t.error]
-        result.files = len(targets)
-        cache = None
-        if not no_cache:
-            from errlint.cache import ResultCache, default_cache_dir
+        unreadable = [FileResult(t.display, [unparsable(t.display, t.error)]) for t, _ in found if t.error]
+        file_results = []
+        for config, targets in grouped([(t, c) for t, c in found if t.error is None]):
+            _say_config(verbose, config, len(targets))
+            rules = select_rules(config)
+            result.files += len(targets)
+            cache = None
+            if not no_cache:
+                from errlint.cache import ResultCache, default_cache_dir
 
-            cache = ResultCache.open(cache_dir or default_cache_dir(config, cwd), config, rules)
-        file_results = lint_files(
-            [(t.path, t.display) for t in targets],
-            config,
-            rules,
-            jobs=jobs,
-            keep_source=fix,
-            cache=cache,
-            prefilter=not no_prefilter,
-        )
-        if fix:
-            from errlint.engine import lint_text
+                cache = ResultCache.open(cache_dir or default_cache_dir(config, cwd), config, rules)
+            group_results = lint_files(
+                [(t.path, t.display) for t in targets],
+                config,
+                rules,
+                jobs=jobs,
+                keep_source=fix,
+                cache=cache,
+                prefilter=not no_prefilter,
+            )
+            if fix:
+                from errlint.engine import lint_text
 
-            options = rule_options(config, rules)
-            for target, file_result in zip(targets, file_results):
-                fixed_result, count = _fix_file(target.path, file_result, config, rules, options, unsafe_fixes, lint_text)
-                if count:
-                    result.fixed += count
-                    file_result.findings = fixed_result.findings
-                    file_result.crashes = fixed_result.crashes
+                options = rule_options(config, rules)
+                for target, file_result in zip(targets, group_results):
+                    fixed_result, count = _fix_file(
+                        target.path, file_result, config, rules, options, unsafe_fixes, lint_text
+                    )
+                    if count:
+                        result.fixed += count
+                        file_result.findings = fixed_result.findings
+                        file_result.crashes = fixed_result.crashes
+            file_results.extend(group_results)
     findings: list[Finding] = []
     for file_result in [*file_results, *unreadable]:
         findings.extend(file_result.findings)
@@ -212,6 +230,18 @@ def check(
     if result.crashes:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _say_config(verbose: bool, config: Config, files: int) -> None:
+    """`-v`: which configuration applies (to stderr, so reports stay parseable)."""
+    if not verbose:
+        return
+    noun = "file" if files == 1 else "files"
+    if config.path is None:
+        click.echo(f"errlint: no configuration file: defaults for {files} {noun}", err=True)
+        return
+    extends = "".join(f" (extends {base})" for base in config.extends)
+    click.echo(f"errlint: configuration {config.path}{extends} for {files} {noun}", err=True)
 
 
 def _fix_file(
