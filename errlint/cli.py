@@ -103,6 +103,11 @@ def main() -> None:
 @click.option("--show-settings", "show_settings", metavar="FILE", help="Print the settings that apply to FILE and exit.")
 @click.option("--show-files", is_flag=True, help="List the files that would be linted and exit.")
 @click.option("--verbose", "-v", is_flag=True, help="Say which configuration applies to which files.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE", help="Record every finding in FILE (for --baseline) and exit 0.")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE", help="Report only findings not recorded in FILE.")
+@click.option("--prune-baseline", is_flag=True, help="With --baseline, remove the entries that no longer match (fixed).")
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: XH...` comments for every finding, then exit 0.")
+@click.option("--reason", help='With --add-noqa, the explanation after the codes ("# noqa: XH101 - REASON").')
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every function (for checking the prefilter).")
 def check(
     paths: tuple[str, ...],
@@ -131,6 +136,11 @@ def check(
     show_settings: Optional[str] = None,
     show_files: bool = False,
     verbose: bool = False,
+    write_baseline: Optional[Path] = None,
+    baseline: Optional[Path] = None,
+    prune_baseline: bool = False,
+    add_noqa: bool = False,
+    reason: Optional[str] = None,
 ) -> None:
     """Lint PATHS (default: the current directory; `-` reads standard input)."""
     from errlint.engine import lint_bytes, lint_files, rule_options, select_rules
@@ -152,6 +162,7 @@ def check(
             preview=preview,
         )
 
+    _check_adoption_options(write_baseline, baseline, prune_baseline, add_noqa, reason, fix)
     resolver = ConfigResolver(config_file, isolated, override)
     if show_settings is not None:
         target = Path(show_settings)
@@ -160,16 +171,21 @@ def check(
         sys.exit(EXIT_CLEAN)
     paths = paths or (".",)
     result = RunResult(statistics=statistics)
+    stdin_text: Optional[tuple[str, bytes]] = None
     if "-" in paths:
         if len(paths) > 1:
             raise UsageError("`-` (standard input) cannot be combined with other paths")
         if fix:
             raise UsageError("--fix cannot be used with standard input")
+        if add_noqa:
+            raise UsageError("--add-noqa cannot be used with standard input")
         display = stdin_filename or "-"
         config = resolver.for_path(Path(stdin_filename)) if stdin_filename else resolver.for_dir(cwd)
         _say_config(verbose, config, 1)
         rules = select_rules(config)
-        file_result = lint_bytes(sys.stdin.buffer.read(), display, config, rules, options=rule_options(config, rules))
+        data = sys.stdin.buffer.read()
+        file_result = lint_bytes(data, display, config, rules, options=rule_options(config, rules))
+        stdin_text = (display, data)
         file_results = [file_result]
         unreadable = []
         result.files = 1
@@ -224,12 +240,60 @@ def check(
     if min_severity:
         floor = Severity(min_severity).rank
         findings = [f for f in findings if f.severity.rank >= floor]
+    if write_baseline or baseline or add_noqa:
+        from errlint import adoption
+
+        read = adoption.file_reader(stdin_text)
+        if write_baseline is not None:
+            adoption.write_baseline(write_baseline, findings, read)
+            _report_crashes(result.crashes, debug)
+            sys.exit(EXIT_ERROR if result.crashes else EXIT_CLEAN)
+        if add_noqa:
+            adoption.add_noqa_to_files(findings, reason, read, _write_source)
+            _report_crashes(result.crashes, debug)
+            sys.exit(EXIT_ERROR if result.crashes else EXIT_CLEAN)
+        if baseline is not None:
+            linted = [r.path for r in file_results]
+            findings, result.baselined, result.baseline_fixed = adoption.apply_baseline(
+                baseline, findings, linted, read, prune_baseline
+            )
     result.findings = sorted(findings, key=lambda f: f.sort_key)
     _emit(result, output_format, output_file, ReporterOptions(color=False if no_color else None, quiet=quiet, statistics=statistics))
     _report_crashes(result.crashes, debug)
     if result.crashes:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _check_adoption_options(
+    write_baseline: Optional[Path],
+    baseline: Optional[Path],
+    prune: bool,
+    add_noqa: bool,
+    reason: Optional[str],
+    fix: bool,
+) -> None:
+    """Reject combinations that cannot mean anything (one line, exit 2)."""
+    if prune and baseline is None:
+        raise UsageError("--prune-baseline needs --baseline FILE")
+    if reason is not None and not add_noqa:
+        raise UsageError("--reason only goes with --add-noqa")
+    if reason is not None and ("\n" in reason or "\r" in reason):
+        raise UsageError("--reason must be one line")
+    chosen = [name for name, on in (("--write-baseline", write_baseline), ("--add-noqa", add_noqa), ("--fix", fix)) if on]
+    if len(chosen) > 1:
+        raise UsageError(f"{chosen[0]} cannot be combined with {chosen[1]}")
+    if baseline is not None and (write_baseline is not None or add_noqa):
+        other = "--write-baseline" if write_baseline is not None else "--add-noqa"
+        raise UsageError(f"--baseline cannot be combined with {other}")
+
+
+def _write_source(path: Path, text: str) -> None:
+    """Write edited source text back, keeping the file's CRLF line endings (as --fix does)."""
+    data = path.read_bytes()
+    newline = "\r\n" if b"\r\n" in data else None
+    with open(path, "w", encoding="utf-8", newline=newline or "") as fh:
+        fh.write(text if newline is None else text.replace("\r\n", "\n"))
 
 
 def _say_config(verbose: bool, config: Config, files: int) -> None:

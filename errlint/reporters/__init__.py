@@ -20,6 +20,8 @@ class RunResult:
     fixed: int = 0
     statistics: bool = False
     show_fixes: bool = False
+    baselined: int = 0  # findings hidden by --baseline
+    baseline_fixed: int = 0  # baseline entries that matched nothing
 
 
 @dataclass(frozen=True)

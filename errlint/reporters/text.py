@@ -78,6 +78,9 @@ def report(result: RunResult, out: IO[str], options: ReporterOptions) -> None:
             console.print(f"{unsafe} more fixable with `--fix --unsafe-fixes` (review the changes).")
     else:
         console.print(f"All checks passed ({files}).")
+    if result.baselined:
+        noun = "finding" if result.baselined == 1 else "findings"
+        console.print(f"{result.baselined} {noun} in the baseline not shown.")
     if result.fixed:
         console.print(f"Fixed {result.fixed} finding{'s' if result.fixed != 1 else ''}.")
 
