@@ -21,7 +21,6 @@ from errlint.reporters import REPORTERS, ReporterOptions, RunResult, get_reporte
 from errlint.rule import LintRule, all_rules, rule_by_code
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-MAX_FIX_PASSES = 10
 
 
 def _codes_option(value: Optional[str], known: Sequence[str], option: str) -> Optional[tuple[str, ...]]:
@@ -85,8 +84,11 @@ def main() -> None:
 @click.option(
     "--min-severity", type=click.Choice([s.value for s in Severity]), help="Hide findings below this severity."
 )
-@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
-@click.option("--unsafe-fixes", is_flag=True, help="With --fix, also apply unsafe fixes.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place (`-`: print the fixed source).")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, also apply unsafe fixes ([~]).")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and write nothing; exit 1 if any.")
+@click.option("--show-fixes", is_flag=True, help="With --fix, list what was fixed, per file and rule.")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="With --fix, exit 1 when something was fixed.")
 @click.option("--quiet", "-q", is_flag=True, help="Findings only, no summary.")
 @click.option("--no-color", is_flag=True, help="Never colour the output.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read [tool.errlint] from this file.")
@@ -141,6 +143,9 @@ def check(
     prune_baseline: bool = False,
     add_noqa: bool = False,
     reason: Optional[str] = None,
+    diff: bool = False,
+    show_fixes: bool = False,
+    exit_non_zero_on_fix: bool = False,
 ) -> None:
     """Lint PATHS (default: the current directory; `-` reads standard input)."""
     from errlint.engine import lint_bytes, lint_files, rule_options, select_rules
@@ -162,7 +167,15 @@ def check(
             preview=preview,
         )
 
-    _check_adoption_options(write_baseline, baseline, prune_baseline, add_noqa, reason, fix)
+    _check_adoption_options(write_baseline, baseline, prune_baseline, add_noqa, reason, fix or diff)
+    if fix and diff:
+        raise UsageError("--fix and --diff cannot be combined: --diff shows the fixes without applying them")
+    if unsafe_fixes and not (fix or diff):
+        click.echo(
+            "errlint: note: --unsafe-fixes alone changes nothing: add --fix to apply safe and unsafe fixes, "
+            "or --diff to see them",
+            err=True,
+        )
     resolver = ConfigResolver(config_file, isolated, override)
     if show_settings is not None:
         target = Path(show_settings)
@@ -170,13 +183,12 @@ def check(
         click.echo(describe_settings(config, show_settings.replace("\\", "/")))
         sys.exit(EXIT_CLEAN)
     paths = paths or (".",)
-    result = RunResult(statistics=statistics)
+    result = RunResult(statistics=statistics, show_fixes=show_fixes)
+    diffs: list[str] = []
     stdin_text: Optional[tuple[str, bytes]] = None
     if "-" in paths:
         if len(paths) > 1:
             raise UsageError("`-` (standard input) cannot be combined with other paths")
-        if fix:
-            raise UsageError("--fix cannot be used with standard input")
         if add_noqa:
             raise UsageError("--add-noqa cannot be used with standard input")
         display = stdin_filename or "-"
@@ -184,8 +196,11 @@ def check(
         _say_config(verbose, config, 1)
         rules = select_rules(config)
         data = sys.stdin.buffer.read()
-        file_result = lint_bytes(data, display, config, rules, options=rule_options(config, rules))
+        options = rule_options(config, rules)
+        file_result = lint_bytes(data, display, config, rules, options=options, keep_source=fix or diff)
         stdin_text = (display, data)
+        if (fix or diff) and file_result.source is not None:
+            _fix_stdin(file_result, config, rules, options, unsafe_fixes, diff, result, diffs)
         file_results = [file_result]
         unreadable = []
         result.files = 1
@@ -214,22 +229,12 @@ def check(
                 config,
                 rules,
                 jobs=jobs,
-                keep_source=fix,
+                keep_source=fix or diff,
                 cache=cache,
                 prefilter=not no_prefilter,
             )
-            if fix:
-                from errlint.engine import lint_text
-
-                options = rule_options(config, rules)
-                for target, file_result in zip(targets, group_results):
-                    fixed_result, count = _fix_file(
-                        target.path, file_result, config, rules, options, unsafe_fixes, lint_text
-                    )
-                    if count:
-                        result.fixed += count
-                        file_result.findings = fixed_result.findings
-                        file_result.crashes = fixed_result.crashes
+            if fix or diff:
+                _fix_group(targets, group_results, config, rules, unsafe_fixes, diff, result, diffs)
             file_results.extend(group_results)
     findings: list[Finding] = []
     for file_result in [*file_results, *unreadable]:
@@ -258,10 +263,30 @@ def check(
                 baseline, findings, linted, read, prune_baseline
             )
     result.findings = sorted(findings, key=lambda f: f.sort_key)
-    _emit(result, output_format, output_file, ReporterOptions(color=False if no_color else None, quiet=quiet, statistics=statistics))
+    if diff:
+        sys.stdout.write("".join(diffs))
+        noun = "finding" if result.would_fix == 1 else "findings"
+        hidden = 0 if unsafe_fixes else sum(1 for f in findings if f.fix is not None and f.fix.safety.value == "unsafe")
+        more = f" ({hidden} more with --unsafe-fixes)" if hidden else ""
+        click.echo(f"Would fix {result.would_fix} {noun}{more}." if result.would_fix else f"No fixes available{more}.", err=True)
+        _report_crashes(result.crashes, debug)
+        sys.exit(EXIT_ERROR if result.crashes else EXIT_FINDINGS if result.would_fix else EXIT_CLEAN)
+    options = ReporterOptions(color=False if no_color else None, quiet=quiet, statistics=statistics)
+    if fix and stdin_text is not None:
+        # `--fix -`: the fixed source is the output; the report goes to standard error.
+        sys.stdout.write(result.fixed_source or "")
+        sys.stdout.flush()
+        if output_file is None:
+            get_reporter(output_format)(result, sys.stderr, options)
+        else:
+            _emit(result, output_format, output_file, options)
+    else:
+        _emit(result, output_format, output_file, options)
     _report_crashes(result.crashes, debug)
     if result.crashes:
         sys.exit(EXIT_ERROR)
+    if exit_non_zero_on_fix and result.fixed:
+        sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
 
 
@@ -308,39 +333,73 @@ def _say_config(verbose: bool, config: Config, files: int) -> None:
     click.echo(f"errlint: configuration {config.path}{extends} for {files} {noun}", err=True)
 
 
-def _fix_file(
-    path: Path,
+def _fix_group(
+    targets: Sequence[Any],
+    file_results: Sequence[Any],
+    config: Config,
+    rules: list[type[LintRule]],
+    unsafe: bool,
+    diff: bool,
+    result: RunResult,
+    diffs: list[str],
+) -> None:
+    """Fix each file of one configuration group: write it (--fix) or collect its diff (--diff)."""
+    from errlint.engine import lint_text, rule_options
+    from errlint.fixview import fixed_text, unified_diff
+
+    options = rule_options(config, rules)
+    for target, file_result in zip(targets, file_results):
+        if file_result.source is None:
+            continue
+        path = file_result.path
+
+        def relint(text: str, path: str = path) -> Any:
+            return lint_text(text, path, config, rules, options=options, keep_source=True)
+
+        outcome = fixed_text(file_result.source, file_result, relint, unsafe)
+        if not outcome.applied:
+            continue
+        if diff:
+            diffs.append(unified_diff(path, file_result.source, outcome.text))
+            result.would_fix += outcome.applied
+            continue
+        _write_source(target.path, outcome.text)
+        result.fixed += outcome.applied
+        for (code, name), count in outcome.codes.items():
+            result.fixed_codes[(path, code, name)] += count
+        file_result.findings = outcome.result.findings
+        file_result.crashes = outcome.result.crashes
+
+
+def _fix_stdin(
     file_result: Any,
     config: Config,
     rules: list[type[LintRule]],
     options: dict[str, object],
     unsafe: bool,
-    lint_text: Any,
-) -> tuple[Any, int]:
-    """Apply fixes to one file until none applies (at most MAX_FIX_PASSES); write it once."""
-    from errlint.fixes import applicable, apply_fixes
+    diff: bool,
+    result: RunResult,
+    diffs: list[str],
+) -> None:
+    """`--fix -` / `--diff -`: the fixed source goes to standard output, nothing is written."""
+    from errlint.engine import lint_text
+    from errlint.fixview import fixed_text, unified_diff
 
-    text = file_result.source
-    if text is None:
-        return file_result, 0
-    original = text
-    total = 0
-    current = file_result
-    for _ in range(MAX_FIX_PASSES):
-        fixes = applicable(current.findings, unsafe)
-        if not fixes:
-            break
-        text, applied = apply_fixes(text, fixes)
-        if not applied:
-            break
-        total += applied
-        current = lint_text(text, file_result.path, config, rules, options=options, keep_source=True)
-    if text != original:
-        data = path.read_bytes()
-        newline = "\r\n" if b"\r\n" in data else None
-        with open(path, "w", encoding="utf-8", newline=newline or "") as fh:
-            fh.write(text if newline is None else text.replace("\r\n", "\n"))
-    return current, total
+    def relint(text: str) -> Any:
+        return lint_text(text, file_result.path, config, rules, options=options, keep_source=True)
+
+    outcome = fixed_text(file_result.source, file_result, relint, unsafe)
+    result.fixed_source = outcome.text
+    if diff:
+        if outcome.applied:
+            diffs.append(unified_diff(file_result.path, file_result.source, outcome.text))
+        result.would_fix += outcome.applied
+        return
+    result.fixed += outcome.applied
+    for (code, name), count in outcome.codes.items():
+        result.fixed_codes[(file_result.path, code, name)] += count
+    file_result.findings = outcome.result.findings
+    file_result.crashes = outcome.result.crashes
 
 
 def _emit(result: RunResult, output_format: str, output_file: Optional[str], options: ReporterOptions) -> None:

@@ -153,7 +153,7 @@ def test_junit_one_testcase_per_file() -> None:
       <property name="files" value="3" />
     </properties>
     <testcase name="app/api.py" classname="errlint" file="app/api.py">
-      <failure type="errlint" message="2 findings: XH101">app/api.py:3:1: XH101 [warning] {bare} [*]
+      <failure type="errlint" message="2 findings: XH101">app/api.py:3:1: XH101 [warning] {bare} [~]
 app/api.py:9:1: XH101 [warning] {bare}</failure>
       <error type="XH102" message="rule XH102 crashed: KeyError: 'x'">rule XH102 crashed on app/api.py: KeyError: 'x'</error>
     </testcase>
@@ -198,7 +198,7 @@ def test_junit_clean_run_and_xml_escaping() -> None:
 
 def test_concise_is_one_line_per_finding_and_nothing_else() -> None:
     assert render("concise", [BARE, TERSE]) == (
-        f"app/api.py:3:1: XH101 [warning] {BARE_MSG} [*]\n"
+        f"app/api.py:3:1: XH101 [warning] {BARE_MSG} [~]\n"
         "lib/a,b:c.py:1:1: XH501 [info] `ValueError` raised without a message\n"
     )
     assert render("concise", []) == ""
@@ -455,7 +455,7 @@ def test_cli_junit_and_output_file(project: Path) -> None:
 def test_cli_concise(project: Path) -> None:
     code, out = cli("--format", "concise", ".")
     assert code == 1
-    assert out == "".join(f"pkg/bad.py:{line}:5: XH101 [warning] {BARE_MSG} [*]\n" for line in (4, 11))
+    assert out == "".join(f"pkg/bad.py:{line}:5: XH101 [warning] {BARE_MSG} [~]\n" for line in (4, 11))
 
 
 @pytest.mark.parametrize("fmt", ["sarif", "github", "gitlab", "junit", "concise"])

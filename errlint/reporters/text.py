@@ -12,9 +12,11 @@ from typing import IO
 from rich.console import Console
 from rich.markup import escape
 
-from errlint.finding import Finding, Severity
+from errlint.finding import Finding, FixSafety, Severity
 from errlint.reporters import ReporterOptions, RunResult
 
+# `[*]`: `--fix` fixes it; `[~]`: only `--fix --unsafe-fixes` does (review those); display-only: none.
+FIX_MARKS = {FixSafety.SAFE: " [*]", FixSafety.UNSAFE: " [~]"}
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
@@ -33,7 +35,7 @@ def _console(out: IO[str], options: ReporterOptions) -> Console:
 
 def format_line(finding: Finding, markup: bool = True) -> str:
     """One finding as one line (markup-escaped when `markup`)."""
-    fixable = " [*]" if finding.fix is not None else ""
+    fixable = FIX_MARKS.get(finding.fix.safety, "") if finding.fix is not None else ""
     critical = " (critical)" if finding.critical else ""
     location = f"{finding.path}:{finding.line}:{finding.column}:"
     if not markup:
@@ -75,7 +77,7 @@ def report(result: RunResult, out: IO[str], options: ReporterOptions) -> None:
         if safe:
             console.print(escape(f"[*] {safe} fixable with `--fix`."))
         if unsafe:
-            console.print(f"{unsafe} more fixable with `--fix --unsafe-fixes` (review the changes).")
+            console.print(escape(f"[~] {unsafe} more fixable with `--fix --unsafe-fixes` (review the changes)."))
     else:
         console.print(f"All checks passed ({files}).")
     if result.baselined:
@@ -83,6 +85,19 @@ def report(result: RunResult, out: IO[str], options: ReporterOptions) -> None:
         console.print(f"{result.baselined} {noun} in the baseline not shown.")
     if result.fixed:
         console.print(f"Fixed {result.fixed} finding{'s' if result.fixed != 1 else ''}.")
+        if result.show_fixes:
+            _show_fixes(console, result)
+
+
+def _show_fixes(console: Console, result: RunResult) -> None:
+    """`--show-fixes`: per file, how many findings of each rule were fixed (as ruff lists them)."""
+    by_path: dict[str, list[tuple[str, str, int]]] = {}
+    for (path, code, name), count in sorted(result.fixed_codes.items()):
+        by_path.setdefault(path, []).append((code, name, count))
+    for path, rows in by_path.items():
+        console.print(escape(f"- {path}:"))
+        for code, name, count in rows:
+            console.print(escape(f"    {count} × {code} ({name})"))
 
 
 def report_concise(result: RunResult, out: IO[str], options: ReporterOptions) -> None:
