@@ -42,6 +42,12 @@ class _Group(click.Group):
         self, args: Optional[Sequence[str]] = None, prog_name: Optional[str] = None, **extra: Any
     ) -> Any:
         """Run with errlint's error conventions: one line on stderr and exit code 2."""
+        argv = list(args) if args is not None else sys.argv[1:]
+        if not argv:
+            # `errlint` alone: the help, exit 0 (not a usage error).
+            with click.Context(self, info_name=prog_name or "errlint") as ctx:
+                click.echo(self.get_help(ctx))
+            sys.exit(EXIT_CLEAN)
         try:
             return super().main(args, prog_name, standalone_mode=False, **extra)
         except click.exceptions.Exit as err:
@@ -79,7 +85,7 @@ def main() -> None:
 @click.option("--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True)
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--statistics", is_flag=True, help="Show counts per rule.")
+@click.option("--statistics", is_flag=True, help="One row per rule (count, severity, fixable) instead of the listing.")
 @click.option("--critical-only", is_flag=True, help="Only findings on business-critical paths.")
 @click.option(
     "--min-severity", type=click.Choice([s.value for s in Severity]), help="Hide findings below this severity."
@@ -195,6 +201,8 @@ def check(
         config = resolver.for_path(Path(stdin_filename)) if stdin_filename else resolver.for_dir(cwd)
         _say_config(verbose, config, 1)
         rules = select_rules(config)
+        if not rules:
+            _say_no_rules(config)
         data = sys.stdin.buffer.read()
         options = rule_options(config, rules)
         file_result = lint_bytes(data, display, config, rules, options=options, keep_source=fix or diff)
@@ -203,7 +211,7 @@ def check(
             _fix_stdin(file_result, config, rules, options, unsafe_fixes, diff, result, diffs)
         file_results = [file_result]
         unreadable = []
-        result.files = 1
+        result.files = 1 if rules else 0
     else:
         from errlint.engine import FileResult, unparsable
 
@@ -215,27 +223,40 @@ def check(
         # Unreadable directories and .gitignore files are findings, never silently skipped.
         unreadable = [FileResult(t.display, [unparsable(t.display, t.error)]) for t, _ in found if t.error]
         file_results = []
-        for config, targets in grouped([(t, c) for t, c in found if t.error is None]):
-            _say_config(verbose, config, len(targets))
-            rules = select_rules(config)
-            result.files += len(targets)
-            cache = None
-            if not no_cache:
-                from errlint.cache import ResultCache, default_cache_dir
+        groups = grouped([(t, c) for t, c in found if t.error is None])
+        if not groups and not unreadable:
+            click.echo(f"errlint: no Python files found in {', '.join(paths)}: nothing to check", err=True)
+        from errlint.progress import RunProgress, batches, wanted
 
-                cache = ResultCache.open(cache_dir or default_cache_dir(config, cwd), config, rules)
-            group_results = lint_files(
-                [(t.path, t.display) for t in targets],
-                config,
-                rules,
-                jobs=jobs,
-                keep_source=fix or diff,
-                cache=cache,
-                prefilter=not no_prefilter,
-            )
-            if fix or diff:
-                _fix_group(targets, group_results, config, rules, unsafe_fixes, diff, result, diffs)
-            file_results.extend(group_results)
+        total = sum(len(targets) for _, targets in groups)
+        with RunProgress(total, wanted(sys.stderr, total, quiet)) as progress:
+            for config, targets in groups:
+                _say_config(verbose, config, len(targets))
+                rules = select_rules(config)
+                if not rules:
+                    _say_no_rules(config)
+                    progress.advance(len(targets), 0)
+                    continue
+                result.files += len(targets)
+                cache = None
+                if not no_cache:
+                    from errlint.cache import ResultCache, default_cache_dir
+
+                    cache = ResultCache.open(cache_dir or default_cache_dir(config, cwd), config, rules)
+                for batch in batches(targets, progress.batch_size):
+                    batch_results = lint_files(
+                        [(t.path, t.display) for t in batch],
+                        config,
+                        rules,
+                        jobs=jobs,
+                        keep_source=fix or diff,
+                        cache=cache,
+                        prefilter=not no_prefilter,
+                    )
+                    if fix or diff:
+                        _fix_group(batch, batch_results, config, rules, unsafe_fixes, diff, result, diffs)
+                    file_results.extend(batch_results)
+                    progress.advance(len(batch), sum(len(r.findings) for r in batch_results))
     findings: list[Finding] = []
     for file_result in [*file_results, *unreadable]:
         findings.extend(file_result.findings)
@@ -277,7 +298,7 @@ def check(
         sys.stdout.write(result.fixed_source or "")
         sys.stdout.flush()
         if output_file is None:
-            get_reporter(output_format)(result, sys.stderr, options)
+            _reporter(output_format, statistics)(result, sys.stderr, options)
         else:
             _emit(result, output_format, output_file, options)
     else:
@@ -319,6 +340,13 @@ def _write_source(path: Path, text: str) -> None:
     newline = "\r\n" if b"\r\n" in data else None
     with open(path, "w", encoding="utf-8", newline=newline or "") as fh:
         fh.write(text if newline is None else text.replace("\r\n", "\n"))
+
+
+def _say_no_rules(config: Config) -> None:
+    where = f" and {config.path}" if config.path else ""
+    click.echo(
+        f"errlint: no rules selected (see select/ignore on the command line{where}): nothing to check", err=True
+    )
 
 
 def _say_config(verbose: bool, config: Config, files: int) -> None:
@@ -402,8 +430,17 @@ def _fix_stdin(
     file_result.crashes = outcome.result.crashes
 
 
+def _reporter(output_format: str, statistics: bool) -> Any:
+    """The format's reporter; with --statistics, the per-rule table (JSON rows for `json`)."""
+    if not statistics:
+        return get_reporter(output_format)
+    from errlint.reporters import statistics as stats
+
+    return stats.report_json if output_format == "json" else stats.report_table
+
+
 def _emit(result: RunResult, output_format: str, output_file: Optional[str], options: ReporterOptions) -> None:
-    reporter = get_reporter(output_format)
+    reporter = _reporter(output_format, options.statistics)
     if output_file:
         buffer = io.StringIO()
         reporter(result, buffer, ReporterOptions(color=False, quiet=options.quiet, statistics=options.statistics))

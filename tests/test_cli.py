@@ -34,7 +34,7 @@ def test_clean_file_exits_0(project: Path) -> None:
     (project / "ok.py").write_text("def f():\n    return 1\n")
     code, out, err = run("check", "ok.py")
     assert (code, err) == (0, "")
-    assert out == "All checks passed (1 file).\n"
+    assert out == "All checks passed (1 file checked).\n"
 
 
 def test_findings_exit_1_with_exact_line(project: Path) -> None:
@@ -43,7 +43,7 @@ def test_findings_exit_1_with_exact_line(project: Path) -> None:
     assert code == 1
     lines = out.splitlines()
     assert lines[0] == f"bad.py:3:1: XH101 [warning] {BARE_MSG} [~]"
-    assert "Found 1 finding (1 warning) in 1 file." in lines
+    assert "Found 1 finding (1 warning) in 1 file; 1 file checked." in lines
 
 
 def test_default_path_is_current_directory(project: Path) -> None:
@@ -195,7 +195,7 @@ def test_min_severity_and_statistics(project: Path) -> None:
     (project / "bad.py").write_text(BARE)
     assert run("check", "bad.py", "--min-severity", "error", "-q")[0] == 0
     out = run("check", "bad.py", "--statistics", "--no-color")[1]
-    assert "     1  XH101  [warning]  bare-except\n" in out
+    assert "     1  XH101  [warning]      bare-except\nFound 1 finding (1 warning) in 1 file; 1 file checked.\n" in out
 
 
 def test_critical_comment_raises_severity_and_lists_first(project: Path) -> None:

@@ -56,7 +56,7 @@ def test_marks_safe_and_unsafe_fixes_differently(bad: Path) -> None:
         f"bad.py:4:5: {XH105} [*]",
         f"bad.py:8:5: {XH101} [~]",
         "",
-        "Found 2 findings (1 warning, 1 info) in 1 file.",
+        "Found 2 findings (1 warning, 1 info) in 1 file; 1 file checked.",
         "[*] 1 fixable with `--fix`.",
         "[~] 1 more fixable with `--fix --unsafe-fixes` (review the changes).",
     ]
@@ -85,7 +85,7 @@ def test_show_fixes_and_exit_non_zero_on_fix(bad: Path) -> None:
     code, out, _ = run("--fix", "--show-fixes", "--select", "XH105", "bad.py")
     assert code == 0  # nothing left
     assert out.splitlines() == [
-        "All checks passed (1 file).",
+        "All checks passed (1 file checked).",
         "Fixed 1 finding.",
         "- bad.py:",
         "    1 × XH105 (useless-reraise)",

@@ -1,13 +1,15 @@
 """Human output: `path:line:col: CODE [severity] message`, then a summary.
 
-Colour only on a terminal (rich's detection, `NO_COLOR` respected, `--no-color` forces it off).
+Colour only on a terminal (rich's detection); `--no-color` or a non-empty `NO_COLOR` mean no escape
+codes at all (not even bold).
 Every user-derived string is escaped for rich markup; lines are never wrapped.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import IO
+import os
+from typing import IO, Optional
 
 from rich.console import Console
 from rich.markup import escape
@@ -20,12 +22,20 @@ FIX_MARKS = {FixSafety.SAFE: " [*]", FixSafety.UNSAFE: " [~]"}
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
+def color_wanted(options: ReporterOptions) -> Optional[bool]:
+    """False with `--no-color` or a non-empty `NO_COLOR` (no-color.org): no escape codes at all."""
+    if options.color is False or os.environ.get("NO_COLOR"):
+        return False
+    return options.color
+
+
 def _console(out: IO[str], options: ReporterOptions) -> Console:
+    color = color_wanted(options)
     return Console(
         file=out,
-        force_terminal=True if options.color else None,
-        no_color=options.color is False or None,
-        color_system="auto" if options.color is not False else None,
+        force_terminal=True if color else False if color is False else None,
+        no_color=color is False or None,
+        color_system="auto" if color is not False else None,
         highlight=False,
         soft_wrap=True,
         emoji=False,
@@ -56,37 +66,44 @@ def report(result: RunResult, out: IO[str], options: ReporterOptions) -> None:
         return
     if result.findings:
         console.print()
-    if result.statistics or options.statistics:
-        by_code = Counter((f.code, f.name, f.severity.value) for f in result.findings)
-        for (code, name, severity), count in sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0])):
-            console.print(escape(f"{count:>6}  {code}  {'[' + severity + ']':<10} {name}"))
-        if by_code:
-            console.print()
+    for line in summary_lines(result):
+        console.print(escape(line))
+    if result.fixed and result.show_fixes:
+        _show_fixes(console, result)
+
+
+def files_checked(count: int) -> str:
+    return f"{count} file{'s' if count != 1 else ''} checked"
+
+
+def summary_lines(result: RunResult) -> list[str]:
+    """The summary after the listing: counts, files checked, what --fix would do."""
+    lines = []
     severities = Counter(f.severity for f in result.findings)
     parts = [
         f"{severities[s]} {s.value}{'s' if severities[s] != 1 and s is not Severity.INFO else ''}"
         for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
         if severities[s]
     ]
-    files = f"{result.files} file{'s' if result.files != 1 else ''}"
     if result.findings:
         noun = "finding" if len(result.findings) == 1 else "findings"
-        console.print(f"Found {len(result.findings)} {noun} ({', '.join(parts)}) in {files}.")
-        safe = sum(1 for f in result.findings if f.fix is not None and f.fix.safety.value == "safe")
-        unsafe = sum(1 for f in result.findings if f.fix is not None and f.fix.safety.value == "unsafe")
+        with_findings = len({f.path for f in result.findings})
+        where = f"{with_findings} file{'s' if with_findings != 1 else ''}; {files_checked(result.files)}"
+        lines.append(f"Found {len(result.findings)} {noun} ({', '.join(parts)}) in {where}.")
+        safe = sum(1 for f in result.findings if f.fix is not None and f.fix.safety is FixSafety.SAFE)
+        unsafe = sum(1 for f in result.findings if f.fix is not None and f.fix.safety is FixSafety.UNSAFE)
         if safe:
-            console.print(escape(f"[*] {safe} fixable with `--fix`."))
+            lines.append(f"[*] {safe} fixable with `--fix`.")
         if unsafe:
-            console.print(escape(f"[~] {unsafe} more fixable with `--fix --unsafe-fixes` (review the changes)."))
+            lines.append(f"[~] {unsafe} more fixable with `--fix --unsafe-fixes` (review the changes).")
     else:
-        console.print(f"All checks passed ({files}).")
+        lines.append(f"All checks passed ({files_checked(result.files)}).")
     if result.baselined:
         noun = "finding" if result.baselined == 1 else "findings"
-        console.print(f"{result.baselined} {noun} in the baseline not shown.")
+        lines.append(f"{result.baselined} {noun} in the baseline not shown.")
     if result.fixed:
-        console.print(f"Fixed {result.fixed} finding{'s' if result.fixed != 1 else ''}.")
-        if result.show_fixes:
-            _show_fixes(console, result)
+        lines.append(f"Fixed {result.fixed} finding{'s' if result.fixed != 1 else ''}.")
+    return lines
 
 
 def _show_fixes(console: Console, result: RunResult) -> None:
