@@ -217,8 +217,8 @@ def check(
 
         found = discover_files(paths, resolver, cwd)
         if show_files:
-            for target, _ in found:
-                click.echo(target.display)
+            for shown, _ in found:
+                click.echo(shown.display)
             sys.exit(EXIT_CLEAN)
         # Unreadable directories and .gitignore files are findings, never silently skipped.
         unreadable = [FileResult(t.display, [unparsable(t.display, t.error)]) for t, _ in found if t.error]
@@ -292,17 +292,17 @@ def check(
         click.echo(f"Would fix {result.would_fix} {noun}{more}." if result.would_fix else f"No fixes available{more}.", err=True)
         _report_crashes(result.crashes, debug)
         sys.exit(EXIT_ERROR if result.crashes else EXIT_FINDINGS if result.would_fix else EXIT_CLEAN)
-    options = ReporterOptions(color=False if no_color else None, quiet=quiet, statistics=statistics)
+    report_options = ReporterOptions(color=False if no_color else None, quiet=quiet, statistics=statistics)
     if fix and stdin_text is not None:
         # `--fix -`: the fixed source is the output; the report goes to standard error.
         sys.stdout.write(result.fixed_source or "")
         sys.stdout.flush()
         if output_file is None:
-            _reporter(output_format, statistics)(result, sys.stderr, options)
+            _reporter(output_format, statistics)(result, sys.stderr, report_options)
         else:
-            _emit(result, output_format, output_file, options)
+            _emit(result, output_format, output_file, report_options)
     else:
-        _emit(result, output_format, output_file, options)
+        _emit(result, output_format, output_file, report_options)
     _report_crashes(result.crashes, debug)
     if result.crashes:
         sys.exit(EXIT_ERROR)
