@@ -508,6 +508,16 @@ def explain(code: str) -> None:
     click.echo(render_rule_page(rule))
 
 
+@main.command()
+def server() -> None:
+    """Run the language server (LSP over standard input/output) for editors."""
+    try:
+        from errlint.server.lsp import main as serve
+    except ImportError as err:
+        raise UsageError(f'errlint server needs pygls ({err}): pip install "errlint[server]"') from None
+    serve()
+
+
 def _register_optional_commands() -> None:
     """`errlint review` lives in errlint.review; it imports the SDK only when run."""
     import importlib
