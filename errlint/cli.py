@@ -26,8 +26,14 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 def _codes_option(value: Optional[str], known: Sequence[str], option: str) -> Optional[tuple[str, ...]]:
     if value is None:
         return None
+    import re
+
     items = [v for v in (p.strip() for p in value.split(",")) if v]
-    return tuple(validate_selector(v, known, "command line", option) for v in items)
+    # XH700-XH999 belong to external rules, which a project's `local-rules` may load later.
+    external = re.compile(r"^XH[7-9][0-9]{0,2}$")
+    return tuple(
+        v.upper() if external.match(v.upper()) else validate_selector(v, known, "command line", option) for v in items
+    )
 
 
 def load_run_config(config_file: Optional[str], isolated: bool, cwd: Path) -> Config:
@@ -74,6 +80,9 @@ class _Group(click.Group):
 @click.version_option(__version__, "--version", prog_name="errlint", message="%(prog)s %(version)s")
 def main() -> None:
     """errlint: find error handling that hides, loses or leaks failures."""
+    from errlint import plugins
+
+    plugins.load_entry_points()  # rules from installed packages (errlint.rules entry points)
 
 
 @main.command()
@@ -304,7 +313,7 @@ def check(
     else:
         _emit(result, output_format, output_file, report_options)
     _report_crashes(result.crashes, debug)
-    if result.crashes:
+    if result.crashes or _report_plugin_problems():
         sys.exit(EXIT_ERROR)
     if exit_non_zero_on_fix and result.fixed:
         sys.exit(EXIT_FINDINGS)
@@ -452,6 +461,15 @@ def _emit(result: RunResult, output_format: str, output_file: Optional[str], opt
     reporter(result, sys.stdout, options)
 
 
+def _report_plugin_problems() -> int:
+    """Plugins or local rules that could not be used: one line each (the run went on without them)."""
+    from errlint import plugins
+
+    for problem in plugins.problems():
+        click.echo(f"errlint: error: {problem}", err=True)
+    return len(plugins.problems())
+
+
 def _report_crashes(crashes: Sequence[RuleCrash], debug: bool) -> None:
     for crash in crashes:
         what = "errlint crashed" if crash.rule == "engine" else f"rule {crash.rule} crashed"
@@ -506,6 +524,27 @@ def explain(code: str) -> None:
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise UsageError(f"unknown rule '{code}'{hint}")
     click.echo(render_rule_page(rule))
+
+
+@main.command("test-rules")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def test_rules(paths: tuple[Path, ...]) -> None:
+    """Check the rules in PATHS (folders of rule modules or files): docs and embedded cases."""
+    from errlint import plugins
+    from errlint.rule_testing import case_count, rule_problems
+
+    rules = plugins.load_paths(list(paths), origin="test-rules")
+    broken = _report_plugin_problems()
+    if not rules:
+        raise UsageError(f"no rules found in {', '.join(str(p) for p in paths)}")
+    failures = [line for rule in rules for line in rule_problems(rule)]
+    for line in failures:
+        click.echo(line)
+    cases = sum(case_count(rule) for rule in rules)
+    codes = ", ".join(rule.CODE for rule in rules)
+    verdict = f"{len(failures)} problem{'s' if len(failures) != 1 else ''}" if failures else "all passed"
+    click.echo(f"{len(rules)} rule{'s' if len(rules) != 1 else ''} ({codes}), {cases} cases: {verdict}.")
+    sys.exit(EXIT_ERROR if broken else EXIT_FINDINGS if failures else EXIT_CLEAN)
 
 
 @main.command()

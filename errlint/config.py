@@ -54,6 +54,7 @@ class Config:
     path: Optional[str] = None  # the file it came from, for messages
     root: str = "."  # the directory paths in config are relative to (absolute when from a file)
     extends: tuple[str, ...] = ()  # the files `extend` pulled in, nearest first (for -v)
+    local_rules: tuple[str, ...] = ()  # relative to root; loaded by errlint.project.load_file
     select: tuple[str, ...] = ()  # empty: every stable rule
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -161,6 +162,7 @@ TOP_LEVEL_KEYS: dict[str, Validator] = {
     "user-error-exceptions": _list_of_str,
     "rules": lambda v, p, k: v,  # validated below
     "extend": lambda v, p, k: _str(v, p, k),  # handled by load_config
+    "local-rules": _list_of_str,  # folders or files of rule modules (errlint.plugins)
 }
 
 # Keys holding paths relative to the configuration's folder, and lists that `extend` adds up.
@@ -321,6 +323,14 @@ def _raw_table(config_file: Path) -> dict[str, Any]:
     return dict(table)
 
 
+def raw_local_rules(config_file: Path) -> list[str]:
+    """The `local-rules` of a configuration (after `extend`), relative to its folder, read before
+    validation: the rules they add must be known when `select` and `ignore` are checked."""
+    table, _ = _resolved_table(config_file, ())
+    value = table.get("local-rules", [])
+    return list(_list_of_str(value, str(config_file), "local-rules"))
+
+
 def _resolved_table(config_file: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The table of `config_file` merged over the one it `extend`s, paths rebased onto its folder."""
     path = str(config_file)
@@ -362,6 +372,11 @@ def _rebased(table: dict[str, Any], old: Path, new: Path) -> dict[str, Any]:
         value = out.get(key)
         if isinstance(value, list):
             out[key] = [_rebase(v, old, new) if isinstance(v, str) else v for v in value]
+    local = out.get("local-rules")
+    if isinstance(local, list) and old != new:
+        out["local-rules"] = [
+            os.path.relpath(os.path.join(old, v), new).replace("\\", "/") if isinstance(v, str) else v for v in local
+        ]
     pfi = out.get("per-file-ignores")
     if isinstance(pfi, dict):
         out["per-file-ignores"] = {_rebase(k, old, new): v for k, v in pfi.items()}
@@ -421,6 +436,7 @@ def parse_table(
         broad_exceptions=values.get("broad-exceptions", ()),
         infrastructure_exceptions=values.get("infrastructure-exceptions", ()),
         user_error_exceptions=values.get("user-error-exceptions", ()),
+        local_rules=values.get("local-rules", ()),
         rule_options=tuple(options),
         sections=tuple(sections),
     )

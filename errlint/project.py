@@ -23,7 +23,15 @@ Override = Callable[[Config], Config]
 
 
 def load_file(path: Optional[Path]) -> Config:
-    """Load and validate one configuration file (None: the defaults)."""
+    """Load and validate one configuration file (None: the defaults), after loading its
+    `local-rules` (errlint.plugins), whose codes `select` and `ignore` may name."""
+    if path is not None:
+        from errlint import plugins
+        from errlint.config import raw_local_rules
+
+        local = raw_local_rules(path)
+        if local:
+            plugins.load_paths([path.resolve().parent / item for item in local])
     rules = all_rules()
     return load_config(
         path,
