@@ -10,6 +10,7 @@ from typing import Callable, Optional, Sequence
 import click
 
 from errlint.baseline import Baseline, keyed_run
+from errlint.errors import UsageError
 from errlint.finding import Finding
 from errlint.source import UnreadableSource, decode_source, split_lines
 
@@ -87,3 +88,26 @@ def add_noqa_to_files(findings: Sequence[Finding], reason: Optional[str], read: 
     noun = "directive" if total == 1 else "directives"
     click.echo(f"errlint: added {total} noqa {noun}", err=True)
     return total
+
+
+def check_options(
+    write_baseline: Optional[Path],
+    baseline: Optional[Path],
+    prune: bool,
+    add_noqa: bool,
+    reason: Optional[str],
+    fix: bool,
+) -> None:
+    """Reject combinations that cannot mean anything (one line, exit 2)."""
+    if prune and baseline is None:
+        raise UsageError("--prune-baseline needs --baseline FILE")
+    if reason is not None and not add_noqa:
+        raise UsageError("--reason only goes with --add-noqa")
+    if reason is not None and ("\n" in reason or "\r" in reason):
+        raise UsageError("--reason must be one line")
+    chosen = [name for name, on in (("--write-baseline", write_baseline), ("--add-noqa", add_noqa), ("--fix", fix)) if on]
+    if len(chosen) > 1:
+        raise UsageError(f"{chosen[0]} cannot be combined with {chosen[1]}")
+    if baseline is not None and (write_baseline is not None or add_noqa):
+        other = "--write-baseline" if write_baseline is not None else "--add-noqa"
+        raise UsageError(f"--baseline cannot be combined with {other}")

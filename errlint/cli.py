@@ -165,6 +165,8 @@ def check(
     """Lint PATHS (default: the current directory; `-` reads standard input)."""
     from errlint.engine import lint_bytes, lint_files, rule_options, select_rules
 
+    from errlint.adoption import check_options as check_adoption_options
+    from errlint.fixview import fix_group, fix_stdin
     from errlint.project import ConfigResolver, describe_settings, discover_files, grouped
 
     cwd = Path.cwd()
@@ -182,7 +184,7 @@ def check(
             preview=preview,
         )
 
-    _check_adoption_options(write_baseline, baseline, prune_baseline, add_noqa, reason, fix or diff)
+    check_adoption_options(write_baseline, baseline, prune_baseline, add_noqa, reason, fix or diff)
     if fix and diff:
         raise UsageError("--fix and --diff cannot be combined: --diff shows the fixes without applying them")
     if unsafe_fixes and not (fix or diff):
@@ -217,7 +219,7 @@ def check(
         file_result = lint_bytes(data, display, config, rules, options=options, keep_source=fix or diff)
         stdin_text = (display, data)
         if (fix or diff) and file_result.source is not None:
-            _fix_stdin(file_result, config, rules, options, unsafe_fixes, diff, result, diffs)
+            fix_stdin(file_result, config, rules, options, unsafe_fixes, diff, result, diffs)
         file_results = [file_result]
         unreadable = []
         result.files = 1 if rules else 0
@@ -263,7 +265,7 @@ def check(
                         prefilter=not no_prefilter,
                     )
                     if fix or diff:
-                        _fix_group(batch, batch_results, config, rules, unsafe_fixes, diff, result, diffs)
+                        fix_group(batch, batch_results, config, rules, unsafe_fixes, diff, result, diffs, _write_source)
                     file_results.extend(batch_results)
                     progress.advance(len(batch), sum(len(r.findings) for r in batch_results))
     findings: list[Finding] = []
@@ -320,29 +322,6 @@ def check(
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
 
 
-def _check_adoption_options(
-    write_baseline: Optional[Path],
-    baseline: Optional[Path],
-    prune: bool,
-    add_noqa: bool,
-    reason: Optional[str],
-    fix: bool,
-) -> None:
-    """Reject combinations that cannot mean anything (one line, exit 2)."""
-    if prune and baseline is None:
-        raise UsageError("--prune-baseline needs --baseline FILE")
-    if reason is not None and not add_noqa:
-        raise UsageError("--reason only goes with --add-noqa")
-    if reason is not None and ("\n" in reason or "\r" in reason):
-        raise UsageError("--reason must be one line")
-    chosen = [name for name, on in (("--write-baseline", write_baseline), ("--add-noqa", add_noqa), ("--fix", fix)) if on]
-    if len(chosen) > 1:
-        raise UsageError(f"{chosen[0]} cannot be combined with {chosen[1]}")
-    if baseline is not None and (write_baseline is not None or add_noqa):
-        other = "--write-baseline" if write_baseline is not None else "--add-noqa"
-        raise UsageError(f"--baseline cannot be combined with {other}")
-
-
 def _write_source(path: Path, text: str) -> None:
     """Write edited source text back, keeping the file's CRLF line endings (as --fix does)."""
     data = path.read_bytes()
@@ -368,75 +347,6 @@ def _say_config(verbose: bool, config: Config, files: int) -> None:
         return
     extends = "".join(f" (extends {base})" for base in config.extends)
     click.echo(f"errlint: configuration {config.path}{extends} for {files} {noun}", err=True)
-
-
-def _fix_group(
-    targets: Sequence[Any],
-    file_results: Sequence[Any],
-    config: Config,
-    rules: list[type[LintRule]],
-    unsafe: bool,
-    diff: bool,
-    result: RunResult,
-    diffs: list[str],
-) -> None:
-    """Fix each file of one configuration group: write it (--fix) or collect its diff (--diff)."""
-    from errlint.engine import lint_text, rule_options
-    from errlint.fixview import fixed_text, unified_diff
-
-    options = rule_options(config, rules)
-    for target, file_result in zip(targets, file_results):
-        if file_result.source is None:
-            continue
-        path = file_result.path
-
-        def relint(text: str, path: str = path) -> Any:
-            return lint_text(text, path, config, rules, options=options, keep_source=True)
-
-        outcome = fixed_text(file_result.source, file_result, relint, unsafe)
-        if not outcome.applied:
-            continue
-        if diff:
-            diffs.append(unified_diff(path, file_result.source, outcome.text))
-            result.would_fix += outcome.applied
-            continue
-        _write_source(target.path, outcome.text)
-        result.fixed += outcome.applied
-        for (code, name), count in outcome.codes.items():
-            result.fixed_codes[(path, code, name)] += count
-        file_result.findings = outcome.result.findings
-        file_result.crashes = outcome.result.crashes
-
-
-def _fix_stdin(
-    file_result: Any,
-    config: Config,
-    rules: list[type[LintRule]],
-    options: dict[str, object],
-    unsafe: bool,
-    diff: bool,
-    result: RunResult,
-    diffs: list[str],
-) -> None:
-    """`--fix -` / `--diff -`: the fixed source goes to standard output, nothing is written."""
-    from errlint.engine import lint_text
-    from errlint.fixview import fixed_text, unified_diff
-
-    def relint(text: str) -> Any:
-        return lint_text(text, file_result.path, config, rules, options=options, keep_source=True)
-
-    outcome = fixed_text(file_result.source, file_result, relint, unsafe)
-    result.fixed_source = outcome.text
-    if diff:
-        if outcome.applied:
-            diffs.append(unified_diff(file_result.path, file_result.source, outcome.text))
-        result.would_fix += outcome.applied
-        return
-    result.fixed += outcome.applied
-    for (code, name), count in outcome.codes.items():
-        result.fixed_codes[(file_result.path, code, name)] += count
-    file_result.findings = outcome.result.findings
-    file_result.crashes = outcome.result.crashes
 
 
 def _reporter(output_format: str, statistics: bool) -> Any:

@@ -10,9 +10,13 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
+from errlint.config import Config
 from errlint.finding import Finding, FixSafety
+from errlint.reporters import RunResult
+from errlint.rule import LintRule
 
 MAX_FIX_PASSES = 10
 
@@ -67,3 +71,71 @@ def unified_diff(path: str, before: str, after: str) -> str:
         if not line.endswith(("\n", "\r")):
             out.append("\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+def fix_group(
+    targets: Sequence[Any],
+    file_results: Sequence[Any],
+    config: Config,
+    rules: list[type[LintRule]],
+    unsafe: bool,
+    diff: bool,
+    result: RunResult,
+    diffs: list[str],
+    write: Callable[[Path, str], None],
+) -> None:
+    """Fix each file of one configuration group: write it (--fix) or collect its diff (--diff)."""
+    from errlint.engine import lint_text, rule_options
+
+    options = rule_options(config, rules)
+    for target, file_result in zip(targets, file_results):
+        if file_result.source is None:
+            continue
+        path = file_result.path
+
+        def relint(text: str, path: str = path) -> Any:
+            return lint_text(text, path, config, rules, options=options, keep_source=True)
+
+        outcome = fixed_text(file_result.source, file_result, relint, unsafe)
+        if not outcome.applied:
+            continue
+        if diff:
+            diffs.append(unified_diff(path, file_result.source, outcome.text))
+            result.would_fix += outcome.applied
+            continue
+        write(target.path, outcome.text)
+        result.fixed += outcome.applied
+        for (code, name), count in outcome.codes.items():
+            result.fixed_codes[(path, code, name)] += count
+        file_result.findings = outcome.result.findings
+        file_result.crashes = outcome.result.crashes
+
+
+def fix_stdin(
+    file_result: Any,
+    config: Config,
+    rules: list[type[LintRule]],
+    options: dict[str, object],
+    unsafe: bool,
+    diff: bool,
+    result: RunResult,
+    diffs: list[str],
+) -> None:
+    """`--fix -` / `--diff -`: the fixed source goes to standard output, nothing is written."""
+    from errlint.engine import lint_text
+
+    def relint(text: str) -> Any:
+        return lint_text(text, file_result.path, config, rules, options=options, keep_source=True)
+
+    outcome = fixed_text(file_result.source, file_result, relint, unsafe)
+    result.fixed_source = outcome.text
+    if diff:
+        if outcome.applied:
+            diffs.append(unified_diff(file_result.path, file_result.source, outcome.text))
+        result.would_fix += outcome.applied
+        return
+    result.fixed += outcome.applied
+    for (code, name), count in outcome.codes.items():
+        result.fixed_codes[(file_result.path, code, name)] += count
+    file_result.findings = outcome.result.findings
+    file_result.crashes = outcome.result.crashes
