@@ -44,11 +44,13 @@ class Session:
         self.root = root
         self.client = LanguageClient("errlint-test", "1")
         self.published: dict[str, list[types.Diagnostic]] = {}
+        self.versions: list[Optional[int]] = []
         self.changed = asyncio.Event()
 
         @self.client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def on_diagnostics(params: types.PublishDiagnosticsParams) -> None:
             self.published[params.uri] = params.diagnostics
+            self.versions.append(params.version)
             self.changed.set()
 
     async def start(self) -> None:
@@ -175,6 +177,17 @@ def test_diagnostics_code_actions_fix_all_and_noqa(project: Path) -> None:
         # Edit the document: diagnostics follow the new text.
         diagnostics = await session.diagnostics(change_doc(session, uri, silenced, 2))
         assert [d.code for d in diagnostics] == ["XH105", "XH401"]
+
+        # A burst of edits is linted once, for the last version.
+        session.versions.clear()
+
+        def burst() -> None:
+            for version in range(3, 8):
+                change_doc(session, uri, SOURCE.replace("connect()", f"connect({version})"), version)()
+
+        diagnostics = await session.diagnostics(burst)
+        assert session.versions == [7]
+        assert [d.code for d in diagnostics] == ["XH105", "XH101", "XH401"]
 
     run(project, scenario)
 

@@ -1,6 +1,6 @@
 """errlint as a Language Server: diagnostics as you type, quick fixes, fix all, noqa, config reload.
 
-- Diagnostics on open, change and save, with errlint's severities (error, warning, information),
+- Diagnostics on open, change (once a burst of changes pauses for 0.1 s) and save, with errlint's severities (error, warning, information),
   the rule code linking to its documentation page, and `(critical)` on business-critical paths.
   Each file gets the configuration that applies to it on the command line (the closest
   `.errlint.toml`, `errlint.toml` or `pyproject.toml`), including `ignore` and `per-file-ignores`.
@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ from errlint.errors import ErrlintError
 from errlint.finding import Finding, Fix, FixSafety, Severity
 
 SOURCE = "errlint"
+DEBOUNCE = 0.1  # seconds: a burst of changes is linted once, after the last one
 FIX_ALL = "source.fixAll.errlint"
 RELOAD = "errlint.reloadConfiguration"
 SEVERITIES = {
@@ -62,6 +64,7 @@ class ErrlintServer(LanguageServer):
         super().__init__("errlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
         self.linted: dict[str, Linted] = {}
         self._resolver: Any = None
+        self._pending: dict[str, asyncio.Task[None]] = {}
 
     # -- configuration --------------------------------------------------------------------
 
@@ -78,6 +81,19 @@ class ErrlintServer(LanguageServer):
             self.lint(uri)
 
     # -- linting --------------------------------------------------------------------------
+
+    def schedule(self, uri: str) -> None:
+        """Lint `uri` after DEBOUNCE seconds, unless another change comes first."""
+        pending = self._pending.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
+        self._pending[uri] = asyncio.ensure_future(self._lint_later(uri))
+
+    async def _lint_later(self, uri: str) -> None:
+        await asyncio.sleep(DEBOUNCE)
+        self._pending.pop(uri, None)
+        if uri in self.linted:
+            self.lint(uri)
 
     def lint(self, uri: str) -> None:
         """Lint the open document `uri` and publish its diagnostics."""
@@ -251,9 +267,9 @@ def build() -> ErrlintServer:
             ls.lint(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: ErrlintServer, params: types.DidChangeTextDocumentParams) -> None:
+    async def did_change(ls: ErrlintServer, params: types.DidChangeTextDocumentParams) -> None:
         if params.text_document.uri in ls.linted:
-            ls.lint(params.text_document.uri)
+            ls.schedule(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: ErrlintServer, params: types.DidSaveTextDocumentParams) -> None:
