@@ -1,14 +1,20 @@
-"""Find, read and validate `[tool.errlint]`; merge command-line overrides.
+"""Find, read and validate errlint's configuration; merge command-line overrides.
 
-The nearest `pyproject.toml` with a `[tool.errlint]` table, walking up from the working directory,
-wins (`--config FILE` names one; `--isolated` uses defaults only). Keys are kebab-case. Every
-problem is a `ConfigError` naming the file and the key, with a close match for typos.
+As in ruff, configuration is found from each linted file, not from the working directory: the
+closest `.errlint.toml`, `errlint.toml` or `pyproject.toml` with a `[tool.errlint]` table, walking
+up from the file's folder, applies to it (`errlint.project.ConfigResolver`). Paths in a
+configuration (`critical-paths`, `per-file-ignores`, `exclude`) are relative to the folder of the
+file that wrote them. `extend = "../pyproject.toml"` inherits another configuration, whose keys the
+file overrides (the `extend-*` lists add up). `--config FILE` names one file for every linted
+file; `--isolated` uses defaults only. Keys are kebab-case. Every problem is a `ConfigError` naming
+the file and the key, with a close match for typos.
 """
 
 from __future__ import annotations
 
 import difflib
 import fnmatch
+import os
 import re
 import sys
 from dataclasses import dataclass, replace
@@ -47,7 +53,9 @@ class Config:
     """Everything a run needs to know from configuration, already validated."""
 
     path: Optional[str] = None  # the file it came from, for messages
-    root: str = "."  # the directory paths in config are relative to
+    root: str = "."  # the directory paths in config are relative to (absolute when from a file)
+    extends: tuple[str, ...] = ()  # the files `extend` pulled in, nearest first (for -v)
+    local_rules: tuple[str, ...] = ()  # relative to root; loaded by errlint.project.load_file
     select: tuple[str, ...] = ()  # empty: every stable rule
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -96,8 +104,18 @@ class Config:
         """Whether `path` is test code, a sample input or a demo under `test-paths`."""
         return is_test_path(path, self.test_paths, self.root)
 
+    def relative(self, path: str) -> str:
+        """`path` (as shown: relative to the working directory, or absolute) relative to `root`,
+        with `/` separators; unchanged when the file lies outside `root` or `root` is `.`."""
+        display = path.replace("\\", "/")
+        if self.root == "." or path in ("-", ""):
+            return display
+        rel = os.path.relpath(os.path.abspath(path), self.root).replace("\\", "/")
+        return display if rel.startswith("../") or rel == ".." else rel
+
     def is_critical_path(self, rel_path: str) -> bool:
-        return any(_glob_match(rel_path, pattern) for pattern in self.critical_paths)
+        rel = self.relative(rel_path)
+        return any(_glob_match(rel, pattern) for pattern in self.critical_paths)
 
 
 def _glob_match(rel_path: str, pattern: str) -> bool:
@@ -150,7 +168,14 @@ TOP_LEVEL_KEYS: dict[str, Validator] = {
     "user-error-exceptions": _list_of_str,
     "test-paths": _list_of_str,
     "rules": lambda v, p, k: v,  # validated below
+    "extend": lambda v, p, k: _str(v, p, k),  # handled by load_config
+    "local-rules": _list_of_str,  # folders or files of rule modules (errlint.plugins)
 }
+
+# Keys holding paths relative to the configuration's folder, and lists that `extend` adds up.
+PATH_LIST_KEYS = ("critical-paths", "exclude", "extend-exclude")
+ADDITIVE_KEYS = ("extend-select", "extend-ignore", "extend-exclude", "extend-report-functions")
+CONFIG_NAMES = (".errlint.toml", "errlint.toml", "pyproject.toml")
 
 # Sub-tables owned by other parts of errlint: key -> validator for its value.
 SECTION_SCHEMAS: dict[str, dict[str, Validator]] = {
@@ -240,16 +265,29 @@ def _unknown(what: str, name: str, known: Iterable[str]) -> str:
 
 
 def find_config_file(start: Path) -> Optional[Path]:
-    """Return the nearest `pyproject.toml` with a `[tool.errlint]` table at or above `start`."""
+    """The closest configuration at or above the folder `start`: `.errlint.toml`, `errlint.toml`,
+    or a `pyproject.toml` with a `[tool.errlint]` table (in that order within one folder)."""
     for directory in (start, *start.parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                data = _read_toml(candidate)
-            except ConfigError:
-                return candidate  # let load_config report it with the file name
-            if "errlint" in data.get("tool", {}):
-                return candidate
+        found = config_in(directory)
+        if found is not None:
+            return found
+    return None
+
+
+def config_in(directory: Path) -> Optional[Path]:
+    """The configuration file of `directory` itself, if it has one."""
+    for name in CONFIG_NAMES:
+        candidate = directory / name
+        if not candidate.is_file():
+            continue
+        if name != "pyproject.toml":
+            return candidate
+        try:
+            data = _read_toml(candidate)
+        except ConfigError:
+            return candidate  # let load_config report it with the file name
+        if "errlint" in data.get("tool", {}):
+            return candidate
     return None
 
 
@@ -270,22 +308,91 @@ def load_config(
     rule_options: Mapping[str, Callable[[Mapping[str, Any], str, str], dict[str, Any]]],
     names_to_codes: Mapping[str, str],
 ) -> Config:
-    """Read `[tool.errlint]` from `config_file` (None: defaults) and validate it."""
+    """Read `[tool.errlint]` (or a dedicated errlint.toml) from `config_file` and validate it,
+    following `extend` (None: defaults)."""
     if config_file is None:
         return Config()
+    table, extends = _resolved_table(config_file, ())
+    path = str(config_file)
+    root = str(config_file.resolve().parent)
+    config = parse_table(
+        table, path, root, known_codes=known_codes,
+        rule_options=rule_options, names_to_codes=names_to_codes,
+    )  # fmt: skip
+    return replace(config, extends=extends)
+
+
+def _raw_table(config_file: Path) -> dict[str, Any]:
     path = str(config_file)
     data = _read_toml(config_file)
     table = data.get("tool", {}).get("errlint")
     if table is None:
         if config_file.name == "pyproject.toml":
-            return Config(path=path, root=str(config_file.parent))
-        table = data  # a dedicated errlint.toml may hold the keys at top level
+            return {}
+        table = data  # a dedicated errlint.toml holds the keys at top level
     if not isinstance(table, dict):
         raise ConfigError("expected a table", path, "tool.errlint")
-    return parse_table(
-        table, path, str(config_file.parent), known_codes=known_codes,
-        rule_options=rule_options, names_to_codes=names_to_codes,
-    )  # fmt: skip
+    return dict(table)
+
+
+def raw_local_rules(config_file: Path) -> list[str]:
+    """The `local-rules` of a configuration (after `extend`), relative to its folder, read before
+    validation: the rules they add must be known when `select` and `ignore` are checked."""
+    table, _ = _resolved_table(config_file, ())
+    value = table.get("local-rules", [])
+    return list(_list_of_str(value, str(config_file), "local-rules"))
+
+
+def _resolved_table(config_file: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The table of `config_file` merged over the one it `extend`s, paths rebased onto its folder."""
+    path = str(config_file)
+    table = _raw_table(config_file)
+    extend = table.pop("extend", None)
+    if extend is None:
+        return table, ()
+    extend = _str(extend, path, "extend")
+    base_file = (config_file.resolve().parent / os.path.expanduser(os.path.expandvars(extend))).resolve()
+    if base_file in seen or base_file == config_file.resolve():
+        raise ConfigError(f"'{extend}' extends itself (a cycle)", path, "extend")
+    if not base_file.is_file():
+        raise ConfigError(f"'{extend}': no such file", path, "extend")
+    base, extends = _resolved_table(base_file, (*seen, config_file.resolve()))
+    base = _rebased(base, base_file.parent, config_file.resolve().parent)
+    merged = dict(base)
+    for key, value in table.items():
+        if key in ADDITIVE_KEYS and isinstance(value, list) and isinstance(base.get(key), list):
+            merged[key] = base[key] + value
+        elif key == "rules" and isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = {**base[key], **value}
+        else:
+            merged[key] = value
+    return merged, (str(base_file), *extends)
+
+
+def _rebase(pattern: str, old: Path, new: Path) -> str:
+    """A glob relative to folder `old` as a glob relative to `new` (name-only globs stay)."""
+    if "/" not in pattern.rstrip("/") or old == new:
+        return pattern
+    trailing = "/" if pattern.endswith("/") else ""
+    rebased = os.path.relpath(os.path.join(old, pattern.lstrip("./")), new).replace("\\", "/")
+    return rebased + trailing
+
+
+def _rebased(table: dict[str, Any], old: Path, new: Path) -> dict[str, Any]:
+    out = dict(table)
+    for key in PATH_LIST_KEYS:
+        value = out.get(key)
+        if isinstance(value, list):
+            out[key] = [_rebase(v, old, new) if isinstance(v, str) else v for v in value]
+    local = out.get("local-rules")
+    if isinstance(local, list) and old != new:
+        out["local-rules"] = [
+            os.path.relpath(os.path.join(old, v), new).replace("\\", "/") if isinstance(v, str) else v for v in local
+        ]
+    pfi = out.get("per-file-ignores")
+    if isinstance(pfi, dict):
+        out["per-file-ignores"] = {_rebase(k, old, new): v for k, v in pfi.items()}
+    return out
 
 
 def parse_table(
@@ -309,6 +416,8 @@ def parse_table(
             known = list(TOP_LEVEL_KEYS) + list(SECTION_SCHEMAS)
             raise ConfigError(_unknown("key", key, known), path, key)
         full_key = key
+        if key == "extend":
+            continue  # followed by load_config
         if key in ("select", "extend-select", "ignore", "extend-ignore"):
             values[key] = tuple(
                 validate_selector(s, known_codes, path, full_key) for s in _list_of_str(value, path, key)
@@ -340,6 +449,7 @@ def parse_table(
         infrastructure_exceptions=values.get("infrastructure-exceptions", ()),
         user_error_exceptions=values.get("user-error-exceptions", ()),
         test_paths=values.get("test-paths", DEFAULT_TEST_PATHS),
+        local_rules=values.get("local-rules", ()),
         rule_options=tuple(options),
         sections=tuple(sections),
     )

@@ -87,8 +87,9 @@ def rule_options(config: Config, rules: Sequence[type[LintRule]]) -> dict[str, o
 
 
 def ignored_for_path(config: Config, rel_path: str) -> tuple[str, ...]:
-    """Codes ignored for `rel_path` by `per-file-ignores` (globs on the path or the file name)."""
-    rel = rel_path.replace("\\", "/")
+    """Codes ignored for `rel_path` by `per-file-ignores` (globs on the path relative to the
+    configuration's folder, or on the file name)."""
+    rel = config.relative(rel_path)
     base = rel.rsplit("/", 1)[-1]
     codes: list[str] = []
     for pattern, listed in config.per_file_ignores:

@@ -2,27 +2,24 @@
 
 flake8 finds `Plugin` through the `flake8.extension` entry point `XH` and, because `__init__` takes
 `tree`, runs it once per file as an AST plugin. The adapter ignores the `ast` tree (errlint
-re-parses `lines` with libcst), runs every enabled rule and yields
-`(line, 0-based column, "XH101 message", type(self))`.
+re-parses `lines` with libcst), runs the rules errlint's configuration enables and yields
+`(line, 0-based column, "XH101 [warning] message", type(self))`.
 
-Who decides what:
-
-- flake8 decides what is shown: `--select`/`--ignore`/`--extend-ignore`, `per-file-ignores` and
-  `# noqa` are flake8's, so errlint's own `select`, `ignore` and `per-file-ignores` are not applied
-  here, and the engine runs with `apply_noqa=False`.
-- errlint's `[tool.errlint]` still applies to what the rules *mean*: vocabularies (`logger-names`,
-  `report-functions`, exception taxonomies, `[tool.errlint.pii]`), per-rule options, critical paths
-  and `preview` (preview rules run when `preview = true` or when `select`/`extend-select` names
-  their exact code, as on the command line). It is found like the CLI finds it: the nearest
-  `pyproject.toml` with `[tool.errlint]`, walking up from the linted file's directory (from the
-  working directory for standard input), or the file given with `--errlint-config`.
+errlint's configuration applies under flake8 as on the command line: the closest
+`.errlint.toml`/`errlint.toml`/`pyproject.toml` with `[tool.errlint]` to the linted file (the
+working directory for standard input), or the file given with `--errlint-config`. So errlint's
+`select`, `ignore`, `per-file-ignores`, preview, vocabularies, per-rule options, critical paths and
+PII severities apply, and each message carries errlint's severity (`[error]`, `[warning]`,
+`[info]`), since flake8 has none. flake8's own `--select`/`--ignore`/`per-file-ignores` and
+`# noqa` then filter what errlint reported (the engine runs with `apply_noqa=False`: flake8 owns
+noqa). A configuration error does not stop flake8 (which would blank every other linter's
+results in an editor): each file gets one `XH000 [error] errlint configuration error: …` at 1:1.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
-import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -82,8 +79,9 @@ class Plugin:
         try:
             config, rules, options = self._prepare(self._config())
         except ErrlintError as err:
-            # A bad [tool.errlint] stops the run with one clear line, as on the command line.
-            raise _execution_error(f"errlint: error: {err.format_message()}") from None
+            # One diagnostic, not a crash: flake8 and its other plugins keep working.
+            yield 1, 0, f"XH000 [error] errlint configuration error: {err.format_message()}", type(self)
+            return
         if not rules:
             return
         result = lint_text("".join(self.lines), path, config, rules, options=options, apply_noqa=False)
@@ -91,8 +89,9 @@ class Plugin:
             # flake8 has no channel for a partial failure: say so on stderr and keep the rest.
             print(f"errlint: rule {crash.rule} crashed on {crash.path}: {crash.error}", file=sys.stderr)
         for finding in result.findings:
-            critical = "(critical) " if finding.critical else ""
-            yield finding.line, max(finding.column - 1, 0), f"{finding.code} {critical}{finding.message}", type(self)
+            critical = " (critical)" if finding.critical else ""
+            message = f"{finding.code} [{finding.severity.value}]{critical} {finding.message}"
+            yield finding.line, max(finding.column - 1, 0), message, type(self)
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -125,24 +124,8 @@ class Plugin:
         """The engine's configuration, rules and rule options for `config` (cached)."""
         key = id(config)
         if key not in self._prepared:
-            from errlint.engine import UNPARSABLE, rule_options
+            from errlint.engine import rule_options, select_rules
 
-            named = set(config.select) | set(config.extend_select)
-            rules = [
-                rule
-                for rule in all_rules()
-                if rule.CODE != UNPARSABLE and (not rule.PREVIEW or config.preview or rule.CODE in named)
-            ]
-            # flake8 applies per-file-ignores (and noqa) itself: keep errlint's out of the way.
-            engine_config = dataclasses.replace(config, per_file_ignores=()) if config.per_file_ignores else config
-            self._prepared[key] = (engine_config, rules, rule_options(config, rules))
+            rules = select_rules(config, all_rules())
+            self._prepared[key] = (config, rules, rule_options(config, rules))
         return self._prepared[key]
-
-
-def _execution_error(message: str) -> Exception:
-    """flake8's `ExecutionError` (flake8 prints it as a critical error and exits non-zero)."""
-    import importlib
-
-    exceptions = importlib.import_module("flake8.exceptions")  # flake8 ships no type information
-    error: Exception = exceptions.ExecutionError(message)
-    return error

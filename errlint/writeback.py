@@ -160,3 +160,18 @@ def fix_file(path: Path, result: Any, relint: Callable[[str], Any], *, unsafe: b
     except (WriteError, UnicodeEncodeError) as err:
         return FileFix(result, error=str(err), notes=notes)
     return FileFix(outcome.result, outcome.applied, notes=notes)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Replace `path` with `text` (newlines as `\n` or as read), encoded as the file is now (PEP 263
+    coding, BOM) and written with `replace_file`. Raises `WriteError` (the file unchanged)."""
+    try:
+        data = path.read_bytes()
+        _, fmt = decode_with_format(data)
+    except (OSError, UnreadableSource) as err:
+        raise WriteError(f"cannot read it again: {err}") from err
+    try:
+        encoded = fmt.encode(text)
+    except UnicodeEncodeError as err:
+        raise WriteError(f"the new text cannot be encoded as {fmt.encoding}: {err.reason}") from err
+    replace_file(path, digest(data), encoded)

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from errlint.cli import main
 
-BARE = "XH101 [warning] Bare `except:` also catches `KeyboardInterrupt` and `SystemExit`; name the exceptions you expect [*]"
+BARE = "XH101 [warning] Bare `except:` also catches `KeyboardInterrupt` and `SystemExit`; name the exceptions you expect [~]"
 BARE_SOURCE = "try:\n    pass\nexcept:\n    retry()\n"
 
 

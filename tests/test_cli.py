@@ -34,7 +34,7 @@ def test_clean_file_exits_0(project: Path) -> None:
     (project / "ok.py").write_text("def f():\n    return 1\n")
     code, out, err = run("check", "ok.py")
     assert (code, err) == (0, "")
-    assert out == "All checks passed (1 file).\n"
+    assert out == "All checks passed (1 file checked).\n"
 
 
 def test_findings_exit_1_with_exact_line(project: Path) -> None:
@@ -42,8 +42,8 @@ def test_findings_exit_1_with_exact_line(project: Path) -> None:
     code, out, _ = run("check", "bad.py", "--no-color")
     assert code == 1
     lines = out.splitlines()
-    assert lines[0] == f"bad.py:3:1: XH101 [warning] {BARE_MSG} [*]"
-    assert "Found 1 finding (1 warning) in 1 file." in lines
+    assert lines[0] == f"bad.py:3:1: XH101 [warning] {BARE_MSG} [~]"
+    assert "Found 1 finding (1 warning) in 1 file; 1 file checked." in lines
 
 
 def test_default_path_is_current_directory(project: Path) -> None:
@@ -51,7 +51,7 @@ def test_default_path_is_current_directory(project: Path) -> None:
     (project / "pkg" / "bad.py").write_text(BARE)
     code, out, _ = run("check", "--format", "concise")
     assert code == 1
-    assert out == f"pkg/bad.py:3:1: XH101 [warning] {BARE_MSG} [*]\n"
+    assert out == f"pkg/bad.py:3:1: XH101 [warning] {BARE_MSG} [~]\n"
 
 
 def test_exit_zero(project: Path) -> None:
@@ -108,7 +108,7 @@ def test_unknown_code_on_command_line(project: Path) -> None:
 def test_stdin_with_stdin_filename(project: Path) -> None:
     code, out, _ = run("check", "-", "--stdin-filename", "app/jobs.py", "--format", "concise", input=BARE)
     assert code == 1
-    assert out == f"app/jobs.py:3:1: XH101 [warning] {BARE_MSG} [*]\n"
+    assert out == f"app/jobs.py:3:1: XH101 [warning] {BARE_MSG} [~]\n"
 
 
 def test_output_file(project: Path) -> None:
@@ -134,7 +134,7 @@ def test_noqa_blanket_specific_and_other_codes(project: Path) -> None:
     (project / "d.py").write_text("try:\n    x()\nexcept:  # NOQA:XH1\n    pass\n")
     code, out, _ = run("check", ".", "--select", "XH101", "--format", "concise")
     assert code == 1
-    assert out == f"c.py:3:1: XH101 [warning] {BARE_MSG} [*]\n"
+    assert out == f"c.py:3:1: XH101 [warning] {BARE_MSG} [~]\n"
 
 
 def test_skip_file(project: Path) -> None:
@@ -195,7 +195,7 @@ def test_min_severity_and_statistics(project: Path) -> None:
     (project / "bad.py").write_text(BARE)
     assert run("check", "bad.py", "--min-severity", "error", "-q")[0] == 0
     out = run("check", "bad.py", "--statistics", "--no-color")[1]
-    assert "     1  XH101  [warning]  bare-except\n" in out
+    assert "     1  XH101  [warning]      bare-except\nFound 1 finding (1 warning) in 1 file; 1 file checked.\n" in out
 
 
 def test_critical_comment_raises_severity_and_lists_first(project: Path) -> None:
@@ -214,11 +214,11 @@ def test_critical_comment_raises_severity_and_lists_first(project: Path) -> None
     code, out, _ = run("check", ".", "--select", "XH101", "--format", "concise")
     assert code == 1
     assert out.splitlines() == [
-        f"b.py:4:5: XH101 [error] (critical) {BARE_MSG} [*]",
-        f"a.py:3:1: XH101 [warning] {BARE_MSG} [*]",
+        f"b.py:4:5: XH101 [error] (critical) {BARE_MSG} [~]",
+        f"a.py:3:1: XH101 [warning] {BARE_MSG} [~]",
     ]
     out = run("check", ".", "--select", "XH101", "--format", "concise", "--critical-only")[1]
-    assert out.splitlines() == [f"b.py:4:5: XH101 [error] (critical) {BARE_MSG} [*]"]
+    assert out.splitlines() == [f"b.py:4:5: XH101 [error] (critical) {BARE_MSG} [~]"]
 
 
 def test_rules_and_explain(project: Path) -> None:
@@ -251,4 +251,4 @@ def test_python_dash_m_errlint(project: Path) -> None:
         check=False,
     )
     assert proc.returncode == 1
-    assert proc.stdout == f"bad.py:3:1: XH101 [warning] {BARE_MSG} [*]\n"
+    assert proc.stdout == f"bad.py:3:1: XH101 [warning] {BARE_MSG} [~]\n"

@@ -1,7 +1,8 @@
 """The flake8 adapter, run by the real flake8 in a subprocess (and once in-process).
 
-flake8 owns select/ignore/per-file-ignores/noqa; errlint's `[tool.errlint]` owns what the rules mean
-(critical paths, vocabularies, options, preview).
+errlint's configuration applies first (select/ignore/per-file-ignores, severities, critical paths,
+vocabularies, options, preview); flake8's select/ignore/per-file-ignores/noqa then filter. A bad
+`[tool.errlint]` is one XH000 diagnostic per file, never a flake8 failure.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from errlint.finding import Impact
 from errlint.flake8_plugin import Plugin
 from errlint.rule import LintRule
 
-XH101 = "XH101 Bare `except:` also catches `KeyboardInterrupt` and `SystemExit`; name the exceptions you expect"
+XH101 = "XH101 [warning] Bare `except:` also catches `KeyboardInterrupt` and `SystemExit`; name the exceptions you expect"
 
 # Clean for pyflakes and pycodestyle apart from E722 on the bare excepts.
 SOURCE = '''\
@@ -103,7 +104,7 @@ class _PreviewRule(LintRule):
         (Config(preview=True), True),
         (Config(extend_select=("XH999",)), True),
         (Config(select=("XH9",)), False),  # a prefix does not enable a preview rule
-        (Config(ignore=("XH999",), preview=True), True),  # flake8's --ignore decides, not errlint's
+        (Config(ignore=("XH999",), preview=True), False),  # errlint's ignore applies under flake8 too
     ],
 )
 def test_preview_rules_follow_errlint_config(
@@ -151,6 +152,17 @@ def test_findings_survive_extend_ignore_e_w(project: Path) -> None:
 
 
 @pytest.mark.slow
+def test_explicit_select_hides_xh_until_extended(project: Path) -> None:
+    """The docs once claimed `select = E,F,W,C90` keeps XH codes: flake8 hides them all."""
+    (project / ".flake8").write_text("[flake8]\nselect = E,F,W,C90\n")
+    hidden = flake8("app.py", cwd=project)
+    assert lines_of(hidden) == [] and len(lines_of(hidden, "E722")) == 2
+    (project / ".flake8").write_text("[flake8]\nselect = E,F,W,C90\nextend-select = XH\n")
+    shown = flake8("app.py", cwd=project)
+    assert lines_of(shown) == [f"app.py:13:5: {XH101}", f"app.py:23:5: {XH101}"]
+
+
+@pytest.mark.slow
 def test_noqa_is_flake8s(project: Path) -> None:
     source = SOURCE.replace("    except:\n        log", "    except:  # noqa: XH101\n        log")
     source = source.replace("except:  # last resort", "except:  # noqa: E722 - last resort")
@@ -180,15 +192,15 @@ def test_flake8_per_file_ignores_and_errlint_config(project: Path) -> None:
     (project / "billing" / "charge.py").write_text(SOURCE)
     (project / "tests").mkdir()
     (project / "tests" / "test_app.py").write_text(SOURCE)
-    # errlint's config: critical paths apply; its ignore/per-file-ignores do not (flake8 decides).
+    (project / "lib.py").write_text(SOURCE)
+    # errlint's config applies (critical paths, per-file-ignores); flake8's then filters too.
     (project / "pyproject.toml").write_text(
-        '[tool.errlint]\ncritical-paths = ["billing/*"]\nignore = ["XH101"]\n'
-        'per-file-ignores = { "app.py" = ["XH1"] }\n'
+        '[tool.errlint]\ncritical-paths = ["billing/*"]\nper-file-ignores = { "lib.py" = ["XH1"] }\n'
     )
     proc = flake8("--select", "XH101", "--per-file-ignores", "tests/*:XH101", ".", cwd=project)
     assert proc.returncode == 1, proc.stderr
     out = sorted(proc.stdout.splitlines())
-    critical = XH101.replace("XH101 ", "XH101 (critical) ")
+    critical = XH101.replace("XH101 [warning] ", "XH101 [error] (critical) ")
     assert out == sorted(
         [
             f"./app.py:13:5: {XH101}",
@@ -197,6 +209,9 @@ def test_flake8_per_file_ignores_and_errlint_config(project: Path) -> None:
             f"./billing/charge.py:23:5: {critical}",
         ]
     )
+    # errlint's ignore hides the code everywhere, as on the command line.
+    (project / "pyproject.toml").write_text('[tool.errlint]\nignore = ["XH101"]\n')
+    assert flake8("--select", "XH101", ".", cwd=project).stdout == ""
 
 
 @pytest.mark.slow
@@ -207,20 +222,22 @@ def test_errlint_config_option_and_stdin(project: Path) -> None:
         cwd=project, stdin=SOURCE,
     )  # fmt: skip
     assert proc.returncode == 1, proc.stderr
-    assert proc.stdout.splitlines() == [
-        f"billing/pay.py:13:5: {XH101.replace('XH101 ', 'XH101 (critical) ')}",
-        f"billing/pay.py:23:5: {XH101.replace('XH101 ', 'XH101 (critical) ')}",
-    ]
+    critical = XH101.replace("XH101 [warning] ", "XH101 [error] (critical) ")
+    assert proc.stdout.splitlines() == [f"billing/pay.py:13:5: {critical}", f"billing/pay.py:23:5: {critical}"]
 
 
 @pytest.mark.slow
-def test_bad_errlint_config_is_one_clear_error(project: Path) -> None:
+def test_bad_errlint_config_is_one_diagnostic_not_a_failure(project: Path) -> None:
     (project / "pyproject.toml").write_text('[tool.errlint]\nselectt = ["XH1"]\n')
-    proc = flake8("--select", "XH", "app.py", cwd=project)
-    assert proc.returncode != 0
+    proc = flake8("app.py", cwd=project)
+    assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr
-    assert "errlint: error: " in proc.stdout
-    assert "selectt: unknown key 'selectt' (did you mean 'select'?)" in proc.stdout
+    xh = [line for line in proc.stdout.splitlines() if ": XH" in line]
+    assert xh == [
+        f"app.py:1:1: XH000 [error] errlint configuration error: {project / 'pyproject.toml'}: "
+        "selectt: unknown key 'selectt' (did you mean 'select'?)"
+    ]
+    assert len(lines_of(proc, "E722")) == 2  # the other linters still report
 
 
 @pytest.mark.slow

@@ -65,7 +65,7 @@ def test_errlint_hook_fails_on_findings_and_shows_them(tmp_path: Path, head: str
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     assert "errlint..." in out and "Failed" in out
-    assert f"service.py:4:5: XH101 [warning] {BARE_MSG} [*]" in out
+    assert f"service.py:4:5: XH101 [warning] {BARE_MSG} [~]" in out
     assert (project / "service.py").read_text() == bad  # the check hook never edits
 
 

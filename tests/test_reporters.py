@@ -153,7 +153,7 @@ def test_junit_one_testcase_per_file() -> None:
       <property name="files" value="3" />
     </properties>
     <testcase name="app/api.py" classname="errlint" file="app/api.py">
-      <failure type="errlint" message="2 findings: XH101">app/api.py:3:1: XH101 [warning] {bare} [*]
+      <failure type="errlint" message="2 findings: XH101">app/api.py:3:1: XH101 [warning] {bare} [~]
 app/api.py:9:1: XH101 [warning] {bare}</failure>
       <error type="XH102" message="rule XH102 crashed: KeyError: 'x'">rule XH102 crashed on app/api.py: KeyError: 'x'</error>
     </testcase>
@@ -198,7 +198,7 @@ def test_junit_clean_run_and_xml_escaping() -> None:
 
 def test_concise_is_one_line_per_finding_and_nothing_else() -> None:
     assert render("concise", [BARE, TERSE]) == (
-        f"app/api.py:3:1: XH101 [warning] {BARE_MSG} [*]\n"
+        f"app/api.py:3:1: XH101 [warning] {BARE_MSG} [~]\n"
         "lib/a,b:c.py:1:1: XH501 [info] `ValueError` raised without a message\n"
     )
     assert render("concise", []) == ""
@@ -455,7 +455,7 @@ def test_cli_junit_and_output_file(project: Path) -> None:
 def test_cli_concise(project: Path) -> None:
     code, out = cli("--format", "concise", ".")
     assert code == 1
-    assert out == "".join(f"pkg/bad.py:{line}:5: XH101 [warning] {BARE_MSG} [*]\n" for line in (4, 11))
+    assert out == "".join(f"pkg/bad.py:{line}:5: XH101 [warning] {BARE_MSG} [~]\n" for line in (4, 11))
 
 
 @pytest.mark.parametrize("fmt", ["sarif", "github", "gitlab", "junit", "concise"])
@@ -470,3 +470,55 @@ def test_cli_clean_run(project: Path, fmt: str) -> None:
         assert '<testcase name="errlint" classname="errlint" />' in out
     else:
         assert out == ""
+
+
+# -- SARIF of every rule, and of examples/ -------------------------------------------------------
+
+
+def _finding_of(rule: type[Any], index: int) -> Finding:
+    return Finding(
+        code=rule.CODE,
+        name=rule.NAME,
+        message=f"{rule.NAME} here",
+        severity=rule.SEVERITY,
+        impact=rule.IMPACT,
+        path=f"pkg/m{index}.py",
+        line=index + 1,
+        column=1,
+        end_line=index + 1,
+        end_column=5,
+        fix=Fix("a fix", FixSafety.SAFE, (Edit(index + 1, 1, index + 1, 5, "pass"),)),
+        fingerprint=f"{index:032x}",
+    )
+
+
+def test_sarif_of_every_rule_validates_with_unique_tags() -> None:
+    """XH601-XH603 (family resilience, impact resilience) once produced duplicate tags."""
+    from errlint.rule import all_rules
+
+    rules = all_rules()
+    findings = [_finding_of(rule, i) for i, rule in enumerate(rules)]
+    log = json.loads(render("sarif", findings))
+    assert_valid_sarif(log)
+    descriptors = log["runs"][0]["tool"]["driver"]["rules"]
+    assert [d["id"] for d in descriptors] == sorted(r.CODE for r in rules)
+    for descriptor in descriptors:
+        tags = descriptor["properties"]["tags"]
+        assert len(tags) == len(set(tags)), descriptor["id"]
+        assert tags[0] == "errlint"
+    by_id = {d["id"]: d for d in descriptors}
+    assert by_id["XH601"]["properties"]["tags"] == ["errlint", "resilience"]
+    for rule in rules:  # every rule alone, too: ruleIndex 0 and one descriptor
+        single = json.loads(render("sarif", [_finding_of(rule, 0)]))
+        assert_valid_sarif(single)
+
+
+def test_cli_sarif_of_examples_validates(monkeypatch: pytest.MonkeyPatch) -> None:
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    monkeypatch.chdir(examples)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "sarif", "."])
+    assert result.exit_code == 1, result.output
+    log = json.loads(result.stdout)
+    assert_valid_sarif(log)
+    ids = {d["id"] for d in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert {"XH601", "XH602"} <= ids, "the examples exercise the rules whose tags once collided"

@@ -4,6 +4,7 @@ already on the findings. Each format is a module here registered in `REPORTERS`.
 from __future__ import annotations
 
 import importlib
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, Callable, Optional
 
@@ -20,6 +21,11 @@ class RunResult:
     fixed: int = 0
     statistics: bool = False
     show_fixes: bool = False
+    baselined: int = 0  # findings hidden by --baseline
+    baseline_fixed: int = 0  # baseline entries that matched nothing
+    would_fix: int = 0  # --diff: fixes that would apply
+    fixed_codes: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (path, code, name) -> fixed
+    fixed_source: Optional[str] = None  # `--fix -`: the fixed standard input
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`--format json`: a JSON array of findings in the RULES.md shape."""
+"""`--format json`: a JSON array of findings in the shape documented under "Findings" in the docs (`docs/index.md`)."""
 
 from __future__ import annotations
 

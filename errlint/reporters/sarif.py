@@ -84,12 +84,19 @@ def _descriptor(code: str, sample: Finding) -> dict[str, Any]:
         "helpUri": url,
         "defaultConfiguration": {"level": LEVELS[rule.SEVERITY], "enabled": not rule.PREVIEW},
         "properties": {
-            "tags": ["errlint", rule.family(), rule.IMPACT.value] + (["preview"] if rule.PREVIEW else []),
+            "tags": rule_tags(rule),
             "problem.severity": _PROBLEM_SEVERITY[rule.SEVERITY],
             "impact": rule.IMPACT.value,
             "fix": rule.FIX.value,
         },
     }
+
+
+def rule_tags(rule: type[LintRule]) -> list[str]:
+    """`errlint`, the family, the impact and `preview`: unique, as the schema requires (the
+    resilience family's impact is also `resilience`)."""
+    tags = ["errlint", rule.family(), rule.IMPACT.value] + (["preview"] if rule.PREVIEW else [])
+    return list(dict.fromkeys(tags))
 
 
 def _section(rule: type[LintRule], heading: str) -> str:

@@ -1,0 +1,158 @@
+"""Fixes seen from the command line: the fixed text of a file without writing it (for `--diff`,
+`--fix -` and `--fix`), which codes were fixed (`--show-fixes`), and unified diffs.
+
+Fixes are applied pass after pass until none applies (at most `MAX_FIX_PASSES`), re-linting in
+between, exactly as `--fix` does; writing the result is the caller's business.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from errlint.config import Config
+from errlint.finding import Finding, FixSafety
+from errlint.reporters import RunResult
+from errlint.rule import LintRule
+
+MAX_FIX_PASSES = 10
+
+
+@dataclass
+class Fixed:
+    text: str
+    applied: int
+    result: Any  # the FileResult of the last lint
+    codes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (code, name) -> fixed count
+
+
+def fixable(finding: Finding, unsafe: bool) -> bool:
+    if finding.fix is None:
+        return False
+    return finding.fix.safety is FixSafety.SAFE or (unsafe and finding.fix.safety is FixSafety.UNSAFE)
+
+
+def fixed_text(text: str, result: Any, relint: Callable[[str], Any], unsafe: bool) -> Fixed:
+    """Apply the fixes of `result` (the lint of `text`) until none applies."""
+    from errlint.fixes import applicable, apply_fixes
+
+    outcome = Fixed(text, 0, result)
+    for _ in range(MAX_FIX_PASSES):
+        fixes = applicable(outcome.result.findings, unsafe)
+        if not fixes:
+            break
+        new_text, applied = apply_fixes(outcome.text, fixes)
+        if not applied or new_text == outcome.text:
+            break
+        before = Counter((f.code, f.name) for f in outcome.result.findings if fixable(f, unsafe))
+        all_before = Counter((f.code, f.name) for f in outcome.result.findings)
+        outcome.text = new_text
+        outcome.applied += applied
+        outcome.result = relint(new_text)
+        after = Counter((f.code, f.name) for f in outcome.result.findings)
+        for key, count in before.items():
+            gone = all_before[key] - after[key]
+            if gone > 0:
+                outcome.codes[key] += min(count, gone)
+    return outcome
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    """`before` -> `after` as a unified diff naming `path` on both sides (as ruff's `--diff`)."""
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=path, tofile=path
+    )
+    out = []
+    for line in lines:
+        out.append(line)
+        if not line.endswith(("\n", "\r")):
+            out.append("\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def fix_group(
+    targets: Sequence[Any],
+    file_results: Sequence[Any],
+    config: Config,
+    rules: list[type[LintRule]],
+    unsafe: bool,
+    diff: bool,
+    result: RunResult,
+    diffs: list[str],
+) -> list[str]:
+    """Fix each file of one configuration group: write it (--fix) or collect its diff (--diff).
+
+    Files are written by `errlint.writeback.fix_file` (atomic, in the file's own encoding, never
+    over a newer edit). Returns what to tell the user, one line each: `error: …` for a file that
+    was not written (the run then exits 2), `warning: …` for a fix skipped because its text
+    cannot be encoded in the file's encoding.
+    """
+    from errlint.engine import lint_text, rule_options
+    from errlint.writeback import fix_file
+
+    options = rule_options(config, rules)
+    messages: list[str] = []
+    for target, file_result in zip(targets, file_results):
+        if file_result.source is None:
+            continue
+        path = file_result.path
+
+        def relint(text: str, path: str = path) -> Any:
+            return lint_text(text, path, config, rules, options=options, keep_source=True)
+
+        if diff:
+            outcome = fixed_text(file_result.source, file_result, relint, unsafe)
+            if outcome.applied:
+                diffs.append(unified_diff(path, file_result.source, outcome.text))
+                result.would_fix += outcome.applied
+            continue
+        before = Counter((f.code, f.name) for f in file_result.findings if fixable(f, unsafe))
+        written = fix_file(target.path, file_result, relint, unsafe=unsafe)
+        messages.extend(f"warning: {path}:{note}" for note in written.notes)
+        if written.error is not None:
+            messages.append(f"error: {path}: not fixed, the file is unchanged: {written.error}")
+            continue
+        if not written.applied:
+            continue
+        result.fixed += written.applied
+        after = Counter((f.code, f.name) for f in written.result.findings)
+        for key, count in before.items():
+            gone = min(count, count - after[key]) if after[key] < count else 0
+            if gone > 0:
+                result.fixed_codes[(path, key[0], key[1])] += gone
+        file_result.findings = written.result.findings
+        file_result.crashes = written.result.crashes
+    return messages
+
+
+def fix_stdin(
+    file_result: Any,
+    config: Config,
+    rules: list[type[LintRule]],
+    options: dict[str, object],
+    unsafe: bool,
+    diff: bool,
+    result: RunResult,
+    diffs: list[str],
+) -> None:
+    """`--fix -` / `--diff -`: the fixed source goes to standard output, nothing is written."""
+    from errlint.engine import lint_text
+
+    def relint(text: str) -> Any:
+        return lint_text(text, file_result.path, config, rules, options=options, keep_source=True)
+
+    outcome = fixed_text(file_result.source, file_result, relint, unsafe)
+    result.fixed_source = outcome.text
+    if diff:
+        if outcome.applied:
+            diffs.append(unified_diff(file_result.path, file_result.source, outcome.text))
+        result.would_fix += outcome.applied
+        return
+    result.fixed += outcome.applied
+    for (code, name), count in outcome.codes.items():
+        result.fixed_codes[(file_result.path, code, name)] += count
+    file_result.findings = outcome.result.findings
+    file_result.crashes = outcome.result.crashes
