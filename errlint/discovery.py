@@ -9,6 +9,7 @@ virtualenv and skipped.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -54,6 +55,12 @@ class _Excludes:
         if regex is not None and (regex.match(name) or regex.match(rel)):
             return True
         return bool(self.prefixes) and (rel + "/").startswith(self.prefixes)
+
+
+@functools.lru_cache(maxsize=64)
+def compiled_excludes(patterns: tuple[str, ...]) -> _Excludes:
+    """The matcher of `patterns`, compiled once per distinct list (one per configuration)."""
+    return _Excludes(patterns)
 
 
 def discover(paths: Sequence[str], config: Config, cwd: Optional[Path] = None) -> list[Target]:

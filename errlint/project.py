@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from errlint.config import Config, find_config_file, load_config
-from errlint.discovery import Target, _excluded, discover
+from errlint.discovery import Target, compiled_excludes, discover
 from errlint.errors import UsageError
 from errlint.rule import all_rules
 
@@ -112,7 +112,8 @@ def excluded_by(config: Config, file: Path, walk_root: Path, cwd: Path) -> bool:
     if rel is None:
         return False
     parts = rel.split("/")
-    return any(_excluded(parts[i], "/".join(parts[: i + 1]), patterns) for i in range(len(parts)))
+    excluded = compiled_excludes(patterns)
+    return any(excluded(parts[i], "/".join(parts[: i + 1])) for i in range(len(parts)))
 
 
 def discover_files(paths: Sequence[str], resolver: ConfigResolver, cwd: Path) -> list[tuple[Target, Config]]:

@@ -84,8 +84,15 @@ def _serve(conn: Connection, settings: LintSettings, codes: Optional[tuple[str, 
     thread.join()
 
 
+RECURSION_LIMIT = 60_000  # Python frames a worker thread may nest: its big stack holds them
+
+
 def _loop(conn: Connection, lint_file: Any, limits: Limits) -> None:
     limits.apply_memory_ceiling()  # here: the thread's stack is mapped already
+    # libcst's code generation and visitors recurse once per nesting level (an `and` chain of
+    # 8,000 operands is ~25,000 frames); this thread's stack has room for them. A file deeper
+    # still overflows the stack and costs only its own XH000, never the run.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     while True:
         try:
             task = conn.recv()

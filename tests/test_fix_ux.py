@@ -19,8 +19,7 @@ def g():
     try:
         connect()
     except:
-        cleanup()
-        raise
+        logger.exception("connect failed")
 """
 SAFE_FIXED = """\
 def g():
@@ -28,8 +27,7 @@ def g():
     try:
         connect()
     except:
-        cleanup()
-        raise
+        logger.exception("connect failed")
 """
 XH105 = "XH105 [info] Useless `except ConnectionError:`: the handler only re-raises the exception"
 XH101 = "XH101 [warning] Bare `except:` also catches `KeyboardInterrupt` and `SystemExit`; name the exceptions you expect"

@@ -24,8 +24,8 @@ from errlint.fixes import apply_fixes
 from errlint.rule import rule_by_code
 from errlint.writeback import fix_file
 
-BARE = "try:\n    pass\nexcept:\n    raise\n"
-FIXED = "try:\n    pass\nexcept Exception:\n    raise\n"
+BARE = "try:\n    pass\nexcept:\n    retry()\n"
+FIXED = "try:\n    pass\nexcept Exception:\n    retry()\n"
 
 
 def run(cwd: Path, *args: str) -> tuple[int, str, str]:
@@ -117,7 +117,7 @@ def test_read_only_file_is_one_line_and_the_others_are_fixed(tmp_path: Path) -> 
     code, out, err = run(tmp_path, "a.py", "b.py", "c.py")
     assert code == 2
     assert err == "errlint: error: b.py: not fixed, the file is unchanged: the file is read-only\n"
-    assert out == "b.py:3:1: XH101 [warning] Bare `except:` also catches `KeyboardInterrupt` and `SystemExit`; name the exceptions you expect [*]\n"
+    assert out == "b.py:3:1: XH101 [warning] Bare `except:` also catches `KeyboardInterrupt` and `SystemExit`; name the exceptions you expect [~]\n"
     assert locked.read_text() == BARE
     assert (tmp_path / "a.py").read_text() == FIXED and (tmp_path / "c.py").read_text() == FIXED
     assert leftovers(tmp_path) == []
