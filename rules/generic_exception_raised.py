@@ -9,7 +9,7 @@ import libcst as cst
 from errlint.finding import Impact, Severity
 from errlint.handlers import BROAD_EXCEPTIONS
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import body_only_raises, in_test_code
+from errlint.rules._helpers import body_only_raises, in_operator_script, in_test_code
 
 
 class GenericExceptionRaised(LintRule):
@@ -18,8 +18,10 @@ class GenericExceptionRaised(LintRule):
     Checks for `raise Exception(...)` and `raise BaseException(...)` (with or without arguments
     or a cause), and for the types configured in `broad-exceptions`.
 
-    Not reported in test code (test files, `test_*` functions, `Test*` classes), where raising a
-    generic exception simulates "any failure" on purpose, nor for `try: raise Exception(...)`
+    Not reported in test code (`test-paths`, `test_*` functions, `Test*` classes), where raising a
+    generic exception simulates "any failure" on purpose; nor in operator scripts (Django and
+    Alembic migrations, Django management commands), which an operator runs once and whose error
+    nobody catches: it stops the script with its message; nor for `try: raise Exception(...)`
     whose handlers catch it on the spot (the idiom that builds an exception with a traceback).
 
     ## Why is this bad?
@@ -164,7 +166,7 @@ class GenericExceptionRaised(LintRule):
             return
         if qualified not in BROAD_EXCEPTIONS and qualified not in self.context.config.broad_exceptions:
             return
-        if in_test_code(self.context) or self._caught_on_the_spot():
+        if in_test_code(self.context) or in_operator_script(self.context) or self._caught_on_the_spot():
             return
         self.report(exc, name=qualified.rsplit(".", 1)[-1])
 

@@ -9,7 +9,8 @@ import libcst as cst
 from errlint.analysis import Handler, iter_children
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.rule import Invalid, LintRule, Replacement, Valid
-from errlint.rules._helpers import rebinds
+from errlint.rules._helpers import in_test_code, rebinds
+from errlint.taxonomy import is_user_facing
 
 # Control flow, not errors: they end the process, an iterator or a test, and no traceback with a
 # cause chain is ever shown for them.
@@ -34,12 +35,23 @@ class RaiseWithoutCause(LintRule):
     traceback: `SystemExit`, `KeyboardInterrupt`, `GeneratorExit`, `StopIteration`,
     `StopAsyncIteration`, and test outcomes (`pytest.skip(...)`, `unittest.SkipTest`).
 
+    Also not reported, because no traceback is ever shown for them: errors a framework renders to
+    the user as a response or a usage message: Django `ValidationError`, `Http404`,
+    `PermissionDenied`, `SuspiciousOperation`, `CommandError`; every Django REST framework
+    `APIException`; Starlette/FastAPI `HTTPException` and `RequestValidationError`; werkzeug's
+    HTTP exceptions; click's `UsageError`/`BadParameter`/`ClickException` (and typer's);
+    argparse's `ArgumentTypeError`; WTForms and marshmallow `ValidationError`. Nor Celery's
+    `raise self.retry(exc=err)`, nor test code (`test-paths`, `test_*` functions, `Test*`
+    classes), where a test raises to simulate a failure.
+
     ## Why is this bad?
-    Without `from`, the traceback shows the original error as something that happened "during
-    handling of the above exception", as if the handler itself had a bug, and tools that follow
-    `__cause__` (error trackers, `exceptiongroup` renderers, your own `except` blocks) do not find
-    it. `raise NewError(...) from err` states that the new error was *caused* by the old one and
-    keeps the chain explicit; `from None` says the original is irrelevant.
+    Python keeps the caught error either way (as `__context__`), but without `from` the traceback
+    joins the two with "During handling of the above exception, another exception occurred": it
+    reads as if the handler itself failed while handling the first error, and whoever debugs it
+    looks for a bug in the handler. `raise NewError(...) from err` says the new error was *caused*
+    by the old one ("The above exception was the direct cause of the following exception") and
+    sets `__cause__`, which error trackers and your own `except` blocks can follow; `from None`
+    says the original is irrelevant and hides it.
 
     ## Example
     ```python
@@ -76,7 +88,8 @@ class RaiseWithoutCause(LintRule):
     CODE: ClassVar[str] = "XH201"
     NAME: ClassVar[str] = "raise-without-cause"
     MESSAGE: ClassVar[str] = (
-        "`raise` inside `{label}` without `from`: the cause chain is lost; use `from {name}` (or `from None`)"
+        "`raise` inside `{label}` without `from`: the traceback will say it happened \"during handling of"
+        " the above exception\", as if this handler failed; use `from {name}` (or `from None` to hide it)"
     )
     FIX_TITLE: ClassVar[str] = "Add `from {name}`"
     SEVERITY: ClassVar[Severity] = Severity.WARNING
@@ -168,6 +181,63 @@ class RaiseWithoutCause(LintRule):
             raise ConfigError("no handler here")
             """
         ),
+        # Rendered to the user as a response or a usage message: no traceback is shown.
+        Valid(
+            """
+            from django.core.exceptions import ValidationError
+            from django.http import Http404
+            from fastapi import HTTPException
+            from rest_framework import serializers
+            import click
+
+            def clean_amount(value):
+                try:
+                    return Decimal(value)
+                except InvalidOperation:
+                    raise ValidationError("Enter a number.")
+
+            def detail(request, pk):
+                try:
+                    return Order.objects.get(pk=pk)
+                except Order.DoesNotExist:
+                    raise Http404("No such order")
+
+            async def read_item(item_id):
+                try:
+                    return items[item_id]
+                except KeyError:
+                    raise HTTPException(status_code=404, detail="Item not found")
+
+            def validate_code(self, value):
+                try:
+                    return Voucher.lookup(value)
+                except LookupError:
+                    raise serializers.ValidationError("Unknown voucher")
+
+            def parse_port(ctx, param, value):
+                try:
+                    return int(value)
+                except ValueError:
+                    raise click.BadParameter("must be a number")
+            """
+        ),
+        # Celery's retry keeps the exception; a test raises to simulate a failure.
+        Valid(
+            """
+            @app.task(bind=True)
+            def send(self, message):
+                try:
+                    deliver(message)
+                except ConnectionError as exc:
+                    raise self.retry(exc=exc, countdown=60)
+
+            def test_wraps_errors(client):
+                try:
+                    client.get("/")
+                except KeyError:
+                    raise AssertionError("lookup failed")
+            """
+        ),
         # An exception caught earlier, raised again on purpose: not a new one.
         Valid(
             """
@@ -192,8 +262,9 @@ class RaiseWithoutCause(LintRule):
                     raise ConfigError(f"invalid JSON in {path}")
             """,
             expected_message=(
-                "`raise` inside `except ValueError as err:` without `from`: the cause chain is lost;"
-                " use `from err` (or `from None`)"
+                "`raise` inside `except ValueError as err:` without `from`: the traceback will say it happened"
+                " \"during handling of the above exception\", as if this handler failed;"
+                " use `from err` (or `from None` to hide it)"
             ),
             expected_replacement="""
             def load_config(path):
@@ -217,8 +288,9 @@ class RaiseWithoutCause(LintRule):
                     )
             """,
             expected_message=(
-                "`raise` inside `except KeyError:` without `from`: the cause chain is lost;"
-                " use `from err` (or `from None`)"
+                "`raise` inside `except KeyError:` without `from`: the traceback will say it happened"
+                " \"during handling of the above exception\", as if this handler failed;"
+                " use `from err` (or `from None` to hide it)"
             ),
             expected_replacement="""
             def lookup(self, name):
@@ -242,8 +314,9 @@ class RaiseWithoutCause(LintRule):
                     raise FetchError("unreachable")  # retry later
             """,
             expected_message=(
-                "`raise` inside `except* (OSError, TimeoutError):` without `from`: the cause chain"
-                " is lost; use `from exc` (or `from None`)"
+                "`raise` inside `except* (OSError, TimeoutError):` without `from`: the traceback will say it happened"
+                " \"during handling of the above exception\", as if this handler failed;"
+                " use `from exc` (or `from None` to hide it)"
             ),
             expected_replacement="""
             async def fetch(err):
@@ -263,8 +336,9 @@ class RaiseWithoutCause(LintRule):
                 raise ConnectionLost()
             """,
             expected_message=(
-                "`raise` inside `except OSError as err:` without `from`: the cause chain is lost;"
-                " use `from err` (or `from None`)"
+                "`raise` inside `except OSError as err:` without `from`: the traceback will say it happened"
+                " \"during handling of the above exception\", as if this handler failed;"
+                " use `from err` (or `from None` to hide it)"
             ),
             expected_replacement="""
             try:
@@ -283,8 +357,9 @@ class RaiseWithoutCause(LintRule):
                 if retry: raise ConnectionLost; log("x")
             """,
             expected_message=(
-                "`raise` inside `except:` without `from`: the cause chain is lost;"
-                " use `from err` (or `from None`)"
+                "`raise` inside `except:` without `from`: the traceback will say it happened"
+                " \"during handling of the above exception\", as if this handler failed;"
+                " use `from err` (or `from None` to hide it)"
             ),
             expected_replacement="""
             try:
@@ -321,6 +396,10 @@ class RaiseWithoutCause(LintRule):
             return  # the caught exception itself, with another traceback
         qualified = context.qualify(target) or ""
         if qualified.removeprefix("builtins.") in _EXEMPT or qualified.startswith("pytest."):
+            return
+        if is_user_facing(qualified) or _is_task_retry(exc):
+            return  # rendered to the user without a traceback; Celery's `raise self.retry(exc=...)`
+        if in_test_code(context):
             return
         name = _handler_name(handler)
         safety = FixSafety.SAFE
@@ -368,6 +447,11 @@ class RaiseWithoutCause(LintRule):
         while f"err{index}" in used:
             index += 1
         return f"err{index}"
+
+
+def _is_task_retry(exc: cst.BaseExpression) -> bool:
+    """`raise self.retry(exc=err)` / `raise task.retry(...)`: Celery's Retry, control flow that keeps `exc`."""
+    return isinstance(exc, cst.Call) and isinstance(exc.func, cst.Attribute) and exc.func.attr.value == "retry"
 
 
 def _is_instance_name(exc: cst.BaseExpression) -> bool:

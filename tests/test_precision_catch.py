@@ -85,3 +85,65 @@ def test_bare_except_fix_never_after_a_broad_handler() -> None:
         "Bare `except:` after a broad handler catches only `KeyboardInterrupt`, `SystemExit` and"
         " `GeneratorExit`, and does not re-raise them; name them (`except BaseException:`) or re-raise"
     )
+
+
+# --- XH201 raise-without-cause -------------------------------------------------------------------
+
+
+def test_raise_without_cause_only_for_errors_that_show_a_traceback() -> None:
+    code = """
+    from app.errors import ValidationError
+    from werkzeug.exceptions import NotFound
+    from rest_framework.exceptions import PermissionDenied
+    from django.core.management.base import CommandError
+
+    def load(name):
+        try:
+            return registry[name]
+        except KeyError:
+            raise ValidationError(name)
+        except LookupError:
+            raise NotFound()
+        except TypeError:
+            raise PermissionDenied()
+        except OSError:
+            raise CommandError("cannot read")
+    """
+    # Only the application's own ValidationError: it is not rendered by a framework.
+    findings = _findings(code, ("XH201",))
+    assert [f.line for f in findings] == [11]
+    assert findings[0].message == (
+        "`raise` inside `except KeyError:` without `from`: the traceback will say it happened"
+        ' "during handling of the above exception", as if this handler failed;'
+        " use `from err` (or `from None` to hide it)"
+    )
+
+
+def test_raise_without_cause_skips_test_code() -> None:
+    code = """
+    try:
+        client.get("/")
+    except KeyError:
+        raise AssertionError("lookup failed")
+    """
+    assert _codes(code, ("XH201",), path="app/api.py") == [("XH201", 5)]
+    assert _codes(code, ("XH201",), path="tests/api_checks.py") == []
+
+
+# --- XH202 generic-exception-raised --------------------------------------------------------------
+
+
+def test_generic_exception_not_reported_in_operator_scripts() -> None:
+    code = """
+    def upgrade():
+        if not op.get_bind().dialect.name == "postgresql":
+            raise Exception("this migration needs PostgreSQL")
+    """
+    assert _codes(code, ("XH202",), path="app/models/schema.py") == [("XH202", 4)]
+    for path in (
+        "superset/migrations/versions/2016-04-25_08-54_c3a8f8611885.py",
+        "src/pretix/base/migrations/0001_initial.py",
+        "alembic/versions/1a2b_add_users.py",
+        "src/pretix/base/management/commands/rebuild.py",
+    ):
+        assert _codes(code, ("XH202",), path=path) == [], path
