@@ -147,3 +147,48 @@ def test_generic_exception_not_reported_in_operator_scripts() -> None:
         "src/pretix/base/management/commands/rebuild.py",
     ):
         assert _codes(code, ("XH202",), path=path) == [], path
+
+
+# --- XH102 broad-except --------------------------------------------------------------------------
+
+
+def test_broad_except_warning_with_traceback_is_handled_without_it_is_not() -> None:
+    code = """
+    try:
+        refresh()
+    except Exception:
+        log.warning("refresh failed; serving stale data", exc_info=True)
+    try:
+        refresh()
+    except Exception:
+        log.info("refresh failed; serving stale data", exc_info=True)
+    try:
+        refresh()
+    except Exception as err:
+        log.warning("refresh failed: %s", err)
+    """
+    findings = _findings(code, ("XH102",))
+    assert [(f.line, f.message) for f in findings] == [
+        (8, "Broad `except Exception:` is not handled: logged only at info level"),
+        (12, "Broad `except Exception:` is not handled: logged only at warning level, without the traceback"),
+    ]
+
+
+def test_broad_except_skips_must_not_raise_functions_and_operator_scripts() -> None:
+    code = """
+    def safe_title(obj):
+        try:
+            return obj.title()
+        except Exception:
+            return obj.name
+    """
+    assert _codes(code, ("XH102",)) == []
+    code = """
+    def upgrade():
+        try:
+            op.drop_index("ix_old")
+        except Exception:
+            return skipped
+    """
+    assert _codes(code, ("XH102",), path="app/module.py") == [("XH102", 5)]
+    assert _codes(code, ("XH102",), path="app/migrations/versions/0042_drop.py") == []
