@@ -192,3 +192,40 @@ def test_broad_except_skips_must_not_raise_functions_and_operator_scripts() -> N
     """
     assert _codes(code, ("XH102",), path="app/module.py") == [("XH102", 5)]
     assert _codes(code, ("XH102",), path="app/migrations/versions/0042_drop.py") == []
+
+
+# --- XH601 call-without-timeout ------------------------------------------------------------------
+
+
+def test_timeout_test_code_skipped_by_default() -> None:
+    code = """
+    import requests
+
+    def fetch(url):
+        return requests.get(url)
+    """
+    assert _codes(code, ("XH601",), path="app/client.py") == [("XH601", 5)]
+    for path in ("tests/test_client.py", "t/integration/conftest.py", "examples/eventlet/webcrawler.py"):
+        assert _codes(code, ("XH601",), path=path) == [], path
+    result = lint_snippet(
+        textwrap.dedent(code), [_rule("XH601")], path="tests/test_client.py", options={"XH601": {"include_tests": True}}
+    )
+    assert [f.line for f in result.findings] == [5]
+
+
+def test_timeout_typed_session_parameters_and_attributes() -> None:
+    code = """
+    from requests import Session
+
+    class Client:
+        http: Session
+
+        def push(self, data):
+            return self.http.post("https://example.com", data=data)
+
+    def sync(s: "requests.Session", other: Session, cache: dict):
+        s.get("https://example.com")
+        other.put("https://example.com", timeout=3)
+        cache.get("key")
+    """
+    assert _codes(code, ("XH601",)) == [("XH601", 11)]
