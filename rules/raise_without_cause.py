@@ -19,8 +19,13 @@ _EXEMPT = frozenset(
         "SystemExit", "KeyboardInterrupt", "GeneratorExit", "StopIteration", "StopAsyncIteration",
         "unittest.SkipTest", "SkipTest", "pytest.skip", "pytest.xfail", "pytest.exit", "pytest.fail",
         "self.skipTest",
+        # Django's template loaders try the next loader on it.
+        "django.template.TemplateDoesNotExist", "django.template.exceptions.TemplateDoesNotExist",
     }
 )  # fmt: skip
+# Decorators of validators whose `ValueError`/`TypeError`/`AssertionError` pydantic turns into a
+# validation error for the user (an HTTP 422 in FastAPI), without a traceback.
+_VALIDATOR_DECORATORS = frozenset({"validator", "field_validator", "root_validator", "model_validator"})
 _NAME_CANDIDATES = ("err", "exc", "error", "exception")
 
 
@@ -42,7 +47,12 @@ class RaiseWithoutCause(LintRule):
     HTTP exceptions; click's `UsageError`/`BadParameter`/`ClickException` (and typer's);
     argparse's `ArgumentTypeError`; WTForms and marshmallow `ValidationError`. Nor Celery's
     `raise self.retry(exc=err)`, nor test code (`test-paths`, `test_*` functions, `Test*`
-    classes), where a test raises to simulate a failure.
+    classes), where a test raises to simulate a failure. Nor control flow: `AttributeError` in
+    `__getattr__` (how `hasattr()` works), Django's `TemplateDoesNotExist` (the next loader is
+    tried), a `ValueError`/`TypeError`/`AssertionError` in a pydantic validator
+    (`@field_validator`, `@validator`: pydantic reports it as a validation error). Nor a new
+    error that carries the caught one as an argument (`raise LoadError(path, err)`,
+    `raise self.error(token, err)`): the original is kept explicitly.
 
     ## Why is this bad?
     Python keeps the caught error either way (as `__context__`), but without `from` the traceback
@@ -251,6 +261,30 @@ class RaiseWithoutCause(LintRule):
                 raise blocked_err
             """
         ),
+        # Control flow and carriers: `hasattr()`, pydantic validators, the original as an argument.
+        Valid(
+            """
+            class Settings:
+                def __getattr__(self, name):
+                    try:
+                        return self._values[name]
+                    except KeyError:
+                        raise AttributeError(name)
+
+                @field_validator("port")
+                def check_port(cls, value):
+                    try:
+                        return int(value)
+                    except TypeError:
+                        raise ValueError("port must be a number")
+
+            def load(path):
+                try:
+                    return parse(path)
+                except OSError as err:
+                    raise LoadError(path, err)
+            """
+        ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
         Invalid(
@@ -399,6 +433,10 @@ class RaiseWithoutCause(LintRule):
             return
         if is_user_facing(qualified) or _is_task_retry(exc):
             return  # rendered to the user without a traceback; Celery's `raise self.retry(exc=...)`
+        if isinstance(exc, cst.Call) and _carries(exc, bound):
+            return  # the caught exception is passed to the new one: `raise Wrapped("...", err)`
+        if self._control_flow(qualified):
+            return
         if in_test_code(context):
             return
         name = _handler_name(handler)
@@ -424,6 +462,24 @@ class RaiseWithoutCause(LintRule):
             name=name,
         )
 
+    def _control_flow(self, qualified: str) -> bool:
+        """`AttributeError` in `__getattr__` (how `hasattr` works) or an error of a pydantic validator."""
+        function = self.context.enclosing_function()
+        if function is None:
+            return False
+        name = qualified.removeprefix("builtins.")
+        if function.name.value in ("__getattr__", "__getattribute__") and name == "AttributeError":
+            return True
+        if name in ("ValueError", "TypeError", "AssertionError", "pydantic_core.PydanticCustomError"):
+            for decorator in function.decorators:
+                expr = decorator.decorator
+                if isinstance(expr, cst.Call):
+                    expr = expr.func
+                last = expr.attr.value if isinstance(expr, cst.Attribute) else expr.value if isinstance(expr, cst.Name) else ""
+                if last in _VALIDATOR_DECORATORS:
+                    return True
+        return False
+
     def _insert_cause(self, node: cst.Raise, name: str) -> Optional[tuple[cst.CSTNode, Replacement]]:
         """A zero-width edit that appends ` from name` right after the raised expression."""
         parent = self.context.parent
@@ -447,6 +503,11 @@ class RaiseWithoutCause(LintRule):
         while f"err{index}" in used:
             index += 1
         return f"err{index}"
+
+
+def _carries(call: cst.Call, bound: set[str]) -> bool:
+    """Whether a caught exception object itself is an argument of the call (`Wrapped(msg, err)`)."""
+    return any(isinstance(arg.value, cst.Name) and arg.value.value in bound for arg in call.args)
 
 
 def _is_task_retry(exc: cst.BaseExpression) -> bool:

@@ -189,6 +189,8 @@ def test_useless_reraise_no_fix_with_multiline_string_else_or_other_handlers() -
         run()
     except ValueError:
         raise
+    except KeyError:
+        recover()
     else:
         done()
     '''

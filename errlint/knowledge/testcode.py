@@ -24,7 +24,8 @@ The default list covers:
 **Operator scripts** (`is_operator_script`) are not test code but run once, by a person, with a
 traceback in front of them: Django and Alembic migrations (anything under a `migrations/` or
 `alembic/` folder, such as `migrations/versions/`), Django management commands
-(`management/commands/`) and `setup.py` build scripts.
+(`management/commands/`), development tools and maintenance scripts (`tools/`, `scripts/`) and
+`setup.py` build scripts.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ _OPERATOR_DIRS: tuple[tuple[str, ...], ...] = (
     ("migrations",),  # Django (and Flask-Migrate's migrations/versions)
     ("alembic",),  # alembic/env.py, alembic/versions/
     ("management", "commands"),  # Django management commands
+    ("tools",),  # development tooling and code generators
+    ("scripts",),  # maintenance scripts
 )
 
 
