@@ -38,6 +38,8 @@ class UselessReraise(LintRule):
     a `try` with an `else:` block: Python requires a handler there, and `try`/`except: raise`/`else`
     is a deliberate way to say "only when this succeeded".
 
+    Test code is checked too: the handler is as useless there.
+
     ## Why is this bad?
     The handler does nothing the interpreter would not do without it; it only adds a level of
     nesting and makes the reader look for a reason that is not there. When it is the only handler,
