@@ -52,7 +52,10 @@ class RaiseWithoutCause(LintRule):
     tried), a `ValueError`/`TypeError`/`AssertionError` in a pydantic validator
     (`@field_validator`, `@validator`: pydantic reports it as a validation error). Nor a new
     error that carries the caught one as an argument (`raise LoadError(path, err)`,
-    `raise self.error(token, err)`): the original is kept explicitly.
+    `raise self.error(token, err)`): the original is kept explicitly. Nor an error whose message
+    is translated (`raise OrderError(_("This seat is taken."))`, `gettext(...)`,
+    `gettext_lazy(...)`): a translated message is written for the end user, who is shown the
+    message, not a traceback.
 
     ## Why is this bad?
     Python keeps the caught error either way (as `__context__`), but without `from` the traceback
@@ -285,6 +288,18 @@ class RaiseWithoutCause(LintRule):
                     raise LoadError(path, err)
             """
         ),
+        # A translated message is for the end user, who never sees a traceback.
+        Valid(
+            """
+            from django.utils.translation import gettext as _
+
+            def reserve(seat_id):
+                try:
+                    return Seat.objects.get(pk=seat_id)
+                except Seat.DoesNotExist:
+                    raise OrderError(_("This seat is no longer available."))
+            """
+        ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
         Invalid(
@@ -435,6 +450,8 @@ class RaiseWithoutCause(LintRule):
             return  # rendered to the user without a traceback; Celery's `raise self.retry(exc=...)`
         if isinstance(exc, cst.Call) and _carries(exc, bound):
             return  # the caught exception is passed to the new one: `raise Wrapped("...", err)`
+        if isinstance(exc, cst.Call) and _translated_message(exc):
+            return  # `raise OrderError(_("Sold out"))`: a message for the end user, shown without a traceback
         if self._control_flow(qualified):
             return
         if in_test_code(context):
@@ -503,6 +520,28 @@ class RaiseWithoutCause(LintRule):
         while f"err{index}" in used:
             index += 1
         return f"err{index}"
+
+
+_GETTEXT = frozenset(
+    {
+        "_", "_l", "gettext", "gettext_lazy", "ugettext", "ugettext_lazy", "pgettext", "pgettext_lazy",
+        "ngettext", "ngettext_lazy", "npgettext", "lazy_gettext", "lazy_pgettext",
+    }
+)  # fmt: skip
+
+
+def _translated_message(call: cst.Call) -> bool:
+    """Whether the message is translated (`_("...")`, `gettext(...).format(...)`): it is for the end user."""
+    for arg in call.args:
+        value = arg.value
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "format":
+            value = value.func.value  # `_("...").format(...)`
+        if isinstance(value, cst.Call):
+            func = value.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            if name in _GETTEXT:
+                return True
+    return False
 
 
 def _carries(call: cst.Call, bound: set[str]) -> bool:
