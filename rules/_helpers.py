@@ -234,3 +234,64 @@ def only_cleanup_calls(node: Optional[cst.CSTNode]) -> bool:
         if name.lstrip("_") not in CLEANUP_CALLS:
             return False
     return True
+
+
+# The same check in other linters: a team that silenced it there on this line has decided.
+EQUIVALENT_CHECKS: dict[str, tuple[str, ...]] = {
+    "XH101": ("E722", "B001", "bare-except", "W0702"),
+    "XH102": ("BLE001", "broad-except", "broad-exception-caught", "W0703", "W0718"),
+    "XH103": ("S110", "S112", "BLE001", "broad-except", "broad-exception-caught", "W0703", "W0718", "E722"),
+    "XH201": ("B904", "raise-missing-from", "W0707", "TRY200"),
+    "XH202": ("TRY002", "broad-exception-raised", "W0719"),
+    "XH601": ("S113", "B113"),
+}
+_SUPPRESSION_RE = re.compile(r"(?i)(?:noqa\s*:\s*|pylint\s*:\s*disable\s*=\s*|nosec\s+)([\w\s,-]+)")
+
+
+def silenced_elsewhere(code: str, comments: Sequence[Optional[cst.Comment]]) -> bool:
+    """Whether one of `comments` suppresses `code`'s equivalent in flake8, ruff, pylint or bandit.
+
+    `except:  # noqa: E722`, `raise Exception(...)  # pylint: disable=broad-exception-raised`,
+    `requests.get(url)  # nosec B113`: the team has seen this exact finding and kept the code.
+    """
+    wanted = {name.lower() for name in EQUIVALENT_CHECKS.get(code, ())}
+    for comment in comments:
+        if comment is None:
+            continue
+        for match in _SUPPRESSION_RE.finditer(comment.value):
+            names = {part.strip().lower() for part in re.split(r"[\s,]+", match.group(1)) if part.strip()}
+            if names & wanted:
+                return True
+    return False
+
+
+def comments_in(node: cst.CSTNode) -> list[cst.Comment]:
+    """Every comment inside `node` (for a statement: on its lines, within brackets)."""
+    found: list[cst.Comment] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Comment):
+            found.append(current)
+        stack.extend(current.children)
+    return found
+
+
+def handler_comments(handler: Handler) -> list[cst.Comment]:
+    """The comment on the `except ...:` line."""
+    body = handler.body
+    if isinstance(body, cst.IndentedBlock):
+        return [body.header.comment] if body.header.comment is not None else []
+    if isinstance(body, cst.SimpleStatementSuite):
+        return [body.trailing_whitespace.comment] if body.trailing_whitespace.comment is not None else []
+    return []
+
+
+def statement_comments(context: FileContext) -> list[cst.Comment]:
+    """The comments of the innermost simple statement holding the current node (its line and brackets)."""
+    for node in reversed(context.ancestors):
+        if isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            return comments_in(node)
+        if isinstance(node, cst.BaseCompoundStatement):
+            break
+    return []

@@ -16,9 +16,11 @@ from errlint.rules._helpers import (
     body_only_raises,
     caught_label,
     deliberate_fallback_scope,
+    handler_comments,
     handler_header_end,
     in_operator_script,
     in_test_code,
+    silenced_elsewhere,
 )
 
 _LEVEL_WORDS = {5: "trace", 10: "debug", 20: "info", 25: "success", 30: "warning"}
@@ -54,7 +56,9 @@ class BroadExcept(LintRule):
     (`__repr__`/`__str__`/`__del__`, template filters and tags, `safe_*`/`try_*` functions).
     Test code (`test-paths`, `test_*` functions, `Test*` classes) and operator scripts
     (migrations, management commands, `setup.py`) are not checked: there a broad catch arranges
-    or inspects a failure on purpose, or an operator watches the run.
+    or inspects a failure on purpose, or an operator watches the run. Nor a handler whose line
+    already silences the same check of another linter (`# noqa: BLE001`,
+    `# pylint: disable=broad-exception-caught`).
 
     ## Why is this bad?
     A broad handler catches every bug along with the failure you meant to survive: a typo
@@ -352,6 +356,8 @@ class BroadExcept(LintRule):
         logged = {id(c.node) for c in facts.log_calls}
         if in_test_code(self.context) or any(_calls_error_handler(c) for c in facts.calls if id(c) not in logged):
             return
+        if silenced_elsewhere(self.CODE, handler_comments(handler)):
+            return  # `except Exception:  # noqa: BLE001` / `# pylint: disable=broad-exception-caught`
         if facts.has_comment or in_operator_script(self.context) or deliberate_fallback_scope(self.context):
             return  # a degradation whose reason is written down; migrations; must-not-raise functions
         reason = unhandled_reason(facts)

@@ -10,7 +10,7 @@ import libcst as cst
 from errlint.analysis import dotted_name
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import in_test_code
+from errlint.rules._helpers import in_test_code, silenced_elsewhere, statement_comments
 
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 REQUESTS_FUNCTIONS: frozenset[str] = frozenset(
@@ -75,7 +75,8 @@ class CallWithoutTimeout(LintRule):
     - any of the above, and `httpx` calls and clients, with an explicit `timeout=None`. httpx has
       a default timeout, so a missing one is fine there.
 
-    Names are resolved through imports (`from requests import get`). A call that passes
+    A call on a line that already silences bandit's request-without-timeout (`# nosec B113`,
+    `# noqa: S113`) is not reported. Names are resolved through imports (`from requests import get`). A call that passes
     `**kwargs` or `*args` may carry the timeout and is not flagged; neither is a `.get` on
     anything not known to be a requests session (a dict, a cache, another client).
 
@@ -339,6 +340,8 @@ class CallWithoutTimeout(LintRule):
             return  # *args/**kwargs may carry the timeout
         if self._skip_tests and in_test_code(self.context):
             return
+        if silenced_elsewhere(self.CODE, statement_comments(self.context)):
+            return  # `# nosec B113` / `# noqa: S113`: bandit's request-without-timeout, silenced
         qualified = self.context.qualify(node.func) or ""
         timeout = _keyword(node, "timeout")
         if qualified in REQUESTS_FUNCTIONS:

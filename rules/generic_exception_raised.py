@@ -10,7 +10,13 @@ import libcst as cst
 from errlint.finding import Impact, Severity
 from errlint.handlers import BROAD_EXCEPTIONS
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import body_only_raises, in_operator_script, in_test_code
+from errlint.rules._helpers import (
+    body_only_raises,
+    in_operator_script,
+    in_test_code,
+    silenced_elsewhere,
+    statement_comments,
+)
 
 
 _NO_COVER_RE = re.compile(r"pragma:\s*no\s*cover", re.IGNORECASE)
@@ -47,7 +53,8 @@ class GenericExceptionRaised(LintRule):
     `try: raise Exception(...)` whose handlers catch it on the spot (the idiom that builds an
     exception with a traceback). Nor for internal invariants that callers are not meant to catch
     (`raise Exception("should never happen")`, "unreachable", "impossible"), nor inside debug-only
-    code marked `# pragma: no cover`.
+    code marked `# pragma: no cover`, nor where the line already silences the same check of
+    another linter (`# pylint: disable=broad-exception-raised`, `# noqa: TRY002`).
 
     ## Why is this bad?
     A caller cannot catch a generic exception without catching every other error too: to handle
@@ -206,6 +213,8 @@ class GenericExceptionRaised(LintRule):
             return
         if _states_an_invariant(exc) or self._not_covered():
             return
+        if silenced_elsewhere(self.CODE, statement_comments(self.context)):
+            return  # `raise Exception(...)  # pylint: disable=broad-exception-raised`
         self.report(exc, name=qualified.rsplit(".", 1)[-1])
 
     def _not_covered(self) -> bool:

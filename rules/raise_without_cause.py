@@ -9,7 +9,7 @@ import libcst as cst
 from errlint.analysis import Handler, iter_children
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.rule import Invalid, LintRule, Replacement, Valid
-from errlint.rules._helpers import in_test_code, rebinds
+from errlint.rules._helpers import in_test_code, rebinds, silenced_elsewhere, statement_comments
 from errlint.taxonomy import is_user_facing
 
 # Control flow, not errors: they end the process, an iterator or a test, and no traceback with a
@@ -55,7 +55,8 @@ class RaiseWithoutCause(LintRule):
     `raise self.error(token, err)`): the original is kept explicitly. Nor an error whose message
     is translated (`raise OrderError(_("This seat is taken."))`, `gettext(...)`,
     `gettext_lazy(...)`): a translated message is written for the end user, who is shown the
-    message, not a traceback.
+    message, not a traceback. Nor a `raise` whose line already silences the same check of another
+    linter (`# noqa: B904`, `# pylint: disable=raise-missing-from`).
 
     ## Why is this bad?
     Python keeps the caught error either way (as `__context__`), but without `from` the traceback
@@ -454,7 +455,7 @@ class RaiseWithoutCause(LintRule):
             return  # `raise OrderError(_("Sold out"))`: a message for the end user, shown without a traceback
         if self._control_flow(qualified):
             return
-        if in_test_code(context):
+        if in_test_code(context) or silenced_elsewhere(self.CODE, statement_comments(context)):
             return
         name = _handler_name(handler)
         safety = FixSafety.SAFE

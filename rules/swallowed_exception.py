@@ -16,11 +16,13 @@ from errlint.rules._helpers import (
     body_only_raises,
     caught_label,
     deliberate_fallback_scope,
+    handler_comments,
     handler_header_end,
     in_operator_script,
     in_test_code,
     only_cleanup_calls,
     raises_after,
+    silenced_elsewhere,
 )
 from errlint.taxonomy import Kind, classify
 
@@ -46,7 +48,8 @@ class SwallowedException(LintRule):
     severity `warning`, a broad one (`except Exception: pass`) with severity `error`: it discards
     bugs along with the failure it was written for. Neither is reported when a comment inside the
     handler explains why discarding is right (`pass  # already deleted`); tool directives such as
-    `# noqa` or `# pragma: no cover` explain nothing. A fallback to a variable
+    `# noqa` or `# pragma: no cover` explain nothing, except one that silences the same check of
+    another linter (`# noqa: S110`, `# noqa: BLE001`, `# pylint: disable=broad-exception-caught`). A fallback to a variable
     (`except KeyError: return default`) or an optional import (`except ImportError: yaml = None`)
     is not a discard.
 
@@ -390,8 +393,8 @@ class SwallowedException(LintRule):
         if not facts.discards or facts.bare:
             return  # a bare `except:` is bare-except's (XH101) finding
         broad = facts.catches_broad
-        if facts.has_comment:
-            return  # the comment says why discarding is right
+        if facts.has_comment or silenced_elsewhere(self.CODE, handler_comments(handler)):
+            return  # the comment says why discarding is right, or silences S110/BLE001 already
         statement = self.context.parent
         if not broad:
             narrow = (self.options or SwallowedExceptionOptions()).narrow

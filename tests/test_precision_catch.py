@@ -229,3 +229,48 @@ def test_timeout_typed_session_parameters_and_attributes() -> None:
         cache.get("key")
     """
     assert _codes(code, ("XH601",)) == [("XH601", 11)]
+
+
+# --- the same check silenced in another linter ---------------------------------------------------
+
+
+def test_findings_silenced_for_the_equivalent_check_of_another_linter() -> None:
+    code = """
+    import requests
+
+    def f(url):
+        try:
+            a()
+        except:  # noqa: E722
+            log.error("a failed")
+        try:
+            b()
+        except Exception:  # pylint: disable=broad-exception-caught
+            log.error("b failed")
+        try:
+            d()
+        except KeyError:
+            raise LookupFailed("d")  # noqa: B904
+        raise Exception(  # pylint: disable=broad-exception-raised
+            "no luck"
+        )
+        requests.get(url)  # nosec B113
+
+    def g():
+        try:
+            c()
+        except Exception:  # noqa: S110
+            pass
+    """
+    assert _codes(code, ("XH101", "XH102", "XH103", "XH201", "XH202", "XH601")) == []
+    # Another linter's unrelated code silences nothing.
+    other = code.replace("E722", "E501").replace("broad-exception-caught", "line-too-long").replace("S110", "S101")
+    other = other.replace("B904", "B950").replace("broad-exception-raised", "too-many-locals").replace("B113", "B101")
+    assert _codes(other, ("XH101", "XH102", "XH103", "XH201", "XH202", "XH601")) == [
+        ("XH101", 7),
+        ("XH102", 11),
+        ("XH201", 16),
+        ("XH202", 17),
+        ("XH601", 20),
+        ("XH103", 25),
+    ]
