@@ -21,7 +21,7 @@ from errlint.analysis import (
     iter_children,
     iter_scope,
 )
-from errlint.logcalls import LOG_METHODS, LogCall
+from errlint.logcalls import LOG_METHODS, WARNING, LogCall
 
 if TYPE_CHECKING:
     from errlint.config import Config
@@ -75,11 +75,19 @@ class HandlerFacts:
 
     @property
     def logs_traceback(self) -> bool:
-        return any(self.carries_traceback(c) and (c.at_least_error or c.is_report) for c in self.log_calls)
+        """Logs at warning level or above with the traceback (or reports): the failure is recorded.
+
+        A warning with the traceback before a deliberate fallback is how code says "this failed,
+        here is where, and we carry on"; debug and info lines are off in production.
+        """
+        return any(
+            self.carries_traceback(c) and (c.is_report or (c.level is not None and c.level >= WARNING))
+            for c in self.log_calls
+        )
 
     @property
     def handled(self) -> bool:
-        """Re-raises, logs at error level or above with the traceback, or reports."""
+        """Re-raises, logs at warning level or above with the traceback, or reports."""
         return self.reraises or self.logs_traceback or any(c.is_report for c in self.log_calls)
 
     @property
@@ -261,7 +269,9 @@ def _handler_has_comment(handler: Handler) -> bool:
         return True
     for stmt in body.body:
         if isinstance(stmt, cst.BaseCompoundStatement):
-            return True  # not a pure discard anyway
+            if any(explains(line.comment) for line in stmt.leading_lines):
+                return True
+            continue
         if isinstance(stmt, cst.SimpleStatementLine):
             if any(explains(line.comment) for line in stmt.leading_lines):
                 return True

@@ -80,6 +80,44 @@ USER_ERROR_TYPES: frozenset[str] = frozenset(
 
 BROAD_TYPES: frozenset[str] = frozenset({"Exception", "BaseException"})
 
+# Errors a framework turns into a response or a usage message for the user, with no traceback:
+# an HTTP status page or JSON body, a form or serializer error, a command-line usage line.
+# Matched on the qualified name; an entry ending in "." matches every name under that module.
+USER_FACING_TYPES: frozenset[str] = frozenset(
+    {
+        # Django
+        "django.core.exceptions.ValidationError", "django.forms.ValidationError",
+        "django.core.exceptions.PermissionDenied", "django.core.exceptions.BadRequest",
+        "django.core.exceptions.SuspiciousOperation", "django.core.exceptions.DisallowedHost",
+        "django.http.Http404", "django.http.response.Http404",
+        "django.core.management.CommandError", "django.core.management.base.CommandError",
+        "django.http.BadHeaderError", "django.http.UnreadablePostError",
+        # Django REST framework: every APIException subclass is rendered as a response
+        "rest_framework.exceptions.", "rest_framework.serializers.ValidationError",
+        # Starlette / FastAPI
+        "starlette.exceptions.HTTPException", "starlette.exceptions.WebSocketException",
+        "fastapi.HTTPException", "fastapi.WebSocketException", "fastapi.exceptions.",
+        # werkzeug / Flask
+        "werkzeug.exceptions.", "flask.abort", "werkzeug.abort",
+        # command-line frameworks
+        "click.UsageError", "click.BadParameter", "click.BadOptionUsage", "click.BadArgumentUsage",
+        "click.MissingParameter", "click.NoSuchOption", "click.ClickException", "click.FileError",
+        "click.Abort", "click.exceptions.", "typer.BadParameter", "typer.Exit", "typer.Abort",
+        "argparse.ArgumentTypeError", "argparse.ArgumentError",
+        # form and schema validation
+        "wtforms.ValidationError", "wtforms.validators.ValidationError",
+        "wtforms.validators.StopValidation", "marshmallow.ValidationError",
+        "marshmallow.exceptions.ValidationError",
+    }
+)  # fmt: skip
+
+
+def is_user_facing(qualified: str) -> bool:
+    """Whether `qualified` names an error its framework renders to the user without a traceback."""
+    if qualified in USER_FACING_TYPES:
+        return True
+    return any(entry.endswith(".") and qualified.startswith(entry) for entry in USER_FACING_TYPES)
+
 
 def _matches(name: str, qualified: str, known: Iterable[str]) -> bool:
     for entry in known:

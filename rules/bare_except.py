@@ -8,7 +8,7 @@ import libcst as cst
 
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import in_test_code
+from errlint.rules._helpers import handler_comments, in_test_code, silenced_elsewhere
 
 
 class BareExcept(LintRule):
@@ -52,6 +52,10 @@ class BareExcept(LintRule):
     - `except: raise` alone: that is `useless-reraise` (XH105), whose fix removes the handler;
     - test code (`test-paths`, `test_*` functions, `Test*` classes; see the configuration): a
       test that catches everything is arranging or inspecting a failure.
+
+    - a handler whose line already silences the same check of another linter
+      (`except:  # noqa: E722`, `# noqa: B001`, `# pylint: disable=bare-except`): the team has
+      seen this finding and kept the code.
 
     After an earlier `except Exception:` of the same `try`, a bare `except:` catches only
     `KeyboardInterrupt`, `SystemExit` and `GeneratorExit`; it is reported (when it does not
@@ -221,7 +225,7 @@ class BareExcept(LintRule):
         facts = self.context.handler_facts(node)
         if facts.reraises_on_exit or ends_with_bare_raise(node.body):
             return  # cleanup that re-raises everything (`except: raise` alone is XH105's)
-        if in_test_code(self.context):
+        if in_test_code(self.context) or silenced_elsewhere(self.CODE, handler_comments(node)):
             return
         after = self._after_broad_handler(node)
         if after == "BaseException":

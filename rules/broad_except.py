@@ -12,12 +12,22 @@ from errlint.finding import Impact, Severity
 from errlint.handlers import HandlerFacts
 from errlint.logcalls import ERROR, LOG_METHODS
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import body_only_raises, caught_label, handler_header_end, in_test_code
+from errlint.rules._helpers import (
+    body_only_raises,
+    caught_label,
+    deliberate_fallback_scope,
+    handler_comments,
+    handler_header_end,
+    in_operator_script,
+    in_test_code,
+    silenced_elsewhere,
+)
 
 _LEVEL_WORDS = {5: "trace", 10: "debug", 20: "info", 25: "success", 30: "warning"}
 # A call to a function named like an error handler (`handle_error()`, `self._on_failure(entry)`,
 # `report_crash()`) hands the failure to code that exists to deal with it.
-_ERROR_HANDLER_RE = re.compile(r"(?i)(?:error|fail|exception|crash|report)")
+# `self._log_exc()`, `log_exc(...)`: a helper that logs the active exception.
+_ERROR_HANDLER_RE = re.compile(r"(?i)(?:error|fail|exception|crash|report|(?:^|_)exc(?:_|$))")
 
 
 class BroadExcept(LintRule):
@@ -32,14 +42,23 @@ class BroadExcept(LintRule):
     A broad handler that does nothing at all (`pass`, `return None`) is reported once, as
     `swallowed-exception` (XH103), not again here.
 
+    A log at warning level or above *with* the traceback (`logger.warning(..., exc_info=True)`)
+    before a deliberate fallback handles the failure: it is recorded, with its where.
+
     Measured on real code (`docs/precision.md`), these also count as handling the failure, so
-    they are not reported: passing the caught exception on (`future.set_exception(err)`,
-    `errors.append(err)`, `return Failure(err)`, `handle_user_exception(err)`) or capturing it
-    with `sys.exc_info()`; calling a function named as an error handler (`self._on_failure()`,
-    `report_error()`); printing the traceback (`traceback.print_exc()`, see `print-in-handler`);
-    and `try: raise X(...)` whose handlers catch exactly what it raised. Test code (test files,
-    `test_*` functions, `Test*` classes) is not checked: there a broad catch arranges or inspects
-    a failure on purpose.
+    they are not reported: a comment inside the handler that says why the degradation is right
+    (`# the CLI must still load without this plugin`); passing the caught exception on
+    (`future.set_exception(err)`, `errors.append(err)`, `return Failure(err)`,
+    `handle_user_exception(err)`) or capturing it with `sys.exc_info()`; calling a function named
+    as an error handler (`self._on_failure()`, `report_error()`, `self._log_exc()`); printing the
+    traceback (`traceback.print_exc()`, see `print-in-handler`); `try: raise X(...)` whose
+    handlers catch exactly what it raised; and functions designed never to raise
+    (`__repr__`/`__str__`/`__del__`, template filters and tags, `safe_*`/`try_*` functions).
+    Test code (`test-paths`, `test_*` functions, `Test*` classes) and operator scripts
+    (migrations, management commands, `setup.py`) are not checked: there a broad catch arranges
+    or inspects a failure on purpose, or an operator watches the run. Nor a handler whose line
+    already silences the same check of another linter (`# noqa: BLE001`,
+    `# pylint: disable=broad-exception-caught`).
 
     ## Why is this bad?
     A broad handler catches every bug along with the failure you meant to survive: a typo
@@ -174,6 +193,33 @@ class BroadExcept(LintRule):
             except BaseException:
                 logger.error("run failed", exc_info=True)
                 raise
+            """
+        ),
+        # A warning with the traceback before a deliberate fallback: recorded, with its where.
+        Valid(
+            """
+            def load_plugins(names):
+                for name in names:
+                    try:
+                        yield import_plugin(name)
+                    except Exception:
+                        logger.warning("plugin %s failed to load; skipped", name, exc_info=True)
+            """
+        ),
+        # The reason for the degradation is written down; a helper logs the exception.
+        Valid(
+            """
+            def health(self):
+                try:
+                    self.db.ping()
+                except Exception:
+                    # a health check reports, it must never raise
+                    return Status.UNHEALTHY
+                try:
+                    self.cache.ping()
+                except Exception:
+                    self._log_exc("cache ping")
+                    return Status.DEGRADED
             """
         ),
         # The traceback is in the message.
@@ -311,6 +357,10 @@ class BroadExcept(LintRule):
         logged = {id(c.node) for c in facts.log_calls}
         if in_test_code(self.context) or any(_calls_error_handler(c) for c in facts.calls if id(c) not in logged):
             return
+        if silenced_elsewhere(self.CODE, handler_comments(handler)):
+            return  # `except Exception:  # noqa: BLE001` / `# pylint: disable=broad-exception-caught`
+        if facts.has_comment or in_operator_script(self.context) or deliberate_fallback_scope(self.context):
+            return  # a degradation whose reason is written down; migrations; must-not-raise functions
         reason = unhandled_reason(facts)
         if reason is None:
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar, Optional, Sequence, Union
 
 import libcst as cst
@@ -9,6 +10,7 @@ import libcst as cst
 from errlint.analysis import dotted_name
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._helpers import in_test_code, silenced_elsewhere, statement_comments
 
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 REQUESTS_FUNCTIONS: frozenset[str] = frozenset(
@@ -45,6 +47,15 @@ HTTPX_CALLS: frozenset[str] = frozenset(
 )
 
 _Bindable = Union[cst.FunctionDef, cst.ClassDef, cst.Lambda, None]
+# Annotations that declare a requests session (`def sync(s: requests.Session)`).
+SESSION_TYPES: frozenset[str] = frozenset({"requests.Session", "requests.sessions.Session"})
+
+
+@dataclass(frozen=True)
+class CallWithoutTimeoutOptions:
+    """Options of XH601 (`[tool.errlint.rules.XH601]`)."""
+
+    include_tests: bool = False  # also check test code (calls to local test servers)
 
 
 class CallWithoutTimeout(LintRule):
@@ -57,16 +68,21 @@ class CallWithoutTimeout(LintRule):
       `with requests.Session() as s` in the same function, or, from another function, a
       module-level name or `self.` attribute bound that way whose name contains `session`
       (`_session`, `self.http_session`; a session kept in `self.http` is not followed across
-      methods);
+      methods), and a parameter or attribute annotated as one (`def sync(s: requests.Session)`);
     - `urllib.request.urlopen`, `http.client.HTTPConnection`/`HTTPSConnection`, `smtplib.SMTP`/
       `SMTP_SSL`, `ftplib.FTP`/`FTP_TLS`, `socket.create_connection`, `imaplib.IMAP4`,
       `poplib.POP3` and `telnetlib.Telnet` without a timeout (keyword or positional);
     - any of the above, and `httpx` calls and clients, with an explicit `timeout=None`. httpx has
       a default timeout, so a missing one is fine there.
 
-    Names are resolved through imports (`from requests import get`). A call that passes
+    A call on a line that already silences bandit's request-without-timeout (`# nosec B113`,
+    `# noqa: S113`) is not reported. Names are resolved through imports (`from requests import get`). A call that passes
     `**kwargs` or `*args` may carry the timeout and is not flagged; neither is a `.get` on
     anything not known to be a requests session (a dict, a cache, another client).
+
+    Test code (`test-paths`: tests, fixtures, examples; `test_*` functions, `Test*` classes) is not
+    checked by default: there the server is a local test server, a fixture or a demo, and a hang
+    fails the test run, not production. Set `include-tests = true` to check it too.
 
     ## Why is this bad?
     Without a timeout, a server that accepts the connection and then stops answering (a hung
@@ -91,6 +107,9 @@ class CallWithoutTimeout(LintRule):
         return requests.get(f"{base_url}/rates", timeout=(3.05, 10)).json()
     ```
 
+    ## Options
+    - `include-tests` (default `false`): also check test code.
+
     ## References
     - [requests: Timeouts](https://requests.readthedocs.io/en/latest/user/advanced/#timeouts)
     - [HTTPX: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
@@ -110,6 +129,7 @@ class CallWithoutTimeout(LintRule):
         r"(?i:session)",
     )
     ANALYSES: ClassVar[tuple[str, ...]] = ("module-facts",)
+    Options: ClassVar[Optional[type]] = CallWithoutTimeoutOptions
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
@@ -132,6 +152,16 @@ class CallWithoutTimeout(LintRule):
                 cache.get(url)  # not a requests session
                 urllib.request.urlopen(url, None, 10)
                 smtplib.SMTP("mail.example.com", 25, timeout=10)
+            """
+        ),
+        # Test code calls a local test server.
+        Valid(
+            """
+            import requests
+
+            class TestHealth:
+                def test_health(self, live_server):
+                    assert requests.get(live_server.url + "/health").ok
             """
         ),
     ]
@@ -201,11 +231,50 @@ class CallWithoutTimeout(LintRule):
             line=6,
             column=12,
         ),
+        # A parameter typed as a session is one.
+        Invalid(
+            """
+            import requests
+
+            def sync(session: requests.Session, url: str) -> dict:
+                return session.get(url).json()
+            """,
+            expected_message=(
+                "`session.get` called without a timeout: a server that stops answering blocks this call forever"
+            ),
+            line=4,
+            column=12,
+        ),
+        Invalid(
+            """
+            import requests
+
+            def test_live_server(live_server):
+                requests.get(live_server.url)
+            """,
+            expected_message=(
+                "`requests.get` called without a timeout: a server that stops answering blocks this call forever"
+            ),
+            options={"include_tests": True},
+        ),
     ]
 
     def visit_Module(self, node: cst.Module) -> None:
         # Session names per binding scope (function, class for `self.x`, or the module).
         self._sessions: dict[int, set[str]] = {}
+        options = self.options or CallWithoutTimeoutOptions()
+        self._skip_tests = not options.include_tests
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        params = node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.annotation is not None and self._is_session_type(param.annotation.annotation):
+                self._sessions.setdefault(id(node), set()).add(param.name.value)
+
+    def _is_session_type(self, annotation: cst.BaseExpression) -> bool:
+        if isinstance(annotation, cst.SimpleString):
+            return annotation.evaluated_value in SESSION_TYPES if isinstance(annotation.evaluated_value, str) else False
+        return (self.context.qualify(annotation) or "") in SESSION_TYPES
 
     # -- session bindings ---------------------------------------------------------------------
 
@@ -216,6 +285,8 @@ class CallWithoutTimeout(LintRule):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None and self._is_session_factory(node.value):
+            self._bind(node.target)
+        elif self._is_session_type(node.annotation.annotation):
             self._bind(node.target)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
@@ -268,6 +339,10 @@ class CallWithoutTimeout(LintRule):
     def visit_Call(self, node: cst.Call) -> None:
         if any(arg.star for arg in node.args):
             return  # *args/**kwargs may carry the timeout
+        if self._skip_tests and in_test_code(self.context):
+            return
+        if silenced_elsewhere(self.CODE, statement_comments(self.context)):
+            return  # `# nosec B113` / `# noqa: S113`: bandit's request-without-timeout, silenced
         qualified = self.context.qualify(node.func) or ""
         timeout = _keyword(node, "timeout")
         if qualified in REQUESTS_FUNCTIONS:

@@ -90,6 +90,8 @@ class ContextFreeErrorLog(LintRule):
     are only checked for generic texts, because their context is usually bound earlier
     (`log.bind(order_id=...)`, `contextualize`).
 
+    Test code is checked too.
+
     ## Why is this bad?
     An error log is read during an incident, by someone who did not write the code. "error" with
     a traceback says where the code broke, but not which request, order, file or job it was

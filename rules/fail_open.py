@@ -68,6 +68,8 @@ class FailOpen(LintRule):
     a broad handler or an authentication error (a lookup miss such as `User.DoesNotExist` is not
     a failed check).
 
+    Test code is checked too (a trust boundary in a test is rare, and then worth a look).
+
     ## Why is this bad?
     A verification that fails open turns every error into an accepted request: an expired token,
     a forged signature, or simply an outage of the key server all grant access, and nothing is

@@ -21,6 +21,8 @@ class FinallySwallows(LintRule):
     block: a `return` anywhere in it (outside nested functions), a `break` or `continue` that
     belongs to a loop *around* the `try` statement (not to a loop inside the `finally` block).
 
+    Test code is checked too: a `return` in `finally` discards the in-flight exception there as well.
+
     ## Why is this bad?
     Leaving a `finally` block with `return`, `break` or `continue` silently discards the
     exception that was propagating out of the `try` (or its handlers): the caller gets a normal

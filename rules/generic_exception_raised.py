@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
@@ -9,7 +10,34 @@ import libcst as cst
 from errlint.finding import Impact, Severity
 from errlint.handlers import BROAD_EXCEPTIONS
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import body_only_raises, in_test_code
+from errlint.rules._helpers import (
+    body_only_raises,
+    in_operator_script,
+    in_test_code,
+    silenced_elsewhere,
+    statement_comments,
+)
+
+
+_NO_COVER_RE = re.compile(r"pragma:\s*no\s*cover", re.IGNORECASE)
+_INVARIANT_RE = re.compile(
+    r"(?i)should(?:\s+never|\s*n[o']t)\s+(?:happen|be\s+reached|get\s+here)|unreachable|can(?:not|'t)\s+happen"
+    r"|never\s+happen|impossible"
+)
+
+
+def _states_an_invariant(exc: cst.BaseExpression) -> bool:
+    """`raise Exception("should never happen")`: an internal assertion, not an error for callers."""
+    if not isinstance(exc, cst.Call) or not exc.args:
+        return False
+    first = exc.args[0].value
+    text = ""
+    if isinstance(first, (cst.SimpleString, cst.ConcatenatedString)):
+        value = first.evaluated_value
+        text = value if isinstance(value, str) else ""
+    elif isinstance(first, cst.FormattedString):
+        text = "".join(p.value for p in first.parts if isinstance(p, cst.FormattedStringText))
+    return bool(_INVARIANT_RE.search(text))
 
 
 class GenericExceptionRaised(LintRule):
@@ -18,9 +46,15 @@ class GenericExceptionRaised(LintRule):
     Checks for `raise Exception(...)` and `raise BaseException(...)` (with or without arguments
     or a cause), and for the types configured in `broad-exceptions`.
 
-    Not reported in test code (test files, `test_*` functions, `Test*` classes), where raising a
-    generic exception simulates "any failure" on purpose, nor for `try: raise Exception(...)`
-    whose handlers catch it on the spot (the idiom that builds an exception with a traceback).
+    Not reported in test code (`test-paths`, `test_*` functions, `Test*` classes), where raising a
+    generic exception simulates "any failure" on purpose; nor in operator scripts (Django and
+    Alembic migrations, Django management commands, `tools/`, `scripts/`, `setup.py`), which an
+    operator runs and whose error nobody catches: it stops the script with its message; nor for
+    `try: raise Exception(...)` whose handlers catch it on the spot (the idiom that builds an
+    exception with a traceback). Nor for internal invariants that callers are not meant to catch
+    (`raise Exception("should never happen")`, "unreachable", "impossible"), nor inside debug-only
+    code marked `# pragma: no cover`, nor where the line already silences the same check of
+    another linter (`# pylint: disable=broad-exception-raised`, `# noqa: TRY002`).
 
     ## Why is this bad?
     A caller cannot catch a generic exception without catching every other error too: to handle
@@ -110,6 +144,17 @@ class GenericExceptionRaised(LintRule):
             raise Exception("domain error")
             """
         ),
+        # An internal invariant, and debug-only code: nobody is meant to catch these.
+        Valid(
+            """
+            def state_after(event):
+                if event.kind not in TRANSITIONS:
+                    raise Exception(f"unknown event {event.kind}: should never happen")
+                if DEBUG:  # pragma: no cover
+                    raise Exception("debug stop")
+                return TRANSITIONS[event.kind]
+            """
+        ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
         Invalid(
@@ -165,9 +210,25 @@ class GenericExceptionRaised(LintRule):
             return
         if qualified not in BROAD_EXCEPTIONS and qualified not in self.context.config.broad_exceptions:
             return
-        if in_test_code(self.context) or self._caught_on_the_spot():
+        if in_test_code(self.context) or in_operator_script(self.context) or self._caught_on_the_spot():
             return
+        if _states_an_invariant(exc) or self._not_covered():
+            return
+        if silenced_elsewhere(self.CODE, statement_comments(self.context)):
+            return  # `raise Exception(...)  # pylint: disable=broad-exception-raised`
         self.report(exc, name=qualified.rsplit(".", 1)[-1])
+
+    def _not_covered(self) -> bool:
+        """Inside a block marked `# pragma: no cover` (debug-only code) or on such a line."""
+        for node in self.context.ancestors:
+            comment = None
+            if isinstance(node, cst.IndentedBlock):
+                comment = node.header.comment
+            elif isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+                comment = node.trailing_whitespace.comment
+            if comment is not None and _NO_COVER_RE.search(comment.value):
+                return True
+        return False
 
     def _caught_on_the_spot(self) -> bool:
         """`try: raise Exception(...)` whose own handlers catch what it raises."""

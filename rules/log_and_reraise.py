@@ -22,6 +22,8 @@ class LogAndReraise(LintRule):
     Wrapping the exception (`raise ServiceError(...) from err`) is not reported: the new error
     adds context, and logging here may be the only place that knows it.
 
+    Test code is checked too.
+
     ## Why is this bad?
     The exception keeps going up, and whoever handles it logs it again: the same traceback
     appears twice (or once per layer), so an incident looks like several, alert counts double,

@@ -40,6 +40,8 @@ class MixedImpactHandler(LintRule):
     The two lists are the shared exception taxonomy; extend them with
     `infrastructure-exceptions` and `user-error-exceptions` in `[tool.errlint]`.
 
+    Test code is checked too.
+
     ## Why is this bad?
     The two kinds of failure need different answers. An outage is the operator's problem: log at
     error level, alert, retry or answer 503. Bad input is the caller's problem: answer 4xx with

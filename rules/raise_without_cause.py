@@ -9,7 +9,8 @@ import libcst as cst
 from errlint.analysis import Handler, iter_children
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.rule import Invalid, LintRule, Replacement, Valid
-from errlint.rules._helpers import rebinds
+from errlint.rules._helpers import in_test_code, rebinds, silenced_elsewhere, statement_comments
+from errlint.taxonomy import is_user_facing
 
 # Control flow, not errors: they end the process, an iterator or a test, and no traceback with a
 # cause chain is ever shown for them.
@@ -18,8 +19,13 @@ _EXEMPT = frozenset(
         "SystemExit", "KeyboardInterrupt", "GeneratorExit", "StopIteration", "StopAsyncIteration",
         "unittest.SkipTest", "SkipTest", "pytest.skip", "pytest.xfail", "pytest.exit", "pytest.fail",
         "self.skipTest",
+        # Django's template loaders try the next loader on it.
+        "django.template.TemplateDoesNotExist", "django.template.exceptions.TemplateDoesNotExist",
     }
 )  # fmt: skip
+# Decorators of validators whose `ValueError`/`TypeError`/`AssertionError` pydantic turns into a
+# validation error for the user (an HTTP 422 in FastAPI), without a traceback.
+_VALIDATOR_DECORATORS = frozenset({"validator", "field_validator", "root_validator", "model_validator"})
 _NAME_CANDIDATES = ("err", "exc", "error", "exception")
 
 
@@ -34,12 +40,32 @@ class RaiseWithoutCause(LintRule):
     traceback: `SystemExit`, `KeyboardInterrupt`, `GeneratorExit`, `StopIteration`,
     `StopAsyncIteration`, and test outcomes (`pytest.skip(...)`, `unittest.SkipTest`).
 
+    Also not reported, because no traceback is ever shown for them: errors a framework renders to
+    the user as a response or a usage message: Django `ValidationError`, `Http404`,
+    `PermissionDenied`, `SuspiciousOperation`, `CommandError`; every Django REST framework
+    `APIException`; Starlette/FastAPI `HTTPException` and `RequestValidationError`; werkzeug's
+    HTTP exceptions; click's `UsageError`/`BadParameter`/`ClickException` (and typer's);
+    argparse's `ArgumentTypeError`; WTForms and marshmallow `ValidationError`. Nor Celery's
+    `raise self.retry(exc=err)`, nor test code (`test-paths`, `test_*` functions, `Test*`
+    classes), where a test raises to simulate a failure. Nor control flow: `AttributeError` in
+    `__getattr__` (how `hasattr()` works), Django's `TemplateDoesNotExist` (the next loader is
+    tried), a `ValueError`/`TypeError`/`AssertionError` in a pydantic validator
+    (`@field_validator`, `@validator`: pydantic reports it as a validation error). Nor a new
+    error that carries the caught one as an argument (`raise LoadError(path, err)`,
+    `raise self.error(token, err)`): the original is kept explicitly. Nor an error whose message
+    is translated (`raise OrderError(_("This seat is taken."))`, `gettext(...)`,
+    `gettext_lazy(...)`): a translated message is written for the end user, who is shown the
+    message, not a traceback. Nor a `raise` whose line already silences the same check of another
+    linter (`# noqa: B904`, `# pylint: disable=raise-missing-from`).
+
     ## Why is this bad?
-    Without `from`, the traceback shows the original error as something that happened "during
-    handling of the above exception", as if the handler itself had a bug, and tools that follow
-    `__cause__` (error trackers, `exceptiongroup` renderers, your own `except` blocks) do not find
-    it. `raise NewError(...) from err` states that the new error was *caused* by the old one and
-    keeps the chain explicit; `from None` says the original is irrelevant.
+    Python keeps the caught error either way (as `__context__`), but without `from` the traceback
+    joins the two with "During handling of the above exception, another exception occurred": it
+    reads as if the handler itself failed while handling the first error, and whoever debugs it
+    looks for a bug in the handler. `raise NewError(...) from err` says the new error was *caused*
+    by the old one ("The above exception was the direct cause of the following exception") and
+    sets `__cause__`, which error trackers and your own `except` blocks can follow; `from None`
+    says the original is irrelevant and hides it.
 
     ## Example
     ```python
@@ -76,7 +102,8 @@ class RaiseWithoutCause(LintRule):
     CODE: ClassVar[str] = "XH201"
     NAME: ClassVar[str] = "raise-without-cause"
     MESSAGE: ClassVar[str] = (
-        "`raise` inside `{label}` without `from`: the cause chain is lost; use `from {name}` (or `from None`)"
+        "`raise` inside `{label}` without `from`: the traceback will say it happened \"during handling of"
+        " the above exception\", as if this handler failed; use `from {name}` (or `from None` to hide it)"
     )
     FIX_TITLE: ClassVar[str] = "Add `from {name}`"
     SEVERITY: ClassVar[Severity] = Severity.WARNING
@@ -169,6 +196,63 @@ class RaiseWithoutCause(LintRule):
             raise ConfigError("no handler here")
             """
         ),
+        # Rendered to the user as a response or a usage message: no traceback is shown.
+        Valid(
+            """
+            from django.core.exceptions import ValidationError
+            from django.http import Http404
+            from fastapi import HTTPException
+            from rest_framework import serializers
+            import click
+
+            def clean_amount(value):
+                try:
+                    return Decimal(value)
+                except InvalidOperation:
+                    raise ValidationError("Enter a number.")
+
+            def detail(request, pk):
+                try:
+                    return Order.objects.get(pk=pk)
+                except Order.DoesNotExist:
+                    raise Http404("No such order")
+
+            async def read_item(item_id):
+                try:
+                    return items[item_id]
+                except KeyError:
+                    raise HTTPException(status_code=404, detail="Item not found")
+
+            def validate_code(self, value):
+                try:
+                    return Voucher.lookup(value)
+                except LookupError:
+                    raise serializers.ValidationError("Unknown voucher")
+
+            def parse_port(ctx, param, value):
+                try:
+                    return int(value)
+                except ValueError:
+                    raise click.BadParameter("must be a number")
+            """
+        ),
+        # Celery's retry keeps the exception; a test raises to simulate a failure.
+        Valid(
+            """
+            @app.task(bind=True)
+            def send(self, message):
+                try:
+                    deliver(message)
+                except ConnectionError as exc:
+                    raise self.retry(exc=exc, countdown=60)
+
+            def test_wraps_errors(client):
+                try:
+                    client.get("/")
+                except KeyError:
+                    raise AssertionError("lookup failed")
+            """
+        ),
         # An exception caught earlier, raised again on purpose: not a new one.
         Valid(
             """
@@ -182,6 +266,42 @@ class RaiseWithoutCause(LintRule):
                 raise blocked_err
             """
         ),
+        # Control flow and carriers: `hasattr()`, pydantic validators, the original as an argument.
+        Valid(
+            """
+            class Settings:
+                def __getattr__(self, name):
+                    try:
+                        return self._values[name]
+                    except KeyError:
+                        raise AttributeError(name)
+
+                @field_validator("port")
+                def check_port(cls, value):
+                    try:
+                        return int(value)
+                    except TypeError:
+                        raise ValueError("port must be a number")
+
+            def load(path):
+                try:
+                    return parse(path)
+                except OSError as err:
+                    raise LoadError(path, err)
+            """
+        ),
+        # A translated message is for the end user, who never sees a traceback.
+        Valid(
+            """
+            from django.utils.translation import gettext as _
+
+            def reserve(seat_id):
+                try:
+                    return Seat.objects.get(pk=seat_id)
+                except Seat.DoesNotExist:
+                    raise OrderError(_("This seat is no longer available."))
+            """
+        ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
         Invalid(
@@ -193,8 +313,9 @@ class RaiseWithoutCause(LintRule):
                     raise ConfigError(f"invalid JSON in {path}")
             """,
             expected_message=(
-                "`raise` inside `except ValueError as err:` without `from`: the cause chain is lost;"
-                " use `from err` (or `from None`)"
+                "`raise` inside `except ValueError as err:` without `from`: the traceback will say it happened"
+                " \"during handling of the above exception\", as if this handler failed;"
+                " use `from err` (or `from None` to hide it)"
             ),
             expected_replacement="""
             def load_config(path):
@@ -218,8 +339,9 @@ class RaiseWithoutCause(LintRule):
                     )
             """,
             expected_message=(
-                "`raise` inside `except KeyError:` without `from`: the cause chain is lost;"
-                " use `from err` (or `from None`)"
+                "`raise` inside `except KeyError:` without `from`: the traceback will say it happened"
+                " \"during handling of the above exception\", as if this handler failed;"
+                " use `from err` (or `from None` to hide it)"
             ),
             expected_replacement="""
             def lookup(self, name):
@@ -243,8 +365,9 @@ class RaiseWithoutCause(LintRule):
                     raise FetchError("unreachable")  # retry later
             """,
             expected_message=(
-                "`raise` inside `except* (OSError, TimeoutError):` without `from`: the cause chain"
-                " is lost; use `from exc` (or `from None`)"
+                "`raise` inside `except* (OSError, TimeoutError):` without `from`: the traceback will say it happened"
+                " \"during handling of the above exception\", as if this handler failed;"
+                " use `from exc` (or `from None` to hide it)"
             ),
             expected_replacement="""
             async def fetch(err):
@@ -264,8 +387,9 @@ class RaiseWithoutCause(LintRule):
                 raise ConnectionLost()
             """,
             expected_message=(
-                "`raise` inside `except OSError as err:` without `from`: the cause chain is lost;"
-                " use `from err` (or `from None`)"
+                "`raise` inside `except OSError as err:` without `from`: the traceback will say it happened"
+                " \"during handling of the above exception\", as if this handler failed;"
+                " use `from err` (or `from None` to hide it)"
             ),
             expected_replacement="""
             try:
@@ -284,8 +408,9 @@ class RaiseWithoutCause(LintRule):
                 if retry: raise ConnectionLost; log("x")
             """,
             expected_message=(
-                "`raise` inside `except:` without `from`: the cause chain is lost;"
-                " use `from err` (or `from None`)"
+                "`raise` inside `except:` without `from`: the traceback will say it happened"
+                " \"during handling of the above exception\", as if this handler failed;"
+                " use `from err` (or `from None` to hide it)"
             ),
             expected_replacement="""
             try:
@@ -323,6 +448,16 @@ class RaiseWithoutCause(LintRule):
         qualified = context.qualify(target) or ""
         if qualified.removeprefix("builtins.") in _EXEMPT or qualified.startswith("pytest."):
             return
+        if is_user_facing(qualified) or _is_task_retry(exc):
+            return  # rendered to the user without a traceback; Celery's `raise self.retry(exc=...)`
+        if isinstance(exc, cst.Call) and _carries(exc, bound):
+            return  # the caught exception is passed to the new one: `raise Wrapped("...", err)`
+        if isinstance(exc, cst.Call) and _translated_message(exc):
+            return  # `raise OrderError(_("Sold out"))`: a message for the end user, shown without a traceback
+        if self._control_flow(qualified):
+            return
+        if in_test_code(context) or silenced_elsewhere(self.CODE, statement_comments(context)):
+            return
         name = _handler_name(handler)
         safety = FixSafety.SAFE
         fix: Optional[list[tuple[cst.CSTNode, Replacement]]] = []
@@ -345,6 +480,24 @@ class RaiseWithoutCause(LintRule):
             label=_label(handler),
             name=name,
         )
+
+    def _control_flow(self, qualified: str) -> bool:
+        """`AttributeError` in `__getattr__` (how `hasattr` works) or an error of a pydantic validator."""
+        function = self.context.enclosing_function()
+        if function is None:
+            return False
+        name = qualified.removeprefix("builtins.")
+        if function.name.value in ("__getattr__", "__getattribute__") and name == "AttributeError":
+            return True
+        if name in ("ValueError", "TypeError", "AssertionError", "pydantic_core.PydanticCustomError"):
+            for decorator in function.decorators:
+                expr = decorator.decorator
+                if isinstance(expr, cst.Call):
+                    expr = expr.func
+                last = expr.attr.value if isinstance(expr, cst.Attribute) else expr.value if isinstance(expr, cst.Name) else ""
+                if last in _VALIDATOR_DECORATORS:
+                    return True
+        return False
 
     def _insert_cause(self, node: cst.Raise, name: str) -> Optional[tuple[cst.CSTNode, Replacement]]:
         """A zero-width edit that appends ` from name` right after the raised expression."""
@@ -369,6 +522,38 @@ class RaiseWithoutCause(LintRule):
         while f"err{index}" in used:
             index += 1
         return f"err{index}"
+
+
+_GETTEXT = frozenset(
+    {
+        "_", "_l", "gettext", "gettext_lazy", "ugettext", "ugettext_lazy", "pgettext", "pgettext_lazy",
+        "ngettext", "ngettext_lazy", "npgettext", "lazy_gettext", "lazy_pgettext",
+    }
+)  # fmt: skip
+
+
+def _translated_message(call: cst.Call) -> bool:
+    """Whether the message is translated (`_("...")`, `gettext(...).format(...)`): it is for the end user."""
+    for arg in call.args:
+        value = arg.value
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "format":
+            value = value.func.value  # `_("...").format(...)`
+        if isinstance(value, cst.Call):
+            func = value.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            if name in _GETTEXT:
+                return True
+    return False
+
+
+def _carries(call: cst.Call, bound: set[str]) -> bool:
+    """Whether a caught exception object itself is an argument of the call (`Wrapped(msg, err)`)."""
+    return any(isinstance(arg.value, cst.Name) and arg.value.value in bound for arg in call.args)
+
+
+def _is_task_retry(exc: cst.BaseExpression) -> bool:
+    """`raise self.retry(exc=err)` / `raise task.retry(...)`: Celery's Retry, control flow that keeps `exc`."""
+    return isinstance(exc, cst.Call) and isinstance(exc.func, cst.Attribute) and exc.func.attr.value == "retry"
 
 
 def _is_instance_name(exc: cst.BaseExpression) -> bool:

@@ -8,7 +8,7 @@ import libcst as cst
 
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import rebinds
+from errlint.rules._helpers import in_test_code, rebinds
 from errlint.rules.useless_reraise import is_useless_reraise
 
 
@@ -19,6 +19,8 @@ class ReraiseByName(LintRule):
     `err` is not rebound in the handler and the `raise` is not inside a nested handler (where a
     bare `raise` would re-raise the *inner* exception). A handler whose whole body is `raise err`
     is reported as `useless-reraise` (XH105) instead.
+
+    Test code (`test-paths`, `test_*` functions, `Test*` classes) is not checked.
 
     ## Why is this bad?
     A bare `raise` re-raises the active exception unchanged. `raise err` adds the current line to
@@ -257,7 +259,7 @@ class ReraiseByName(LintRule):
                 break
             if isinstance(ancestors[index], cst.Finally):
                 return
-        if rebinds(handler.body, name):
+        if rebinds(handler.body, name) or in_test_code(context):
             return
         if try_node is not None:
             position = next(i for i, h in enumerate(try_node.handlers) if h is handler)

@@ -11,7 +11,7 @@ import re
 from errlint.analysis import Handler, iter_scope
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import caught_label, handler_header_end
+from errlint.rules._helpers import caught_label, handler_header_end, in_test_code
 from errlint.rules._retry import retry_loop
 from errlint.taxonomy import Kind, classify
 
@@ -50,6 +50,9 @@ class RetryWithoutBackoff(LintRule):
       timeouts (`TimeoutError`, `socket.timeout`, `requests.Timeout`: the failed attempt already
       waited), `InterruptedError` or `CancelledError`, and handlers that test `errno.EINTR`;
     - loops that read user input (`input()`, `getpass`, prompts, curses `getkey()`).
+
+    Test code (`test-paths`, `test_*` functions, `Test*` classes) is not checked: a test helper
+    that polls a local worker is not a client of a failing dependency.
 
     ## Why is this bad?
     A dependency that fails is usually overloaded or restarting. Retrying at once, in a tight
@@ -227,7 +230,7 @@ class RetryWithoutBackoff(LintRule):
             return
         if found.has_backoff and not found.forever:
             return
-        if self._exempt_types(handler) or _checks_eintr(handler):
+        if self._exempt_types(handler) or _checks_eintr(handler) or in_test_code(self.context):
             return
         if not found.has_backoff and found.forever:
             loop, why = "`while True`", "with no backoff and no attempt limit: it hammers the failing dependency forever"

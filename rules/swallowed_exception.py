@@ -12,7 +12,18 @@ from errlint.analysis import Handler
 from errlint.finding import Impact, Severity
 from errlint.handlers import BROAD_EXCEPTIONS, CaughtType
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import body_only_raises, caught_label, handler_header_end, in_test_code
+from errlint.rules._helpers import (
+    body_only_raises,
+    caught_label,
+    deliberate_fallback_scope,
+    handler_comments,
+    handler_header_end,
+    in_operator_script,
+    in_test_code,
+    only_cleanup_calls,
+    raises_after,
+    silenced_elsewhere,
+)
 from errlint.taxonomy import Kind, classify
 
 
@@ -33,11 +44,12 @@ class SwallowedException(LintRule):
     reports nor uses the caught exception. Also checks for `contextlib.suppress(Exception)` and
     `contextlib.suppress(BaseException)`.
 
-    A handler for a specific *failure* type (`except FileNotFoundError: pass`) is reported, with
-    severity `warning`, unless a comment inside the handler explains why discarding is right
-    (`pass  # already deleted`); tool directives such as `# noqa` or `# pragma: no cover` explain
-    nothing. A broad or bare handler is reported even with a comment, with severity `error`: it
-    discards bugs along with the failure it was written for. A fallback to a variable
+    A handler for a specific *failure* type (`except ConnectionError: pass`) is reported with
+    severity `warning`, a broad one (`except Exception: pass`) with severity `error`: it discards
+    bugs along with the failure it was written for. Neither is reported when a comment inside the
+    handler explains why discarding is right (`pass  # already deleted`); tool directives such as
+    `# noqa` or `# pragma: no cover` explain nothing, except one that silences the same check of
+    another linter (`# noqa: S110`, `# noqa: BLE001`, `# pylint: disable=broad-exception-caught`). A fallback to a variable
     (`except KeyError: return default`) or an optional import (`except ImportError: yaml = None`)
     is not a discard.
 
@@ -46,13 +58,25 @@ class SwallowedException(LintRule):
     clients, databases, caches, queues; extend them with `infrastructure-exceptions`). On real
     code (see `docs/precision.md`) a discarded *lookup* or *conversion* outcome (`KeyError`,
     `AttributeError`, `IndexError`, `StopIteration`, `ValueError`, `TypeError`, `ImportError`,
-    `DoesNotExist`, ...) is almost always the intended answer of an EAFP idiom (`try: return
-    cache[key] except KeyError: pass`), so those are not reported by default; set
-    `narrow = "all"` to report every discarded type, or `"none"` to report broad and bare
-    handlers only. For those specific types, a `return True`/`return False` is the answer of a
-    yes/no check (`try: inet_aton(ip) except OSError: return False`), and a timeout that a loop
-    passes over is a poll that found nothing: neither is reported. Test code (`test-paths`,
-    `test_*` functions, `Test*` classes) is not checked.
+    `DoesNotExist`, and the OS answers `FileNotFoundError`, `FileExistsError`,
+    `NotADirectoryError`, `IsADirectoryError`, `ProcessLookupError`) is almost always the intended
+    answer of an EAFP idiom (`try: os.makedirs(p) except FileExistsError: pass`), so those are not
+    reported by default; set `narrow = "all"` to report every discarded type, or `"none"` to
+    report broad handlers only.
+
+    Measured idioms that are not reported either:
+
+    - for specific types: a `return True`/`return False` (the answer of a yes/no check, `try:
+      inet_aton(ip) except OSError: return False`); a timeout that a loop passes over (a poll that
+      found nothing); best-effort cleanup, a `try` whose body only removes, closes or releases
+      something (`os.remove`, `shutil.rmtree`, `.close()`, `os.chown`, `os.kill`, ...);
+    - a `raise` later in the same function (`for b in backends: try: return b.get() except
+      Missing: continue` then `raise Missing`): the failure is reported there;
+    - functions designed never to raise: `__repr__`/`__str__`/`__del__`, template filters and tags
+      (`@register.filter`, `@register.simple_tag`: Django documents that they fail silently),
+      and functions named as fallbacks (`safe_*`, `*_safe`, `try_*`, `maybe_*`, `*_quietly`);
+    - test code (`test-paths`, `test_*` functions, `Test*` classes) and operator scripts
+      (migrations, management commands, `setup.py`).
 
     One problem, one finding: a broad handler that discards is reported here only, not again as
     `broad-except` (XH102); a bare `except:` that discards is reported as `bare-except` (XH101)
@@ -197,6 +221,54 @@ class SwallowedException(LintRule):
                     pass
             """
         ),
+        # Measured idioms: a documented fail-silently design, a later raise, best-effort cleanup.
+        Valid(
+            """
+            @register.filter
+            def floatformat(text, arg=-1):
+                try:
+                    return format_number(text, arg)
+                except Exception:
+                    return ""
+
+            def get_backend(backends, key):
+                for backend in backends:
+                    try:
+                        return backend.fetch(key)
+                    except ConnectionError:
+                        continue
+                raise BackendUnavailable(key)
+
+            def cleanup(path, sock):
+                try:
+                    os.remove(path)
+                except OSError:
+                    pass
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+                try:
+                    os.makedirs(path)
+                except FileExistsError:
+                    pass
+
+            class Job:
+                def __repr__(self):
+                    try:
+                        return f"<Job {self.describe()}>"
+                    except Exception:
+                        return "<Job>"
+            """
+        ),
+        Valid(
+            """
+            try:
+                load_plugins()
+            except Exception:
+                pass  # the CLI must still start when a plugin is broken
+            """
+        ),
         # A bare `except:` that discards is bare-except's (XH101) finding, not this rule's.
         Valid(
             """
@@ -268,7 +340,7 @@ class SwallowedException(LintRule):
             def ping(host):
                 try:
                     return probe(host)
-                except BaseException:  # best effort
+                except BaseException:
                     return False
             """,
             expected_message=(
@@ -282,7 +354,7 @@ class SwallowedException(LintRule):
             async def close_all(conns):
                 for conn in conns:
                     try:
-                        await conn.close()
+                        await conn.send(GOODBYE)
                     except ConnectionError:
                         pass
                 try:
@@ -322,18 +394,27 @@ class SwallowedException(LintRule):
         if not facts.discards or facts.bare:
             return  # a bare `except:` is bare-except's (XH101) finding
         broad = facts.catches_broad
+        if facts.has_comment or silenced_elsewhere(self.CODE, handler_comments(handler)):
+            return  # the comment says why discarding is right, or silences S110/BLE001 already
+        statement = self.context.parent
         if not broad:
             narrow = (self.options or SwallowedExceptionOptions()).narrow
-            if facts.has_comment or narrow == "none":
+            if narrow == "none":
                 return
             if narrow == "failures" and not any(self._is_failure(t) for t in facts.types):
                 return
             if _answers_predicate(handler.body) or self._polls(facts.types, handler.body):
                 return
-        if body_only_raises(self.context.parent):
+            if only_cleanup_calls(statement):
+                return  # best-effort cleanup: `try: os.remove(p) except OSError: pass`
+        if body_only_raises(statement):
             return  # `try: raise X` catches exactly what it raised
-        if in_test_code(self.context):
+        if in_test_code(self.context) or in_operator_script(self.context):
             return
+        if deliberate_fallback_scope(self.context):
+            return  # `__repr__`, template filters, `safe_*` functions must not raise
+        if statement is not None and raises_after(self.context, statement):
+            return  # the failure is reported by a later `raise` (try the next backend, then raise)
         if broad:
             advice = "a broad handler discards every error, bugs included"
         else:
@@ -385,10 +466,15 @@ class SwallowedException(LintRule):
         if not name:
             return False
         value = getattr(builtins, name, None) if "." not in name else None
+        if isinstance(value, type) and issubclass(value, _LOOKUP_OS_ERRORS):
+            return False  # an answer, not a failure: the file or process is (not) there
         if isinstance(value, type) and issubclass(value, OSError):
             return True
         return classify(caught.name, caught.qualified, self.context.config) is Kind.INFRASTRUCTURE
 
+
+# OSError subclasses that answer a question about the world rather than report a failure.
+_LOOKUP_OS_ERRORS = (FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError, ProcessLookupError)
 
 _TIMEOUTS = frozenset(
     {

@@ -28,6 +28,8 @@ class UnobservedTask(LintRule):
     `asyncio.get_event_loop()`/`get_running_loop()`/`new_event_loop()` or a name ending in `loop`
     (`loop`, `self._loop`, `event_loop`).
 
+    Test code is checked too: a lost task exception hides a failing test.
+
     ## Why is this bad?
     The event loop keeps only a weak reference to a task. If nothing else holds it, the task can
     be garbage-collected before it finishes, and when it fails, its exception is stored on a task

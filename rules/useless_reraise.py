@@ -34,7 +34,11 @@ class UselessReraise(LintRule):
     Checks for `except` handlers whose whole body re-raises the caught exception (`raise`, or
     `raise err` of the bound name), unless a later handler of the same `try` statement may catch
     a supertype of it: then the handler deliberately lets that exception through the broader one
-    (`except ValueError: raise` above `except Exception: ...`).
+    (`except ValueError: raise` above `except Exception: ...`). Nor when it is the only handler of
+    a `try` with an `else:` block: Python requires a handler there, and `try`/`except: raise`/`else`
+    is a deliberate way to say "only when this succeeded".
+
+    Test code is checked too: the handler is as useless there.
 
     ## Why is this bad?
     The handler does nothing the interpreter would not do without it; it only adds a level of
@@ -146,6 +150,17 @@ class UselessReraise(LintRule):
                 retry(again)
             """
         ),
+        # The only handler of a `try` with `else:`: required by the syntax, deliberate.
+        Valid(
+            """
+            try:
+                conn = connect()
+            except:
+                raise
+            else:
+                register(conn)
+            """
+        ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
         Invalid(
@@ -249,6 +264,8 @@ class UselessReraise(LintRule):
     def _check(self, node: TryNode) -> None:
         handlers: Sequence[Handler] = node.handlers
         facts = self.context.module_facts
+        if len(handlers) == 1 and node.orelse is not None:
+            return  # `try: ... except X: raise else: ...`: the handler is there so that `else` may be
         for index, handler in enumerate(handlers):
             if not is_useless_reraise(node, index, facts):
                 continue

@@ -39,6 +39,8 @@ class WrappedWithoutContext(LintRule):
     AttributeError(err.args[0]) from err` in `__getattr__`), raises in functions nested in the
     handler, and handlers that rebind the exception name.
 
+    Test code is checked too.
+
     ## Why is this bad?
     Wrapping translates a low-level failure into the caller's vocabulary. That is the moment to
     add what only this layer knows: which operation, which entity, which input. A wrapper that

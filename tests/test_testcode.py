@@ -95,6 +95,10 @@ def test_scopes() -> None:
         ("app/management/helpers.py", False),
         ("app/versions.py", False),
         ("app/commands/run.py", False),
+        ("tools/generate_stubs.py", True),
+        ("superset/scripts/benchmark_migration.py", True),
+        ("setup.py", True),
+        ("app/tooling.py", False),
     ],
 )
 def test_operator_scripts(path: str, expected: bool) -> None:

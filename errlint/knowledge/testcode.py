@@ -23,8 +23,9 @@ The default list covers:
 
 **Operator scripts** (`is_operator_script`) are not test code but run once, by a person, with a
 traceback in front of them: Django and Alembic migrations (anything under a `migrations/` or
-`alembic/` folder, such as `migrations/versions/`) and Django management commands
-(`management/commands/`).
+`alembic/` folder, such as `migrations/versions/`), Django management commands
+(`management/commands/`), development tools and maintenance scripts (`tools/`, `scripts/`) and
+`setup.py` build scripts.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ _OPERATOR_DIRS: tuple[tuple[str, ...], ...] = (
     ("migrations",),  # Django (and Flask-Migrate's migrations/versions)
     ("alembic",),  # alembic/env.py, alembic/versions/
     ("management", "commands"),  # Django management commands
+    ("tools",),  # development tooling and code generators
+    ("scripts",),  # maintenance scripts
 )
 
 
@@ -101,8 +104,11 @@ def in_test_scope(scopes: Iterable[tuple[str, str]]) -> bool:
 
 
 def is_operator_script(path: str, root: str = ".") -> bool:
-    """A migration or management command: run once by an operator, who sees any traceback."""
-    parts = _relative(path, root).split("/")[:-1]
+    """A migration, management command or `setup.py`: run by an operator, who sees any traceback."""
+    parts = _relative(path, root).split("/")
+    if parts[-1] == "setup.py":
+        return True  # a build script
+    parts = parts[:-1]
     for dirs in _OPERATOR_DIRS:
         for index in range(len(parts) - len(dirs) + 1):
             if tuple(parts[index : index + len(dirs)]) == dirs:
