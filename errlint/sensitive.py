@@ -811,6 +811,7 @@ WEB_PREFIXES: tuple[str, ...] = (
     "django.views", "rest_framework", "aiohttp", "sanic", "litestar", "bottle", "falcon", "pyramid",
     "tornado.web",
 )  # fmt: skip
+_SCRIPT_DIRS_RE = re.compile(r"/(?:scripts?|tools|bin)/")
 _NETWORK_IMPORTS = frozenset({"ipaddress", "netaddr", "IPy", "netifaces", "scapy", "dns", "pysnmp", "nmap"})
 _NETWORK_WORDS = frozenset({"ip", "ips", "mac", "device", "devices", "network", "networks", "subnet", "machine", "machines", "host", "hosts"})
 _PARSER_IMPORTS = ("tokenize", "token", "lib2to3", "pygments", "sqlparse", "ply", "lark", "parso",
@@ -833,6 +834,7 @@ class PrivacyAnalysis:
         self._parser_module: Optional[bool] = None
         self._web_module: Optional[bool] = None
         self._network_module: Optional[bool] = None
+        self._command_line: Optional[bool] = None
 
     def skips(self, options: object, operator_scripts: bool = True) -> bool:
         """The rule does not run here: in test code (a file under `test-paths`, a test function or
@@ -893,7 +895,7 @@ class PrivacyAnalysis:
             values.extend(a.value for a in call.args if a.star == "**")
             return Sink(call, LOG, _label(func), tuple(values), tuple(keyed))
         if isinstance(func, cst.Name):
-            if name == "print" and not self._shadowed("print"):
+            if name == "print" and not self._shadowed("print") and not self.is_command_line():
                 return Sink(call, PRINT, "print", positional)
         if name not in _BIND_METHODS and name not in _SENTRY_FUNCTIONS and name not in _SPAN_METHODS:
             if name in ("warn", "bind_contextvars", "bind_threadlocal", "bound_contextvars"):
@@ -990,6 +992,14 @@ class PrivacyAnalysis:
             if text is None or not (_is_message_text(text) or _names_itself(name, text)):
                 return False
         return True
+
+    def is_command_line(self) -> bool:
+        """A command-line program (`__main__` guard, a CLI framework, a `scripts/`, `tools/` or
+        `bin/` file): what it prints is its output, read by the person who ran it."""
+        if self._command_line is None:
+            path = "/" + self.context.path.replace("\\", "/")
+            self._command_line = self.context.is_cli_module or bool(_SCRIPT_DIRS_RE.search(path))
+        return self._command_line
 
     def is_web_module(self) -> bool:
         """The module imports a web framework (a bare `request` is then an HTTP request)."""
@@ -1340,6 +1350,8 @@ class _Scanner:
         match = self.classify(attr)
         if match is not None and match.entry == ("full", "name") and not self.is_carrier(node.value):
             return  # `datasource.full_name`, `table.full_name`: a qualified name, not a person's
+        if match is not None and match.whole and match.entry in (("token",), ("secret",)) and _is_business_record(node.value):
+            return  # `order.token`, `gc.secret`: the record's public code or id, shown to its owner
         if match is not None:
             label = dotted_name(node) or attr
             self.add(NAME, node, label if len(label) <= 40 else attr, match.category, anchor, via)
@@ -1541,6 +1553,20 @@ class _Scanner:
     def text(self, text: str, node: cst.CSTNode, anchor: Optional[cst.CSTNode], via: Optional[str]) -> None:
         for match in find_values(text):
             self.add(VALUE, node, match.description, match.category, anchor, via)
+
+
+# Records whose `token`/`secret` attribute is their own code or id (a ticket's QR secret, a gift
+# card's code, an order's URL token), shown to their owner, not a credential of the system.
+_BUSINESS_RECORDS = frozenset(
+    {"order", "orders", "checkout", "cart", "basket", "position", "op", "ticket", "voucher", "gift", "giftcard",
+     "gc", "invoice", "booking", "reservation", "coupon", "item", "line", "event", "product", "badge", "seat",
+     "attendee", "registration", "subscription", "membership"}
+)  # fmt: skip
+
+
+def _is_business_record(node: cst.BaseExpression) -> bool:
+    words = tokenize(last_segment(node) or "")
+    return bool(words) and words[-1] in _BUSINESS_RECORDS
 
 
 _MESSAGE_TABLES = frozenset({"messages", "msgs", "texts", "labels", "templates", "strings", "translations"})

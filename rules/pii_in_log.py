@@ -122,7 +122,11 @@ class PiiInLog(LintRule):
     value is its own name (`DATABASES_KEY = "databases"`) is a key, not data. Network addresses
     are not reported where they are the code's own domain data: in modules that import an
     address library (`ipaddress`, `netaddr`, ...) and in functions named after what they handle
-    (`block_ip`, `revoke_device`, `get_machines`). Well-known test
+    (`block_ip`, `revoke_device`, `get_machines`). The `token`/`secret` attribute of a business
+    record (`order.token`, `checkout.token`, `ticket.secret`, a gift card's `gc.secret`) is that
+    record's own code or id, not a credential of the system. What a command-line program prints
+    (a module with a `__main__` guard or a CLI framework import, a file under `scripts/`,
+    `tools/` or `bin/`) is its output, read by the person who ran it. Well-known test
     card numbers with repeated digits, reserved domains (`example.com`) and role addresses
     (`noreply@`, `support@`), and placeholder URL passwords (`user:password@`) are not reported.
 

@@ -653,8 +653,26 @@ def test_edge_cases_xh402_xh403_xh404() -> None:
     ],
 )
 def test_privacy_rules_skip_test_code_demos_and_operator_scripts(path: str, codes: list[str]) -> None:
-    code = LOG + 'def fix(ticket, request):\n    log.info("new secret %s", ticket.secret)\n    log.info("%s", request.POST)\n'
+    code = LOG + 'def fix(account, request):\n    log.info("new password %s", account.password)\n    log.info("%s", request.POST)\n'
     found = [c for c in ("XH401", "XH403") if run(code, c, path=path)]
     assert found == codes
     in_test_function = LOG + 'def test_fix(password):\n    log.info("%s", password)\n'
     assert run(in_test_function, "XH401") == []
+
+
+def test_business_record_codes_and_command_line_output() -> None:
+    code = LOG + textwrap.dedent(
+        """
+        def cancel(order, gc, client):
+            log.info("cancelling %s (%s)", order.code, order.token)
+            log.info("gift card %s redeemed", gc.secret)
+            log.info("client %s", client.token)
+            raise OrderError(_("The gift card {card} was redeemed.").format(card=gc.secret))
+        """
+    )
+    assert messages(code, "XH401") == ["`client.token` (secret) logged in a `log.info` call"]
+    assert messages(code, "XH402") == []
+    tool = 'import argparse\n\ndef main(secret):\n    print("{0}".format(secret.decode()))\n'
+    assert messages(tool, "XH401") == []
+    assert messages(tool.replace("import argparse\n", ""), "XH401") == ["`secret` (secret) printed by a `print` call"]
+    assert messages(tool.replace("import argparse\n", ""), "XH401", path="tools/convert.py") == []
