@@ -11,7 +11,9 @@ from typing import Callable, ClassVar, Optional, Sequence
 import libcst as cst
 
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
-from errlint.logcalls import LOG_CALL_PATTERNS, LogCall, eager_format, exception_only_message, string_parts
+from errlint.logcalls import (
+    LOG_CALL_PATTERNS, LogCall, eager_format, exception_only_message, fills_arguments, string_parts,
+)  # fmt: skip
 from errlint.rule import Invalid, LintRule, Replacement, Valid
 from errlint.rules._helpers import in_operator_script, in_test_code
 
@@ -86,7 +88,9 @@ class UnstructuredLogMessage(LintRule):
       `extra=` values is not flagged.
     - *A message in a variable* (`msg = f"..."; logger.info(msg)`) is not flagged: the
       rule does not track values across statements. Neither is `+` that builds a *template* for
-      lazy arguments (`log.info("%s " + msg, prefix, *args)`, a wrapper adding a prefix).
+      lazy arguments (`log.info("%s " + msg, prefix, *args)`, a wrapper adding a prefix). When
+      the literal's own `%s` placeholders take every argument, what is concatenated is data and
+      is flagged (`log.error("order %s failed: " + str(err), order_id)`).
     - *The exception as the whole message* (`log.error(f"{err}")`) is left to XH303.
 
     ## Example
@@ -211,8 +215,39 @@ class UnstructuredLogMessage(LintRule):
             warnings.warn(f"deprecated {name}")
             """
         ),
+        Valid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
+            class Mapper:
+                def log(self, msg, *args):
+                    logger.info("%s " + msg, self.name, *args)
+
+                def warn(self, template, name, value):
+                    logger.warning("[%s] " + template, self.name, name, value)
+            """
+        ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
+            def sync(order_id):
+                try:
+                    push(order_id)
+                except OSError as err:
+                    logger.error("push of order %s failed: " + str(err), order_id)
+            """,
+            expected_message=(
+                "Log message built eagerly with `+` concatenation: pass a constant message and the values as "
+                "`%s` arguments, so records with the same message group together"
+            ),
+            line=8,
+            column=22,
+        ),
         Invalid(
             """
             import logging
@@ -397,7 +432,11 @@ class UnstructuredLogMessage(LintRule):
         style = self.options.style if self.options is not None else "lazy"
         kind = eager_format(log.message)
         if kind == "concat" and (log.args or any(a.star == "*" for a in node.args)):
-            kind = None  # `"%s " + template, *args`: building a template for lazy arguments
+            # `"%s " + template, *args`: building a template for lazy arguments -- unless the
+            # literal's own placeholders take every argument (`"order %s: " + str(err), order_id`),
+            # so what is concatenated is data.
+            if log.library != "stdlib" or any(a.star for a in node.args) or not fills_arguments(log):
+                kind = None
         if kind is not None:
             if exception_only_message(log, self._exception_names(), self.context.module_facts):
                 return  # the exception is the whole message: XH303
