@@ -907,7 +907,8 @@ class PrivacyAnalysis:
                     return self._keyed_sink(call, BIND, positional, keywords)
             return None
         if name in _BIND_METHODS and isinstance(func, cst.Attribute):
-            library = logger_library(func.value, context.module_facts, context.config.logger_names)
+            scopes = [context.module, *(f.node for f in context.frames if f.node is not None)]
+            library = logger_library(func.value, context.module_facts, context.config.logger_names, scopes)
             if library is not None:
                 return self._keyed_sink(call, BIND, positional, keywords)
             return None

@@ -676,3 +676,18 @@ def test_business_record_codes_and_command_line_output() -> None:
     assert messages(tool, "XH401") == []
     assert messages(tool.replace("import argparse\n", ""), "XH401") == ["`secret` (secret) printed by a `print` call"]
     assert messages(tool.replace("import argparse\n", ""), "XH401", path="tools/convert.py") == []
+
+
+def test_xh401_bind_on_a_logger_bound_inside_a_function() -> None:
+    code = textwrap.dedent(
+        """
+        import structlog
+
+        def login(email):
+            audit = structlog.get_logger("audit")
+            audit.bind(email=email).info("login")
+            notes = []
+            notes.bind(email=email)
+        """
+    )
+    assert messages(code, "XH401") == ["`email` (contact) bound to a logger in a `audit.bind` call"]
