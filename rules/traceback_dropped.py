@@ -478,7 +478,7 @@ def _passes_on(handler: Handler, name: str, context: FileContext) -> bool:
                 continue
             if any(_carries(arg.value, name, context) for arg in node.args):
                 return True
-        elif isinstance(node, (cst.Return, cst.Yield)) and node.value is not None:
+        elif isinstance(node, (cst.Return, cst.Yield)) and isinstance(node.value, cst.BaseExpression):
             if _carries(node.value, name, context):
                 return True
         elif isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and node.value is not None:
