@@ -835,6 +835,7 @@ class PrivacyAnalysis:
         self._web_module: Optional[bool] = None
         self._network_module: Optional[bool] = None
         self._command_line: Optional[bool] = None
+        self._test_scopes: dict[int, tuple[object, bool]] = {}  # frame id -> (frame, in a test scope)
 
     def skips(self, options: object, operator_scripts: bool = True) -> bool:
         """The rule does not run here: in test code (a file under `test-paths`, a test function or
@@ -846,9 +847,13 @@ class PrivacyAnalysis:
             return False
         if self.is_test:
             return True
-        scopes = [("def" if isinstance(f.node, cst.FunctionDef) else "class", f.node.name.value)
-                  for f in self.context.frames if isinstance(f.node, (cst.FunctionDef, cst.ClassDef))]  # fmt: skip
-        return in_test_scope(scopes)
+        frame = self.context.frame
+        cached = self._test_scopes.get(id(frame))
+        if cached is None or cached[0] is not frame:
+            scopes = [("def" if isinstance(f.node, cst.FunctionDef) else "class", f.node.name.value)
+                      for f in self.context.frames if isinstance(f.node, (cst.FunctionDef, cst.ClassDef))]  # fmt: skip
+            cached = self._test_scopes[id(frame)] = (frame, in_test_scope(scopes))
+        return cached[1]
 
     @property
     def context(self) -> FileContext:
