@@ -409,7 +409,7 @@ def test_xh303_outer_handler_name_counts_in_nested_handler() -> None:
         ("lib/sqlalchemy/testing/assertions.py", False),
         ("test/perf/invalidate_stresstest.py", False),
         ("t/integration/helpers.py", False),
-        ("tests/fixtures/XH304_sample.py", False),  # sample inputs are test code (errlint.knowledge.testcode)
+        ("tests/fixtures/XH304_sample.py", False),  # sample inputs are test code (test-paths)
     ],
 )
 def test_xh304_entry_points_and_tests_are_exempt(path: str, flagged: bool) -> None:
