@@ -736,3 +736,21 @@ def test_xh303_companion_records_and_user_messages() -> None:
             log.error(ex.message)  # at error level the record must say what failed
     """
     assert lines(run(ExceptionAsMessage, code)) == [9, 14]
+
+
+def test_xh301_follows_the_modules_own_convention() -> None:
+    eager = """
+    import logging
+    log = logging.getLogger(__name__)
+
+    def sync(order, user):
+        log.info(f"syncing {order.id}")
+        log.debug(f"user {user.id}")
+        log.info("pushing {}".format(order.id))
+        log.info("done %s", order.id)
+    """
+    assert lines(run(UnstructuredLogMessage, eager)) == []  # f-strings are this module's convention
+    lazy = eager.replace('log.debug(f"user {user.id}")', 'log.debug("user %s", user.id)').replace(
+        'log.info("pushing {}".format(order.id))', 'log.info("pushing %s", order.id)'
+    )
+    assert lines(run(UnstructuredLogMessage, lazy)) == [5]  # a slip in a `%s` module
