@@ -813,7 +813,14 @@ WEB_PREFIXES: tuple[str, ...] = (
 )  # fmt: skip
 _SCRIPT_DIRS_RE = re.compile(r"/(?:scripts?|tools|bin)/")
 _NETWORK_IMPORTS = frozenset({"ipaddress", "netaddr", "IPy", "netifaces", "scapy", "dns", "pysnmp", "nmap"})
-_NETWORK_WORDS = frozenset({"ip", "ips", "mac", "device", "devices", "network", "networks", "subnet", "machine", "machines", "host", "hosts"})
+_NETWORK_WORDS = frozenset(
+    {"ip", "ips", "mac", "device", "devices", "network", "networks", "subnet", "machine", "machines", "host",
+     "hosts", "access"}
+)  # fmt: skip
+_SEND_WORDS = frozenset(
+    {"send", "sender", "submit", "deliver", "delivery", "notify", "notification", "notifications", "notifier",
+     "mailer", "sms", "dispatch", "dispatcher", "smtp"}
+)  # fmt: skip
 _PARSER_IMPORTS = ("tokenize", "token", "lib2to3", "pygments", "sqlparse", "ply", "lark", "parso",
                    "jinja2.lexer", "django.template", "shlex", "ast", "sqlglot")  # fmt: skip
 
@@ -1023,7 +1030,15 @@ class PrivacyAnalysis:
             self._network_module = any(q.split(".")[0] in _NETWORK_IMPORTS for q in imports)
         if self._network_module:
             return True
-        return any(t in _NETWORK_WORDS for t in tokenize(self.context.frame.qualname or ""))
+        words = set(tokenize(self.context.frame.qualname or ""))
+        if words & _NETWORK_WORDS:
+            return True
+        return "request" in words and bool(words & {"handler", "log"})  # an access log (`log_request`)
+
+    def send_path(self) -> bool:
+        """Code that sends to a contact (`submit_message`, `send_email`, an `SmsProvider`, a
+        notification handler): the destination it logs is the diagnostic of the delivery."""
+        return bool(set(tokenize(self.context.frame.qualname or "")) & _SEND_WORDS)
 
     def technical_context(self) -> bool:
         """Lexer, parser, template, SQL or ORM code: `token`, `full_name`, `session_id` are technical."""
@@ -1226,6 +1241,8 @@ class _Scanner:
         if entry == ("token",) and match.whole and local and self.analysis.token_object(name, binding, self.flow):
             return None
         if match.category == NETWORK and self.analysis.network_domain():
+            return None
+        if match.category == CONTACT and self.analysis.send_path():
             return None
         return match
 

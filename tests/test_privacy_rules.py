@@ -690,3 +690,24 @@ def test_xh401_bind_on_a_logger_bound_inside_a_function() -> None:
         """
     )
     assert messages(code, "XH401") == ["`email` (contact) bound to a logger in a `audit.bind` call"]
+
+
+def test_xh401_send_paths_and_access_logs() -> None:
+    code = LOG + textwrap.dedent(
+        """
+        class SmsProvider:
+            def submit_message(self, phone, message):
+                log.debug("submitting message to %s", phone)
+
+        class RequestHandler:
+            def log_request(self, code, client_ip):
+                log.info("%s %s", client_ip, code)
+
+        def profile(phone, client_ip):
+            log.debug("profile of %s from %s", phone, client_ip)
+        """
+    )
+    assert messages(code, "XH401") == [
+        "`phone` (contact) logged in a `log.debug` call",
+        "`client_ip` (network) logged in a `log.debug` call",
+    ]
