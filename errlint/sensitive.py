@@ -785,6 +785,18 @@ def _names_itself(name: str, text: str) -> bool:
     return bool(words) and looks_like_key(text) and set(words) <= set(tokenize(name))
 
 
+def _checks_type(test: cst.BaseExpression, name: str) -> bool:
+    """`isinstance(name, ...)`: the `else:` branch holds a value of an unexpected type."""
+    return (
+        isinstance(test, cst.Call)
+        and isinstance(test.func, cst.Name)
+        and test.func.value == "isinstance"
+        and bool(test.args)
+        and isinstance(test.args[0].value, cst.Name)
+        and test.args[0].value.value == name
+    )
+
+
 def _is_message_text(text: str) -> bool:
     """Prose, not a value: several words (a message or a template)."""
     return len(text.split()) >= 3 and not find_values(text)
@@ -815,7 +827,7 @@ _SCRIPT_DIRS_RE = re.compile(r"/(?:scripts?|tools|bin)/")
 _NETWORK_IMPORTS = frozenset({"ipaddress", "netaddr", "IPy", "netifaces", "scapy", "dns", "pysnmp", "nmap"})
 _NETWORK_WORDS = frozenset(
     {"ip", "ips", "mac", "device", "devices", "network", "networks", "subnet", "machine", "machines", "host",
-     "hosts", "access"}
+     "hosts", "access", "server"}
 )  # fmt: skip
 _SEND_WORDS = frozenset(
     {"send", "sender", "submit", "deliver", "delivery", "notify", "notification", "notifications", "notifier",
@@ -1305,6 +1317,9 @@ class _Scanner:
         ancestors = self.context.ancestors
         for index, ancestor in enumerate(ancestors[:-1]):
             if isinstance(ancestor, cst.If) and ancestors[index + 1] is ancestor.body and _rejects(ancestor.test, name):
+                return True
+            # `if isinstance(urls, str): ... else: raise ValueError(f"got {urls!r}")`: the type is wrong.
+            if isinstance(ancestor, cst.If) and ancestors[index + 1] is ancestor.orelse and _checks_type(ancestor.test, name):
                 return True
         return False
 

@@ -174,9 +174,9 @@ class PiiInException(LintRule):
         ),
         Invalid(
             """
-            async def notify(user):
+            async def register(user):
                 try:
-                    await send(user.email)
+                    await verify(user.email)
                 except* OSError:
                     raise
                 else:

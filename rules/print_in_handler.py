@@ -35,7 +35,7 @@ _SCRIPT_DIRS = re.compile(
 _STARTUP_FILES = re.compile(r"(?:^|/)(?:(?:config|settings|conf|configuration)\.py$|initiali[sz]ation/)")
 _STARTUP_WORDS = frozenset(
     {"init", "initialize", "initialise", "initializer", "initialiser", "initialization", "setup", "bootstrap",
-     "configure", "startup"}
+     "configure", "startup", "daemon", "daemonize", "pidfile", "pidlock"}
 )  # fmt: skip
 # Functions that are entry points by name.
 _ENTRY_FUNCTIONS = frozenset({"main", "cli", "run_cli"})
@@ -80,8 +80,9 @@ class PrintInHandler(LintRule):
     Not flagged either: a handler that re-raises (the failure goes on to the caller; the output
     only adds to it), and application start-up code, where logging is not configured yet and the
     console is the only channel (functions named `create_app`/`make_app` or with `init`, `setup`,
-    `bootstrap`, `configure`, `startup` in their qualified name, such as an `AppInitializer`
-    class; `config.py`, `settings.py`, `conf.py`, `initialization/`). A handler is reported once,
+    `bootstrap`, `configure`, `startup`, `daemon`, `pidfile` in their qualified name, such as an
+    `AppInitializer` or `Pidfile` class; `config.py`, `settings.py`, `conf.py`,
+    `initialization/`). A handler is reported once,
     at its first print: a banner of five `sys.stderr.write` lines is one problem.
 
     ## Why is this bad?

@@ -711,3 +711,19 @@ def test_xh401_send_paths_and_access_logs() -> None:
         "`phone` (contact) logged in a `log.debug` call",
         "`client_ip` (network) logged in a `log.debug` call",
     ]
+
+
+def test_wrong_type_branch_and_dev_server_addresses() -> None:
+    code = textwrap.dedent(
+        """
+        def brokers(broker_urls):
+            if isinstance(broker_urls, str):
+                return broker_urls.split(";")
+            else:
+                raise ValueError(f"broker_url must be a string, got {broker_urls!r}")
+            raise ValueError(f"bad broker {broker_urls!r}")
+        """
+    )
+    assert messages(code, "XH402") == ["`broker_urls` (secret) interpolated into the message of `ValueError`"]
+    server = LOG + 'class WSGIServer:\n    def handle_error(self, request, client_address):\n        log.info("broken pipe from %s", client_address)\n'
+    assert messages(server, "XH401") == []
