@@ -115,9 +115,10 @@ class PiiInLog(LintRule):
     table) name. A value tested empty or of the wrong type in an enclosing `if not token:` / `if not
     isinstance(token, str):` is not reported, nor is `"{path}".format(**locals())` beyond the fields
     the template names. A value compared with string constants in an enclosing `if hotp != "HOTP":`
-    / `if mode not in ("a", "b"):` is a setting, not private data. A name that starts with
-    `path`/`file`/`dir` (`path_to_private_key`) names where a secret is kept, not the secret;
-    `x.full_name` is a person's name only on a person-like object (`user.full_name`, not
+    / `if mode not in ("a", "b"):` is a setting, not private data; nor is one in the `else:` branch
+    of an `isinstance` check (`raise ValueError(f"expected a string, got {urls!r}")`). A name that
+    starts with `path`/`file`/`dir` (`path_to_private_key`) names where a secret is kept, not the
+    secret; `x.full_name` is a person's name only on a person-like object (`user.full_name`, not
     `datasource.full_name`); a module constant whose value is its own name (`DATABASES_KEY =
     "databases"`) is a key, not data. Network addresses are not reported where they are the code's
     own domain data: in modules that import an address library (`ipaddress`, `netaddr`, ...) and in

@@ -37,6 +37,7 @@ _STARTUP_WORDS = frozenset(
     {"init", "initialize", "initialise", "initializer", "initialiser", "initialization", "setup", "bootstrap",
      "configure", "startup", "daemon", "daemonize", "pidfile", "pidlock"}
 )  # fmt: skip
+_INTERACTIVE_RE = re.compile(r"(?<![\w.])input\s*\(|\.isatty\s*\(")
 # Functions that are entry points by name.
 _ENTRY_FUNCTIONS = frozenset({"main", "cli", "run_cli"})
 
@@ -83,7 +84,9 @@ class PrintInHandler(LintRule):
     `bootstrap`, `configure`, `startup`, `daemon`, `pidfile` in their qualified name, such as an
     `AppInitializer` or `Pidfile` class; `config.py`, `settings.py`, `conf.py`,
     `initialization/`). A handler is reported once,
-    at its first print: a banner of five `sys.stderr.write` lines is one problem.
+    at its first print: a banner of five `sys.stderr.write` lines is one problem. A module that
+    talks to a person at a terminal (`input()`, `sys.stdout.isatty()`) is an interactive program,
+    and its prints are its interface.
 
     ## Why is this bad?
     In a service, stdout and stderr are not where errors are looked for: they have no level, no
@@ -233,18 +236,25 @@ class PrintInHandler(LintRule):
     def __init__(self, context: FileContext, options: Any = None) -> None:
         super().__init__(context, options)
         self._reported: set[int] = set()  # handlers already reported: one finding per handler
+        self._prompts: Optional[bool] = None
 
     def visit_Call(self, node: cst.Call) -> None:
         handler = self.context.enclosing_handler()
         if handler is None or id(handler) in self._reported:
             return
         kind, call = self._kind(node)
-        if kind is None or self._is_entry_point() or self._at_startup():
+        if kind is None or self._is_entry_point() or self._at_startup() or self._interactive():
             return
         if self.context.handler_facts(handler).reraises:
             return  # the failure goes on to the caller: the output only adds to it
         self._reported.add(id(handler))
         self.report(node, message=_MESSAGES[kind].format(call=call, stream=call))
+
+    def _interactive(self) -> bool:
+        """The module talks to a person at a terminal (`input()`, `isatty()`)."""
+        if self._prompts is None:
+            self._prompts = bool(_INTERACTIVE_RE.search(self.context.module.code))
+        return self._prompts
 
     def _at_startup(self) -> bool:
         """Application start-up and configuration (`create_app`, `init_*`, an `...Initializer`,

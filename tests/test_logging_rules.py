@@ -797,3 +797,18 @@ def test_xh303_not_at_debug_nor_before_a_raise() -> None:
             return None
     """
     assert lines(run(ExceptionAsMessage, code)) == [14]
+
+
+def test_xh304_interactive_modules() -> None:
+    code = """
+    import sys
+
+    def wizard(path):
+        try:
+            load(path)
+        except OSError as err:
+            print("cannot read", path, err)
+            return input("another path? ")
+    """
+    assert lines(run(PrintInHandler, code)) == []
+    assert lines(run(PrintInHandler, code.replace('input("another path? ")', "None"))) == [7]
