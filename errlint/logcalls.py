@@ -864,6 +864,23 @@ def mentions_exception_text(node: cst.CSTNode, names: frozenset[str], facts: Mod
     return False
 
 
+_PERCENT_RE = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[sdrifgeExXoca%]")
+
+
+def fills_arguments(log: LogCall) -> bool:
+    """The `%` placeholders of the literal parts of a `+` message take every lazy argument:
+    `log.error("order %s failed: " + detail, order_id)` concatenates data, not a template."""
+    message = log.message
+    if message is None or not log.args:
+        return False
+    count = 0
+    for operand in _add_operands(message):
+        text = string_value(operand) if isinstance(operand, (cst.SimpleString, cst.ConcatenatedString)) else None
+        if text is not None:
+            count += sum(1 for m in _PERCENT_RE.finditer(text) if m.group() != "%%")
+    return count == len(log.args)
+
+
 def _no_words(text: str) -> bool:
     return not re.search(r"[^\W_]", _PLACEHOLDER_RE.sub("", text))
 

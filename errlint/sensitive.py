@@ -649,6 +649,18 @@ def _names_itself(name: str, text: str) -> bool:
     return bool(words) and looks_like_key(text) and set(words) <= set(tokenize(name))
 
 
+def _checks_type(test: cst.BaseExpression, name: str) -> bool:
+    """`isinstance(name, ...)`: the `else:` branch holds a value of an unexpected type."""
+    return (
+        isinstance(test, cst.Call)
+        and isinstance(test.func, cst.Name)
+        and test.func.value == "isinstance"
+        and bool(test.args)
+        and isinstance(test.args[0].value, cst.Name)
+        and test.args[0].value.value == name
+    )
+
+
 def _is_message_text(text: str) -> bool:
     """Prose, not a value: several words (a message or a template)."""
     return len(text.split()) >= 3 and not find_values(text)
@@ -675,8 +687,16 @@ WEB_PREFIXES: tuple[str, ...] = (
     "django.views", "rest_framework", "aiohttp", "sanic", "litestar", "bottle", "falcon", "pyramid",
     "tornado.web",
 )  # fmt: skip
+_SCRIPT_DIRS_RE = re.compile(r"/(?:scripts?|tools|bin)/")
 _NETWORK_IMPORTS = frozenset({"ipaddress", "netaddr", "IPy", "netifaces", "scapy", "dns", "pysnmp", "nmap"})
-_NETWORK_WORDS = frozenset({"ip", "ips", "mac", "device", "devices", "network", "networks", "subnet", "machine", "machines", "host", "hosts"})
+_NETWORK_WORDS = frozenset(
+    {"ip", "ips", "mac", "device", "devices", "network", "networks", "subnet", "machine", "machines", "host",
+     "hosts", "access", "server"}
+)  # fmt: skip
+_SEND_WORDS = frozenset(
+    {"send", "sender", "submit", "deliver", "delivery", "notify", "notification", "notifications", "notifier",
+     "mailer", "sms", "dispatch", "dispatcher", "smtp"}
+)  # fmt: skip
 _PARSER_IMPORTS = ("tokenize", "token", "lib2to3", "pygments", "sqlparse", "ply", "lark", "parso",
                    "jinja2.lexer", "django.template", "shlex", "ast", "sqlglot")  # fmt: skip
 
@@ -697,6 +717,8 @@ class PrivacyAnalysis:
         self._parser_module: Optional[bool] = None
         self._web_module: Optional[bool] = None
         self._network_module: Optional[bool] = None
+        self._command_line: Optional[bool] = None
+        self._test_scopes: dict[int, tuple[object, bool]] = {}  # frame id -> (frame, in a test scope)
 
     def skips(self, options: object, operator_scripts: bool = True) -> bool:
         """The rule does not run here: in test code (a file under `test-paths`, a test function or
@@ -708,9 +730,13 @@ class PrivacyAnalysis:
             return False
         if self.is_test:
             return True
-        scopes = [("def" if isinstance(f.node, cst.FunctionDef) else "class", f.node.name.value)
-                  for f in self.context.frames if isinstance(f.node, (cst.FunctionDef, cst.ClassDef))]  # fmt: skip
-        return in_test_scope(scopes)
+        frame = self.context.frame
+        cached = self._test_scopes.get(id(frame))
+        if cached is None or cached[0] is not frame:
+            scopes = [("def" if isinstance(f.node, cst.FunctionDef) else "class", f.node.name.value)
+                      for f in self.context.frames if isinstance(f.node, (cst.FunctionDef, cst.ClassDef))]  # fmt: skip
+            cached = self._test_scopes[id(frame)] = (frame, in_test_scope(scopes))
+        return cached[1]
 
     @property
     def context(self) -> FileContext:
@@ -757,7 +783,7 @@ class PrivacyAnalysis:
             values.extend(a.value for a in call.args if a.star == "**")
             return Sink(call, LOG, _label(func), tuple(values), tuple(keyed))
         if isinstance(func, cst.Name):
-            if name == "print" and not self._shadowed("print"):
+            if name == "print" and not self._shadowed("print") and not self.is_command_line():
                 return Sink(call, PRINT, "print", positional)
         if name not in _BIND_METHODS and name not in _SENTRY_FUNCTIONS and name not in _SPAN_METHODS:
             if name in ("warn", "bind_contextvars", "bind_threadlocal", "bound_contextvars"):
@@ -769,7 +795,8 @@ class PrivacyAnalysis:
                     return self._keyed_sink(call, BIND, positional, keywords)
             return None
         if name in _BIND_METHODS and isinstance(func, cst.Attribute):
-            library = logger_library(func.value, context.module_facts, context.config.logger_names)
+            scopes = [context.module, *(f.node for f in context.frames if f.node is not None)]
+            library = logger_library(func.value, context.module_facts, context.config.logger_names, scopes)
             if library is not None:
                 return self._keyed_sink(call, BIND, positional, keywords)
             return None
@@ -855,6 +882,14 @@ class PrivacyAnalysis:
                 return False
         return True
 
+    def is_command_line(self) -> bool:
+        """A command-line program (`__main__` guard, a CLI framework, a `scripts/`, `tools/` or
+        `bin/` file): what it prints is its output, read by the person who ran it."""
+        if self._command_line is None:
+            path = "/" + self.context.path.replace("\\", "/")
+            self._command_line = self.context.is_cli_module or bool(_SCRIPT_DIRS_RE.search(path))
+        return self._command_line
+
     def is_web_module(self) -> bool:
         """The module imports a web framework (a bare `request` is then an HTTP request)."""
         if self._web_module is None:
@@ -871,7 +906,15 @@ class PrivacyAnalysis:
             self._network_module = any(q.split(".")[0] in _NETWORK_IMPORTS for q in imports)
         if self._network_module:
             return True
-        return any(t in _NETWORK_WORDS for t in tokenize(self.context.frame.qualname or ""))
+        words = set(tokenize(self.context.frame.qualname or ""))
+        if words & _NETWORK_WORDS:
+            return True
+        return "request" in words and bool(words & {"handler", "log"})  # an access log (`log_request`)
+
+    def send_path(self) -> bool:
+        """Code that sends to a contact (`submit_message`, `send_email`, an `SmsProvider`, a
+        notification handler): the destination it logs is the diagnostic of the delivery."""
+        return bool(set(tokenize(self.context.frame.qualname or "")) & _SEND_WORDS)
 
     def technical_context(self) -> bool:
         """Lexer, parser, template, SQL or ORM code: `token`, `full_name`, `session_id` are technical."""
@@ -1075,6 +1118,8 @@ class _Scanner:
             return None
         if match.category == NETWORK and self.analysis.network_domain():
             return None
+        if match.category == CONTACT and self.analysis.send_path():
+            return None
         return match
 
     def name(self, node: cst.Name, anchor: Optional[cst.CSTNode], via: Optional[str], depth: int, dumps: bool) -> None:
@@ -1136,6 +1181,9 @@ class _Scanner:
         ancestors = self.context.ancestors
         for index, ancestor in enumerate(ancestors[:-1]):
             if isinstance(ancestor, cst.If) and ancestors[index + 1] is ancestor.body and _rejects(ancestor.test, name):
+                return True
+            # `if isinstance(urls, str): ... else: raise ValueError(f"got {urls!r}")`: the type is wrong.
+            if isinstance(ancestor, cst.If) and ancestors[index + 1] is ancestor.orelse and _checks_type(ancestor.test, name):
                 return True
         return False
 
@@ -1204,6 +1252,8 @@ class _Scanner:
         match = self.classify(attr)
         if match is not None and match.entry == ("full", "name") and not self.is_carrier(node.value):
             return  # `datasource.full_name`, `table.full_name`: a qualified name, not a person's
+        if match is not None and match.whole and match.entry in (("token",), ("secret",)) and _is_business_record(node.value):
+            return  # `order.token`, `gc.secret`: the record's public code or id, shown to its owner
         if match is not None:
             label = dotted_name(node) or attr
             self.add(NAME, node, label if len(label) <= 40 else attr, match.category, anchor, via)
@@ -1405,6 +1455,20 @@ class _Scanner:
     def text(self, text: str, node: cst.CSTNode, anchor: Optional[cst.CSTNode], via: Optional[str]) -> None:
         for match in find_values(text):
             self.add(VALUE, node, match.description, match.category, anchor, via)
+
+
+# Records whose `token`/`secret` attribute is their own code or id (a ticket's QR secret, a gift
+# card's code, an order's URL token), shown to their owner, not a credential of the system.
+_BUSINESS_RECORDS = frozenset(
+    {"order", "orders", "checkout", "cart", "basket", "position", "op", "ticket", "voucher", "gift", "giftcard",
+     "gc", "invoice", "booking", "reservation", "coupon", "item", "line", "event", "product", "badge", "seat",
+     "attendee", "registration", "subscription", "membership"}
+)  # fmt: skip
+
+
+def _is_business_record(node: cst.BaseExpression) -> bool:
+    words = tokenize(last_segment(node) or "")
+    return bool(words) and words[-1] in _BUSINESS_RECORDS
 
 
 _MESSAGE_TABLES = frozenset({"messages", "msgs", "texts", "labels", "templates", "strings", "translations"})

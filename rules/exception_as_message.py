@@ -8,7 +8,7 @@ import libcst as cst
 
 from errlint.analysis import Handler, iter_scope
 from errlint.finding import Impact, Severity
-from errlint.logcalls import ERROR, LOG_CALL_PATTERNS, LogCall, exception_only_message, formats_traceback
+from errlint.logcalls import DEBUG, ERROR, LOG_CALL_PATTERNS, LogCall, exception_only_message, formats_traceback
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import in_operator_script, in_test_code
 
@@ -28,7 +28,10 @@ class ExceptionAsMessage(LintRule):
     the log. Nor is a record that follows one saying what failed in the same handler
     (`log.warning("cannot resolve %s: %s", user, err)` then `log.debug(traceback.format_exc())`:
     the detail of the record before it), or an application exception's `message` below error
-    level (`log.warning(err.message)`: a sentence written for people).
+    level (`log.warning(err.message)`: a sentence written for people). Records at debug level (the
+    detail of an expected path, off in production) and handlers that raise (`log.exception(err);
+    raise ConfigError("executor could not be loaded")`: the raised error says what failed) are
+    not flagged either.
 
     Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/`
     and `demos/`; test functions and classes anywhere), nor in migrations and management commands,
@@ -246,6 +249,10 @@ class ExceptionAsMessage(LintRule):
                 return
             if _user_message(log, names) or self._follows_a_message(log, handlers[-1], names):
                 return
+            if log.level is not None and log.level <= DEBUG:
+                return  # developer detail of an expected path, off in production
+            if self.context.handler_facts(handlers[-1]).raises:
+                return  # the error raised next says what failed
             message = self.MESSAGE
             if not _mentions(log.message, names) and formats_traceback(log.message, facts):
                 message = self._TRACEBACK_MESSAGE

@@ -13,7 +13,7 @@ from errlint.analysis import Handler, dotted_name, last_segment
 from errlint.dataflow import AUGASSIGN, EXCEPT, NAMED, PARAM, ASSIGN, Binding, ScopeFlow, flow_for
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.sensitive import WEB_PREFIXES, PrivacyOptions, code_of, privacy
+from errlint.sensitive import WEB_PREFIXES, PrivacyOptions, code_of, privacy, tokenize
 from errlint.taxonomy import Kind, classify
 
 if TYPE_CHECKING:
@@ -109,6 +109,7 @@ class Leak:
 class Status:
     code: Optional[int]
     from_exception: bool = False  # `e.code`, `exc.status_code`: the exception's own HTTP status
+    error_envelope: bool = False  # a 2xx body that reports an error (`{"success": False, "message": ...}`)
 
 
 class ExceptionLeakedToClient(LintRule):
@@ -182,7 +183,12 @@ class ExceptionLeakedToClient(LintRule):
     status code (`@app.errorhandler(404)`) receive werkzeug's generic HTTP exceptions, whose text
     is not a leak; a response inside `if settings.DEBUG:` (or `... if app.debug else ...`) is shown
     to developers only. A `return` counts as a response only in functions with a route or error-handler
-    decorator in a module that imports a web framework.
+    decorator in a module that imports a web framework. A 2xx body that says it reports an error
+    (an `"error"` key, `"success": False`, `"status": "error"`: the AJAX style of answering a
+    client error with status 200) is judged like a 4xx response. A view only administrators reach
+    (a base class or decorator naming `admin`, `administrator`, `staff` or `superuser`, such as
+    `AdministratorPermissionRequiredMixin` or `@staff_member_required`) may show them what went
+    wrong.
 
     ## References
     - [CWE-209: Generation of Error Message Containing Sensitive Information](https://cwe.mitre.org/data/definitions/209.html)
@@ -385,6 +391,8 @@ class ExceptionLeakedToClient(LintRule):
         status = self._tuple_status()
         if status is None:
             status = self._status_of_call(node, name)
+        if status.code is not None and 200 <= status.code < 300 and _error_envelope(node):
+            status = Status(status.code, status.from_exception, error_envelope=True)
         leaks = self._leaks_in_call(node, name)
         article = "an" if name[:1].lower() in "aeiou" else "a"
         self._judge(leaks, status, f"{article} `{name}` response")
@@ -579,6 +587,22 @@ class ExceptionLeakedToClient(LintRule):
             return Leak(node, node.value, None, False, binding.node, kind)
         return None
 
+    def _staff_only(self) -> bool:
+        """A view only administrators reach (`AdministratorPermissionRequiredMixin`,
+        `@staff_member_required`, `@superuser_required`): they may see what went wrong."""
+        for frame in self.context.frames:
+            node = frame.node
+            if isinstance(node, cst.ClassDef):
+                names = [dotted_name(b.value) or "" for b in node.bases]
+            elif isinstance(node, cst.FunctionDef):
+                names = [dotted_name(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator) or ""
+                         for d in node.decorators]  # fmt: skip
+            else:
+                continue
+            if any(set(tokenize(n)) & _STAFF_WORDS for n in names):
+                return True
+        return False
+
     def _debug_only(self) -> bool:
         """Inside `if settings.DEBUG:` (or `app.debug`...): shown to developers only."""
         ancestors = self.context.ancestors
@@ -588,7 +612,7 @@ class ExceptionLeakedToClient(LintRule):
         return False
 
     def _judge(self, leaks: list[Leak], status: Status, sink: str) -> None:
-        if leaks and self._debug_only():
+        if leaks and (self._debug_only() or self._staff_only()):
             return
         for leak in leaks:
             reason = self._reason(leak, status)
@@ -612,7 +636,7 @@ class ExceptionLeakedToClient(LintRule):
             return where
         if status.from_exception:
             return None
-        if code is None or code >= 500 or code < 400:
+        if code is None or code >= 500 or (code < 400 and not status.error_envelope):
             return where
         bad = self._bad_type(leak)
         return f"{where}, but {bad}" if bad else None
@@ -639,6 +663,31 @@ class ExceptionLeakedToClient(LintRule):
             if kind == Kind.INFRASTRUCTURE:
                 return f"`{name}` is an infrastructure error"
         return None
+
+
+_STAFF_WORDS = frozenset({"admin", "administrator", "staff", "superuser", "sysadmin"})
+_ERROR_KEYS = frozenset({"error", "errors"})
+_FLAG_KEYS = frozenset({"success", "ok"})
+
+
+def _error_envelope(call: cst.Call) -> bool:
+    """The body is a dict that says it reports an error: an `"error"` key, `"success": False`,
+    `"status": "error"` -- a client-error answer sent with status 200 (a common AJAX style)."""
+    for arg in call.args:
+        if not isinstance(arg.value, cst.Dict):
+            continue
+        for element in arg.value.elements:
+            if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
+                continue
+            key = element.key.evaluated_value
+            value = element.value
+            if key in _ERROR_KEYS:
+                return True
+            if key in _FLAG_KEYS and isinstance(value, cst.Name) and value.value == "False":
+                return True
+            if key == "status" and isinstance(value, cst.SimpleString) and value.evaluated_value in ("error", "fail", "failed"):
+                return True
+    return False
 
 
 class _LeakFinder:

@@ -103,28 +103,36 @@ class PiiInLog(LintRule):
       and management commands are never checked: they run on the console of the person who owns
       the data.
 
-    Decisions: bare `address`, `location`, `signature`, `salt`, `certificate`, `session`, `key`
-    and `user_agent` are not in the default vocabulary (in real code they are mostly sockets,
-    file locations, `inspect.Signature`s, Django signing salts, public certificates, database
-    sessions and dict keys); add them with `extend-names` if they are private in your code. A bare
-    `token` in a lexer/parser/template/SQL/ORM module, or one whose attributes are read
-    (`token.type`) or that is a loop variable, is a parser token; a `..._token` is a credential
-    only after a word like `access`, `refresh`, `auth`, `api`, `csrf`, `session`, `reset`
-    (`next_token`, `page_token`, `parent_token` and `prompt_tokens` are not). `session_id` and
-    `session_key` are web-session secrets only in modules that import a web framework, and
-    `fullname` is a qualified (module, table) name. A value tested empty or of the wrong type in
-    an enclosing `if not token:` / `if not isinstance(token, str):` is not reported, nor is
-    `"{path}".format(**locals())` beyond the fields the template names. A value compared with
-    string constants in an enclosing `if hotp != "HOTP":` / `if mode not in ("a", "b"):` is a
-    setting, not private data. A name that starts with `path`/`file`/`dir` (`path_to_private_key`)
-    names where a secret is kept, not the secret; `x.full_name` is a person's name only on a
-    person-like object (`user.full_name`, not `datasource.full_name`); a module constant whose
-    value is its own name (`DATABASES_KEY = "databases"`) is a key, not data. Network addresses
-    are not reported where they are the code's own domain data: in modules that import an
-    address library (`ipaddress`, `netaddr`, ...) and in functions named after what they handle
-    (`block_ip`, `revoke_device`, `get_machines`). Well-known test
-    card numbers with repeated digits, reserved domains (`example.com`) and role addresses
-    (`noreply@`, `support@`), and placeholder URL passwords (`user:password@`) are not reported.
+    Decisions: bare `address`, `location`, `signature`, `salt`, `certificate`, `session`, `key` and
+    `user_agent` are not in the default vocabulary (in real code they are mostly sockets, file
+    locations, `inspect.Signature`s, Django signing salts, public certificates, database sessions
+    and dict keys); add them with `extend-names` if they are private in your code. A bare `token` in
+    a lexer/parser/template/SQL/ORM module, or one whose attributes are read (`token.type`) or that
+    is a loop variable, is a parser token; a `..._token` is a credential only after a word like
+    `access`, `refresh`, `auth`, `api`, `csrf`, `session`, `reset` (`next_token`, `page_token`,
+    `parent_token` and `prompt_tokens` are not). `session_id` and `session_key` are web-session
+    secrets only in modules that import a web framework, and `fullname` is a qualified (module,
+    table) name. A value tested empty or of the wrong type in an enclosing `if not token:` / `if not
+    isinstance(token, str):` is not reported, nor is `"{path}".format(**locals())` beyond the fields
+    the template names. A value compared with string constants in an enclosing `if hotp != "HOTP":`
+    / `if mode not in ("a", "b"):` is a setting, not private data; nor is one in the `else:` branch
+    of an `isinstance` check (`raise ValueError(f"expected a string, got {urls!r}")`). A name that
+    starts with `path`/`file`/`dir` (`path_to_private_key`) names where a secret is kept, not the
+    secret; `x.full_name` is a person's name only on a person-like object (`user.full_name`, not
+    `datasource.full_name`); a module constant whose value is its own name (`DATABASES_KEY =
+    "databases"`) is a key, not data. Network addresses are not reported where they are the code's
+    own domain data: in modules that import an address library (`ipaddress`, `netaddr`, ...) and in
+    functions named after what they handle (`block_ip`, `revoke_device`, `get_machines`) or in
+    access logs (`log_request`, `log_access`). Contact data is not reported in code that sends to it
+    (a function or class named for sending, submitting, delivering or notifying: `submit_message`,
+    `SmsProvider.send`, a notification handler), where the destination is the diagnostic of the
+    delivery. The `token`/`secret` attribute of a business record (`order.token`, `checkout.token`,
+    `ticket.secret`, a gift card's `gc.secret`) is that record's own code or id, not a credential of
+    the system. What a command-line program prints (a module with a `__main__` guard or a CLI
+    framework import, a file under `scripts/`, `tools/` or `bin/`) is its output, read by the person
+    who ran it. Well-known test card numbers with repeated digits, reserved domains (`example.com`)
+    and role addresses (`noreply@`, `support@`), and placeholder URL passwords (`user:password@`)
+    are not reported.
 
     ## References
     - [OWASP Logging Cheat Sheet: data to exclude](https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html#data-to-exclude)

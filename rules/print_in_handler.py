@@ -4,7 +4,7 @@ module."""
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Optional, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Sequence
 
 import libcst as cst
 
@@ -12,6 +12,10 @@ from errlint.analysis import dotted_name
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import in_operator_script, in_test_code
+from errlint.sensitive import tokenize
+
+if TYPE_CHECKING:
+    from errlint.context import FileContext
 
 _PRINT_TRACEBACK = frozenset(
     {"traceback.print_exc", "traceback.print_exception", "traceback.print_tb", "traceback.print_last"}
@@ -27,6 +31,13 @@ _SCRIPT_DIRS = re.compile(
     r"(?:^|/)(?:scripts?|bin|tools|examples?|docs?|cli|commands|management|migrations|alembic|testing"
     r"|benchmarks?|perf)/"
 )
+# Start-up code, where logging is not configured yet.
+_STARTUP_FILES = re.compile(r"(?:^|/)(?:(?:config|settings|conf|configuration)\.py$|initiali[sz]ation/)")
+_STARTUP_WORDS = frozenset(
+    {"init", "initialize", "initialise", "initializer", "initialiser", "initialization", "setup", "bootstrap",
+     "configure", "startup", "daemon", "daemonize", "pidfile", "pidlock"}
+)  # fmt: skip
+_INTERACTIVE_RE = re.compile(r"(?<![\w.])input\s*\(|\.isatty\s*\(")
 # Functions that are entry points by name.
 _ENTRY_FUNCTIONS = frozenset({"main", "cli", "run_cli"})
 
@@ -64,7 +75,18 @@ class PrintInHandler(LintRule):
     `benchmarks/`): pytest captures the output and shows it with the failing test, which is what
     a diagnostic `print` before a re-raise is for. A `print(..., file=stream)` to a stream other than
     stdout/stderr writes to an output the caller chose and is not flagged either; nor is
-    `traceback.print_exc(file=stream)`.
+    `traceback.print_exc(file=stream)`. Test code and operator scripts follow the one definition
+    in `errlint.knowledge.testcode` (`test-paths`, migrations, management commands).
+
+    Not flagged either: a handler that re-raises (the failure goes on to the caller; the output
+    only adds to it), and application start-up code, where logging is not configured yet and the
+    console is the only channel (functions named `create_app`/`make_app` or with `init`, `setup`,
+    `bootstrap`, `configure`, `startup`, `daemon`, `pidfile` in their qualified name, such as an
+    `AppInitializer` or `Pidfile` class; `config.py`, `settings.py`, `conf.py`,
+    `initialization/`). A handler is reported once,
+    at its first print: a banner of five `sys.stderr.write` lines is one problem. A module that
+    talks to a person at a terminal (`input()`, `sys.stdout.isatty()`) is an interactive program,
+    and its prints are its interface.
 
     ## Why is this bad?
     In a service, stdout and stderr are not where errors are looked for: they have no level, no
@@ -212,13 +234,38 @@ class PrintInHandler(LintRule):
         ),
     ]
 
+    def __init__(self, context: FileContext, options: Any = None) -> None:
+        super().__init__(context, options)
+        self._reported: set[int] = set()  # handlers already reported: one finding per handler
+        self._prompts: Optional[bool] = None
+
     def visit_Call(self, node: cst.Call) -> None:
-        if self.context.enclosing_handler() is None:
+        handler = self.context.enclosing_handler()
+        if handler is None or id(handler) in self._reported:
             return
         kind, call = self._kind(node)
-        if kind is None or self._is_entry_point():
+        if kind is None or self._is_entry_point() or self._at_startup() or self._interactive():
             return
+        if self.context.handler_facts(handler).reraises:
+            return  # the failure goes on to the caller: the output only adds to it
+        self._reported.add(id(handler))
         self.report(node, message=_MESSAGES[kind].format(call=call, stream=call))
+
+    def _interactive(self) -> bool:
+        """The module talks to a person at a terminal (`input()`, `isatty()`)."""
+        if self._prompts is None:
+            self._prompts = bool(_INTERACTIVE_RE.search(self.context.module.code))
+        return self._prompts
+
+    def _at_startup(self) -> bool:
+        """Application start-up and configuration (`create_app`, `init_*`, an `...Initializer`,
+        `config.py`/`settings.py`): logging is not configured yet, the console is the channel."""
+        path = self.context.path.replace("\\", "/")
+        if _STARTUP_FILES.search(path):
+            return True
+        frame = self.context.frame
+        words = set(tokenize(frame.qualname or ""))
+        return bool(words & _STARTUP_WORDS) or {"create", "app"} <= words or {"make", "app"} <= words
 
     def _kind(self, node: cst.Call) -> tuple[Optional[str], str]:
         func = node.func

@@ -13,7 +13,7 @@ from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.handlers import BROAD_EXCEPTIONS
 from errlint.logcalls import LOG_CALL_PATTERNS, LogCall, carries_traceback, mentions_exception_text
 from errlint.rule import Invalid, LintRule, Replacement, Valid
-from errlint.rules._helpers import in_test_code
+from errlint.rules._helpers import in_operator_script, in_test_code
 from errlint.taxonomy import Kind, classify
 
 if TYPE_CHECKING:
@@ -44,9 +44,11 @@ class TracebackDropped(LintRule):
     It stays quiet when:
     - the handler re-raises (`raise`, `raise New(...) from err`, even conditionally): the
       traceback belongs where the error is finally handled, not here too;
-    - another log in the same handler already records the traceback (a second, traceback-free
-      `logger.error(...)` after `logger.exception(...)` is fine), or the handler reports the
-      exception to an error tracker (`report-functions`, e.g. `sentry_sdk.capture_exception`);
+    - another log in the same handler already records the traceback, at any level (a second,
+      traceback-free `logger.error(...)` after `logger.exception(...)` is fine, and so is
+      `log.error("sync failed: %s", err)` next to `log.debug(traceback.format_exc())`), or the
+      handler reports the exception to an error tracker (`report-functions`, e.g.
+      `sentry_sdk.capture_exception`);
     - the traceback is in the message as text (`traceback.format_exc()`);
     - `exc_info=False` is passed explicitly (a deliberate choice);
     - the handler ends the program or the request (`sys.exit(...)`, `abort(...)`);
@@ -68,7 +70,8 @@ class TracebackDropped(LintRule):
 
     Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/`
     and `demos/`; test functions and classes anywhere), where a failing test shows the traceback
-    itself; it does run in migrations and management commands.
+    itself, nor in migrations, management commands and maintenance scripts, which run on the
+    console of the person who started them (and released migrations are never edited).
 
     ## Why is this bad?
     An error the code decided to handle is logged once, here, and never again. Without the
@@ -365,7 +368,7 @@ class TracebackDropped(LintRule):
         log = self.context.log_call(node)
         if log is None or log.is_report or not log.at_least_error or log.exc_info:
             return
-        if in_test_code(self.context):
+        if in_test_code(self.context) or in_operator_script(self.context):
             return
         if log.arg("exc_info") is not None or log.has_star_kwargs:
             return  # `exc_info=False` on purpose, or hidden in **kwargs
@@ -400,8 +403,10 @@ class TracebackDropped(LintRule):
         self.report(node.func, fix=fix, safety=safety, call=call, remedy=remedy)
 
     def _logs_traceback(self, calls: Sequence[LogCall]) -> bool:
+        """Another record of the handler carries the traceback, at any level: a
+        `log.debug(traceback.format_exc())` next to the error line is the record of where it came from."""
         facts = self.context.module_facts
-        return any(c.is_report or (carries_traceback(c, facts) and (c.at_least_error or c.level is None)) for c in calls)
+        return any(c.is_report or carries_traceback(c, facts) for c in calls)
 
     def _terminates(self, calls: Sequence[cst.Call]) -> bool:
         for call in calls:
@@ -479,7 +484,7 @@ def _passes_on(handler: Handler, name: str, context: FileContext) -> bool:
                 continue
             if any(_carries(arg.value, name, context) for arg in node.args):
                 return True
-        elif isinstance(node, (cst.Return, cst.Yield)) and node.value is not None:
+        elif isinstance(node, (cst.Return, cst.Yield)) and isinstance(node.value, cst.BaseExpression):
             if _carries(node.value, name, context):
                 return True
         elif isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and node.value is not None:

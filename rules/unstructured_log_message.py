@@ -6,14 +6,19 @@ from __future__ import annotations
 import keyword
 import re
 from dataclasses import dataclass
-from typing import Callable, ClassVar, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Sequence
 
 import libcst as cst
 
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
-from errlint.logcalls import LOG_CALL_PATTERNS, LogCall, eager_format, exception_only_message, string_parts
+from errlint.logcalls import (
+    LOG_CALL_PATTERNS, LogCall, eager_format, exception_only_message, fills_arguments, string_parts,
+)  # fmt: skip
 from errlint.rule import Invalid, LintRule, Replacement, Valid
 from errlint.rules._helpers import in_operator_script, in_test_code
+
+if TYPE_CHECKING:
+    from errlint.context import FileContext
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,14 @@ _FIELDS_MESSAGE = (
 )
 # A format spec that `%`-formatting renders the same way: [align][sign][#][0][width][.precision][type].
 _SPEC_RE = re.compile(r"^(?P<align>[<>])?(?P<sign>[+\- ])?(?P<alt>#)?(?P<zero>0)?(?P<width>\d+)?(?P<prec>\.\d+)?(?P<type>[deEfFgGoxXcs])?$")
+
+
+# Log calls whose message is an f-string / a `%s` template with lazy arguments (a cheap count of
+# the module's own convention).
+_LOG_METHOD = r"\.(?:debug|info|warning|warn|error|exception|critical|fatal)\(\s*"
+_EAGER_CALL_RE = re.compile(_LOG_METHOD + r"(?:[rR]?[fF][rR]?['\"]|['\"][^'\"\n]*['\"]\.format\()")
+_LAZY_CALL_RE = re.compile(_LOG_METHOD + r"['\"][^'\"\n]*%[-#0 +\d.]*[sdrif][^'\"\n]*['\"]\s*,")
+_CONVENTION_MIN = 3
 
 
 class UnstructuredLogMessage(LintRule):
@@ -86,8 +99,15 @@ class UnstructuredLogMessage(LintRule):
       `extra=` values is not flagged.
     - *A message in a variable* (`msg = f"..."; logger.info(msg)`) is not flagged: the
       rule does not track values across statements. Neither is `+` that builds a *template* for
-      lazy arguments (`log.info("%s " + msg, prefix, *args)`, a wrapper adding a prefix).
+      lazy arguments (`log.info("%s " + msg, prefix, *args)`, a wrapper adding a prefix). When
+      the literal's own `%s` placeholders take every argument, what is concatenated is data and
+      is flagged (`log.error("order %s failed: " + str(err), order_id)`).
     - *The exception as the whole message* (`log.error(f"{err}")`) is left to XH303.
+    - *A codebase that logs with f-strings on purpose.* A module whose log messages are mostly
+      built eagerly (at least three f-string/`.format()` messages, more than its `%s` messages with
+      lazy arguments) follows its own convention and is not flagged: at application scale the
+      findings are style noise a team silences wholesale. An eager message in a module that
+      otherwise logs lazily is a slip, and is flagged.
 
     ## Example
     ```python
@@ -212,8 +232,39 @@ class UnstructuredLogMessage(LintRule):
             warnings.warn(f"deprecated {name}")
             """
         ),
+        Valid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
+            class Mapper:
+                def log(self, msg, *args):
+                    logger.info("%s " + msg, self.name, *args)
+
+                def warn(self, template, name, value):
+                    logger.warning("[%s] " + template, self.name, name, value)
+            """
+        ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
+        Invalid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
+            def sync(order_id):
+                try:
+                    push(order_id)
+                except OSError as err:
+                    logger.error("push of order %s failed: " + str(err), order_id)
+            """,
+            expected_message=(
+                "Log message built eagerly with `+` concatenation: pass a constant message and the values as "
+                "`%s` arguments, so records with the same message group together"
+            ),
+            line=8,
+            column=22,
+        ),
         Invalid(
             """
             import logging
@@ -389,16 +440,26 @@ class UnstructuredLogMessage(LintRule):
         ),
     ]
 
+    def __init__(self, context: FileContext, options: Any = None) -> None:
+        super().__init__(context, options)
+        self._convention: Optional[bool] = None
+
     def visit_Call(self, node: cst.Call) -> None:
         log = self.context.log_call(node)
         if log is None or log.is_report or log.message is None:
             return
         if in_test_code(self.context) or in_operator_script(self.context):
             return
+        if self._eager_convention():
+            return
         style = self.options.style if self.options is not None else "lazy"
         kind = eager_format(log.message)
         if kind == "concat" and (log.args or any(a.star == "*" for a in node.args)):
-            kind = None  # `"%s " + template, *args`: building a template for lazy arguments
+            # `"%s " + template, *args`: building a template for lazy arguments -- unless the
+            # literal's own placeholders take every argument (`"order %s: " + str(err), order_id`),
+            # so what is concatenated is data.
+            if log.library != "stdlib" or any(a.star for a in node.args) or not fills_arguments(log):
+                kind = None
         if kind is not None:
             if exception_only_message(log, self._exception_names(), self.context.module_facts):
                 return  # the exception is the whole message: XH303
@@ -416,6 +477,16 @@ class UnstructuredLogMessage(LintRule):
         if style == "fields" and log.args:
             where = "`extra=`" if log.library == "stdlib" else "keyword fields"
             self.report(log.args[0], message=_FIELDS_MESSAGE.format(where=where))
+
+    def _eager_convention(self) -> bool:
+        """The module builds its log messages eagerly as a rule (more f-string/`.format()` messages
+        than lazy `%s` ones): a codebase convention, not a slip. Style findings there are noise."""
+        if self._convention is None:
+            code = self.context.module.code
+            eager = len(_EAGER_CALL_RE.findall(code))
+            lazy = len(_LAZY_CALL_RE.findall(code))
+            self._convention = eager >= _CONVENTION_MIN and eager > lazy
+        return self._convention
 
     def _exception_names(self) -> frozenset[str]:
         names = set()
