@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from errlint.rule import LintRule
 
 STACK_SIZE = 256 * 1024 * 1024  # virtual; only the pages a deep parse touches are ever used
+RECURSION_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,9 @@ def _serve(conn: Connection, settings: LintSettings, codes: Optional[tuple[str, 
 
 def _loop(conn: Connection, lint_file: Any, limits: Limits) -> None:
     limits.apply_memory_ceiling()  # here: the thread's stack is mapped already
+    # The large stack has room for deeper Python recursion (libcst's code generation and visitors
+    # recurse per nesting level); should a file go deeper still, only this worker dies.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     while True:
         try:
             task = conn.recv()
