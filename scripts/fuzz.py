@@ -28,6 +28,7 @@ import json
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -144,8 +145,11 @@ def run_programs(count: int, seed: int, out: Optional[Path]) -> int:
 
 def sweep(paths: list[str], jobs: Optional[int]) -> int:
     targets = paths or [sysconfig.get_paths()["purelib"]]
-    command = [sys.executable, "-m", "errlint", "check", *targets, "--isolated", "--no-cache", "--preview",
-               "--select", "ALL", "--format", "json", "--exit-zero"]  # fmt: skip
+    # The default `exclude` skips site-packages and virtualenvs: a config without exclusions.
+    config = Path(tempfile.mkdtemp(prefix="errlint-sweep-")) / "errlint.toml"
+    config.write_text("exclude = []\nrespect-gitignore = false\n", encoding="utf-8")
+    command = [sys.executable, "-m", "errlint", "check", *targets, "--config", str(config), "--no-cache",
+               "--preview", "--select", "ALL", "--format", "json", "--exit-zero"]  # fmt: skip
     if jobs:
         command += ["-j", str(jobs)]
     start = time.monotonic()
