@@ -193,19 +193,69 @@ def _cpython_parse(text: str) -> tuple[Optional[ast.Module], Optional[_CPythonEr
         return None, _CPythonError(None)
 
 
-def _parse(text: str, path: str, cpython: Optional[_CPythonError] = None) -> cst.Module | Finding:
+VALID_BUT_UNREADABLE = "valid Python that errlint's parser cannot read"
+
+
+def _parse(
+    text: str, path: str, cpython: Optional[_CPythonError] = None, tree: Optional[ast.Module] = None
+) -> cst.Module | Finding:
+    """libcst's tree of `text`, or the XH000 saying why not.
+
+    `tree` is CPython's tree when CPython accepted the text: then a libcst failure is not a syntax
+    error but a limit of libcst, said as such ("valid Python that errlint's parser cannot read")
+    at the best position known.
+    """
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as err:
+        message = " ".join(err.message.split())
+        if tree is not None:
+            line, column = _libcst_error_position(text, message, err.raw_line, err.raw_column + 1, tree)
+            return unparsable(path, f"{VALID_BUT_UNREADABLE}: {message}", line, column)
         reason, line, column = (cpython.reason, cpython.line, cpython.column) if cpython else (None, 1, 1)
         if reason is None:
-            reason = " ".join(err.message.split())
+            reason = message
             line, column = err.raw_line, err.raw_column + 1
         return unparsable(path, f"SyntaxError: {reason}", line, column)
     except RecursionError:
         return unparsable(path, "the code is nested too deeply to parse (RecursionError)")
     except Exception as err:  # noqa: XH102 - libcst's own errors (e.g. CSTLogicError) become XH000
-        return unparsable(path, f"libcst cannot parse this file: {type(err).__name__}: {err}")
+        if cpython is not None and cpython.reason is not None:
+            return unparsable(path, f"SyntaxError: {cpython.reason}", cpython.line, cpython.column)
+        detail = f"{type(err).__name__}: {err}"
+        if tree is not None:
+            line, column = _unsupported_position(tree)
+            return unparsable(path, f"{VALID_BUT_UNREADABLE}: {detail}", line, column)
+        return unparsable(path, f"libcst cannot parse this file: {detail}")
+
+
+def _libcst_error_position(text: str, message: str, line: int, column: int, tree: ast.Module) -> tuple[int, int]:
+    """Where to report valid code libcst refuses: the start of the innermost statement holding
+    the place libcst gave up (for 10,000 implicitly concatenated strings it names the closing
+    bracket); for "unexpected end of file after a line continuation", which libcst's tokenizer
+    reports at 1:1, the file's last backslash."""
+    if "line continuation" in message and (line, column) == (1, 1):
+        body = text.rstrip("\r\n")
+        if body.endswith("\\"):
+            lines = split_lines(body)
+            return len(lines), len(lines[-1])
+    best: Optional[ast.stmt] = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt) and node.lineno <= line <= (node.end_lineno or node.lineno):
+            if best is None or (node.lineno, node.col_offset) > (best.lineno, best.col_offset):
+                best = node
+    return (best.lineno, best.col_offset + 1) if best is not None else (line, column)
+
+
+def _unsupported_position(tree: ast.Module) -> tuple[int, int]:
+    """Where libcst gives up without a position: the first construct it is known not to read
+    (implicitly concatenated template strings, Python 3.14), else the file's start."""
+    template = getattr(ast, "TemplateStr", None)
+    if template is not None:
+        for node in ast.walk(tree):
+            if isinstance(node, template):
+                return node.lineno, node.col_offset + 1
+    return 1, 1
 
 
 @contextmanager
@@ -383,7 +433,7 @@ def _analyse(
 
     `lines` are the original lines (what rules and fixes see); `parsed_lines` those of `source`.
     """
-    parsed = _parse(source, path, cpython)
+    parsed = _parse(source, path, cpython, tree)
     if isinstance(parsed, Finding):
         return [parsed], []
     module = parsed

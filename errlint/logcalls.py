@@ -794,9 +794,11 @@ def _formats_text(receiver: cst.BaseExpression) -> bool:
 
 
 def _string_parts(node: cst.ConcatenatedString) -> Iterator[cst.BaseString]:
-    for side in (node.left, node.right):
+    stack: list[cst.BaseString] = [node.right, node.left]  # a loop: 10,000 literals are not rare
+    while stack:
+        side = stack.pop()
         if isinstance(side, cst.ConcatenatedString):
-            yield from _string_parts(side)
+            stack.extend((side.right, side.left))
         else:
             yield side
 
@@ -807,11 +809,13 @@ def string_parts(node: Union[cst.ConcatenatedString, cst.SimpleString, cst.Forma
 
 
 def _add_operands(node: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add) and not node.lpar:
-        yield from _add_operands(node.left)
-        yield from _add_operands(node.right)
-    else:
-        yield node
+    stack = [node]  # a loop: generated code concatenates thousands of terms
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.BinaryOperation) and isinstance(current.operator, cst.Add) and not current.lpar:
+            stack.extend((current.right, current.left))
+        else:
+            yield current
 
 
 def _constant_text(node: cst.BaseExpression) -> bool:
@@ -834,18 +838,26 @@ def is_exception_text(node: cst.BaseExpression, names: frozenset[str], facts: Mo
     `err`, `str(err)`, `repr(err)`, `err.args[0]`, `err.message`, `type(err).__name__`,
     `err.__class__.__name__`, and `traceback.format_exc()` (the traceback as text).
     """
-    if isinstance(node, cst.Name):
-        return node.value in names
-    if isinstance(node, cst.Call):
-        func = dotted_name(node.func)
-        if func in ("str", "repr", "ascii", "format", "type") and node.args:
-            return node.args[0].keyword is None and is_exception_text(node.args[0].value, names, facts)
-        return facts.qualify(node.func) in TRACEBACK_FORMATTERS
-    if isinstance(node, cst.Attribute):
-        return node.attr.value in _EXCEPTION_ATTRS and is_exception_text(node.value, names, facts)
-    if isinstance(node, cst.Subscript):
-        return is_exception_text(node.value, names, facts)
-    return False
+    while True:  # a loop over `.attr`, `[...]` and `str(...)` chains, which can be thousands deep
+        if isinstance(node, cst.Name):
+            return node.value in names
+        if isinstance(node, cst.Call):
+            func = dotted_name(node.func)
+            if func in ("str", "repr", "ascii", "format", "type") and node.args:
+                if node.args[0].keyword is not None:
+                    return False
+                node = node.args[0].value
+                continue
+            return facts.qualify(node.func) in TRACEBACK_FORMATTERS
+        if isinstance(node, cst.Attribute):
+            if node.attr.value not in _EXCEPTION_ATTRS:
+                return False
+            node = node.value
+            continue
+        if isinstance(node, cst.Subscript):
+            node = node.value
+            continue
+        return False
 
 
 def mentions_exception_text(node: cst.CSTNode, names: frozenset[str], facts: ModuleFacts) -> bool:

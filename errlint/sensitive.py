@@ -1014,6 +1014,36 @@ _SERIALIZE_FUNCTIONS = frozenset(
 )
 
 
+def _chain_children(node: cst.BaseExpression) -> Optional[tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """The two sides `_Scanner.scan` reads of a `+`/`%`, `and`/`or`, implicit concatenation or
+    conditional expression (None for any other node, and for `"%(name)s" % mapping`)."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Modulo)):
+        template = _string(node.left)
+        if isinstance(node.operator, cst.Modulo) and template is not None and "%(" in template:
+            return None
+        return node.left, node.right
+    if isinstance(node, (cst.ConcatenatedString, cst.BooleanOperation)):
+        return node.left, node.right
+    if isinstance(node, cst.IfExp):
+        return node.body, node.orelse
+    return None
+
+
+def _chain_operands(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The operands of nested chains, left to right, without recursion (1,000 terms are common
+    in generated code)."""
+    out: list[cst.BaseExpression] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        sides = _chain_children(current)
+        if sides is None:
+            out.append(current)
+        else:
+            stack.extend(reversed(sides))
+    return out
+
+
 class _Scanner:
     """Collect the hits of the expressions reaching one sink, following local bindings."""
 
@@ -1050,6 +1080,10 @@ class _Scanner:
     def scan(self, node: cst.BaseExpression, anchor: Optional[cst.CSTNode] = None, via: Optional[str] = None,
              depth: int = 0, dumps: bool = True) -> None:  # fmt: skip
         if depth > 6:
+            return
+        if _chain_children(node) is not None:  # `a + b + ...`, `x or y or ...`: a loop, not recursion
+            for operand in _chain_operands(node):
+                self.scan(operand, anchor, via, depth, dumps)
             return
         if isinstance(node, cst.Name):
             self.name(node, anchor, via, depth, dumps)

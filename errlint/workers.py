@@ -21,6 +21,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -206,8 +207,8 @@ def _receive(worker: _Worker) -> Optional[tuple[int, FileResult, bool]]:
         if worker.conn.poll():
             index, result, retire = worker.conn.recv()
             return int(index), result, bool(retire)
-    except (EOFError, OSError):
-        return None  # closed: the process ended while (or instead of) answering
+    except (EOFError, OSError, pickle.UnpicklingError):
+        return None  # closed (or cut off mid-message): the process ended while answering
     if worker.process.is_alive():
         # The sentinel fired without data: wait for the process to finish dying.
         worker.process.join()

@@ -456,19 +456,26 @@ def _read_message(node: cst.BaseExpression, exc_name: Optional[str]) -> Optional
         values = [e.value for e in operand.elements] if isinstance(operand, cst.Tuple) else [operand]
         return _Message(left.text, any(not _is_exception_expr(v, exc_name) for v in values), False)
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-        pieces: list[str] = []
-        data = False
-        literal = False
-        for side in (node.left, node.right):
-            msg = _read_message(side, exc_name)
-            if msg is not None:
-                pieces.append(msg.text)
-                data = data or msg.has_data
-                literal = True
-            else:
-                pieces.append("{}")
-                data = data or not _is_exception_expr(side, exc_name)
-        return _Message("".join(pieces), data, False) if literal else None
+        # `a + b + c` nests to the left: fold the chain bottom-up in a loop, not by recursion.
+        spine = [node]
+        while isinstance(spine[-1].left, cst.BinaryOperation) and isinstance(spine[-1].left.operator, cst.Add):
+            spine.append(spine[-1].left)
+        below: Optional[_Message] = None
+        for index, current in enumerate(reversed(spine)):
+            pieces: list[str] = []
+            data = False
+            literal = False
+            for position, side in enumerate((current.left, current.right)):
+                msg = below if position == 0 and index > 0 else _read_message(side, exc_name)
+                if msg is not None:
+                    pieces.append(msg.text)
+                    data = data or msg.has_data
+                    literal = True
+                else:
+                    pieces.append("{}")
+                    data = data or not _is_exception_expr(side, exc_name)
+            below = _Message("".join(pieces), data, False) if literal else None
+        return below
     if (
         isinstance(node, cst.Call)
         and isinstance(node.func, cst.Attribute)
