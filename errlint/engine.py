@@ -553,6 +553,16 @@ def _cached(path: Path, display: str, cache: ResultCache, keep_source: bool) -> 
     return FileResult(display, findings, source=source)
 
 
+def _collect(
+    done: Iterable[FileResult], todo: Sequence[int], results: list[Optional[FileResult]], cache: Optional[ResultCache]
+) -> None:
+    """Place each result as it arrives; remember the clean ones (no crash) in the cache."""
+    for index, result in zip(todo, done):
+        results[index] = result
+        if cache is not None and result.cache_key is not None and not result.crashes:
+            cache.put(result.cache_key, result.findings)
+
+
 def lint_files(
     files: Sequence[tuple[Path, str]],
     config: Config,
@@ -580,18 +590,16 @@ def lint_files(
     pending = [files[i] for i in todo]
     codes = tuple(r.CODE for r in rules)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(pending) < 8 or sys.platform == "win32":
-        _set_worker(_WorkerState(config, list(rules), rule_options(config, rules), keep_source, cache is not None, prefilter))
-        done = [lint_file(path, display) for path, display in pending]
-    else:
-        chunk = max(1, min(32, len(pending) // (workers * 8)))
-        initargs = (config, codes, keep_source, cache is not None, prefilter)
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=initargs) as pool:
-            done = list(pool.map(_lint_one, pending, chunksize=chunk))
-    for index, result in zip(todo, done):
-        results[index] = result
-        if cache is not None and result.cache_key is not None and not result.crashes:
-            cache.put(result.cache_key, result.findings)
-    if cache is not None:
-        cache.save()
+    try:
+        if workers <= 1 or len(pending) < 8 or sys.platform == "win32":
+            _set_worker(_WorkerState(config, list(rules), rule_options(config, rules), keep_source, cache is not None, prefilter))
+            _collect((lint_file(path, display) for path, display in pending), todo, results, cache)
+        else:
+            chunk = max(1, min(32, len(pending) // (workers * 8)))
+            initargs = (config, codes, keep_source, cache is not None, prefilter)
+            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=initargs) as pool:
+                _collect(pool.map(_lint_one, pending, chunksize=chunk), todo, results, cache)
+    finally:
+        if cache is not None:
+            cache.save()  # also when interrupted: what was linted so far is kept
     return [r for r in results if r is not None]
