@@ -599,6 +599,16 @@ def _cached(path: Path, display: str, cache: ResultCache, keep_source: bool) -> 
     return FileResult(display, findings, source=source)
 
 
+def _collect(
+    done: Iterable[FileResult], todo: Sequence[int], results: list[Optional[FileResult]], cache: Optional[ResultCache]
+) -> None:
+    """Place each result as it arrives; remember the clean ones (no crash) in the cache."""
+    for index, result in zip(todo, done):
+        results[index] = result
+        if cache is not None and result.cache_key is not None and not result.crashes:
+            cache.put(result.cache_key, result.findings)
+
+
 def lint_files(
     files: Sequence[tuple[Path, str]],
     config: Config,
@@ -631,18 +641,15 @@ def lint_files(
     pending = [files[i] for i in todo]
     limits = Limits.from_section(config.section("limits"))
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if not isolate:
-        _set_worker(_WorkerState(config, list(rules), rule_options(config, rules), keep_source, cache is not None, prefilter, limits))
-        for index, (path, display) in zip(todo, pending):
-            results[index] = lint_file(path, display)
-    else:
-        settings = LintSettings(config, tuple(rules), keep_source, prefilter, cache is not None, limits)
-        for position, result in lint_isolated(pending, settings, workers):
-            results[todo[position]] = result
-    if cache is not None:
-        for index in todo:
-            result = results[index]
-            if result is not None and result.cache_key is not None and not result.crashes:
-                cache.put(result.cache_key, result.findings)
-        cache.save()
+    try:
+        if not isolate:
+            _set_worker(_WorkerState(config, list(rules), rule_options(config, rules), keep_source, cache is not None, prefilter, limits))
+            _collect((lint_file(path, display) for path, display in pending), todo, results, cache)
+        else:
+            settings = LintSettings(config, tuple(rules), keep_source, prefilter, cache is not None, limits)
+            for position, result in lint_isolated(pending, settings, workers):
+                _collect((result,), (todo[position],), results, cache)
+    finally:
+        if cache is not None:
+            cache.save()  # also when interrupted: what was linted so far is kept
     return [r for r in results if r is not None]
