@@ -27,7 +27,7 @@ from typing import Any, Callable, Mapping, Optional, Protocol, Sequence
 from errlint.engine import module_name_for
 from errlint.finding import Finding
 from errlint.review import prompt
-from errlint.review.answer import AnswerError, parse_answer
+from errlint.review.answer import AnswerError, parse_reviews
 from errlint.review.cache import ReviewCache, cache_key
 from errlint.review.context import CodeContext, FileShape, analyse, build_context
 from errlint.review.fixcheck import NEEDS_REVIEW, check_fix
@@ -69,6 +69,7 @@ from errlint.source import split_lines
 
 # A function whose request (without the cached prefix) would exceed this is sent as a window.
 WINDOW_TRIGGER_TOKENS = 8_000
+MAX_FINDINGS_PER_REQUEST = 8  # findings of one function sent in one request
 NO_AI_RE = re.compile(r"#[ \t]*errlint:[ \t]*no-ai\b")
 INSTALL_HINT = 'the review extra is not installed: pip install "errlint[review]"'
 DEFAULT_ENDPOINT = "https://api.anthropic.com"
@@ -172,6 +173,10 @@ class _Prepared:
     context: CodeContext
     message: str
     user_text: str = ""
+    # One request per code block: the leader carries the findings of its function (itself
+    # included); the others point to it and are answered by its request.
+    members: list[_Prepared] = field(default_factory=list)
+    leader: Optional[_Prepared] = None
 
 
 @dataclass
@@ -300,11 +305,24 @@ class Reviewer:
             )
             message = redact_text(item.finding.message, source.redact(), self.policy)
             prepared.append(_Prepared(item, source, context, message))
+        groups: dict[tuple[str, int, int], _Prepared] = {}
+        for p in prepared:
+            key = (p.source.path, p.context.start, p.context.end)
+            leader = groups.get(key) if p.context.kind == "function" else None
+            if leader is not None and len(leader.members) < MAX_FINDINGS_PER_REQUEST:
+                p.leader = leader
+                leader.members.append(p)
+            else:
+                p.members = [p]
+                groups[key] = p
         return prepared
 
     def _user_text(self, p: _Prepared, nonce: str) -> str:
-        rule = rule_by_code(p.item.finding.code)
-        title = rule.NAME if rule is not None else p.item.finding.name
+        """The user block of a leader: every finding of its group, one code block."""
+        titles = {}
+        for m in p.members:
+            rule = rule_by_code(m.item.finding.code)
+            titles[m.item.finding.code] = rule.NAME if rule is not None else m.item.finding.name
         lines = split_lines(p.source.redact().text)
         path = self._sent_path(p.source.path)
         scope = p.item.finding.scope
@@ -314,7 +332,8 @@ class Reviewer:
         elif os.path.isabs(p.item.finding.path):
             scope = ""  # cannot tell the project's part from this machine's: the function name is sent
         scope = self._scrub_path(scope) if scope else scope
-        return prompt.user_block(p.item.finding, p.item.id, p.message, title, p.context, lines, nonce, path, scope)
+        entries = [(m.item.finding, m.item.id, m.message, m.context.region) for m in p.members]
+        return prompt.user_block(entries, titles, p.context, lines, nonce, path, scope)
 
     def _sent_path(self, path: str) -> str:
         """The path as sent: relative to the project, never an absolute path of this machine,
@@ -336,6 +355,8 @@ class Reviewer:
         return PLACEHOLDER_RE.sub(lambda m: f"[redacted-{m.group(1)}-{m.group(2)}]", scrubbed)
 
     def _build_requests(self, prepared: list[_Prepared], options: ReviewOptions, run: ReviewRun) -> None:
+        followers = [p for p in prepared if p.leader is not None]
+        prepared = [p for p in prepared if p.leader is None]
         for p in prepared:
             p.user_text = self._user_text(p, "NONCE")
         nonce = prompt.choose_nonce([p.user_text for p in prepared], options.nonce)
@@ -348,7 +369,7 @@ class Reviewer:
             body = self._body(p, nonce)
             estimate = prompt.estimate_tokens(body)
             shape = p.source.shape()
-            if estimate > WINDOW_TRIGGER_TOKENS and p.context.kind == "function" and shape is not None:
+            if estimate > WINDOW_TRIGGER_TOKENS and p.context.kind == "function" and shape is not None and len(p.members) == 1:
                 p.context = build_context(
                     shape, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES, force_window=True,
                     lines=split_lines(p.source.redact().text),
@@ -374,6 +395,16 @@ class Reviewer:
             if estimate > MAX_INPUT_TOKENS_PER_REQUEST:
                 item.status = Status.TOO_LARGE
                 item.reason = f"about {estimate:,} input tokens; the limit per request is {MAX_INPUT_TOKENS_PER_REQUEST:,}"
+        for f in followers:
+            leader = f.leader
+            assert leader is not None
+            f.user_text = leader.user_text
+            f.item.status, f.item.reason = leader.item.status, leader.item.reason
+            f.item.cache_key = leader.item.cache_key
+            f.item.injection_heuristic = leader.item.injection_heuristic
+            f.item.redactions = leader.item.redactions
+            if f.item.status is Status.WOULD_SEND:
+                f.item.reason = f"sent in the request of {leader.item.id}"
 
     def _body(self, p: _Prepared, nonce: str) -> dict[str, Any]:
         p.user_text = self._user_text(p, nonce)
@@ -382,7 +413,7 @@ class Reviewer:
     # --- sending ---------------------------------------------------------------------------
 
     def _execute(self, prepared: list[_Prepared], run: ReviewRun) -> None:
-        todo = [p for p in prepared if p.item.status is Status.WOULD_SEND]
+        todo = [p for p in prepared if p.item.status is Status.WOULD_SEND and p.leader is None]
         if todo and self.transport_factory is default_transport and not _sdk_installed():
             # Say so before anything else (even without a key); cached answers are still shown.
             self._stop = run.fatal = INSTALL_HINT
@@ -393,7 +424,7 @@ class Reviewer:
                 self._review_one(p, run)
         except KeyboardInterrupt:
             # Ctrl-C: what was answered is kept (and cached); the rest is listed, then reported.
-            for p in todo:
+            for p in prepared:
                 if p.item.status is Status.WOULD_SEND:
                     p.item.status, p.item.reason = Status.INTERRUPTED, "interrupted (Ctrl-C) before it was answered"
             run.interrupted = True
@@ -421,36 +452,44 @@ class Reviewer:
             self._stop_status = Status.SKIPPED_DEADLINE
         return True
 
+    def _set(self, p: _Prepared, status: Status, reason: str) -> None:
+        for m in p.members:
+            m.item.status, m.item.reason = status, reason
+
     def _review_one(self, p: _Prepared, run: ReviewRun) -> None:
         item = p.item
         assert item.body is not None
         record = self.cache.get(item.cache_key)
         if record is not None:
             try:
-                item.answer = parse_answer(record["answer"], item.id)
+                answers = parse_reviews(record["answer"], [m.item.id for m in p.members])
             except AnswerError:
-                item.answer = None  # a stale or foreign entry: ask again
-            else:
-                item.status = Status.CACHED
-                item.request_id = record.get("request_id") if isinstance(record.get("request_id"), str) else None
-                self._check_fix(p)
+                answers = {}
+            if answers and all(not isinstance(a, str) for a in answers.values()):
+                rid = record.get("request_id") if isinstance(record.get("request_id"), str) else None
+                for m in p.members:
+                    answer = answers[m.item.id]
+                    assert not isinstance(answer, str)
+                    m.item.answer, m.item.status, m.item.request_id = answer, Status.CACHED, rid
+                    self._check_fix(m)
                 return
         if self._stop is not None or self._deadline_passed():
-            item.status, item.reason = self._stop_status, self._stop or ""
+            self._set(p, self._stop_status, self._stop or "")
             return
         if not self.credentials.present:
-            item.status, item.reason = Status.SKIPPED_NO_KEY, "no ANTHROPIC_API_KEY"
+            self._set(p, Status.SKIPPED_NO_KEY, "no ANTHROPIC_API_KEY")
             return
         budget_problem = self._over_budget(item)
         if budget_problem:
-            item.status, item.reason = Status.SKIPPED_BUDGET, budget_problem
+            self._set(p, Status.SKIPPED_BUDGET, budget_problem)
             return
         transport = self._get_transport(run)
         if transport is None:
-            item.status, item.reason = Status.SKIPPED_UNAVAILABLE, self._stop or ""
+            self._set(p, Status.SKIPPED_UNAVAILABLE, self._stop or "")
             return
         outcome = self._send_with_retries(transport, item.body, run)
-        item.request_id = outcome.request_id
+        for m in p.members:
+            m.item.request_id = outcome.request_id
         if outcome.usage is not None:
             item.usage = outcome.usage
             run.usage.add(outcome.usage)
@@ -532,37 +571,49 @@ class Reviewer:
             self._count_unusable(outcome.message)
         if kind is OutcomeKind.OK:
             try:
-                item.answer = parse_answer(outcome.tool_input, item.id)
+                answers = parse_reviews(outcome.tool_input, [m.item.id for m in p.members])
             except AnswerError as err:
-                item.status, item.reason = Status.INVALID_RESPONSE, str(err)
+                self._set(p, Status.INVALID_RESPONSE, str(err))
                 self._count_unusable(str(err))
                 return
-            self._unusable = 0
-            item.status = Status.REVIEWED
-            problem = self.cache.put(
-                item.cache_key,
-                {
-                    "model": self.settings.model,
-                    "prompt_version": prompt.PROMPT_VERSION,
-                    "request_id": item.request_id,
-                    "usage": item.usage.to_dict() if item.usage else None,
-                    "answer": item.answer.to_dict(),
-                },
-            )
-            if problem and problem not in run.notices:
-                run.notices.append(problem)
-            self._check_fix(p)
+            good = {fid: a for fid, a in answers.items() if not isinstance(a, str)}
+            if good:
+                self._unusable = 0
+            else:
+                self._count_unusable(str(next(iter(answers.values()))))
+            for m in p.members:
+                answer = answers[m.item.id]
+                if isinstance(answer, str):
+                    m.item.status, m.item.reason = Status.INVALID_RESPONSE, answer
+                else:
+                    m.item.answer, m.item.status, m.item.reason = answer, Status.REVIEWED, ""
+            if len(good) == len(p.members):  # only complete answers are cached
+                problem = self.cache.put(
+                    item.cache_key,
+                    {
+                        "model": self.settings.model,
+                        "prompt_version": prompt.PROMPT_VERSION,
+                        "request_id": item.request_id,
+                        "usage": item.usage.to_dict() if item.usage else None,
+                        "answer": {"reviews": [a.to_dict() for a in good.values()]},
+                    },
+                )
+                if problem and problem not in run.notices:
+                    run.notices.append(problem)
+            for m in p.members:
+                if m.item.answer is not None:
+                    self._check_fix(m)
         elif kind is OutcomeKind.INVALID:
-            item.status, item.reason = Status.INVALID_RESPONSE, outcome.message
+            self._set(p, Status.INVALID_RESPONSE, outcome.message)
         elif kind is OutcomeKind.TOO_LARGE:
-            item.status, item.reason = Status.TOO_LARGE, outcome.message
+            self._set(p, Status.TOO_LARGE, outcome.message)
         elif kind is OutcomeKind.REJECTED:
-            item.status, item.reason = Status.REJECTED, outcome.message
+            self._set(p, Status.REJECTED, outcome.message)
         elif kind in (OutcomeKind.TRANSIENT, OutcomeKind.TIMEOUT):
-            item.status, item.reason = Status.SKIPPED_UNAVAILABLE, outcome.message
+            self._set(p, Status.SKIPPED_UNAVAILABLE, outcome.message)
         elif kind is OutcomeKind.SPEND_LIMIT:
             self._stop = f"spend limit reached ({outcome.message}); retrying will not help until it is raised"
-            item.status, item.reason = Status.SKIPPED_UNAVAILABLE, self._stop
+            self._set(p, Status.SKIPPED_UNAVAILABLE, self._stop)
         else:  # AUTH or MODEL: a configuration problem, exit 2
             rid = f"; request {outcome.request_id}" if outcome.request_id else ""
             if kind is OutcomeKind.AUTH:
@@ -573,7 +624,7 @@ class Reviewer:
                     "[tool.errlint.review] model (or check ANTHROPIC_BASE_URL)"
                 )
             self._stop = run.fatal
-            item.status, item.reason = Status.SKIPPED_UNAVAILABLE, run.fatal
+            self._set(p, Status.SKIPPED_UNAVAILABLE, run.fatal)
 
     def _count_unusable(self, message: str) -> None:
         """Repeated unusable answers (malformed, too large, refused) open the breaker: each is billed."""
