@@ -80,6 +80,9 @@ def _echo_err(message: str) -> None:
 @click.option("--deadline", type=click.FloatRange(min=0, min_open=True),
               help="Seconds for the whole run; then the static findings stand (default 300 in CI, else 900).")
 @click.option("--all", "include_all", is_flag=True, help="Also review findings outside business-critical scopes.")
+@click.option("--since", "since_ref", metavar="REF", help="Review only findings on lines changed since this git ref.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Review only findings not in this earlier JSON report (errlint check/review --format json).")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="rich", show_default=True)
 @click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option("--patch-out", type=click.Path(dir_okay=False), help="Write validated fixes as a unified diff.")
@@ -107,6 +110,8 @@ def review(
     timeout: Optional[float],
     deadline: Optional[float],
     include_all: bool,
+    since_ref: Optional[str],
+    baseline_file: Optional[Path],
     output_format: str,
     output_file: Optional[str],
     patch_out: Optional[str],
@@ -152,7 +157,13 @@ def review(
         endpoint=endpoint_from_env(os.environ),
         progress=output_format == "rich" and not dry_run and sys.stderr.isatty(),
     )
-    run = reviewer.run(files, ReviewOptions(dry_run=dry_run, include_all=include_all))
+    from errlint.review import scope
+
+    skip = scope.combine(
+        scope.since_filter(since_ref, cwd) if since_ref else None,
+        scope.baseline_filter(baseline_file) if baseline_file else None,
+    )
+    run = reviewer.run(files, ReviewOptions(dry_run=dry_run, include_all=include_all, skip=skip))
     _emit(run, output_format, output_file, dry_run, no_color)
     for notice in run.notices:
         _echo_err(notice)

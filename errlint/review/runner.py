@@ -184,6 +184,8 @@ class ReviewOptions:
     dry_run: bool = False
     include_all: bool = False
     nonce: Optional[str] = None
+    # --since/--baseline: why a finding is left out ("" keeps it); see errlint.review.scope
+    skip: Optional[Callable[[Finding], str]] = None
 
 
 @dataclass
@@ -260,6 +262,10 @@ class Reviewer:
                 run.items.append(item)
                 if finding.code == "XH000":
                     item.reason = "the file cannot be parsed: nothing to review"
+                    continue
+                skipped = options.skip(finding) if options.skip is not None else ""
+                if skipped:
+                    item.reason = skipped
                     continue
                 if reason:
                     item.status, item.reason = Status.EXCLUDED, reason
