@@ -21,7 +21,7 @@ from errlint.errors import UsageError
 from errlint.review.model import Confidence, ReviewRun, RunState, Verdict
 
 EXIT_OK, EXIT_GATE, EXIT_ERROR, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-FORMATS = ("rich", "json", "markdown")
+FORMATS = ("rich", "json", "markdown", "sarif")
 
 
 def parse_gate(value: str) -> tuple[Verdict, Confidence]:
@@ -98,6 +98,8 @@ def _echo_err(message: str) -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read [tool.errlint] from this file.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for linting.")
+@click.option("--dismiss", metavar="ID", help="Record finding ID (XH101@path:line:col) as a false positive; needs --reason.")
+@click.option("--reason", help="Why the finding dismissed with --dismiss is a false positive.")
 @click.option("--no-color", is_flag=True, help="Never colour the output.")
 def review(
     paths: tuple[str, ...],
@@ -127,6 +129,8 @@ def review(
     config_file: Optional[str],
     isolated: bool,
     jobs: Optional[int],
+    dismiss: Optional[str],
+    reason: Optional[str],
     no_color: bool,
 ) -> None:
     """Ask Claude about the findings on business-critical paths (else the most severe) in PATHS.
@@ -145,6 +149,12 @@ def review(
 
         settings = replace(settings, deadline=deadline)
     files, crashes = _lint(paths or (".",), config, rules, cwd, jobs)
+    from errlint.review.dismissals import FILENAME, Dismissals
+
+    dismissals = Dismissals(Path(settings.root) / FILENAME)
+    if dismiss is not None:
+        _dismiss(dismissals, files, dismiss, reason or "")
+        sys.exit(EXIT_OK)
     from errlint.review.redact import xh4_policy
 
     reviewer = make_reviewer(
@@ -156,6 +166,7 @@ def review(
         credentials=credentials_from_env(os.environ),
         endpoint=endpoint_from_env(os.environ),
         progress=output_format == "rich" and not dry_run and sys.stderr.isatty(),
+        dismissals=dismissals,
     )
     from errlint.review import scope
 
@@ -183,6 +194,18 @@ def review(
     if strict and incomplete(run):
         sys.exit(EXIT_INCOMPLETE)
     sys.exit(EXIT_OK)
+
+
+def _dismiss(dismissals: Any, files: Sequence[Any], wanted: str, reason: str) -> None:
+    from errlint.review.prompt import finding_id
+
+    for source in files:
+        for finding in source.findings:
+            if finding_id(finding, finding.path.replace("\\", "/")) == wanted:
+                entry = dismissals.add(finding, reason)
+                _echo_err(f"dismissed {wanted} in {dismissals.path.name}: {entry.reason}")
+                return
+    raise UsageError(f"--dismiss: no finding {wanted} in this run (ids look like XH101@app/x.py:12:5)")
 
 
 def _lint_setup(
@@ -334,6 +357,8 @@ def _emit(run: ReviewRun, output_format: str, output_file: Optional[str], dry_ru
     buffer = io.StringIO()
     if output_format == "json":
         render.render_json(run, buffer, include_requests=dry_run)
+    elif output_format == "sarif":
+        render.render_sarif(run, buffer)
     elif output_format == "markdown":
         if dry_run:
             inner = io.StringIO()

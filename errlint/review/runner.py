@@ -29,6 +29,7 @@ from errlint.finding import Finding
 from errlint.review import prompt
 from errlint.review.answer import AnswerError, parse_reviews
 from errlint.review.cache import ReviewCache, cache_key
+from errlint.review.dismissals import Dismissals
 from errlint.review.context import CodeContext, FileShape, analyse, build_context
 from errlint.review.fixcheck import NEEDS_REVIEW, check_fix
 from errlint.review.model import (
@@ -203,6 +204,7 @@ class Reviewer:
     on_progress: Optional[Callable[[int, int, str], None]] = None
     policy: Policy = field(default_factory=xh4_policy)  # what redaction treats as sensitive
     endpoint: str = DEFAULT_ENDPOINT + "/v1/messages"
+    dismissals: Optional[Dismissals] = None  # human decisions recorded with --dismiss
     _transport: Optional[Transport] = field(default=None, init=False)
     _consecutive: int = field(default=0, init=False)
     _stop: Optional[str] = field(default=None, init=False)
@@ -262,6 +264,11 @@ class Reviewer:
                 run.items.append(item)
                 if finding.code == "XH000":
                     item.reason = "the file cannot be parsed: nothing to review"
+                    continue
+                dismissal = self.dismissals.get(finding) if self.dismissals is not None else None
+                if dismissal is not None:
+                    item.status, item.reason = Status.DISMISSED, f"dismissed by a human: {dismissal.reason}"
+                    item.dismissal = dismissal.reason
                     continue
                 skipped = options.skip(finding) if options.skip is not None else ""
                 if skipped:
