@@ -138,7 +138,8 @@ def review(
     Shows a verdict, the impact, an explanation and a fix errlint has validated. Secrets and
     personal data are redacted before anything is sent; --dry-run shows exactly what would be.
     """
-    from errlint.review.runner import ReviewOptions, credentials_from_env, endpoint_from_env
+    from errlint.review.prepare import ReviewOptions
+    from errlint.review.runner import credentials_from_env, endpoint_from_env
 
     gates = [parse_gate(g) for g in fail_on]
     cwd = Path.cwd()
@@ -280,7 +281,7 @@ def _settings(
 def _lint(paths: Sequence[str], config: Any, rules: list[Any], cwd: Path, jobs: Optional[int]) -> tuple[list[Any], list[Any]]:
     from errlint.discovery import discover
     from errlint.engine import lint_files
-    from errlint.review.runner import SourceFile
+    from errlint.review.prepare import SourceFile
 
     if "-" in paths:
         raise UsageError("errlint review reads files, not standard input")

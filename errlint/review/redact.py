@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Optional, Sequence
 
 from errlint.config import Config
-from errlint.knowledge.values import card_number_ok, find_spans, find_values, looks_random
+from errlint.knowledge.values import card_number_ok, find_spans, find_values
+from errlint.knowledge.values import looks_random as looks_random  # noqa: F401 - re-exported
 from errlint.sensitive import ACCOUNT_ID, DEFAULT_VOCABULARY, looks_like_key, vocabulary_for
 
 PLACEHOLDER_RE = re.compile(r"<REDACTED:([a-z0-9_]+):(\d+)>")
