@@ -130,3 +130,31 @@ def test_one_request_per_function(tmp_path: Path, monkeypatch: Any, api: FakeAPI
     assert len(api.requests) == 3  # the complete answer is cached: a rerun would send nothing
     assert review_json(capsys)[1]["run"]["counts"] == {"cached": 3}
     assert len(api.requests) == 3
+
+
+def test_requests_in_flight_are_bounded(tmp_path: Path, monkeypatch: Any, api: FakeAPI, capsys: Any) -> None:
+    import threading
+
+    root = make_project(tmp_path / "proj", extra={"app/payments/steps.py": many_bare_excepts(6)})
+    monkeypatch.chdir(root)
+    barrier = threading.Barrier(3, timeout=10)  # released only when three requests are in flight at once
+    lock = threading.Lock()
+    state = {"now": 0, "max": 0}
+
+    def respond(req: Any) -> Any:
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        try:
+            if len(api.requests) <= 3:
+                barrier.wait()
+            return answer(good_input(_asked_id(req), fix=None))(req)
+        finally:
+            with lock:
+                state["now"] -= 1
+
+    api.default = respond
+    code, report, _ = review_json(capsys, "--concurrency", "3")
+    assert code == 0
+    assert report["run"]["counts"] == {"reviewed": 7} and len(api.requests) == 7
+    assert state["max"] == 3  # three in flight, never more

@@ -80,6 +80,7 @@ def _echo_err(message: str) -> None:
 @click.option("--deadline", type=click.FloatRange(min=0, min_open=True),
               help="Seconds for the whole run; then the static findings stand (default 300 in CI, else 900).")
 @click.option("--all", "include_all", is_flag=True, help="Also review findings outside business-critical scopes.")
+@click.option("--concurrency", type=click.IntRange(1, 16), help="Requests in flight at once (default 4).")
 @click.option("--since", "since_ref", metavar="REF", help="Review only findings on lines changed since this git ref.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Review only findings not in this earlier JSON report (errlint check/review --format json).")
@@ -112,6 +113,7 @@ def review(
     timeout: Optional[float],
     deadline: Optional[float],
     include_all: bool,
+    concurrency: Optional[int],
     since_ref: Optional[str],
     baseline_file: Optional[Path],
     output_format: str,
@@ -145,10 +147,12 @@ def review(
     cwd = Path.cwd()
     config, rules, relint = _lint_setup(config_file, isolated, cwd, select, ignore, preview)
     settings = _settings(config, cwd, model, max_findings, budget_tokens, max_cost, max_tokens, timeout, cache_dir)
-    if deadline is not None:
-        from dataclasses import replace
+    from dataclasses import replace
 
+    if deadline is not None:
         settings = replace(settings, deadline=deadline)
+    if concurrency is not None:
+        settings = replace(settings, concurrency=concurrency)
     files, crashes = _lint(paths or (".",), config, rules, cwd, jobs)
     from errlint.review.dismissals import FILENAME, Dismissals
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 import importlib.util
 import random
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Protocol, Sequence
 
@@ -147,6 +149,10 @@ class Reviewer(Preparer):
     _stop_status: Status = field(default=Status.SKIPPED_UNAVAILABLE, init=False)
     _timeouts: int = field(default=0, init=False)  # consecutive requests that got no answer in time
     _unusable: int = field(default=0, init=False)  # consecutive answers that could not be used
+    _reserved_tokens: int = field(default=0, init=False)  # what requests in flight may still use
+    _reserved_cost: float = field(default=0.0, init=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False)
+    _abandoned: bool = field(default=False, init=False)  # Ctrl-C: late answers are dropped
 
     # --- the run (selection and preparation: errlint.review.prepare) -----------------------
 
@@ -173,18 +179,33 @@ class Reviewer(Preparer):
         if todo and self.transport_factory is default_transport and not _sdk_installed():
             # Say so before anything else (even without a key); cached answers are still shown.
             self._stop = run.fatal = INSTALL_HINT
+        workers = min(max(1, self.settings.concurrency), max(1, len(todo)))
+        executor = ThreadPoolExecutor(workers, thread_name_prefix="errlint-review") if workers > 1 else None
         try:
-            for index, p in enumerate(todo):
-                if self.on_progress is not None:
-                    self.on_progress(index, len(todo), p.item.id)
-                self._review_one(p, run)
+            if executor is None:
+                for index, p in enumerate(todo):
+                    if self.on_progress is not None:
+                        self.on_progress(index, len(todo), p.item.id)
+                    self._review_one(p, run)
+            else:
+                # At most `concurrency` requests in flight; the shared state is under `_lock`.
+                futures = [executor.submit(self._review_one, p, run) for p in todo]
+                for index, future in enumerate(as_completed(futures)):
+                    future.result()
+                    if self.on_progress is not None:
+                        self.on_progress(index + 1, len(todo), "")
         except KeyboardInterrupt:
             # Ctrl-C: what was answered is kept (and cached); the rest is listed, then reported.
-            for p in prepared:
-                if p.item.status is Status.WOULD_SEND:
-                    p.item.status, p.item.reason = Status.INTERRUPTED, "interrupted (Ctrl-C) before it was answered"
-            run.interrupted = True
-            run.notices.append("interrupted (Ctrl-C): partial report; rerun to resume from the cache")
+            with self._lock:
+                self._abandoned = True  # requests still in flight no longer touch the report
+                for p in prepared:
+                    if p.item.status is Status.WOULD_SEND:
+                        p.item.status, p.item.reason = Status.INTERRUPTED, "interrupted (Ctrl-C) before it was answered"
+                run.interrupted = True
+                run.notices.append("interrupted (Ctrl-C): partial report; rerun to resume from the cache")
+        finally:
+            if executor is not None:
+                executor.shutdown(wait=not run.interrupted, cancel_futures=True)
         if self.on_progress is not None and todo:
             self.on_progress(len(todo), len(todo), "")
 
@@ -213,6 +234,33 @@ class Reviewer(Preparer):
             m.item.status, m.item.reason = status, reason
 
     def _review_one(self, p: Prepared, run: ReviewRun) -> None:
+        with self._lock:
+            transport = self._before_sending(p, run)
+        if transport is None:
+            return
+        item = p.item
+        assert item.body is not None
+        outcome = self._send_with_retries(transport, item.body, run)
+        with self._lock:
+            self._reserved_tokens -= self._reserve(item)[0]
+            self._reserved_cost -= self._reserve(item)[1]
+            if self._abandoned:
+                return
+            for m in p.members:
+                m.item.request_id = outcome.request_id
+            if outcome.usage is not None:
+                item.usage = outcome.usage
+                run.usage.add(outcome.usage)
+                self._used_tokens += outcome.usage.total
+                self._used_cost += self.settings.cost(
+                    outcome.usage.input_tokens + outcome.usage.cache_creation_input_tokens
+                    + outcome.usage.cache_read_input_tokens,
+                    outcome.usage.output_tokens,
+                ) or 0.0  # fmt: skip
+            self._handle(outcome, p, run)
+
+    def _before_sending(self, p: Prepared, run: ReviewRun) -> Optional[Transport]:
+        """The cache, the stops and the budget (under the lock); the transport when it may go."""
         item = p.item
         assert item.body is not None
         record = self.cache.get(item.cache_key)
@@ -228,42 +276,41 @@ class Reviewer(Preparer):
                     assert not isinstance(answer, str)
                     m.item.answer, m.item.status, m.item.request_id = answer, Status.CACHED, rid
                     self._check_fix(m)
-                return
+                return None
         if self._stop is not None or self._deadline_passed():
             self._set(p, self._stop_status, self._stop or "")
-            return
+            return None
         if not self.credentials.present:
             self._set(p, Status.SKIPPED_NO_KEY, "no ANTHROPIC_API_KEY")
-            return
+            return None
         budget_problem = self._over_budget(item)
         if budget_problem:
             self._set(p, Status.SKIPPED_BUDGET, budget_problem)
-            return
+            return None
         transport = self._get_transport(run)
         if transport is None:
             self._set(p, Status.SKIPPED_UNAVAILABLE, self._stop or "")
-            return
-        outcome = self._send_with_retries(transport, item.body, run)
-        for m in p.members:
-            m.item.request_id = outcome.request_id
-        if outcome.usage is not None:
-            item.usage = outcome.usage
-            run.usage.add(outcome.usage)
-            self._used_tokens += outcome.usage.total
-            self._used_cost += self.settings.cost(
-                outcome.usage.input_tokens + outcome.usage.cache_creation_input_tokens + outcome.usage.cache_read_input_tokens,
-                outcome.usage.output_tokens,
-            ) or 0.0
-        self._handle(outcome, p, run)
+            return None
+        tokens, cost = self._reserve(item)
+        self._reserved_tokens += tokens
+        self._reserved_cost += cost
+        return transport
+
+    def _reserve(self, item: ReviewItem) -> tuple[int, float]:
+        """What a request may use at most: its input and `max_tokens` of output."""
+        tokens = item.estimated_input_tokens + self.settings.max_tokens
+        return tokens, self.settings.cost(item.estimated_input_tokens, self.settings.max_tokens) or 0.0
 
     def _over_budget(self, item: ReviewItem) -> Optional[str]:
-        reserve = item.estimated_input_tokens + self.settings.max_tokens
-        if self._used_tokens + reserve > self.settings.budget_tokens:
-            left = max(0, self.settings.budget_tokens - self._used_tokens)
+        """Would this request exceed a budget, counting what requests in flight may still use?"""
+        reserve, cost = self._reserve(item)
+        used = self._used_tokens + self._reserved_tokens
+        if used + reserve > self.settings.budget_tokens:
+            left = max(0, self.settings.budget_tokens - used)
             return f"needs up to {reserve:,} tokens; {left:,} of budget-tokens ({self.settings.budget_tokens:,}) left"
-        cost = self.settings.cost(item.estimated_input_tokens, self.settings.max_tokens)
-        if self.settings.max_cost is not None and cost is not None and self._used_cost + cost > self.settings.max_cost:
-            return f"could cost up to ${cost:.4f}; ${max(0.0, self.settings.max_cost - self._used_cost):.4f} of max-cost left"
+        spent = self._used_cost + self._reserved_cost
+        if self.settings.max_cost is not None and self.settings.priced and spent + cost > self.settings.max_cost:
+            return f"could cost up to ${cost:.4f}; ${max(0.0, self.settings.max_cost - spent):.4f} of max-cost left"
         return None
 
     def _get_transport(self, run: ReviewRun) -> Optional[Transport]:
@@ -280,45 +327,61 @@ class Reviewer(Preparer):
     def _send_with_retries(self, transport: Transport, body: dict[str, Any], run: ReviewRun) -> Outcome:
         attempt = 0
         while True:
-            run.requests += 1
+            with self._lock:
+                run.requests += 1
             outcome = transport.send(body)
-            if outcome.kind is OutcomeKind.TIMEOUT:
-                # Not retried: a gateway that did not answer in time will not answer the retry either.
-                self._timeouts += 1
-                if self._timeouts >= TIMEOUT_THRESHOLD:
-                    self._stop = (
-                        f"Claude API unavailable ({outcome.message}); circuit breaker open after "
-                        f"{self._timeouts} consecutive requests without an answer"
-                    )
-                return outcome
-            self._timeouts = 0
-            if outcome.kind is not OutcomeKind.TRANSIENT:
-                self._consecutive = 0
-                return outcome
-            self._consecutive += 1
             attempt += 1
-            if self._consecutive >= BREAKER_THRESHOLD:
-                self._stop = f"Claude API unavailable ({outcome.message}); circuit breaker open after {self._consecutive} consecutive failures"
-                return outcome
-            if outcome.retry_after is not None and outcome.retry_after > RETRY_AFTER_CAP:
-                self._stop = (
-                    f"Claude API unavailable ({outcome.message}); it asks to retry after "
-                    f"{outcome.retry_after:,.0f}s, more than errlint waits ({RETRY_AFTER_CAP:.0f}s)"
-                )
-                return outcome
-            if attempt >= MAX_ATTEMPTS:
-                return outcome
-            if outcome.retry_after is not None:
-                wait = outcome.retry_after
-            else:
-                wait = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1)) * (0.5 + self.rand() / 2)
-            left = self.remaining()
-            if left is not None and wait >= left:
-                if self._stop is None:
-                    self._stop = f"the run deadline (--deadline {self.settings.deadline:g}s) leaves no time to retry: the static findings stand"
-                    self._stop_status = Status.SKIPPED_DEADLINE
+            with self._lock:
+                wait = self._after_attempt(outcome, attempt)
+            if wait is None:
                 return outcome
             self.sleep(wait)
+
+    def _after_attempt(self, outcome: Outcome, attempt: int) -> Optional[float]:
+        """The breakers' bookkeeping after one attempt; the wait before a retry, or None."""
+        if outcome.kind is OutcomeKind.TIMEOUT:
+            # Not retried: a gateway that did not answer in time will not answer the retry either.
+            self._timeouts += 1
+            if self._timeouts >= TIMEOUT_THRESHOLD and self._stop is None:
+                self._stop = (
+                    f"Claude API unavailable ({outcome.message}); circuit breaker open after "
+                    f"{self._timeouts} consecutive requests without an answer"
+                )
+            return None
+        self._timeouts = 0
+        if outcome.kind is not OutcomeKind.TRANSIENT:
+            self._consecutive = 0
+            return None
+        self._consecutive += 1
+        if self._stop is not None:
+            return None  # another request opened a breaker meanwhile
+        if self._consecutive >= BREAKER_THRESHOLD:
+            self._stop = (
+                f"Claude API unavailable ({outcome.message}); circuit breaker open after "
+                f"{self._consecutive} consecutive failures"
+            )
+            return None
+        if outcome.retry_after is not None and outcome.retry_after > RETRY_AFTER_CAP:
+            self._stop = (
+                f"Claude API unavailable ({outcome.message}); it asks to retry after "
+                f"{outcome.retry_after:,.0f}s, more than errlint waits ({RETRY_AFTER_CAP:.0f}s)"
+            )
+            return None
+        if attempt >= MAX_ATTEMPTS:
+            return None
+        if outcome.retry_after is not None:
+            wait = outcome.retry_after
+        else:
+            wait = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1)) * (0.5 + self.rand() / 2)
+        left = self.remaining()
+        if left is not None and wait >= left:
+            self._stop = (
+                f"the run deadline (--deadline {self.settings.deadline:g}s) leaves no time to retry: "
+                "the static findings stand"
+            )
+            self._stop_status = Status.SKIPPED_DEADLINE
+            return None
+        return wait
 
     def _handle(self, outcome: Outcome, p: Prepared, run: ReviewRun) -> None:
         item = p.item
