@@ -77,3 +77,17 @@ def test_dismissal_is_persisted_not_sent_again_and_suppressed_in_sarif(project: 
     assert by_id(review_json(capsys, "--dry-run")[1])[CHARGE_ID]["status"] == "dismissed"
     path.write_text(path.read_text().replace("    except:\n", "    except:  # swallow\n"))
     assert by_id(review_json(capsys, "--dry-run")[1])[CHARGE_ID]["status"] == "would_send"
+
+
+def test_validated_fixes_become_inline_pr_suggestions(project: Path, api: FakeAPI, capsys: Any) -> None:
+    api.add(answer(good_input(explanation="See ![x](https://evil.example/p.png)")))
+    code, _, err = review(capsys, "--suggestions-out", "review.json")
+    assert code == 0 and "wrote 1 suggestion(s) to review.json" in err
+    payload = json.loads((project / "review.json").read_text())
+    assert payload["event"] == "COMMENT"
+    assert payload["comments"] == [{
+        "path": "app/payments/charge.py", "line": 14, "side": "RIGHT", "start_line": 13, "start_side": "RIGHT",
+        "body": "errlint review: validated fix for XH101 (bare-except); it parses and the finding is gone on re-lint.\n\n"
+                '```suggestion\n    except Exception:\n        logger.exception("charge failed")\n        raise\n```',
+    }]  # fmt: skip
+    assert "evil" not in (project / "review.json").read_text()  # no model prose, only the validated code

@@ -87,6 +87,8 @@ def _echo_err(message: str) -> None:
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="rich", show_default=True)
 @click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option("--patch-out", type=click.Path(dir_okay=False), help="Write validated fixes as a unified diff.")
+@click.option("--suggestions-out", type=click.Path(dir_okay=False),
+              help="Write validated fixes as a GitHub PR review with inline suggestions (JSON).")
 @click.option("--apply", "apply_fixes", is_flag=True, help="Write the validated fixes into the files (nothing is changed without this flag).")
 @click.option("--fail-on", multiple=True, metavar="VERDICT[:CONFIDENCE]", help="Exit 1 when an answer matches, e.g. true-positive:high.")
 @click.option("--strict", is_flag=True, help="Exit 3 when the review is incomplete (no key, outage, limits).")
@@ -119,6 +121,7 @@ def review(
     output_format: str,
     output_file: Optional[str],
     patch_out: Optional[str],
+    suggestions_out: Optional[str],
     apply_fixes: bool,
     fail_on: tuple[str, ...],
     strict: bool,
@@ -187,6 +190,8 @@ def review(
         click.echo(f"errlint: error: rule {crash.rule} crashed on {crash.path}: {crash.error}", err=True)
     if patch_out or apply_fixes:
         _patches(run, files, patch_out, apply_fixes, cwd)
+    if suggestions_out:
+        _suggestions(run, suggestions_out)
     if run.fatal is not None:
         click.echo(f"errlint: error: {run.fatal}", err=True)
         sys.exit(EXIT_ERROR)
@@ -386,6 +391,19 @@ def _emit(run: ReviewRun, output_format: str, output_file: Optional[str], dry_ru
             raise UsageError(f"--output: {output_file}: {err.strerror or err}") from None
     else:
         sys.stdout.write(buffer.getvalue())
+
+
+def _suggestions(run: ReviewRun, destination: str) -> None:
+    import json
+
+    from errlint.review import patch
+
+    review = patch.github_review(run.items)
+    try:
+        Path(destination).write_text(json.dumps(review, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"--suggestions-out: {destination}: {err.strerror or err}") from None
+    _echo_err(f"wrote {len(review['comments'])} suggestion(s) to {destination}")  # type: ignore[arg-type]
 
 
 def _patches(run: ReviewRun, files: Sequence[Any], patch_out: Optional[str], apply_fixes: bool, cwd: Path) -> None:
