@@ -158,3 +158,16 @@ def test_requests_in_flight_are_bounded(tmp_path: Path, monkeypatch: Any, api: F
     assert code == 0
     assert report["run"]["counts"] == {"reviewed": 7} and len(api.requests) == 7
     assert state["max"] == 3  # three in flight, never more
+
+
+def test_the_review_package_never_imports_the_cli() -> None:
+    import ast
+
+    import errlint.review
+
+    root = Path(errlint.review.__file__).parent
+    for module in sorted(root.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
+                [a.name for a in node.names] if isinstance(node, ast.Import) else [])  # fmt: skip
+            assert not any(n == "errlint.cli" or n.startswith("errlint.cli.") for n in names), module.name

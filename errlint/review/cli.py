@@ -218,6 +218,27 @@ def _dismiss(dismissals: Any, files: Sequence[Any], wanted: str, reason: str) ->
     raise UsageError(f"--dismiss: no finding {wanted} in this run (ids look like XH101@app/x.py:12:5)")
 
 
+def load_run_config(config_file: Optional[str], isolated: bool, cwd: Path) -> Any:
+    """Find and validate the configuration as `errlint check` does (the same steps as the CLI's
+    loader; errlint/review never imports errlint/cli.py: switch to the engine's errlint.api
+    loader once it exists)."""
+    from errlint.config import Config, find_config_file, load_config
+    from errlint.rule import all_rules
+
+    rules = all_rules()
+    known = [r.CODE for r in rules]
+    options = {r.CODE: r.parse_options for r in rules if r.Options is not None}
+    names = {r.NAME: r.CODE for r in rules}
+    if isolated:
+        return Config()
+    if config_file is not None:
+        path = Path(config_file)
+        if not path.is_file():
+            raise UsageError(f"--config: {config_file}: no such file")
+        return load_config(path, known_codes=known, rule_options=options, names_to_codes=names)
+    return load_config(find_config_file(cwd), known_codes=known, rule_options=options, names_to_codes=names)
+
+
 def _lint_setup(
     config_file: Optional[str],
     isolated: bool,
@@ -226,7 +247,6 @@ def _lint_setup(
     ignore: Optional[str],
     preview: Optional[bool],
 ) -> tuple[Any, list[Any], Callable[[str, str], Sequence[Any]]]:
-    from errlint.cli import load_run_config
     from errlint.config import validate_selector, with_overrides
     from errlint.engine import lint_text, rule_options, select_rules
     from errlint.rule import all_rules
