@@ -58,6 +58,9 @@ def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[f
 
     monkeypatch.setattr(time, "sleep", no_sleep)
     monkeypatch.setattr(review_runner.random, "random", lambda: 0.5)
+    # One request at a time, so that scripted answers arrive in order (tests of concurrency
+    # pass --concurrency).
+    monkeypatch.setattr("errlint.review.settings.DEFAULT_CONCURRENCY", 1)
     yield waits
 
 

@@ -96,7 +96,10 @@ def good_input(finding_id: str = CHARGE_ID, **changes: Any) -> dict[str, Any]:
 
 
 def message_body(tool_input: Any, *, stop_reason: str = "tool_use", name: str = "report_review") -> dict[str, Any]:
-    """A Messages API response shaped as the real API shapes it."""
+    """A Messages API response shaped as the real API shapes it; a single review (a dict without
+    `reviews`) is wrapped as the tool's `{"reviews": [...]}`."""
+    if isinstance(tool_input, dict) and "reviews" not in tool_input:
+        tool_input = {"reviews": [tool_input]}
     return {
         "id": "msg_01XFDUDYJgAACzvnptvVoYEL",
         "type": "message",

@@ -168,3 +168,16 @@ def test_each_leak_of_the_audit_is_closed_with_a_readable_placeholder() -> None:
         'e = create_engine("postgresql://<REDACTED:url_credentials:1>@db/app")\n'
         'm = "call <REDACTED:phone:1>"\n'
     )
+
+
+def test_evidence_for_the_finding_stays_readable() -> None:
+    code = (
+        'raise AuthError(f"empty password for {username}: {password!r}")\n'
+        'password = f"{user}:hunter2-{n}x"\n'
+    )
+    redacted = redact_source(code)
+    assert redacted.text == (
+        'raise AuthError(f"empty password for {username}: {password!r}")\n'  # an exception message, not a credential
+        'password = f"{user}<REDACTED:secret:1>{n}<REDACTED:secret:2>"\n'  # the text goes, the fields stay
+    )
+    assert redacted.restore(redacted.text) == code

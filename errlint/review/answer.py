@@ -7,7 +7,7 @@ against the same schema as `REVIEW_TOOL`: exact keys, types, enums, sizes, and t
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence, Union
 
 from errlint.review.model import IMPACTS, Answer, Confidence, ProposedFix, Verdict
 
@@ -93,3 +93,30 @@ def _parse_fix(value: object) -> ProposedFix | None:
     original = _string(value, "original", MAX_REPLACEMENT, "answer.fix")
     replacement = _string(value, "replacement", MAX_REPLACEMENT, "answer.fix")
     return ProposedFix(start, end, original, replacement)
+
+
+def parse_reviews(data: object, ids: Sequence[str]) -> dict[str, Union[Answer, str]]:
+    """The answer to a batched request (`{"reviews": [...]}`): for each id sent, its validated
+    `Answer`, or why there is none (a missing, repeated or malformed review affects only its
+    finding). A malformed envelope raises `AnswerError`."""
+    if not isinstance(data, dict):
+        raise AnswerError(f"answer: expected an object, got {type(data).__name__}")
+    _exact_keys(data, frozenset({"reviews"}), "answer")
+    reviews = data["reviews"]
+    if not isinstance(reviews, list):
+        raise AnswerError(f"answer.reviews: expected an array, got {type(reviews).__name__}")
+    out: dict[str, Union[Answer, str]] = {}
+    for fid in ids:
+        matches = [r for r in reviews if isinstance(r, dict) and r.get("finding_id") == fid]
+        if not matches:
+            got = ", ".join(repr(str(r.get("finding_id"))[:80]) for r in reviews if isinstance(r, dict)) or "none"
+            out[fid] = f"answer.reviews: no review for {fid!r}; {got} does not match the finding sent"
+            continue
+        if len(matches) > 1:
+            out[fid] = f"answer.reviews: {len(matches)} reviews for {fid!r} (expected one)"
+            continue
+        try:
+            out[fid] = parse_answer(matches[0], fid)
+        except AnswerError as err:
+            out[fid] = str(err)
+    return out

@@ -21,7 +21,7 @@ from errlint.errors import UsageError
 from errlint.review.model import Confidence, ReviewRun, RunState, Verdict
 
 EXIT_OK, EXIT_GATE, EXIT_ERROR, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-FORMATS = ("rich", "json", "markdown")
+FORMATS = ("rich", "json", "markdown", "sarif")
 
 
 def parse_gate(value: str) -> tuple[Verdict, Confidence]:
@@ -80,9 +80,15 @@ def _echo_err(message: str) -> None:
 @click.option("--deadline", type=click.FloatRange(min=0, min_open=True),
               help="Seconds for the whole run; then the static findings stand (default 300 in CI, else 900).")
 @click.option("--all", "include_all", is_flag=True, help="Also review findings outside business-critical scopes.")
+@click.option("--concurrency", type=click.IntRange(1, 16), help="Requests in flight at once (default 4).")
+@click.option("--since", "since_ref", metavar="REF", help="Review only findings on lines changed since this git ref.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Review only findings not in this earlier JSON report (errlint check/review --format json).")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="rich", show_default=True)
 @click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option("--patch-out", type=click.Path(dir_okay=False), help="Write validated fixes as a unified diff.")
+@click.option("--suggestions-out", type=click.Path(dir_okay=False),
+              help="Write validated fixes as a GitHub PR review with inline suggestions (JSON).")
 @click.option("--apply", "apply_fixes", is_flag=True, help="Write the validated fixes into the files (nothing is changed without this flag).")
 @click.option("--fail-on", multiple=True, metavar="VERDICT[:CONFIDENCE]", help="Exit 1 when an answer matches, e.g. true-positive:high.")
 @click.option("--strict", is_flag=True, help="Exit 3 when the review is incomplete (no key, outage, limits).")
@@ -95,6 +101,8 @@ def _echo_err(message: str) -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read [tool.errlint] from this file.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for linting.")
+@click.option("--dismiss", metavar="ID", help="Record finding ID (XH101@path:line:col) as a false positive; needs --reason.")
+@click.option("--reason", help="Why the finding dismissed with --dismiss is a false positive.")
 @click.option("--no-color", is_flag=True, help="Never colour the output.")
 def review(
     paths: tuple[str, ...],
@@ -107,9 +115,13 @@ def review(
     timeout: Optional[float],
     deadline: Optional[float],
     include_all: bool,
+    concurrency: Optional[int],
+    since_ref: Optional[str],
+    baseline_file: Optional[Path],
     output_format: str,
     output_file: Optional[str],
     patch_out: Optional[str],
+    suggestions_out: Optional[str],
     apply_fixes: bool,
     fail_on: tuple[str, ...],
     strict: bool,
@@ -122,6 +134,8 @@ def review(
     config_file: Optional[str],
     isolated: bool,
     jobs: Optional[int],
+    dismiss: Optional[str],
+    reason: Optional[str],
     no_color: bool,
 ) -> None:
     """Ask Claude about the findings on business-critical paths (else the most severe) in PATHS.
@@ -129,17 +143,26 @@ def review(
     Shows a verdict, the impact, an explanation and a fix errlint has validated. Secrets and
     personal data are redacted before anything is sent; --dry-run shows exactly what would be.
     """
-    from errlint.review.runner import ReviewOptions, credentials_from_env, endpoint_from_env
+    from errlint.review.prepare import ReviewOptions
+    from errlint.review.runner import credentials_from_env, endpoint_from_env
 
     gates = [parse_gate(g) for g in fail_on]
     cwd = Path.cwd()
     config, rules, relint = _lint_setup(config_file, isolated, cwd, select, ignore, preview)
     settings = _settings(config, cwd, model, max_findings, budget_tokens, max_cost, max_tokens, timeout, cache_dir)
-    if deadline is not None:
-        from dataclasses import replace
+    from dataclasses import replace
 
+    if deadline is not None:
         settings = replace(settings, deadline=deadline)
+    if concurrency is not None:
+        settings = replace(settings, concurrency=concurrency)
     files, crashes = _lint(paths or (".",), config, rules, cwd, jobs)
+    from errlint.review.dismissals import FILENAME, Dismissals
+
+    dismissals = Dismissals(Path(settings.root) / FILENAME)
+    if dismiss is not None:
+        _dismiss(dismissals, files, dismiss, reason or "")
+        sys.exit(EXIT_OK)
     from errlint.review.redact import xh4_policy
 
     reviewer = make_reviewer(
@@ -151,8 +174,15 @@ def review(
         credentials=credentials_from_env(os.environ),
         endpoint=endpoint_from_env(os.environ),
         progress=output_format == "rich" and not dry_run and sys.stderr.isatty(),
+        dismissals=dismissals,
     )
-    run = reviewer.run(files, ReviewOptions(dry_run=dry_run, include_all=include_all))
+    from errlint.review import scope
+
+    skip = scope.combine(
+        scope.since_filter(since_ref, cwd) if since_ref else None,
+        scope.baseline_filter(baseline_file) if baseline_file else None,
+    )
+    run = reviewer.run(files, ReviewOptions(dry_run=dry_run, include_all=include_all, skip=skip))
     _emit(run, output_format, output_file, dry_run, no_color)
     for notice in run.notices:
         _echo_err(notice)
@@ -160,6 +190,8 @@ def review(
         click.echo(f"errlint: error: rule {crash.rule} crashed on {crash.path}: {crash.error}", err=True)
     if patch_out or apply_fixes:
         _patches(run, files, patch_out, apply_fixes, cwd)
+    if suggestions_out:
+        _suggestions(run, suggestions_out)
     if run.fatal is not None:
         click.echo(f"errlint: error: {run.fatal}", err=True)
         sys.exit(EXIT_ERROR)
@@ -172,6 +204,18 @@ def review(
     if strict and incomplete(run):
         sys.exit(EXIT_INCOMPLETE)
     sys.exit(EXIT_OK)
+
+
+def _dismiss(dismissals: Any, files: Sequence[Any], wanted: str, reason: str) -> None:
+    from errlint.review.prompt import finding_id
+
+    for source in files:
+        for finding in source.findings:
+            if finding_id(finding, finding.path.replace("\\", "/")) == wanted:
+                entry = dismissals.add(finding, reason)
+                _echo_err(f"dismissed {wanted} in {dismissals.path.name}: {entry.reason}")
+                return
+    raise UsageError(f"--dismiss: no finding {wanted} in this run (ids look like XH101@app/x.py:12:5)")
 
 
 def _lint_setup(
@@ -246,7 +290,7 @@ def _settings(
 def _lint(paths: Sequence[str], config: Any, rules: list[Any], cwd: Path, jobs: Optional[int]) -> tuple[list[Any], list[Any]]:
     from errlint.discovery import discover
     from errlint.engine import lint_files
-    from errlint.review.runner import SourceFile
+    from errlint.review.prepare import SourceFile
 
     if "-" in paths:
         raise UsageError("errlint review reads files, not standard input")
@@ -323,6 +367,8 @@ def _emit(run: ReviewRun, output_format: str, output_file: Optional[str], dry_ru
     buffer = io.StringIO()
     if output_format == "json":
         render.render_json(run, buffer, include_requests=dry_run)
+    elif output_format == "sarif":
+        render.render_sarif(run, buffer)
     elif output_format == "markdown":
         if dry_run:
             inner = io.StringIO()
@@ -345,6 +391,19 @@ def _emit(run: ReviewRun, output_format: str, output_file: Optional[str], dry_ru
             raise UsageError(f"--output: {output_file}: {err.strerror or err}") from None
     else:
         sys.stdout.write(buffer.getvalue())
+
+
+def _suggestions(run: ReviewRun, destination: str) -> None:
+    import json
+
+    from errlint.review import patch
+
+    review = patch.github_review(run.items)
+    try:
+        Path(destination).write_text(json.dumps(review, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"--suggestions-out: {destination}: {err.strerror or err}") from None
+    _echo_err(f"wrote {len(review['comments'])} suggestion(s) to {destination}")  # type: ignore[arg-type]
 
 
 def _patches(run: ReviewRun, files: Sequence[Any], patch_out: Optional[str], apply_fixes: bool, cwd: Path) -> None:

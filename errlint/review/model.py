@@ -34,6 +34,7 @@ class Status(str, enum.Enum):
     INVALID_RESPONSE = "invalid_response"  # the answer was malformed; nothing of it is shown
     SKIPPED_DEADLINE = "skipped_deadline"  # the run's --deadline passed before it was sent
     INTERRUPTED = "interrupted"  # Ctrl-C before it was answered
+    DISMISSED = "dismissed"  # a human recorded it as a false positive, with a reason: not sent
 
     @property
     def answered(self) -> bool:
@@ -190,6 +191,7 @@ class ReviewItem:
     # Selected, but not sent because the reviewed code opted out (`# errlint: no-ai`) or matched
     # `exclude-from-ai`: the static finding stands (a gate treats it as a true positive).
     opted_out: bool = False
+    dismissal: str = ""  # the reason a human gave when dismissing it (errlint.review.dismissals)
 
     @property
     def static_stands(self) -> str:

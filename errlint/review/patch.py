@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,3 +108,28 @@ def apply(patches: PatchSet, root: Path) -> list[str]:
             if os.path.exists(tmp):
                 os.unlink(tmp)
     return problems
+
+
+def github_review(items: Sequence[ReviewItem]) -> dict[str, object]:
+    """A GitHub pull-request review (the body of `POST /repos/{owner}/{repo}/pulls/{n}/reviews`)
+    with one inline suggestion per validated fix that holds no redacted value. Nothing the model
+    wrote besides the validated code goes into it."""
+    comments: list[dict[str, object]] = []
+    for item in items:
+        check = item.fix_check
+        if check is None or not check.validated or check.real_patch is None:
+            continue
+        start, end, new = check.real_patch
+        code = "\n".join(new)
+        ticks = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", code)), default=0))
+        body = (
+            f"errlint review: validated fix for {item.finding.code} ({item.finding.name}); it parses and "
+            f"the finding is gone on re-lint.\n\n{ticks}suggestion\n{code}\n{ticks}"
+        )
+        path = item.finding.path.replace(os.sep, "/")
+        comment: dict[str, object] = {"path": path, "line": end, "side": "RIGHT", "body": body}
+        if end > start:
+            comment.update(start_line=start, start_side="RIGHT")
+        comments.append(comment)
+    summary = f"errlint review: {len(comments)} validated fix(es) as suggestions."
+    return {"event": "COMMENT", "body": summary, "comments": comments}

@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Optional, Sequence
 
 from errlint.config import Config
-from errlint.knowledge.values import card_number_ok, find_spans, find_values, looks_random
+from errlint.knowledge.values import card_number_ok, find_spans, find_values
+from errlint.knowledge.values import looks_random as looks_random  # noqa: F401 - re-exported
 from errlint.sensitive import ACCOUNT_ID, DEFAULT_VOCABULARY, looks_like_key, vocabulary_for
 
 PLACEHOLDER_RE = re.compile(r"<REDACTED:([a-z0-9_]+):(\d+)>")
@@ -381,7 +382,10 @@ _CREDENTIAL_CALL_TOKENS = frozenset(
 
 
 def _credential_call(name: str) -> bool:
-    return any(t in _CREDENTIAL_CALL_TOKENS for t in name_tokens(name))
+    tokens = name_tokens(name)
+    if tokens and tokens[-1] in ("error", "exception", "warning", "failed", "failure", "denied", "invalid"):
+        return False  # `AuthError("...")`: an exception's message, not a credential
+    return any(t in _CREDENTIAL_CALL_TOKENS for t in tokens)
 
 
 def _is_sensitive_key(segment: str, names: Callable[[str], bool]) -> bool:
@@ -449,12 +453,50 @@ def _whole_literal(segment: str, redactor: Redactor, kind: Optional[str] = None)
         return segment
     body = match.group("body")
     quote = match.group("quote")
-    pad = ("\n" if len(quote) == 3 else "\\\n") * body.count("\n")
+    newline = "\n" if len(quote) == 3 else "\\\n"
+    parts = _fstring_parts(body) if "f" in match.group("prefix").lower() else None
+    if parts is not None and any(is_field for is_field, _ in parts):
+        # An f-string (one token before Python 3.12): its text goes, its `{fields}` stay.
+        out = []
+        for is_field, text in parts:
+            if is_field or not text:
+                out.append(text)
+            else:
+                gap = newline * text.count("\n")
+                out.append(redactor.placeholder(kind or "secret", text, gap) + gap)
+        return match.group("prefix") + quote + "".join(out) + quote
+    pad = newline * body.count("\n")
     spans = find_spans(body)
     # A value of a known format keeps its kind (`stripe_key`); anything else is a `secret`.
     if kind is None:
         kind = spans[0][2] if len(spans) == 1 and spans[0][:2] == (0, len(body)) else "secret"
     return match.group("prefix") + quote + redactor.placeholder(kind, body, pad) + pad + quote
+
+
+def _fstring_parts(body: str) -> Optional[list[tuple[bool, str]]]:
+    """An f-string body as (is a `{field}`, text) parts; None when the braces do not balance."""
+    parts: list[tuple[bool, str]] = []
+    start = index = 0
+    while index < len(body):
+        char = body[index]
+        if char in "{}" and body[index + 1 : index + 2] == char:
+            index += 2  # `{{` or `}}`: literal text
+            continue
+        if char == "{":
+            depth, end = 0, index
+            while end < len(body):
+                depth += {"{": 1, "}": -1}.get(body[end], 0)
+                if depth == 0:
+                    break
+                end += 1
+            if end >= len(body):
+                return None
+            parts += [(False, body[start:index]), (True, body[index : end + 1])]
+            index = start = end + 1
+            continue
+        index += 1
+    parts.append((False, body[start:]))
+    return parts
 
 
 def _scrub_literal(segment: str, redactor: Redactor) -> str:

@@ -417,3 +417,37 @@ def render_markdown(run: ReviewRun, out: IO[str]) -> None:
         )
     body += "\n" + " · ".join(_md(line) for line in _summary_lines(run)) + "\n"
     out.write(body)
+
+
+# --- SARIF ----------------------------------------------------------------------------------
+
+
+def render_sarif(run: ReviewRun, out: IO[str]) -> None:
+    """errlint's SARIF log of the static findings, with the review in each result's properties
+    (`review`: status, verdict, impact, confidence, explanation, static_stands) and a suppression
+    (`accepted`, the reason as justification) for findings a human dismissed. An AI verdict alone
+    never suppresses a result: the static finding stands until a human agrees."""
+    from errlint.reporters import RunResult
+    from errlint.reporters.sarif import sarif_log
+
+    items = _ordered(run)
+    log = sarif_log(RunResult(findings=[i.finding for i in items], files=run.files))
+    for item, result in zip(items, log["runs"][0]["results"]):
+        answer = item.answer
+        review: dict[str, Any] = {"status": item.status.value, "reason": item.reason}
+        if answer is not None and item.status.answered:
+            review.update(
+                verdict=answer.verdict.value,
+                impact=answer.impact,
+                confidence=answer.confidence.value,
+                explanation=clean(answer.explanation),
+                injection_suspected=item.injection_suspected,
+                static_stands=item.static_stands,
+            )
+            if item.fix_check is not None:
+                review["fix"] = {"validated": item.fix_check.validated, "problems": list(item.fix_check.problems)}
+        result.setdefault("properties", {})["review"] = review
+        if item.dismissal:
+            result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": item.dismissal}]
+    json.dump(log, out, indent=2, ensure_ascii=False)
+    out.write("\n")

@@ -15,21 +15,20 @@ got and a rerun resumes from the cache. `sleep` and `rand` are injected: tests n
 
 from __future__ import annotations
 
-import fnmatch
 import importlib.util
-import os
 import random
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Protocol, Sequence
 
-from errlint.engine import module_name_for
 from errlint.finding import Finding
 from errlint.review import prompt
-from errlint.review.answer import AnswerError, parse_answer
-from errlint.review.cache import ReviewCache, cache_key
-from errlint.review.context import CodeContext, FileShape, analyse, build_context
+from errlint.review.answer import AnswerError, parse_reviews
+from errlint.review.cache import ReviewCache
+from errlint.review.dismissals import Dismissals
 from errlint.review.fixcheck import NEEDS_REVIEW, check_fix
 from errlint.review.model import (
     FixCheck,
@@ -41,35 +40,19 @@ from errlint.review.model import (
     SdkUnavailable,
     Status,
 )
-from errlint.review.rulecontext import rule_text, rules_context
-from errlint.review.redact import (
-    PLACEHOLDER_RE,
-    Policy,
-    Redacted,
-    Redactor,
-    redact_source,
-    redact_text,
-    xh4_policy,
-)
+from errlint.review.redact import Policy, Redactor, xh4_policy
+from errlint.review.prepare import Prepared, Preparer, ReviewOptions, SourceFile
 from errlint.review.settings import (
     BACKOFF_BASE,
     BACKOFF_MAX,
     BREAKER_THRESHOLD,
-    CONTEXT_LINES,
     MAX_ATTEMPTS,
-    MAX_INPUT_TOKENS_PER_REQUEST,
     RETRY_AFTER_CAP,
     TIMEOUT_THRESHOLD,
     UNUSABLE_THRESHOLD,
-    WINDOW_LINES,
     ReviewSettings,
 )
-from errlint.rule import rule_by_code
-from errlint.source import split_lines
 
-# A function whose request (without the cached prefix) would exceed this is sent as a window.
-WINDOW_TRIGGER_TOKENS = 8_000
-NO_AI_RE = re.compile(r"#[ \t]*errlint:[ \t]*no-ai\b")
 INSTALL_HINT = 'the review extra is not installed: pip install "errlint[review]"'
 DEFAULT_ENDPOINT = "https://api.anthropic.com"
 
@@ -140,49 +123,7 @@ def default_transport(
 
 
 @dataclass
-class SourceFile:
-    """One linted file: its display path, real text and static findings."""
-
-    path: str
-    text: str
-    findings: list[Finding]
-    redacted: Optional[Redacted] = None
-    _shape: Optional[FileShape] = None
-    _analysed: bool = False
-
-    policy: Optional[Policy] = None
-
-    def redact(self) -> Redacted:
-        if self.redacted is None:
-            self.redacted = redact_source(self.text, self.policy)
-        return self.redacted
-
-    def shape(self) -> Optional[FileShape]:
-        """The redacted file's functions, statements and imports (computed once)."""
-        if not self._analysed:
-            self._shape = analyse(self.redact().text)
-            self._analysed = True
-        return self._shape
-
-
-@dataclass
-class _Prepared:
-    item: ReviewItem
-    source: SourceFile
-    context: CodeContext
-    message: str
-    user_text: str = ""
-
-
-@dataclass
-class ReviewOptions:
-    dry_run: bool = False
-    include_all: bool = False
-    nonce: Optional[str] = None
-
-
-@dataclass
-class Reviewer:
+class Reviewer(Preparer):
     """Runs one review; everything with side effects is injected."""
 
     settings: ReviewSettings
@@ -196,6 +137,7 @@ class Reviewer:
     on_progress: Optional[Callable[[int, int, str], None]] = None
     policy: Policy = field(default_factory=xh4_policy)  # what redaction treats as sensitive
     endpoint: str = DEFAULT_ENDPOINT + "/v1/messages"
+    dismissals: Optional[Dismissals] = None  # human decisions recorded with --dismiss
     _transport: Optional[Transport] = field(default=None, init=False)
     _consecutive: int = field(default=0, init=False)
     _stop: Optional[str] = field(default=None, init=False)
@@ -207,8 +149,12 @@ class Reviewer:
     _stop_status: Status = field(default=Status.SKIPPED_UNAVAILABLE, init=False)
     _timeouts: int = field(default=0, init=False)  # consecutive requests that got no answer in time
     _unusable: int = field(default=0, init=False)  # consecutive answers that could not be used
+    _reserved_tokens: int = field(default=0, init=False)  # what requests in flight may still use
+    _reserved_cost: float = field(default=0.0, init=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False)
+    _abandoned: bool = field(default=False, init=False)  # Ctrl-C: late answers are dropped
 
-    # --- selection and preparation (no network) -------------------------------------------
+    # --- the run (selection and preparation: errlint.review.prepare) -----------------------
 
     def run(self, files: Sequence[SourceFile], options: ReviewOptions) -> ReviewRun:
         self._started = self.clock()
@@ -228,176 +174,38 @@ class Reviewer:
                 self._transport.close()
         return self._finish(run, prepared)
 
-    def _excluded(self, source: SourceFile) -> Optional[str]:
-        rel = source.path.replace("\\", "/")
-        candidates = {rel, rel[2:] if rel.startswith("./") else rel}
-        try:
-            candidates.add(os.path.relpath(os.path.abspath(source.path), os.path.abspath(self.settings.root)).replace("\\", "/"))
-        except ValueError:
-            pass  # another drive on Windows: the display path is enough
-        base = rel.rsplit("/", 1)[-1]
-        for pattern in self.settings.exclude_from_ai:
-            for path in candidates:
-                if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(base, pattern):
-                    return f"matches exclude-from-ai pattern {pattern!r}"
-                if path.startswith(pattern.rstrip("/") + "/"):
-                    return f"under exclude-from-ai path {pattern!r}"
-        if NO_AI_RE.search(source.text):
-            return "the file is marked `# errlint: no-ai`"
-        return None
-
-    def _select(self, files: Sequence[SourceFile], options: ReviewOptions, run: ReviewRun) -> list[_Prepared]:
-        eligible: list[tuple[ReviewItem, SourceFile]] = []
-        for source in files:
-            reason = self._excluded(source)
-            for finding in source.findings:
-                item = ReviewItem(finding, prompt.finding_id(finding, self._sent_path(finding.path)))
-                run.items.append(item)
-                if finding.code == "XH000":
-                    item.reason = "the file cannot be parsed: nothing to review"
-                    continue
-                if reason:
-                    item.status, item.reason = Status.EXCLUDED, reason
-                eligible.append((item, source))  # excluded ones are ranked too: see below
-        has_critical = any(item.finding.critical for item, _ in eligible if item.status is not Status.EXCLUDED)
-        ranked = sorted(
-            eligible,
-            key=lambda p: (
-                not p[0].finding.critical,
-                -p[0].finding.severity.rank,
-                p[0].finding.path,
-                p[0].finding.line,
-                p[0].finding.column,
-                p[0].finding.code,
-            ),
-        )
-        chosen: list[tuple[ReviewItem, SourceFile]] = []
-        taken = 0
-        for item, source in ranked:
-            excluded = item.status is Status.EXCLUDED
-            if has_critical and not item.finding.critical and not options.include_all:
-                if not excluded:
-                    item.reason = "not on a business-critical path (--all includes it)"
-            elif taken >= self.settings.max_findings:
-                if not excluded:
-                    item.reason = f"beyond --max-findings ({self.settings.max_findings})"
-            elif excluded:
-                # It would have been sent: an opt-out skips sending, never the static finding.
-                item.opted_out = True
-                taken += 1
-            else:
-                chosen.append((item, source))
-                taken += 1
-        prepared = []
-        for item, source in chosen:
-            source.policy = self.policy
-            shape = source.shape()
-            if shape is None:
-                item.status, item.reason = Status.EXCLUDED, "the file does not parse"
-                continue
-            context = build_context(
-                shape, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES, lines=split_lines(source.redact().text)
-            )
-            message = redact_text(item.finding.message, source.redact(), self.policy)
-            prepared.append(_Prepared(item, source, context, message))
-        return prepared
-
-    def _user_text(self, p: _Prepared, nonce: str) -> str:
-        rule = rule_by_code(p.item.finding.code)
-        title = rule.NAME if rule is not None else p.item.finding.name
-        lines = split_lines(p.source.redact().text)
-        path = self._sent_path(p.source.path)
-        scope = p.item.finding.scope
-        local_module = module_name_for(p.item.finding.path)
-        if scope and local_module and scope.startswith(local_module):
-            scope = module_name_for(path) + scope[len(local_module) :]  # no directory of this machine
-        elif os.path.isabs(p.item.finding.path):
-            scope = ""  # cannot tell the project's part from this machine's: the function name is sent
-        scope = self._scrub_path(scope) if scope else scope
-        return prompt.user_block(p.item.finding, p.item.id, p.message, title, p.context, lines, nonce, path, scope)
-
-    def _sent_path(self, path: str) -> str:
-        """The path as sent: relative to the project, never an absolute path of this machine,
-        and redacted (`users/jane.doe@corp.io/app.py` -> `users/[redacted-email-1]/app.py`)."""
-        posix = path.replace("\\", "/")
-        if os.path.isabs(path):
-            try:
-                rel = os.path.relpath(path, os.path.abspath(self.settings.root))
-            except ValueError:
-                rel = ".."  # another drive on Windows
-            posix = rel.replace("\\", "/") if not rel.startswith("..") else "/".join(posix.rsplit("/", 3)[-3:])
-        return self._scrub_path(posix)
-
-    def _scrub_path(self, text: str) -> str:
-        if self._paths is None:
-            self._paths = Redactor(policy=self.policy)
-        scrubbed = self._paths.scrub(text)
-        # `[redacted-email-1]`: no `<` or `"` (the path sits in tag attributes), never restored
-        return PLACEHOLDER_RE.sub(lambda m: f"[redacted-{m.group(1)}-{m.group(2)}]", scrubbed)
-
-    def _build_requests(self, prepared: list[_Prepared], options: ReviewOptions, run: ReviewRun) -> None:
-        for p in prepared:
-            p.user_text = self._user_text(p, "NONCE")
-        nonce = prompt.choose_nonce([p.user_text for p in prepared], options.nonce)
-        run.nonce = nonce
-        # First the user blocks and the cache keys (which do not depend on the padding of the
-        # cached prefix), then the system prompt, sized by how many requests will really go out.
-        for p in prepared:
-            item = p.item
-            item.status = Status.WOULD_SEND
-            body = self._body(p, nonce)
-            estimate = prompt.estimate_tokens(body)
-            shape = p.source.shape()
-            if estimate > WINDOW_TRIGGER_TOKENS and p.context.kind == "function" and shape is not None:
-                p.context = build_context(
-                    shape, item.finding, context_lines=CONTEXT_LINES, window=WINDOW_LINES, force_window=True,
-                    lines=split_lines(p.source.redact().text),
-                )  # fmt: skip
-                body = self._body(p, nonce)
-            item.redactions = p.source.redact().counts_in(p.user_text)
-            lines = split_lines(p.source.redact().text)
-            sent = "\n".join((p.context.code_text(lines), p.context.imports_text(lines), p.context.names_text(lines), p.message))
-            item.injection_heuristic = prompt.looks_like_injection(sent)
-            item.cache_key = cache_key(
-                self.settings.model, prompt.PROMPT_VERSION,
-                prompt.normalised_for_cache(body, nonce, rule_text(item.finding.code)),
-            )  # fmt: skip
-        sending = sum(1 for p in prepared if not self.cache.contains(p.item.cache_key))
-        base = len(prompt.wire_bytes({"tools": [prompt.REVIEW_TOOL]})) + len(prompt.SYSTEM_PROMPT)
-        codes = [p.item.finding.code for p in prepared]
-        self._system = prompt.system_text(rules_context(codes, self.settings.model, sending, base))
-        for p in prepared:
-            item = p.item
-            body = self._body(p, nonce)
-            estimate = prompt.estimate_tokens(body)
-            item.body, item.estimated_input_tokens = body, estimate
-            if estimate > MAX_INPUT_TOKENS_PER_REQUEST:
-                item.status = Status.TOO_LARGE
-                item.reason = f"about {estimate:,} input tokens; the limit per request is {MAX_INPUT_TOKENS_PER_REQUEST:,}"
-
-    def _body(self, p: _Prepared, nonce: str) -> dict[str, Any]:
-        p.user_text = self._user_text(p, nonce)
-        return prompt.build_body(self.settings.model, self.settings.max_tokens, p.user_text, self._system)
-
-    # --- sending ---------------------------------------------------------------------------
-
-    def _execute(self, prepared: list[_Prepared], run: ReviewRun) -> None:
-        todo = [p for p in prepared if p.item.status is Status.WOULD_SEND]
+    def _execute(self, prepared: list[Prepared], run: ReviewRun) -> None:
+        todo = [p for p in prepared if p.item.status is Status.WOULD_SEND and p.leader is None]
         if todo and self.transport_factory is default_transport and not _sdk_installed():
             # Say so before anything else (even without a key); cached answers are still shown.
             self._stop = run.fatal = INSTALL_HINT
+        workers = min(max(1, self.settings.concurrency), max(1, len(todo)))
+        executor = ThreadPoolExecutor(workers, thread_name_prefix="errlint-review") if workers > 1 else None
         try:
-            for index, p in enumerate(todo):
-                if self.on_progress is not None:
-                    self.on_progress(index, len(todo), p.item.id)
-                self._review_one(p, run)
+            if executor is None:
+                for index, p in enumerate(todo):
+                    if self.on_progress is not None:
+                        self.on_progress(index, len(todo), p.item.id)
+                    self._review_one(p, run)
+            else:
+                # At most `concurrency` requests in flight; the shared state is under `_lock`.
+                futures = [executor.submit(self._review_one, p, run) for p in todo]
+                for index, future in enumerate(as_completed(futures)):
+                    future.result()
+                    if self.on_progress is not None:
+                        self.on_progress(index + 1, len(todo), "")
         except KeyboardInterrupt:
             # Ctrl-C: what was answered is kept (and cached); the rest is listed, then reported.
-            for p in todo:
-                if p.item.status is Status.WOULD_SEND:
-                    p.item.status, p.item.reason = Status.INTERRUPTED, "interrupted (Ctrl-C) before it was answered"
-            run.interrupted = True
-            run.notices.append("interrupted (Ctrl-C): partial report; rerun to resume from the cache")
+            with self._lock:
+                self._abandoned = True  # requests still in flight no longer touch the report
+                for p in prepared:
+                    if p.item.status is Status.WOULD_SEND:
+                        p.item.status, p.item.reason = Status.INTERRUPTED, "interrupted (Ctrl-C) before it was answered"
+                run.interrupted = True
+                run.notices.append("interrupted (Ctrl-C): partial report; rerun to resume from the cache")
+        finally:
+            if executor is not None:
+                executor.shutdown(wait=not run.interrupted, cancel_futures=True)
         if self.on_progress is not None and todo:
             self.on_progress(len(todo), len(todo), "")
 
@@ -421,54 +229,88 @@ class Reviewer:
             self._stop_status = Status.SKIPPED_DEADLINE
         return True
 
-    def _review_one(self, p: _Prepared, run: ReviewRun) -> None:
+    def _set(self, p: Prepared, status: Status, reason: str) -> None:
+        for m in p.members:
+            m.item.status, m.item.reason = status, reason
+
+    def _review_one(self, p: Prepared, run: ReviewRun) -> None:
+        with self._lock:
+            transport = self._before_sending(p, run)
+        if transport is None:
+            return
+        item = p.item
+        assert item.body is not None
+        outcome = self._send_with_retries(transport, item.body, run)
+        with self._lock:
+            self._reserved_tokens -= self._reserve(item)[0]
+            self._reserved_cost -= self._reserve(item)[1]
+            if self._abandoned:
+                return
+            for m in p.members:
+                m.item.request_id = outcome.request_id
+            if outcome.usage is not None:
+                item.usage = outcome.usage
+                run.usage.add(outcome.usage)
+                self._used_tokens += outcome.usage.total
+                self._used_cost += self.settings.cost(
+                    outcome.usage.input_tokens + outcome.usage.cache_creation_input_tokens
+                    + outcome.usage.cache_read_input_tokens,
+                    outcome.usage.output_tokens,
+                ) or 0.0  # fmt: skip
+            self._handle(outcome, p, run)
+
+    def _before_sending(self, p: Prepared, run: ReviewRun) -> Optional[Transport]:
+        """The cache, the stops and the budget (under the lock); the transport when it may go."""
         item = p.item
         assert item.body is not None
         record = self.cache.get(item.cache_key)
         if record is not None:
             try:
-                item.answer = parse_answer(record["answer"], item.id)
+                answers = parse_reviews(record["answer"], [m.item.id for m in p.members])
             except AnswerError:
-                item.answer = None  # a stale or foreign entry: ask again
-            else:
-                item.status = Status.CACHED
-                item.request_id = record.get("request_id") if isinstance(record.get("request_id"), str) else None
-                self._check_fix(p)
-                return
+                answers = {}
+            if answers and all(not isinstance(a, str) for a in answers.values()):
+                rid = record.get("request_id") if isinstance(record.get("request_id"), str) else None
+                for m in p.members:
+                    answer = answers[m.item.id]
+                    assert not isinstance(answer, str)
+                    m.item.answer, m.item.status, m.item.request_id = answer, Status.CACHED, rid
+                    self._check_fix(m)
+                return None
         if self._stop is not None or self._deadline_passed():
-            item.status, item.reason = self._stop_status, self._stop or ""
-            return
+            self._set(p, self._stop_status, self._stop or "")
+            return None
         if not self.credentials.present:
-            item.status, item.reason = Status.SKIPPED_NO_KEY, "no ANTHROPIC_API_KEY"
-            return
+            self._set(p, Status.SKIPPED_NO_KEY, "no ANTHROPIC_API_KEY")
+            return None
         budget_problem = self._over_budget(item)
         if budget_problem:
-            item.status, item.reason = Status.SKIPPED_BUDGET, budget_problem
-            return
+            self._set(p, Status.SKIPPED_BUDGET, budget_problem)
+            return None
         transport = self._get_transport(run)
         if transport is None:
-            item.status, item.reason = Status.SKIPPED_UNAVAILABLE, self._stop or ""
-            return
-        outcome = self._send_with_retries(transport, item.body, run)
-        item.request_id = outcome.request_id
-        if outcome.usage is not None:
-            item.usage = outcome.usage
-            run.usage.add(outcome.usage)
-            self._used_tokens += outcome.usage.total
-            self._used_cost += self.settings.cost(
-                outcome.usage.input_tokens + outcome.usage.cache_creation_input_tokens + outcome.usage.cache_read_input_tokens,
-                outcome.usage.output_tokens,
-            ) or 0.0
-        self._handle(outcome, p, run)
+            self._set(p, Status.SKIPPED_UNAVAILABLE, self._stop or "")
+            return None
+        tokens, cost = self._reserve(item)
+        self._reserved_tokens += tokens
+        self._reserved_cost += cost
+        return transport
+
+    def _reserve(self, item: ReviewItem) -> tuple[int, float]:
+        """What a request may use at most: its input and `max_tokens` of output."""
+        tokens = item.estimated_input_tokens + self.settings.max_tokens
+        return tokens, self.settings.cost(item.estimated_input_tokens, self.settings.max_tokens) or 0.0
 
     def _over_budget(self, item: ReviewItem) -> Optional[str]:
-        reserve = item.estimated_input_tokens + self.settings.max_tokens
-        if self._used_tokens + reserve > self.settings.budget_tokens:
-            left = max(0, self.settings.budget_tokens - self._used_tokens)
+        """Would this request exceed a budget, counting what requests in flight may still use?"""
+        reserve, cost = self._reserve(item)
+        used = self._used_tokens + self._reserved_tokens
+        if used + reserve > self.settings.budget_tokens:
+            left = max(0, self.settings.budget_tokens - used)
             return f"needs up to {reserve:,} tokens; {left:,} of budget-tokens ({self.settings.budget_tokens:,}) left"
-        cost = self.settings.cost(item.estimated_input_tokens, self.settings.max_tokens)
-        if self.settings.max_cost is not None and cost is not None and self._used_cost + cost > self.settings.max_cost:
-            return f"could cost up to ${cost:.4f}; ${max(0.0, self.settings.max_cost - self._used_cost):.4f} of max-cost left"
+        spent = self._used_cost + self._reserved_cost
+        if self.settings.max_cost is not None and self.settings.priced and spent + cost > self.settings.max_cost:
+            return f"could cost up to ${cost:.4f}; ${max(0.0, self.settings.max_cost - spent):.4f} of max-cost left"
         return None
 
     def _get_transport(self, run: ReviewRun) -> Optional[Transport]:
@@ -485,84 +327,112 @@ class Reviewer:
     def _send_with_retries(self, transport: Transport, body: dict[str, Any], run: ReviewRun) -> Outcome:
         attempt = 0
         while True:
-            run.requests += 1
+            with self._lock:
+                run.requests += 1
             outcome = transport.send(body)
-            if outcome.kind is OutcomeKind.TIMEOUT:
-                # Not retried: a gateway that did not answer in time will not answer the retry either.
-                self._timeouts += 1
-                if self._timeouts >= TIMEOUT_THRESHOLD:
-                    self._stop = (
-                        f"Claude API unavailable ({outcome.message}); circuit breaker open after "
-                        f"{self._timeouts} consecutive requests without an answer"
-                    )
-                return outcome
-            self._timeouts = 0
-            if outcome.kind is not OutcomeKind.TRANSIENT:
-                self._consecutive = 0
-                return outcome
-            self._consecutive += 1
             attempt += 1
-            if self._consecutive >= BREAKER_THRESHOLD:
-                self._stop = f"Claude API unavailable ({outcome.message}); circuit breaker open after {self._consecutive} consecutive failures"
-                return outcome
-            if outcome.retry_after is not None and outcome.retry_after > RETRY_AFTER_CAP:
-                self._stop = (
-                    f"Claude API unavailable ({outcome.message}); it asks to retry after "
-                    f"{outcome.retry_after:,.0f}s, more than errlint waits ({RETRY_AFTER_CAP:.0f}s)"
-                )
-                return outcome
-            if attempt >= MAX_ATTEMPTS:
-                return outcome
-            if outcome.retry_after is not None:
-                wait = outcome.retry_after
-            else:
-                wait = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1)) * (0.5 + self.rand() / 2)
-            left = self.remaining()
-            if left is not None and wait >= left:
-                if self._stop is None:
-                    self._stop = f"the run deadline (--deadline {self.settings.deadline:g}s) leaves no time to retry: the static findings stand"
-                    self._stop_status = Status.SKIPPED_DEADLINE
+            with self._lock:
+                wait = self._after_attempt(outcome, attempt)
+            if wait is None:
                 return outcome
             self.sleep(wait)
 
-    def _handle(self, outcome: Outcome, p: _Prepared, run: ReviewRun) -> None:
+    def _after_attempt(self, outcome: Outcome, attempt: int) -> Optional[float]:
+        """The breakers' bookkeeping after one attempt; the wait before a retry, or None."""
+        if outcome.kind is OutcomeKind.TIMEOUT:
+            # Not retried: a gateway that did not answer in time will not answer the retry either.
+            self._timeouts += 1
+            if self._timeouts >= TIMEOUT_THRESHOLD and self._stop is None:
+                self._stop = (
+                    f"Claude API unavailable ({outcome.message}); circuit breaker open after "
+                    f"{self._timeouts} consecutive requests without an answer"
+                )
+            return None
+        self._timeouts = 0
+        if outcome.kind is not OutcomeKind.TRANSIENT:
+            self._consecutive = 0
+            return None
+        self._consecutive += 1
+        if self._stop is not None:
+            return None  # another request opened a breaker meanwhile
+        if self._consecutive >= BREAKER_THRESHOLD:
+            self._stop = (
+                f"Claude API unavailable ({outcome.message}); circuit breaker open after "
+                f"{self._consecutive} consecutive failures"
+            )
+            return None
+        if outcome.retry_after is not None and outcome.retry_after > RETRY_AFTER_CAP:
+            self._stop = (
+                f"Claude API unavailable ({outcome.message}); it asks to retry after "
+                f"{outcome.retry_after:,.0f}s, more than errlint waits ({RETRY_AFTER_CAP:.0f}s)"
+            )
+            return None
+        if attempt >= MAX_ATTEMPTS:
+            return None
+        if outcome.retry_after is not None:
+            wait = outcome.retry_after
+        else:
+            wait = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1)) * (0.5 + self.rand() / 2)
+        left = self.remaining()
+        if left is not None and wait >= left:
+            self._stop = (
+                f"the run deadline (--deadline {self.settings.deadline:g}s) leaves no time to retry: "
+                "the static findings stand"
+            )
+            self._stop_status = Status.SKIPPED_DEADLINE
+            return None
+        return wait
+
+    def _handle(self, outcome: Outcome, p: Prepared, run: ReviewRun) -> None:
         item = p.item
         kind = outcome.kind
         if kind in (OutcomeKind.INVALID, OutcomeKind.TOO_LARGE, OutcomeKind.REJECTED):
             self._count_unusable(outcome.message)
         if kind is OutcomeKind.OK:
             try:
-                item.answer = parse_answer(outcome.tool_input, item.id)
+                answers = parse_reviews(outcome.tool_input, [m.item.id for m in p.members])
             except AnswerError as err:
-                item.status, item.reason = Status.INVALID_RESPONSE, str(err)
+                self._set(p, Status.INVALID_RESPONSE, str(err))
                 self._count_unusable(str(err))
                 return
-            self._unusable = 0
-            item.status = Status.REVIEWED
-            problem = self.cache.put(
-                item.cache_key,
-                {
-                    "model": self.settings.model,
-                    "prompt_version": prompt.PROMPT_VERSION,
-                    "request_id": item.request_id,
-                    "usage": item.usage.to_dict() if item.usage else None,
-                    "answer": item.answer.to_dict(),
-                },
-            )
-            if problem and problem not in run.notices:
-                run.notices.append(problem)
-            self._check_fix(p)
+            good = {fid: a for fid, a in answers.items() if not isinstance(a, str)}
+            if good:
+                self._unusable = 0
+            else:
+                self._count_unusable(str(next(iter(answers.values()))))
+            for m in p.members:
+                answer = answers[m.item.id]
+                if isinstance(answer, str):
+                    m.item.status, m.item.reason = Status.INVALID_RESPONSE, answer
+                else:
+                    m.item.answer, m.item.status, m.item.reason = answer, Status.REVIEWED, ""
+            if len(good) == len(p.members):  # only complete answers are cached
+                problem = self.cache.put(
+                    item.cache_key,
+                    {
+                        "model": self.settings.model,
+                        "prompt_version": prompt.PROMPT_VERSION,
+                        "request_id": item.request_id,
+                        "usage": item.usage.to_dict() if item.usage else None,
+                        "answer": {"reviews": [a.to_dict() for a in good.values()]},
+                    },
+                )
+                if problem and problem not in run.notices:
+                    run.notices.append(problem)
+            for m in p.members:
+                if m.item.answer is not None:
+                    self._check_fix(m)
         elif kind is OutcomeKind.INVALID:
-            item.status, item.reason = Status.INVALID_RESPONSE, outcome.message
+            self._set(p, Status.INVALID_RESPONSE, outcome.message)
         elif kind is OutcomeKind.TOO_LARGE:
-            item.status, item.reason = Status.TOO_LARGE, outcome.message
+            self._set(p, Status.TOO_LARGE, outcome.message)
         elif kind is OutcomeKind.REJECTED:
-            item.status, item.reason = Status.REJECTED, outcome.message
+            self._set(p, Status.REJECTED, outcome.message)
         elif kind in (OutcomeKind.TRANSIENT, OutcomeKind.TIMEOUT):
-            item.status, item.reason = Status.SKIPPED_UNAVAILABLE, outcome.message
+            self._set(p, Status.SKIPPED_UNAVAILABLE, outcome.message)
         elif kind is OutcomeKind.SPEND_LIMIT:
             self._stop = f"spend limit reached ({outcome.message}); retrying will not help until it is raised"
-            item.status, item.reason = Status.SKIPPED_UNAVAILABLE, self._stop
+            self._set(p, Status.SKIPPED_UNAVAILABLE, self._stop)
         else:  # AUTH or MODEL: a configuration problem, exit 2
             rid = f"; request {outcome.request_id}" if outcome.request_id else ""
             if kind is OutcomeKind.AUTH:
@@ -573,7 +443,7 @@ class Reviewer:
                     "[tool.errlint.review] model (or check ANTHROPIC_BASE_URL)"
                 )
             self._stop = run.fatal
-            item.status, item.reason = Status.SKIPPED_UNAVAILABLE, run.fatal
+            self._set(p, Status.SKIPPED_UNAVAILABLE, run.fatal)
 
     def _count_unusable(self, message: str) -> None:
         """Repeated unusable answers (malformed, too large, refused) open the breaker: each is billed."""
@@ -584,7 +454,7 @@ class Reviewer:
                 f"(last: {message[:120]}); nothing more is sent"
             )
 
-    def _check_fix(self, p: _Prepared) -> None:
+    def _check_fix(self, p: Prepared) -> None:
         answer = p.item.answer
         if answer is None or answer.fix is None:
             return
@@ -606,7 +476,7 @@ class Reviewer:
 
     # --- summary ---------------------------------------------------------------------------
 
-    def _finish(self, run: ReviewRun, prepared: list[_Prepared]) -> ReviewRun:
+    def _finish(self, run: ReviewRun, prepared: list[Prepared]) -> ReviewRun:
         selected = [p.item for p in prepared]
         if run.state is not RunState.DRY_RUN:
             if not self.credentials.present and any(i.status is Status.SKIPPED_NO_KEY for i in selected):

@@ -31,6 +31,7 @@ DEFAULT_DEADLINE = 900.0  # seconds for the whole run otherwise
 RETRY_AFTER_CAP = 30.0  # seconds: a longer retry-after means "unavailable", not "wait"
 BACKOFF_BASE = 1.0
 BACKOFF_MAX = 8.0
+DEFAULT_CONCURRENCY = 4  # requests in flight at once
 MAX_INPUT_TOKENS_PER_REQUEST = 20_000  # the cached prefix (instructions, rule docs) included
 CONTEXT_LINES = 80  # the enclosing function is sent whole up to this many lines
 WINDOW_LINES = 15  # otherwise the editable region and this many lines either side
@@ -47,6 +48,7 @@ class ReviewSettings:
     output_price: Optional[float] = None  # USD per million output tokens
     timeout: float = DEFAULT_TIMEOUT  # per request, wall clock (connection, headers and body)
     deadline: Optional[float] = None  # the whole run; then the static findings stand
+    concurrency: int = 1  # requests in flight at once (settings_from_config: DEFAULT_CONCURRENCY)
     exclude_from_ai: tuple[str, ...] = DEFAULT_EXCLUDE_FROM_AI
     cache_dir: Path = Path(DEFAULT_CACHE_DIR)
     root: Path = Path(".")  # the directory config paths are relative to
@@ -78,6 +80,7 @@ def settings_from_config(config: Config, cwd: Path, **overrides: Any) -> ReviewS
         input_price=section.get("input-price"),
         output_price=section.get("output-price"),
         timeout=section.get("timeout", DEFAULT_TIMEOUT),
+        concurrency=DEFAULT_CONCURRENCY,
         deadline=DEFAULT_DEADLINE_CI if os.environ.get("CI", "").lower() not in ("", "0", "false") else DEFAULT_DEADLINE,
         exclude_from_ai=DEFAULT_EXCLUDE_FROM_AI + tuple(section.get("exclude-from-ai", ())),
         cache_dir=cache_dir if cache_dir.is_absolute() else root / cache_dir,
