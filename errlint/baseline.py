@@ -66,14 +66,24 @@ class Entry:
 
 
 def local_scope(finding: Finding) -> str:
-    """The enclosing scope without the module name (`billing.Invoice.pay` -> `Invoice.pay`), so a
-    moved file keeps its keys."""
+    """The enclosing scope without the module name (`app.billing.Invoice.pay` -> `Invoice.pay`),
+    so a moved file keeps its keys. The engine names modules from the configuration's folder, so
+    the module part is found by the path's own dotted name, wherever errlint runs."""
     from errlint.engine import module_name_for
 
-    module = module_name_for(finding.path)
+    parts = module_name_for(finding.path.lstrip("/")).split(".")
     scope = finding.scope
-    if module and (scope == module or scope.startswith(module + ".")):
-        scope = scope[len(module) + 1 :]
+    for start in range(len(parts)):  # the longest dotted tail of the path that names the module
+        module = ".".join(parts[start:])
+        if not module:
+            break
+        if scope == module or scope.endswith("." + module):
+            return ""
+        index = scope.find(module + ".")
+        while index > 0 and scope[index - 1] != ".":
+            index = scope.find(module + ".", index + 1)
+        if index >= 0:
+            return scope[index + len(module) + 1 :]
     return scope
 
 

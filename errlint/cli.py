@@ -169,6 +169,7 @@ def check(
 
     from errlint.adoption import check_options as check_adoption_options
     from errlint.fixview import fix_group, fix_stdin
+    from errlint.reporters.text import stream_concise
     from errlint.project import ConfigResolver, describe_settings, discover_files, grouped
 
     cwd = Path.cwd()
@@ -204,6 +205,7 @@ def check(
         click.echo(describe_settings(config, show_settings.replace("\\", "/")))
         sys.exit(EXIT_CLEAN)
     paths = paths or (".",)
+    streamed = False
     result = RunResult(statistics=statistics, show_fixes=show_fixes)
     diffs: list[str] = []
     fix_errors = 0
@@ -246,6 +248,10 @@ def check(
 
         total = sum(len(targets) for _, targets in groups)
         with RunProgress(total, wanted(sys.stderr, total, quiet)) as progress:
+            # On a terminal, concise findings appear as files finish (in file order).
+            streamed = progress.enabled and output_format == "concise" and output_file is None and not (
+                statistics or baseline or write_baseline or add_noqa or diff or fix
+            )
             for config, targets in groups:
                 _say_config(verbose, config, len(targets))
                 rules = select_rules(config)
@@ -275,6 +281,8 @@ def check(
                             click.echo(f"errlint: {message}", err=True)
                     file_results.extend(batch_results)
                     progress.advance(len(batch), sum(len(r.findings) for r in batch_results))
+                    if streamed:
+                        stream_concise(batch_results, critical_only, min_severity, sys.stdout)
     findings: list[Finding] = []
     for file_result in [*file_results, *unreadable]:
         findings.extend(file_result.findings)
@@ -319,7 +327,7 @@ def check(
             _reporter(output_format, statistics)(result, sys.stderr, report_options)
         else:
             _emit(result, output_format, output_file, report_options)
-    else:
+    elif not streamed:
         _emit(result, output_format, output_file, report_options)
     _report_crashes(result.crashes, debug)
     if result.crashes or _report_plugin_problems() or fix_errors:

@@ -437,7 +437,7 @@ def _analyse(
     if isinstance(parsed, Finding):
         return [parsed], []
     module = parsed
-    context = FileContext(path, module, lines, config, collect_module_facts(module), module_name_for(path))
+    context = FileContext(path, module, lines, config, collect_module_facts(module), module_name_for(config.relative(path)))
     try:
         walker = walk(context, list(rules), options)
     except RecursionError:

@@ -16,9 +16,13 @@ T = TypeVar("T")
 MIN_FILES = 50
 
 
-def wanted(stream: IO[str], files: int, quiet: bool) -> bool:
+def _isatty(stream: object) -> bool:
     isatty = getattr(stream, "isatty", None)
-    return bool(not quiet and files >= MIN_FILES and isatty is not None and isatty())
+    return bool(isatty is not None and isatty())
+
+
+def wanted(stream: IO[str], files: int, quiet: bool) -> bool:
+    return not quiet and files >= MIN_FILES and _isatty(stream)
 
 
 def batches(items: Sequence[T], size: int) -> list[Sequence[T]]:
@@ -55,6 +59,10 @@ class RunProgress:
                 TimeElapsedColumn(),
                 console=console,
                 transient=True,
+                # Lines printed while the bar is up: above it when standard output is the terminal
+                # too; a redirected standard output is left alone (never mixed into the bar's stream).
+                redirect_stdout=_isatty(sys.stdout),
+                redirect_stderr=False,
             )
             self._progress.start()
             self._task = self._progress.add_task("lint", total=self.total, findings=0)

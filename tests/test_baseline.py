@@ -98,6 +98,26 @@ def test_baseline_survives_shifts_edits_and_git_mv(repo: Path) -> None:
     assert len(out.splitlines()) == 1 and out.startswith("app/payments.py:23:5: XH101 [warning] Bare `except:`")
 
 
+def test_baseline_works_from_any_directory(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (repo / "pyproject.toml").write_text('[tool.errlint]\ncritical-functions = ["app.service.load"]\n')
+    assert run("--write-baseline", "baseline.json", ".")[0] == 0
+    monkeypatch.chdir(repo / "app")
+    assert run("--baseline", "../baseline.json", ".") == (0, "", "")
+    assert run("--baseline", "../baseline.json", str(repo / "app" / "service.py")) == (0, "", "")
+
+
+def test_critical_functions_match_from_a_sub_folder(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Module names come from the configuration's folder, not the working directory."""
+    (repo / "pyproject.toml").write_text('[tool.errlint]\ncritical-functions = ["app.service.load"]\n')
+    monkeypatch.chdir(repo / "app")
+    out = run(".")[1]
+    assert [line.split(" ", 3)[:3] for line in out.splitlines()] == [
+        ["service.py:9:5:", "XH101", "[error]"],
+        ["service.py:13:5:", "XH101", "[error]"],
+        ["service.py:21:9:", "XH101", "[warning]"],
+    ]
+
+
 def test_fixed_entries_are_reported_and_pruned(repo: Path) -> None:
     assert run("--write-baseline", "baseline.json", ".")[0] == 0
     fixed = SERVICE.replace("        except:\n            pass", "        except OSError:\n            pass")

@@ -138,12 +138,18 @@ def test_no_color_means_no_escape_codes_on_a_terminal(project: Path, env: dict[s
 
 
 def test_progress_bar_on_a_terminal_stderr_only(tmp_path: Path, env: dict[str, str]) -> None:
-    for index in range(60):
+    for index in range(59):
         (tmp_path / f"m{index:02}.py").write_text(BARE)
+    (tmp_path / "z.py").write_text("def charge():  # errlint: critical\n" + "".join("    " + l + "\n" for l in BARE.splitlines()))
     args = ["check", "--isolated", "--no-cache", "--select", "XH101", "--format", "concise", "-j", "1", "."]
     stdout, terminal = _run_on_terminal(args, tmp_path, env, tty_stdout=False)
     assert b"files, " in terminal and b" findings" in terminal and b"/60" in terminal
     assert b"\x1b" not in stdout and stdout.count(b"XH101") == 60
-    # Not a terminal: no bar at all.
+    # Not a terminal: no bar at all, and the listing is sorted at the end (critical first) instead
+    # of streamed in file order as files finish.
     proc = subprocess.run([sys.executable, "-m", "errlint", *args], cwd=tmp_path, env=env, capture_output=True)
-    assert proc.stderr == b"" and proc.stdout == stdout
+    assert proc.stderr == b""
+    streamed, sorted_ = stdout.decode().splitlines(), proc.stdout.decode().splitlines()
+    assert sorted(streamed) == sorted(sorted_)
+    assert streamed[-1].startswith("z.py:4:5: XH101 [error] (critical)")  # file order
+    assert sorted_[0].startswith("z.py:4:5: XH101 [error] (critical)")  # critical first

@@ -226,3 +226,19 @@ def test_config_error_is_one_diagnostic_and_reload(project: Path) -> None:
         assert [d.code for d in diagnostics] == ["XH105"]
 
     run(project, scenario)
+
+
+def test_a_2000_line_file_edited_repeatedly() -> None:
+    """The benchmark's scenario with a few edits: every version gets its diagnostics (the latency
+    is printed by benchmarks/lsp_latency.py, never asserted)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "lsp_latency.py"
+    spec = importlib.util.spec_from_file_location("lsp_latency", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    result = asyncio.run(bench.measure(2000, 3))
+    assert result["lines"] >= 2000
+    assert set(result) == {"lines", "open_ms", "median_ms", "p90_ms", "max_ms"}
+    assert 0 < result["median_ms"] <= result["max_ms"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 import os
-from typing import IO, Optional
+from typing import IO, Any, Optional, Sequence
 
 from rich.console import Console
 from rich.markup import escape
@@ -121,3 +121,13 @@ def report_concise(result: RunResult, out: IO[str], options: ReporterOptions) ->
     """One plain line per finding and nothing else."""
     for finding in result.findings:
         out.write(format_line(finding, markup=False) + "\n")
+
+
+def stream_concise(file_results: Sequence[Any], critical_only: bool, min_severity: Optional[str], out: IO[str]) -> None:
+    """Concise lines for files that just finished (a long run on a terminal streams them)."""
+    floor = Severity(min_severity).rank if min_severity else 0
+    for file_result in file_results:
+        for finding in file_result.findings:
+            if (finding.critical or not critical_only) and finding.severity.rank >= floor:
+                out.write(format_line(finding, markup=False) + "\n")
+    out.flush()
