@@ -1,6 +1,7 @@
 """Blind precision measurement: draw stable samples, collect verdicts, generate docs/precision.md.
 
     python benchmarks/precision.py run    KIND CORPUS_DIR          # lint, store findings + counts
+                                   [--select XH402]            # re-run some rules only
     python benchmarks/precision.py sample KIND CORPUS_DIR --out DIR  # packets for judges to read
     python benchmarks/precision.py report                          # write docs/precision.md
 
@@ -74,12 +75,18 @@ def cmd_run(args: argparse.Namespace) -> None:
     corpus: Path = args.corpus.resolve()
     cmd = [sys.executable, "-m", "errlint", "check", ".", "--isolated", "--preview", "--format", "json",
            "--exit-zero", "--no-cache"]
+    if args.select:
+        cmd += ["--select", args.select]  # re-run these rules only; the others' stored findings stay
     proc = subprocess.run(cmd, cwd=corpus, capture_output=True, text=True, check=False)
     if proc.returncode not in (0, 1, 2) or not proc.stdout.strip():
         sys.exit(f"errlint failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     found: list[dict[str, Any]] = json.loads(proc.stdout)
     keep = ("path", "line", "column", "code", "name", "message")
-    slim = sorted(({k: f[k] for k in keep} for f in found), key=lambda f: (f["path"], f["line"], f["column"], f["code"]))
+    slim = [{k: f[k] for k in keep} for f in found]
+    if args.select:
+        prefixes = tuple(c.strip() for c in args.select.split(","))
+        slim += [f for f in load_findings(args.kind) if not str(f["code"]).startswith(prefixes)]
+    slim.sort(key=lambda f: (f["path"], f["line"], f["column"], f["code"]))
     version = subprocess.run([sys.executable, "-m", "errlint", "--version"], capture_output=True, text=True,
                              check=False).stdout.strip()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
@@ -293,6 +300,7 @@ def main() -> None:
     p = sub.add_parser("run")
     p.add_argument("kind", choices=list(KINDS))
     p.add_argument("corpus", type=Path)
+    p.add_argument("--select", default="", help="re-run only these codes/prefixes, keep the other stored findings")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("sample")
     p.add_argument("kind", choices=list(KINDS))
