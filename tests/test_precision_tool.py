@@ -1,0 +1,67 @@
+"""benchmarks/precision.py: the numbers docs/precision.md is generated from."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def precision() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("errlint_precision_tool", ROOT / "benchmarks" / "precision.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def finding(path: str, line: int, code: str = "XH101") -> dict[str, Any]:
+    return {"path": path, "line": line, "column": 1, "code": code, "name": "x", "message": "m"}
+
+
+def test_wilson_interval_matches_the_textbook_values(precision: ModuleType) -> None:
+    lo, hi = precision.wilson(30, 30)
+    assert (round(lo, 3), hi) == (0.886, 1.0)
+    lo, hi = precision.wilson(27, 30)
+    assert (round(lo, 3), round(hi, 3)) == (0.744, 0.965)
+    assert precision.wilson(0, 0) == (0.0, 0.0)
+
+
+def test_bar_needs_ninety_percent_and_a_lower_bound_of_eighty(precision: ModuleType) -> None:
+    def row(tp: int, fp: int) -> dict[str, Any]:
+        return {"lib": {"tp": tp, "fp": fp}, "app": {"tp": 0, "fp": 0}}
+
+    assert precision.status_for("XH1", row(30, 0))[1] == "meets the bar"
+    assert precision.status_for("XH1", row(15, 0))[1] == "below the bar"  # 100% of 15: lower bound 80% not reached
+    assert precision.status_for("XH1", row(54, 6))[1] == "below the bar"  # 90%, lower bound 79.8%
+    assert precision.status_for("XH1", row(58, 2))[1] == "meets the bar"
+    assert precision.status_for("XH1", row(0, 0)) == ("—", "no judged finding")
+
+
+def test_sample_is_stable_when_findings_are_removed(precision: ModuleType) -> None:
+    findings = [finding(f"pkg/m{i}.py", i) for i in range(100)]
+    first = precision.sample_of("lib", findings, 30)["XH101"]
+    removed = first[:5]
+    rest = [f for f in findings if f not in removed]
+    second = precision.sample_of("lib", rest, 30)["XH101"]
+    # The 25 judged findings that remain stay in the sample; only 5 new ones need a verdict.
+    assert [f for f in second if f in first] == first[5:]
+    assert len([f for f in second if f not in first]) == 5
+
+
+def test_verdict_lines_are_validated(precision: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(precision, "VERDICTS", tmp_path)
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "XH101.tsv").write_text("a.py\t3\tXH101\ttp\treal\nb.py\t4\tXH101\tfp\ttest code\n")
+    assert precision.load_verdicts("lib") == {("a.py", 3, "XH101"): ("tp", "real"), ("b.py", 4, "XH101"): ("fp", "test code")}
+    (tmp_path / "lib" / "XH102.tsv").write_text("a.py\t3\tXH102\tmaybe\tx\n")
+    with pytest.raises(SystemExit, match="verdict must be tp, fp or unsure"):
+        precision.load_verdicts("lib")
