@@ -333,9 +333,10 @@ def test_xh402_message_arguments() -> None:
             raise ValueError(f"bad email for {user.id}")
             raise
     """
-    # `email` alone names the record that failed (ValueError, HTTPException): not reported.
     assert messages(code, "XH402") == [
+        "`email` (contact) interpolated into the message of `ValueError`",
         "`password` (secret) interpolated into the message of `AuthError`",
+        "`email` (contact) interpolated into the message of `HTTPException`",
         "`user.card_number` (financial) interpolated into the message of `DjangoValidationError`",
     ]
 
