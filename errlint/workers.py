@@ -185,7 +185,7 @@ def lint_isolated(
                     index, display = worker.task
                     worker.task = None
                     worker.stop()
-                    yield index, _died(display, worker.process.exitcode)
+                    yield index, _died(display, worker.process.exitcode, settings.limits)
                     workers[workers.index(worker)] = worker = _Worker(ctx, settings)
                 else:
                     worker.task = None
@@ -228,7 +228,10 @@ def _signal_name(exitcode: Optional[int]) -> str:
     return f"the worker process exited with status {exitcode}"
 
 
-def _died(display: str, exitcode: Optional[int]) -> FileResult:
+def _died(display: str, exitcode: Optional[int], limits: Limits) -> FileResult:
+    if exitcode == -signal.SIGABRT and limits.worker_memory_mb > 0 and sys.platform.startswith("linux"):
+        # libcst's native code aborts when an allocation fails: under the ceiling, that is the ceiling.
+        return _failed(display, MEMORY_REASON)
     return _failed(display, _signal_name(exitcode), crash=True)
 
 

@@ -124,7 +124,9 @@ def run_programs(count: int, seed: int, out: Optional[Path]) -> int:
         source = wrap(code, template)
         seen[0] += 1
         try:
-            ast.parse(source)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # SyntaxWarning on generated code is expected
+                ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             source = code  # a template that does not fit the program: the program alone
         problems = check_program(source)
