@@ -48,7 +48,12 @@ class BareExcept(LintRule):
 
     - a handler that cleans up and then re-raises unconditionally (`except: rollback(); raise`,
       or SQLAlchemy's `with util.safe_reraise():`): it deliberately runs its cleanup on Ctrl-C
-      too, and lets every exception through;
+      too, and lets every exception through; likewise one that always ends by raising another
+      error (`except: raise PermissionDenied()`): nothing is swallowed, an interrupt still
+      unwinds the call;
+    - outside a loop, a handler that logs the traceback at warning level or above
+      (`except: logger.exception("..."); return fallback`): the failure is recorded, and an
+      interrupt is not lost in a loop that goes on (inside a `for`/`while` it is reported);
     - `except: raise` alone: that is `useless-reraise` (XH105), whose fix removes the handler;
     - test code (`test-paths`, `test_*` functions, `Test*` classes; see the configuration): a
       test that catches everything is arranging or inspecting a failure.
@@ -151,6 +156,23 @@ class BareExcept(LintRule):
                     worker.kill()
             """
         ),
+        # Nothing is swallowed: the handler always raises; the failure is logged with its traceback.
+        Valid(
+            """
+            def load_session(store):
+                try:
+                    return store.load()
+                except:
+                    raise PermissionDenied("Please go back and try again.")
+
+            def render_variable(name):
+                try:
+                    return VARIABLES[name]()
+                except:
+                    logger.exception("Failed to process variable.")
+                    return "(error)"
+            """
+        ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
         Invalid(
@@ -217,14 +239,36 @@ class BareExcept(LintRule):
             expected_safety=FixSafety.UNSAFE,
             line=3,
         ),
+        # In a loop, a logged interrupt is lost: the loop goes on.
+        Invalid(
+            """
+            for job in jobs:
+                try:
+                    job.run()
+                except:
+                    logger.exception("job failed")
+            """,
+            expected_message="Bare `except:` also catches `KeyboardInterrupt` and `SystemExit`; name the exceptions you expect",
+            expected_replacement="""
+            for job in jobs:
+                try:
+                    job.run()
+                except Exception:
+                    logger.exception("job failed")
+            """,
+            expected_safety=FixSafety.UNSAFE,
+            line=4,
+        ),
     ]
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.type is not None:
             return
         facts = self.context.handler_facts(node)
-        if facts.reraises_on_exit or ends_with_bare_raise(node.body):
+        if facts.reraises_on_exit or ends_with_raise(node.body):
             return  # cleanup that re-raises everything (`except: raise` alone is XH105's)
+        if facts.logs_traceback and not self._in_loop():
+            return  # recorded with its traceback; an interrupt ends this call, not a loop
         if in_test_code(self.context) or silenced_elsewhere(self.CODE, handler_comments(node)):
             return
         after = self._after_broad_handler(node)
@@ -247,6 +291,15 @@ class BareExcept(LintRule):
             safety=FixSafety.UNSAFE,
         )
 
+    def _in_loop(self) -> bool:
+        """Whether the handler runs inside a `for`/`while` loop of its function."""
+        for node in reversed(self.context.ancestors):
+            if isinstance(node, (cst.For, cst.While)):
+                return True
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return False
+        return False
+
     def _after_broad_handler(self, node: cst.ExceptHandler) -> str:
         """The broad type an earlier handler of the same `try` catches ("" when none does)."""
         parent = self.context.parent
@@ -263,8 +316,8 @@ class BareExcept(LintRule):
         return found
 
 
-def ends_with_bare_raise(body: cst.BaseSuite) -> bool:
-    """Whether the handler's last top-level statement is a bare `raise` (reached on every path)."""
+def ends_with_raise(body: cst.BaseSuite) -> bool:
+    """Whether the handler's last top-level statement is a `raise` (reached on every path)."""
     last: Optional[cst.CSTNode] = None
     if isinstance(body, cst.SimpleStatementSuite):
         last = body.body[-1] if body.body else None
@@ -272,4 +325,4 @@ def ends_with_bare_raise(body: cst.BaseSuite) -> bool:
         stmt = body.body[-1]
         if isinstance(stmt, cst.SimpleStatementLine) and stmt.body:
             last = stmt.body[-1]
-    return isinstance(last, cst.Raise) and last.exc is None
+    return isinstance(last, cst.Raise)

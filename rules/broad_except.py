@@ -20,6 +20,7 @@ from errlint.rules._helpers import (
     handler_header_end,
     in_operator_script,
     in_test_code,
+    only_cleanup_calls,
     silenced_elsewhere,
 )
 
@@ -52,8 +53,10 @@ class BroadExcept(LintRule):
     `handle_user_exception(err)`) or capturing it with `sys.exc_info()`; calling a function named
     as an error handler (`self._on_failure()`, `report_error()`, `self._log_exc()`); printing the
     traceback (`traceback.print_exc()`, see `print-in-handler`); `try: raise X(...)` whose
-    handlers catch exactly what it raised; and functions designed never to raise
-    (`__repr__`/`__str__`/`__del__`, template filters and tags, `safe_*`/`try_*` functions).
+    handlers catch exactly what it raised; best-effort cleanup that is logged (a `try` that only
+    closes, removes or releases something: `conn.close()`, `os.remove(p)`); and functions
+    designed never to raise (`__repr__`/`__str__`/`__del__`, template filters and tags,
+    `safe_*`/`try_*` functions).
     Test code (`test-paths`, `test_*` functions, `Test*` classes) and operator scripts
     (migrations, management commands, `setup.py`) are not checked: there a broad catch arranges
     or inspects a failure on purpose, or an operator watches the run. Nor a handler whose line
@@ -359,6 +362,8 @@ class BroadExcept(LintRule):
             return
         if silenced_elsewhere(self.CODE, handler_comments(handler)):
             return  # `except Exception:  # noqa: BLE001` / `# pylint: disable=broad-exception-caught`
+        if facts.log_calls and only_cleanup_calls(self.context.parent):
+            return  # best-effort close/remove, logged: nothing else depends on it
         if facts.has_comment or in_operator_script(self.context) or deliberate_fallback_scope(self.context):
             return  # a degradation whose reason is written down; migrations; must-not-raise functions
         reason = unhandled_reason(facts)

@@ -130,7 +130,7 @@ def test_ignore_and_select(project: Path) -> None:
 def test_noqa_blanket_specific_and_other_codes(project: Path) -> None:
     (project / "a.py").write_text("try:\n    x()\nexcept:  # noqa\n    pass\n")
     (project / "b.py").write_text("try:\n    x()\nexcept:  # noqa: XH101\n    pass\n")
-    (project / "c.py").write_text("try:\n    x()\nexcept:  # noqa: XH999, E722\n    pass\n")
+    (project / "c.py").write_text("try:\n    x()\nexcept:  # noqa: XH999, E501\n    pass\n")
     (project / "d.py").write_text("try:\n    x()\nexcept:  # NOQA:XH1\n    pass\n")
     code, out, _ = run("check", ".", "--select", "XH101", "--format", "concise")
     assert code == 1

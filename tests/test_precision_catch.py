@@ -274,3 +274,18 @@ def test_findings_silenced_for_the_equivalent_check_of_another_linter() -> None:
         ("XH601", 20),
         ("XH103", 25),
     ]
+
+
+def test_broad_except_best_effort_cleanup_that_is_logged() -> None:
+    code = """
+    def shutdown(self):
+        try:
+            self.connection.close()
+        except Exception:
+            log.debug("closing the connection failed", exc_info=True)
+        try:
+            self.flush_metrics()
+        except Exception:
+            log.debug("flushing failed", exc_info=True)
+    """
+    assert _codes(code, ("XH102",)) == [("XH102", 9)]
