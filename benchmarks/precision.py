@@ -86,6 +86,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     if args.select:
         prefixes = tuple(c.strip() for c in args.select.split(","))
         slim += [f for f in load_findings(args.kind) if not str(f["code"]).startswith(prefixes)]
+    slim = list({(f["path"], f["line"], f["column"], f["code"], f["message"]): f for f in slim}.values())  # XH000 twice
     slim.sort(key=lambda f: (f["path"], f["line"], f["column"], f["code"]))
     version = subprocess.run([sys.executable, "-m", "errlint", "--version"], capture_output=True, text=True,
                              check=False).stdout.strip()

@@ -379,7 +379,7 @@ class TracebackDropped(LintRule):
             return  # XH102 reports this handler ("no traceback logged"): one problem, one finding
         if facts.name is not None and _passes_on(handler, facts.name, self.context):
             return  # the exception (or its text) goes on beyond this log: not the only record
-        if _explains_itself(self.context.module.code_for_node(handler)):
+        if self._explains_itself(handler):
             return  # `# do not log the exception: it may contain the secret` -- a written reason
         if _only_control_flow(handler, self.context.qualify) or self._terminates(facts.calls):
             return
@@ -407,6 +407,19 @@ class TracebackDropped(LintRule):
         `log.debug(traceback.format_exc())` next to the error line is the record of where it came from."""
         facts = self.context.module_facts
         return any(c.is_report or carries_traceback(c, facts) for c in calls)
+
+    @staticmethod
+    def _explains_itself(handler: cst.CSTNode) -> bool:
+        """A comment in the handler gives the reason the exception is not logged. Its comments are
+        collected with an explicit stack (no code generation: deep expressions would recurse)."""
+        comments: list[str] = []
+        stack: list[cst.CSTNode] = [handler]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Comment):
+                comments.append(node.value)
+            stack.extend(node.children)
+        return bool(_REASON_RE.search("\n".join(comments)))
 
     def _terminates(self, calls: Sequence[cst.Call]) -> bool:
         for call in calls:
@@ -519,9 +532,6 @@ _REASON_RE = re.compile(r"#[^\n]*\b(?:do(?:es)?\s*n[o']t|never|no need to|intent
                         r"password|credential)[^\n]*", re.IGNORECASE)  # fmt: skip
 
 
-def _explains_itself(code: str) -> bool:
-    """A comment in the handler gives the reason the exception is not logged."""
-    return bool(_REASON_RE.search(code))
 
 
 def _only_control_flow(handler: Handler, qualify: Callable[[Optional[cst.BaseExpression]], Optional[str]]) -> bool:

@@ -482,7 +482,7 @@ class UnstructuredLogMessage(LintRule):
         """The module builds its log messages eagerly as a rule (more f-string/`.format()` messages
         than lazy `%s` ones): a codebase convention, not a slip. Style findings there are noise."""
         if self._convention is None:
-            code = self.context.module.code
+            code = "\n".join(self.context.lines)  # the source as read: no code generation (deep trees)
             eager = len(_EAGER_CALL_RE.findall(code))
             lazy = len(_LAZY_CALL_RE.findall(code))
             self._convention = eager >= _CONVENTION_MIN and eager > lazy

@@ -319,6 +319,15 @@ def looks_random(word: str) -> bool:
     mixed = digits > 0 or (body.upper() != body and body.lower() != body)
     if mixed and letters and vowels < 0.22 * letters and entropy(body) >= 4.0:
         return True  # words have vowels (about 40% of letters); random letters about 19%
+    if (
+        len(body) >= 32
+        and any(c.isupper() for c in body)
+        and any(c.islower() for c in body)
+        and not re.search(r"[/+][a-z]*[./][a-z]", body)  # not a path or URL of words
+        and max(len(p) for p in re.split(r"[_\-/+.]", body)) >= 20
+        and entropy(body) >= 4.3
+    ):
+        return True  # base64(url) of a key (an AWS secret key is 40 characters): when unsure, redact
     if all(_wordy(p) for p in re.split(r"[_\-/+.]", body)):
         return False  # snake_case, kebab-case, CamelCase words or a path of them
     upper = any(c.isupper() for c in body)
