@@ -77,7 +77,7 @@ class ConfigResolver:
 
     def for_path(self, path: Path) -> Config:
         """The configuration for the file (or folder) `path`."""
-        return self.for_dir(path if path.is_dir() else path.parent)
+        return self.for_dir(path if os.path.isdir(path) else path.parent)  # isdir never raises
 
     def configs(self) -> list[Config]:
         """Every configuration loaded so far."""
@@ -116,15 +116,27 @@ def excluded_by(config: Config, file: Path, walk_root: Path, cwd: Path) -> bool:
     return any(excluded(parts[i], "/".join(parts[: i + 1])) for i in range(len(parts)))
 
 
+def _looked_at_denied(path: Path) -> bool:
+    """The path may exist but cannot be looked at (a folder above it is not searchable):
+    `discover` reports it as an XH000 rather than as missing."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return False
+
+
 def discover_files(paths: Sequence[str], resolver: ConfigResolver, cwd: Path) -> list[tuple[Target, Config]]:
     """The files to lint with the configuration of each, sorted by display path."""
     seen: set[str] = set()
     out: list[tuple[Target, Config]] = []
     for raw in paths:
         path = Path(raw)
-        if not path.exists() and not path.is_symlink():
+        if not os.path.lexists(path) and not _looked_at_denied(path):
             raise UsageError(f"{raw}: no such file or directory")
-        explicit = not path.is_dir()
+        explicit = not os.path.isdir(path)  # never raises: a path that cannot be looked at is a file
         for target in discover([raw], _walk_config(resolver.for_path(path)), cwd):
             key = os.path.normcase(os.path.abspath(target.path))
             if key in seen:

@@ -79,6 +79,7 @@ class BareExcept(LintRule):
     """
 
     CODE: ClassVar[str] = "XH101"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "bare-except"
     MESSAGE: ClassVar[str] = "Bare `except:` also catches `KeyboardInterrupt` and `SystemExit`; name the exceptions you expect"
     FIX_TITLE: ClassVar[str] = "Replace `except:` with `except Exception:`"

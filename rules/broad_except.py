@@ -95,6 +95,7 @@ class BroadExcept(LintRule):
     """
 
     CODE: ClassVar[str] = "XH102"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "broad-except"
     MESSAGE: ClassVar[str] = "Broad `{label}` is not handled: {reason}"
     SEVERITY: ClassVar[Severity] = Severity.WARNING

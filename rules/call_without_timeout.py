@@ -117,6 +117,7 @@ class CallWithoutTimeout(LintRule):
     """
 
     CODE: ClassVar[str] = "XH601"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "call-without-timeout"
     MESSAGE: ClassVar[str] = "`{name}` {how}: a server that stops answering blocks this call forever"
     SEVERITY: ClassVar[Severity] = Severity.WARNING

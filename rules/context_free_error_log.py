@@ -136,6 +136,7 @@ class ContextFreeErrorLog(LintRule):
     """
 
     CODE: ClassVar[str] = "XH502"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "context-free-error-log"
     MESSAGE: ClassVar[str] = "Error log {what}: say which operation failed and for which entity"
     SEVERITY: ClassVar[Severity] = Severity.INFO

@@ -82,6 +82,7 @@ class ExceptionAsMessage(LintRule):
     """
 
     CODE: ClassVar[str] = "XH303"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "exception-as-message"
     MESSAGE: ClassVar[str] = (
         "The exception is the whole log message: say what failed and for which entity in a constant "

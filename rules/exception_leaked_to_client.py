@@ -197,6 +197,7 @@ class ExceptionLeakedToClient(LintRule):
     """
 
     CODE: ClassVar[str] = "XH404"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "exception-leaked-to-client"
     MESSAGE: ClassVar[str] = "{what} {text} sent to the client in {sink} ({reason}); log it and return a generic error"
     SEVERITY: ClassVar[Severity] = Severity.ERROR

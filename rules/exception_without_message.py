@@ -89,6 +89,7 @@ class ExceptionWithoutMessage(LintRule):
     """
 
     CODE: ClassVar[str] = "XH501"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "exception-without-message"
     MESSAGE: ClassVar[str] = "`{name}` raised {how}: say what was wrong and with which value"
     SEVERITY: ClassVar[Severity] = Severity.INFO

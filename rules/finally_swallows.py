@@ -55,6 +55,7 @@ class FinallySwallows(LintRule):
     """
 
     CODE: ClassVar[str] = "XH104"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "finally-swallows"
     MESSAGE: ClassVar[str] = "`{keyword}` in `finally` discards any exception raised in the `try` block{extra}"
     SEVERITY: ClassVar[Severity] = Severity.ERROR

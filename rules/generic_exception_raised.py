@@ -83,6 +83,7 @@ class GenericExceptionRaised(LintRule):
     """
 
     CODE: ClassVar[str] = "XH202"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "generic-exception-raised"
     MESSAGE: ClassVar[str] = (
         "Raising a generic `{name}`: callers cannot catch it without catching every error;"

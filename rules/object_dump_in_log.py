@@ -94,6 +94,7 @@ class ObjectDumpInLog(LintRule):
     """
 
     CODE: ClassVar[str] = "XH403"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "object-dump-in-log"
     MESSAGE: ClassVar[str] = "Whole {what} `{expr}` {where}; log only the fields you need"
     SEVERITY: ClassVar[Severity] = Severity.WARNING

@@ -83,6 +83,7 @@ class PiiInException(LintRule):
     """
 
     CODE: ClassVar[str] = "XH402"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "pii-in-exception"
     MESSAGE: ClassVar[str] = "{subject} interpolated into the message of `{exception}`"
     SEVERITY: ClassVar[Severity] = Severity.ERROR

@@ -141,6 +141,7 @@ class PiiInLog(LintRule):
     """
 
     CODE: ClassVar[str] = "XH401"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "pii-in-log"
     MESSAGE: ClassVar[str] = "{subject} logged in a `{sink}` call"
     SEVERITY: ClassVar[Severity] = Severity.ERROR

@@ -126,6 +126,7 @@ class PrintInHandler(LintRule):
     """
 
     CODE: ClassVar[str] = "XH304"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "print-in-handler"
     MESSAGE: ClassVar[str] = _MESSAGES["print"].format(stream="stdout")
     SEVERITY: ClassVar[Severity] = Severity.INFO

@@ -100,6 +100,7 @@ class RaiseWithoutCause(LintRule):
     """
 
     CODE: ClassVar[str] = "XH201"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "raise-without-cause"
     MESSAGE: ClassVar[str] = (
         "`raise` inside `{label}` without `from`: the traceback will say it happened \"during handling of"

@@ -67,6 +67,7 @@ class ReservedExtraKey(LintRule):
     """
 
     CODE: ClassVar[str] = "XH306"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "reserved-extra-key"
     MESSAGE: ClassVar[str] = (
         "`extra` key '{key}' clashes with a `LogRecord` attribute: logging raises `KeyError` when this "

@@ -98,6 +98,7 @@ class RetryWithoutBackoff(LintRule):
     """
 
     CODE: ClassVar[str] = "XH602"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "retry-without-backoff"
     MESSAGE: ClassVar[str] = "{loop} retries after `{caught}` {why}"
     SEVERITY: ClassVar[Severity] = Severity.WARNING

@@ -117,6 +117,7 @@ class SwallowedException(LintRule):
     """
 
     CODE: ClassVar[str] = "XH103"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "swallowed-exception"
     MESSAGE: ClassVar[str] = "Exception swallowed: `{label}` only {action}; {advice}"
     SEVERITY: ClassVar[Severity] = Severity.WARNING

@@ -139,6 +139,7 @@ class TracebackDropped(LintRule):
     """
 
     CODE: ClassVar[str] = "XH302"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "traceback-dropped"
     MESSAGE: ClassVar[str] = (
         "`{call}()` in a handler that does not re-raise drops the traceback: this is the only record of "

@@ -164,6 +164,7 @@ class UnstructuredLogMessage(LintRule):
     """
 
     CODE: ClassVar[str] = "XH301"
+    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
     NAME: ClassVar[str] = "unstructured-log-message"
     MESSAGE: ClassVar[str] = "Log message built eagerly with {how}: {advice}"
     FIX_TITLE: ClassVar[str] = "Use a constant message with {what}"

@@ -72,18 +72,18 @@ def f(order):
 def test_cli_add_noqa_silences_every_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "bad.py").write_text(BAD)
-    before = CliRunner().invoke(main, ["check", "--no-cache", "--isolated", "--format", "concise", "bad.py"])
+    before = CliRunner().invoke(main, ["check", "--no-cache", "--isolated", "--preview", "--format", "concise", "bad.py"])
     assert before.exit_code == 1
     codes = sorted({line.split()[1] for line in before.stdout.splitlines()})
     assert codes == ["XH101", "XH302"]
-    added = CliRunner().invoke(main, ["check", "--no-cache", "--isolated", "--add-noqa", "--reason", "legacy", "bad.py"])
+    added = CliRunner().invoke(main, ["check", "--no-cache", "--isolated", "--preview", "--add-noqa", "--reason", "legacy", "bad.py"])
     assert (added.exit_code, added.stdout, added.stderr) == (0, "", "errlint: added 2 noqa directives\n")
     text = (tmp_path / "bad.py").read_text()
     assert "    except:  # why not  # noqa: XH101 - legacy\n" in text
     assert '        for an order""")  # noqa: XH302 - legacy\n' in text
-    after = CliRunner().invoke(main, ["check", "--no-cache", "--isolated", "bad.py", "-q"])
+    after = CliRunner().invoke(main, ["check", "--no-cache", "--isolated", "--preview", "bad.py", "-q"])
     assert (after.exit_code, after.stdout) == (0, "")
-    again = CliRunner().invoke(main, ["check", "--no-cache", "--isolated", "--add-noqa", "bad.py"])
+    again = CliRunner().invoke(main, ["check", "--no-cache", "--isolated", "--preview", "--add-noqa", "bad.py"])
     assert again.stderr == "errlint: added 0 noqa directives\n"
 
 
@@ -91,7 +91,7 @@ def test_cli_add_noqa_silences_every_finding(tmp_path: Path, monkeypatch: pytest
 def test_flake8_honours_the_added_comments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "bad.py").write_text(BAD)
-    CliRunner().invoke(main, ["check", "--no-cache", "--isolated", "--add-noqa", "bad.py"])
+    CliRunner().invoke(main, ["check", "--no-cache", "--isolated", "--preview", "--add-noqa", "bad.py"])
     proc = subprocess.run(
         [sys.executable, "-m", "flake8", "--select", "XH", "bad.py"], cwd=tmp_path, capture_output=True, text=True
     )

@@ -60,7 +60,7 @@ def test_lint_paths_takes_another_runner(project: Path) -> None:
         seen.append(tuple(display for _, display in files))
         return lint_files(files, config, rules, **kwargs)  # type: ignore[arg-type]
 
-    linter = Linter.from_config(configure(cwd=project))
+    linter = Linter.from_config(configure(cwd=project, preview=True))  # XH101/XH105 are preview rules
     run: LintRun = linter.lint_paths(["."], cwd=project, use_cache=False, runner=runner)
     assert seen == [("a.py", "b.py")]
     assert [f.code for f in run.findings] == ["XH101", "XH105"]

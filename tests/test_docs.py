@@ -102,7 +102,7 @@ def test_page_shows_metadata_options_and_first_cases() -> None:
     rule = next(r for r in RULES if r.CODE == "XH101")
     page = docs.render_rule_page(rule)
     assert page.startswith("# XH101 bare-except\n")
-    assert "| `XH101` | `bare-except` | catching | warning | silent-failure | stable | unsafe | none |" in page
+    assert "| `XH101` | `bare-except` | catching | warning | silent-failure | preview | unsafe | none |" in page
     for heading in ("## What it does", "## Why is this bad?", "## Example", "## Fix safety", "## Test cases", "## References"):
         assert heading in page
     assert page.index("## Test cases") < page.index("## Configuration") < page.index("## References")

@@ -57,7 +57,7 @@ def test_deep_valid_code_is_analysed_in_a_real_process(tmp_path: Path, jobs: str
     """Before: -j 1 exit 139 with no output, -j 2 BrokenProcessPool. The big worker stack parses them."""
     project(tmp_path, {"chain.py": AND_CHAIN, "fstring.py": FSTRING, "good.py": BARE_SOURCE})
     proc = subprocess.run(
-        [sys.executable, "-m", "errlint", "check", "--no-cache", "--format", "concise", "-q", "--select", "XH", "-j", jobs],
+        [sys.executable, "-m", "errlint", "check", "--no-cache", "--format", "concise", "-q", "--select", "XH", "--preview", "-j", jobs],
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert (proc.returncode, proc.stderr) == (1, "")

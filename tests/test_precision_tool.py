@@ -65,3 +65,27 @@ def test_verdict_lines_are_validated(precision: ModuleType, tmp_path: Path, monk
     (tmp_path / "lib" / "XH102.tsv").write_text("a.py\t3\tXH102\tmaybe\tx\n")
     with pytest.raises(SystemExit, match="verdict must be tp, fp or unsure"):
         precision.load_verdicts("lib")
+
+
+def test_default_rules_are_exactly_those_the_committed_verdicts_put_over_the_bar(precision: ModuleType) -> None:
+    """A rule is on by default only while its blind-judged precision meets the bar (issue 8)."""
+    from errlint.rule import all_rules
+
+    table = precision.measure(30)
+    for rule in all_rules():
+        if rule.CODE == "XH000":  # the file itself could not be analysed: always reported
+            continue
+        verdict = precision.status_for(rule.CODE, table.get(rule.CODE, {}))[1]
+        assert (verdict == "meets the bar") is (not rule.PREVIEW), (rule.CODE, verdict)
+
+
+def test_precision_page_is_generated_from_the_committed_verdicts(
+    precision: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "precision.md"
+    monkeypatch.setattr(precision, "DOC", out)
+    monkeypatch.setattr(precision, "ROOT", tmp_path)
+    precision.cmd_report(type("Args", (), {"n": 30})())
+    assert out.read_text(encoding="utf-8") == (ROOT / "docs" / "precision.md").read_text(encoding="utf-8"), (
+        "docs/precision.md is stale: run `python benchmarks/precision.py report`"
+    )

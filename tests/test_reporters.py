@@ -324,7 +324,7 @@ def test_sarif_rule_metadata_comes_from_the_rule(only_xh101: None) -> None:
     assert rule["help"]["markdown"].endswith("[Documentation](https://errlint.readthedocs.io/en/latest/rules/XH101/)")
     assert rule["defaultConfiguration"] == {"level": "warning", "enabled": True}
     assert rule["properties"] == {
-        "tags": ["errlint", "catching", "silent-failure"],
+        "tags": ["errlint", "catching", "silent-failure", "preview"],
         "problem.severity": "warning",
         "impact": "silent-failure",
         "fix": "unsafe",
@@ -507,7 +507,7 @@ def test_sarif_of_every_rule_validates_with_unique_tags() -> None:
         assert len(tags) == len(set(tags)), descriptor["id"]
         assert tags[0] == "errlint"
     by_id = {d["id"]: d for d in descriptors}
-    assert by_id["XH601"]["properties"]["tags"] == ["errlint", "resilience"]
+    assert by_id["XH601"]["properties"]["tags"] == ["errlint", "resilience", "preview"]
     for rule in rules:  # every rule alone, too: ruleIndex 0 and one descriptor
         single = json.loads(render("sarif", [_finding_of(rule, 0)]))
         assert_valid_sarif(single)

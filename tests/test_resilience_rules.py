@@ -927,7 +927,7 @@ def test_xh605_cases() -> None:
 @pytest.mark.parametrize("code", ["XH501", "XH502", "XH503", "XH601", "XH602", "XH603", "XH604", "XH605"])
 def test_metadata(code: str) -> None:
     found = rule(code)
-    assert found.PREVIEW is (code in ("XH503", "XH603", "XH604", "XH605"))
+    assert found.PREVIEW is True  # every XH5/XH6 rule is below the precision bar for now (docs/precision.md)
     assert found.NAME.replace("-", "_") in found.__module__
 
 
