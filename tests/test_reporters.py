@@ -322,7 +322,7 @@ def test_sarif_rule_metadata_comes_from_the_rule(only_xh101: None) -> None:
     assert "`" not in rule["fullDescription"]["text"]
     assert rule["helpUri"] == "https://errlint.readthedocs.io/en/latest/rules/XH101/"
     assert rule["help"]["markdown"].endswith("[Documentation](https://errlint.readthedocs.io/en/latest/rules/XH101/)")
-    assert rule["defaultConfiguration"] == {"level": "warning", "enabled": True}
+    assert rule["defaultConfiguration"] == {"level": "warning", "enabled": False}  # a preview rule
     assert rule["properties"] == {
         "tags": ["errlint", "catching", "silent-failure", "preview"],
         "problem.severity": "warning",
