@@ -71,6 +71,8 @@ def lines_of(proc: subprocess.CompletedProcess[str], code: str = "XH101") -> lis
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "app.py").write_text(SOURCE)
+    # The rules SOURCE trips (XH101, ...) are preview rules (docs/precision.md).
+    (tmp_path / "pyproject.toml").write_text("[tool.errlint]\npreview = true\n")
     return tmp_path
 
 
@@ -79,7 +81,6 @@ def project(tmp_path: Path) -> Path:
 
 def test_adapter_yields_flake8_tuples_with_zero_based_columns(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(project)
-    (project / "errlint.toml").write_text("preview = true\n")  # XH101 is a preview rule (docs/precision.md)
     Plugin.parse_options(_options(None))
     lines = SOURCE.splitlines(keepends=True)
     results = [r for r in Plugin(ast.parse(SOURCE), lines, "app.py").run() if r[2].startswith("XH101")]
@@ -197,7 +198,7 @@ def test_flake8_per_file_ignores_and_errlint_config(project: Path) -> None:
     (project / "lib.py").write_text(SOURCE)
     # errlint's config applies (critical paths, per-file-ignores); flake8's then filters too.
     (project / "pyproject.toml").write_text(
-        '[tool.errlint]\ncritical-paths = ["billing/*"]\nper-file-ignores = { "lib.py" = ["XH1"] }\n'
+        '[tool.errlint]\npreview = true\ncritical-paths = ["billing/*"]\nper-file-ignores = { "lib.py" = ["XH1"] }\n'
     )
     proc = flake8("--select", "XH101", "--per-file-ignores", "tests/*:XH101", ".", cwd=project)
     assert proc.returncode == 1, proc.stderr
@@ -212,13 +213,13 @@ def test_flake8_per_file_ignores_and_errlint_config(project: Path) -> None:
         ]
     )
     # errlint's ignore hides the code everywhere, as on the command line.
-    (project / "pyproject.toml").write_text('[tool.errlint]\nignore = ["XH101"]\n')
+    (project / "pyproject.toml").write_text('[tool.errlint]\npreview = true\nignore = ["XH101"]\n')
     assert flake8("--select", "XH101", ".", cwd=project).stdout == ""
 
 
 @pytest.mark.slow
 def test_errlint_config_option_and_stdin(project: Path) -> None:
-    (project / "errlint.toml").write_text('critical-paths = ["billing/*"]\n')
+    (project / "errlint.toml").write_text('preview = true\ncritical-paths = ["billing/*"]\n')
     proc = flake8(
         "--select", "XH101", "--errlint-config", "errlint.toml", "--stdin-display-name", "billing/pay.py", "-",
         cwd=project, stdin=SOURCE,
@@ -230,7 +231,7 @@ def test_errlint_config_option_and_stdin(project: Path) -> None:
 
 @pytest.mark.slow
 def test_bad_errlint_config_is_one_diagnostic_not_a_failure(project: Path) -> None:
-    (project / "pyproject.toml").write_text('[tool.errlint]\nselectt = ["XH1"]\n')
+    (project / "pyproject.toml").write_text('[tool.errlint]\npreview = true\nselectt = ["XH1"]\n')
     proc = flake8("app.py", cwd=project)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr
@@ -250,6 +251,6 @@ def test_errlint_vocabulary_applies_under_flake8(tmp_path: Path) -> None:
         '        audit.error("failed", exc_info=True)\n        raise\n'
     )
     assert lines_of(flake8("--select", "XH502", "sync.py", cwd=tmp_path), "XH502") == []
-    (tmp_path / "pyproject.toml").write_text('[tool.errlint]\nlogger-names = ["audit"]\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.errlint]\npreview = true\nlogger-names = ["audit"]\n')
     found = lines_of(flake8("--select", "XH502", "sync.py", cwd=tmp_path), "XH502")
     assert [line.split(" XH502 ")[0] for line in found] == ["sync.py:5:21:"]

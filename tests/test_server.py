@@ -33,7 +33,7 @@ def g(password):
         connect()
     except:
         log.info("login failed for %s", password)
-        raise
+        retry()
 """
 
 
