@@ -1,7 +1,7 @@
 """Fixes seen from the command line: the fixed text of a file without writing it (for `--diff`,
 `--fix -` and `--fix`), which codes were fixed (`--show-fixes`), and unified diffs.
 
-Fixes are applied pass after pass until none applies (at most `MAX_FIX_PASSES`), re-linting in
+Fixes are applied pass after pass until none applies (at most `errlint.fixes.MAX_FIX_PASSES`), re-linting in
 between, exactly as `--fix` does; writing the result is the caller's business.
 """
 
@@ -18,7 +18,6 @@ from errlint.finding import Finding, FixSafety
 from errlint.reporters import RunResult
 from errlint.rule import LintRule
 
-MAX_FIX_PASSES = 10
 
 
 @dataclass
@@ -36,28 +35,22 @@ def fixable(finding: Finding, unsafe: bool) -> bool:
 
 
 def fixed_text(text: str, result: Any, relint: Callable[[str], Any], unsafe: bool) -> Fixed:
-    """Apply the fixes of `result` (the lint of `text`) until none applies."""
-    from errlint.fixes import applicable, apply_fixes
+    """Apply the fixes of `result` (the lint of `text`) until none applies (`errlint.fixes.fix_text`,
+    the loop `--fix` uses), and count the fixed findings per rule for `--show-fixes`."""
+    from errlint.fixes import fix_text
 
-    outcome = Fixed(text, 0, result)
-    for _ in range(MAX_FIX_PASSES):
-        fixes = applicable(outcome.result.findings, unsafe)
-        if not fixes:
-            break
-        new_text, applied = apply_fixes(outcome.text, fixes)
-        if not applied or new_text == outcome.text:
-            break
-        before = Counter((f.code, f.name) for f in outcome.result.findings if fixable(f, unsafe))
-        all_before = Counter((f.code, f.name) for f in outcome.result.findings)
-        outcome.text = new_text
-        outcome.applied += applied
-        outcome.result = relint(new_text)
-        after = Counter((f.code, f.name) for f in outcome.result.findings)
-        for key, count in before.items():
-            gone = all_before[key] - after[key]
-            if gone > 0:
-                outcome.codes[key] += min(count, gone)
-    return outcome
+    done = fix_text(text, result, relint, unsafe=unsafe)
+    return Fixed(done.text, done.applied, done.result, fixed_codes(result, done.result, unsafe))
+
+
+def fixed_codes(before: Any, after: Any, unsafe: bool) -> Counter[tuple[str, str]]:
+    """(code, name) -> how many fixable findings of `before` are gone in `after` (`--show-fixes`)."""
+    left = Counter((f.code, f.name) for f in after.findings)
+    gone: Counter[tuple[str, str]] = Counter()
+    for key, count in Counter((f.code, f.name) for f in before.findings if fixable(f, unsafe)).items():
+        if left[key] < count:
+            gone[key] = count - left[key]
+    return gone
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
@@ -109,7 +102,6 @@ def fix_group(
                 diffs.append(unified_diff(path, file_result.source, outcome.text))
                 result.would_fix += outcome.applied
             continue
-        before = Counter((f.code, f.name) for f in file_result.findings if fixable(f, unsafe))
         written = fix_file(target.path, file_result, relint, unsafe=unsafe)
         messages.extend(f"warning: {path}:{note}" for note in written.notes)
         if written.error is not None:
@@ -118,11 +110,8 @@ def fix_group(
         if not written.applied:
             continue
         result.fixed += written.applied
-        after = Counter((f.code, f.name) for f in written.result.findings)
-        for key, count in before.items():
-            gone = min(count, count - after[key]) if after[key] < count else 0
-            if gone > 0:
-                result.fixed_codes[(path, key[0], key[1])] += gone
+        for (code, name), count in fixed_codes(file_result, written.result, unsafe).items():
+            result.fixed_codes[(path, code, name)] += count
         file_result.findings = written.result.findings
         file_result.crashes = written.result.crashes
     return messages

@@ -208,19 +208,23 @@ CLEANUP_CALLS = frozenset(
 )  # fmt: skip
 
 
+def simple_statements(body: cst.BaseSuite) -> Optional[list[cst.BaseSmallStatement]]:
+    """The small statements of `body` in order, or None when it holds a compound statement."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        return list(body.body)
+    smalls: list[cst.BaseSmallStatement] = []
+    for stmt in body.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            return None
+        smalls.extend(stmt.body)
+    return smalls
+
+
 def only_cleanup_calls(node: Optional[cst.CSTNode]) -> bool:
     """Whether the body of the `try` statement `node` only calls cleanup functions (`os.remove(p)`)."""
     if not isinstance(node, (cst.Try, cst.TryStar)):
         return False
-    body = node.body
-    smalls: list[cst.BaseSmallStatement] = []
-    if isinstance(body, cst.SimpleStatementSuite):
-        smalls.extend(body.body)
-    elif isinstance(body, cst.IndentedBlock):
-        for stmt in body.body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
-                return False
-            smalls.extend(stmt.body)
+    smalls = simple_statements(node.body)
     if not smalls:
         return False
     for small in smalls:

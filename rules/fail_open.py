@@ -13,7 +13,7 @@ from errlint.analysis import Handler
 from errlint.finding import Impact, Severity
 from errlint.handlers import CaughtType
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import caught_label
+from errlint.rules._helpers import caught_label, simple_statements
 
 # Function names that decide whether a caller is trusted (matched on the lower-cased name).
 _BOUNDARY_FUNCTION_RE = re.compile(
@@ -377,14 +377,7 @@ def _parameters(function: cst.FunctionDef) -> set[str]:
 
 
 def _only_passes(body: cst.BaseSuite) -> bool:
-    smalls: list[cst.BaseSmallStatement] = []
-    if isinstance(body, cst.SimpleStatementSuite):
-        smalls.extend(body.body)
-    elif isinstance(body, cst.IndentedBlock):
-        for stmt in body.body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
-                return False
-            smalls.extend(stmt.body)
+    smalls = simple_statements(body) or []
     return bool(smalls) and all(
         isinstance(s, cst.Pass) or (isinstance(s, cst.Expr) and isinstance(s.value, (cst.Ellipsis, cst.SimpleString)))
         for s in smalls
