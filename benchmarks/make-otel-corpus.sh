@@ -13,7 +13,11 @@
 #     `opentelemetry-instrumentation` base package;
 #   - apps: other real OpenTelemetry-instrumented code on PyPI: OpenLLMetry's instrumentations
 #     and traceloop-sdk, OpenLIT, Logfire (logfire-sdk: `logfire` is a metapackage), the
-#     OpenTelemetry SDK itself, Azure's core tracing plugin, OpenInference's OpenAI instrumentation and opentelemetry-util-genai.
+#     OpenTelemetry SDK itself, Azure's core tracing plugin, OpenInference's OpenAI
+#     instrumentation and opentelemetry-util-genai; and frameworks and services that start their
+#     own spans around their own work (Prefect, CrewAI, Semantic Kernel, AutoGen, Strands Agents,
+#     Google ADK, Pydantic AI, Langfuse, OpenAI Agents, MLflow, BentoML, Arize Phoenix, DBOS,
+#     FastStream, Feast, Hatchet, Laminar, Open WebUI).
 # Wheels, not sdists: they are pure Python (py3-none-any), need no build step to download, and
 # hold exactly the code users install (the sdists add the packages' test suites).
 # Every wheel is checked against its pinned sha256, so a rebuild is byte-identical. Only PyPI
@@ -95,6 +99,25 @@ PINS=(
   "azure-core-tracing-opentelemetry|1.0.0b13|azure_core_tracing_opentelemetry-1.0.0b13-py3-none-any.whl|4dacd3a9f117f11f98e89305e161c951b8df85b984f3b56130614de9cd9887f9"
   "openinference-instrumentation-openai|0.1.66|openinference_instrumentation_openai-0.1.66-py3-none-any.whl|cef7ea684f23eb3501f850fc8baebd84c034e17737d6e50172f1e87e2e4a1843"
   "opentelemetry-util-genai|1.3b0|opentelemetry_util_genai-1.3b0-py3-none-any.whl|73ed59f1eeca33d6c41e6aff57b5d2c1133807bfc8832978ba3edeec7eab8cda"
+  # frameworks and services that start their own spans around their own work
+  "prefect|3.9.1|prefect-3.9.1-py3-none-any.whl|0c662e26e971b617993eed1f3d02fb8bc3c2dd47bee521b495f6e4dfeb38ae74"
+  "crewai|1.15.30|crewai-1.15.30-py3-none-any.whl|a54909d778971a7ef21b6a1d52a59090fcc3e1c3fb09bb5ea5b117e6157e0e65"
+  "semantic-kernel|1.45.0|semantic_kernel-1.45.0-py3-none-any.whl|57b744fa7dc00cc3c151145bc0420684346b72230ba6620a8fbdd7c6345b6f81"
+  "autogen-core|0.7.5|autogen_core-0.7.5-py3-none-any.whl|4f4a0d3b88a36da75b2ef0d40be2d5e3a207cae7f7d951511e498ad1d68f8ef4"
+  "strands-agents|1.62.0|strands_agents-1.62.0-py3-none-any.whl|331c94c61a5ddf2c4f06dfd877551bdd1d0bfee5ea89b76d6c546b65ea2104e1"
+  "google-adk|2.13.0|google_adk-2.13.0-py3-none-any.whl|bec4c4ee0aa3e63a2243c23365c5aef666ea539bc48c78dfbbf004dbddfc5f00"
+  "pydantic-ai-slim|2.68.0|pydantic_ai_slim-2.68.0-py3-none-any.whl|bb2fe81f198b77da7686f7b78c78c8a8ce966807c77d9ae277950fc20b77b165"
+  "langfuse|5.0.4|langfuse-5.0.4-py3-none-any.whl|6ab4ddcbc4b33efbd9c7f5feb405bfb0060949e7a170f7410f8fcc52984887a7"
+  "openai-agents|0.24.0|openai_agents-0.24.0-py3-none-any.whl|18d4ac34e84ed937333ec8ce46395ed3521ffcbb0a521780a4c2eaa451467f49"
+  "mlflow-skinny|3.17.2|mlflow_skinny-3.17.2-py3-none-any.whl|31be9190494212ccd94774170fd06f6fe04d209aae3923eefd16f9bf7830d63c"
+  "bentoml|1.4.40|bentoml-1.4.40-py3-none-any.whl|ba98c57c60f4ac0879cb8b0ae280ed42f96a26cccd0f83edcb8339d0634d9678"
+  "arize-phoenix|20.26.1|arize_phoenix-20.26.1-py3-none-any.whl|dd318844cba1d7021d8accaa995b7f3716d559eab4afb549dfb1017dd51bab56"
+  "dbos|3.4.0|dbos-3.4.0-py3-none-any.whl|78f6015dbcfffb1a981a371a37a46b1991949b3bf9b5f03d1588f53475081912"
+  "faststream|0.7.8|faststream-0.7.8-py3-none-any.whl|ffe412278cf116216078dcf29dcec93274994a98d036be2bc388071dff7e259e"
+  "feast|0.67.0|feast-0.67.0-py3-none-any.whl|98667313ae7663f3312174590461e28081112f46d982710867d4b97e0b0f2c66"
+  "hatchet-sdk|1.43.1|hatchet_sdk-1.43.1-py3-none-any.whl|774e296482ca2c5d762bcbf8e4613b45da86b9d604c9b8e0a081ff8a26c63073"
+  "lmnr|0.8.2|lmnr-0.8.2-py3-none-any.whl|aaa5010862dbe56b8fe2a45d4eccf3ef4dee85a1bfbabce141d161ff403a14b7"
+  "open-webui|0.12.4|open_webui-0.12.4-py3-none-any.whl|02e9caba96234db3fa17a92e56163b3f7f2b8ca8227fa886b85c178d696483f6"
 )
 
 mkdir -p "$DEST" "$WHEEL_DIR"
@@ -124,6 +147,9 @@ with zipfile.ZipFile(sys.argv[1]) as wheel:
     wheel.extractall(sys.argv[2], [n for n in wheel.namelist() if n.endswith(".py")])
 PY
 done
+# logfire-sdk ships the same package twice (`logfire/` and a vendored `_logfire_sdk/logfire/`):
+# keep one copy so that no finding is counted twice.
+rm -rf "$DEST"/logfire-sdk-*/_logfire_sdk
 
 printf '%-58s %6s %8s\n' package files lines
 tf=0; tl=0
