@@ -58,6 +58,20 @@ STATUS_CODE_CLASS = "StatusCode"
 STATUS_ERROR = "StatusCode.ERROR"
 
 
+# A project's own span helper (`_make_trigger_span(ti)`, `self._start_span(name)`) is named for the
+# span it starts: in a module that imports `opentelemetry`, `with <helper>(...)` whose name has one
+# of these words starts a span (OpenTelemetry's own context managers record a propagating error).
+SPAN_HELPER_WORDS: frozenset[str] = frozenset({"span"})
+# ... unless the name says it does something else with a span (`get_span_context`, `end_span`).
+NOT_SPAN_HELPER_WORDS: frozenset[str] = frozenset({"context", "end", "get", "set", "is", "has", "current", "detail", "level"})
+
+
+def names_a_span(function_name: str) -> bool:
+    """Whether a function name reads like a span context manager (`_make_trigger_span`)."""
+    words = {w.lower() for w in function_name.replace("__", "_").split("_") if w}
+    return bool(words & SPAN_HELPER_WORDS) and not words & NOT_SPAN_HELPER_WORDS
+
+
 def is_otel_name(qualified: str) -> bool:
     """Whether a qualified name (through imports) belongs to the OpenTelemetry packages."""
     return qualified == OTEL_PACKAGE or qualified.startswith(OTEL_PACKAGE + ".")
