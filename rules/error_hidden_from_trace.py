@@ -8,7 +8,7 @@ from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
-from errlint.analysis import Handler, dotted_name, iter_children, iter_scope, last_segment
+from errlint.analysis import Handler, iter_scope, last_segment
 from errlint.finding import Impact, Severity
 from errlint.handlers import CaughtType, HandlerFacts
 from errlint.knowledge import otel
@@ -19,6 +19,16 @@ from errlint.rules._helpers import (
     handler_header_end,
     in_test_code,
     raises_after,
+)
+from errlint.rules._telemetry import (
+    BUILTINS,
+    TelemetryWork,
+    calls_outside_handlers,
+    name_of,
+    only_looks_up,
+    position,
+    records_error,
+    statements,
 )
 from errlint.sensitive import code_of, tokenize
 from errlint.taxonomy import Kind, classify
@@ -341,11 +351,12 @@ class ErrorHiddenFromTrace(LintRule):
         if self._records(handler, facts, span):
             return
         statement = self.context.parent
+        work = TelemetryWork(self.context, span.var)
         if isinstance(statement, (cst.Try, cst.TryStar)) and (
-            self._guards_telemetry(statement.body, span) or self._feeds_telemetry(handler, statement, span)
+            work.guards(statement.body) or work.feeds(handler, statement)
         ):
             return  # the failure is the instrumentation's own (an attribute, a hook), not the operation's
-        if isinstance(statement, (cst.Try, cst.TryStar)) and _only_looks_up(statement.body):
+        if isinstance(statement, (cst.Try, cst.TryStar)) and only_looks_up(statement.body):
             return  # `try: n = len(step.get("output", []))`: a lookup, even when caught broadly
         if statement is not None and (raises_after(self.context, statement) or self._sets_status_after(statement)):
             return
@@ -404,7 +415,7 @@ class ErrorHiddenFromTrace(LintRule):
         call = self._callee(item.item, otel.SPAN_ACTIVATORS)
         if call is not None and call.args:
             target = call.args[0].value
-            return ActiveSpan(f"the span `{code_of(target)}`", var or _name(target))
+            return ActiveSpan(f"the span `{code_of(target)}`", var or name_of(target))
         if isinstance(item.item, cst.Call) and self._otel_module() and otel.names_a_span(last_segment(item.item.func) or ""):
             # `with _make_trigger_span(ti) as span:` in a module that imports OpenTelemetry
             label = f"the span `{var}`" if var else f"the span of `{code_of(item.item.func)}(...)`"
@@ -422,12 +433,12 @@ class ErrorHiddenFromTrace(LintRule):
         ancestors = self.context.ancestors
         index = max(i for i, node in enumerate(ancestors) if node is function)
         path = ancestors[index + 1 :]
-        returned = {_name(n.value) for n in iter_scope(function.body) if isinstance(n, cst.Return) and n.value is not None}
+        returned = {name_of(n.value) for n in iter_scope(function.body) if isinstance(n, cst.Return) and n.value is not None}
         for depth in range(len(path) - 2, -1, -1):
             block, child = path[depth], path[depth + 1]
             if not isinstance(block, cst.IndentedBlock):
                 continue
-            for statement in reversed(block.body[: _position(block.body, child)]):
+            for statement in reversed(block.body[: position(block.body, child)]):
                 span = self._span_assignment(statement)
                 if span is not None:
                     # `span = tracer.start_span(name); ...; return span`: a factory, whose own
@@ -441,7 +452,7 @@ class ErrorHiddenFromTrace(LintRule):
         for small in statement.body:
             if not isinstance(small, cst.Assign) or len(small.targets) != 1:
                 continue
-            var = _name(small.targets[0].target)
+            var = name_of(small.targets[0].target)
             if var is None:
                 continue
             if self._callee(small.value, otel.CURRENT_SPAN_GETTERS) is not None:
@@ -462,103 +473,15 @@ class ErrorHiddenFromTrace(LintRule):
                 return True
             if method in otel.SPAN_DATA_METHODS and isinstance(call.func, cst.Attribute):
                 receiver = call.func.value
-                if _name(receiver) == span.var or "span" in tokenize(last_segment(receiver) or ""):
+                if name_of(receiver) == span.var or "span" in tokenize(last_segment(receiver) or ""):
                     return True
             if self.context.log_call(call) is not None:
                 continue
-            if isinstance(call.func, cst.Name) and call.func.value in _BUILTINS:
+            if isinstance(call.func, cst.Name) and call.func.value in BUILTINS:
                 continue  # `str(err)`, `type(err)`: the exception becomes text, not a record
-            if any(_name(arg.value) in passed for arg in call.args):
+            if any(name_of(arg.value) in passed for arg in call.args):
                 return True
         return False
-
-    def _guards_telemetry(self, body: cst.BaseSuite, span: ActiveSpan) -> bool:
-        """The `try` only imports or does telemetry work: span data, span hooks, metrics.
-
-        Every statement is an import, touches telemetry (a call on the span, one that receives the
-        span or attributes, or is named for them: `span.set_attribute(...)`, `hook(span, body)`,
-        `_set_db_statement(attrs, q)`, `metrics[key] += 1`) or only inspects values (no call but
-        builtins and getters); and at least one statement is not an inspection.
-        """
-        kinds = [self._statement_kind(stmt, span) for stmt in _statements(body)]
-        return bool(kinds) and None not in kinds and any(k != "inspect" for k in kinds)
-
-    def _feeds_telemetry(self, handler: Handler, statement: cst.CSTNode, span: ActiveSpan) -> bool:
-        """The handler only puts a placeholder in a value that then goes only on the span.
-
-        `try: payload = serialize(resp) except Exception: payload = "<not serializable>"` followed
-        by `span.set_attribute("response", payload)`: the failure is in preparing span data.
-        """
-        names: set[str] = set()
-        for small in _statements(handler.body):
-            if not isinstance(small, cst.SimpleStatementLine):
-                return False
-            for part in small.body:
-                if isinstance(part, cst.Assign) and all(_name(t.target) for t in part.targets):
-                    names.update(_name(t.target) or "" for t in part.targets)
-                elif isinstance(part, cst.Expr) and _collects(part.value):
-                    names.add(_name(cst.ensure_type(cst.ensure_type(part.value, cst.Call).func, cst.Attribute).value) or "")
-                elif not (isinstance(part, cst.Pass) or (isinstance(part, cst.Expr) and isinstance(part.value, cst.Call)
-                                                         and self.context.log_call(part.value) is not None)):
-                    return False  # fmt: skip
-        block = self.context.ancestors[-3] if len(self.context.ancestors) >= 3 else None
-        if not names or not isinstance(block, (cst.IndentedBlock, cst.Module)):
-            return False
-        later = list(block.body[_position(block.body, statement) + 1 :])
-        uses = [n for stmt in later for n in iter_scope(stmt) if isinstance(n, cst.Name) and n.value in names]
-        fed = {
-            id(n)
-            for stmt in later
-            for call in _calls(stmt)
-            if self._telemetry_call(call, span)
-            for arg in call.args
-            for n in [arg.value, *iter_scope(arg.value)]
-            if isinstance(n, cst.Name)
-        }
-        return bool(uses) and all(id(n) in fed for n in uses)
-
-    def _statement_kind(self, statement: cst.CSTNode, span: ActiveSpan) -> Optional[str]:
-        """"import", "telemetry", "inspect", or None (an operation)."""
-        if isinstance(statement, cst.SimpleStatementLine):
-            kinds = [self._small_kind(small, span) for small in statement.body]
-            if None in kinds:
-                return None
-            return next((k for k in kinds if k != "inspect"), "inspect")
-        inner = [self._statement_kind(stmt, span) for stmt in _nested_statements(statement)]
-        if inner and None not in inner:
-            return next((k for k in inner if k != "inspect"), "inspect")
-        # A block that prepares and sets span data (`if span.is_recording(): ...`, serialising an
-        # output for `span.set_attribute`): telemetry work, whatever helpers it calls on the way.
-        return "telemetry" if any(self._telemetry_call(call, span) for call in _calls(statement)) else None
-
-    def _small_kind(self, small: cst.BaseSmallStatement, span: ActiveSpan) -> Optional[str]:
-        if isinstance(small, (cst.Import, cst.ImportFrom)):
-            return "import"
-        if isinstance(small, (cst.Pass, cst.Return)) and not list(_calls(small)):
-            return "inspect"
-        if isinstance(small, cst.AugAssign) and _telemetry_name(small.target):
-            return "telemetry"  # `metrics[key] += 1`
-        if not isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr, cst.Return, cst.Pass)):
-            return None
-        kind = "inspect"
-        inside: set[int] = set()  # calls in a telemetry call's arguments: `Status(StatusCode.OK)`
-        for call in _calls(small):
-            if id(call) in inside:
-                continue
-            if self._telemetry_call(call, span):
-                kind = "telemetry"
-                inside.update(id(c) for arg in call.args for c in _calls(arg))
-            elif not _inspects(call):
-                return None
-        return kind
-
-    def _telemetry_call(self, call: cst.Call, span: ActiveSpan) -> bool:
-        func = call.func
-        if isinstance(func, cst.Attribute) and (_name(func.value) == span.var or _telemetry_name(func.value)):
-            return True
-        if _telemetry_name(func):
-            return True
-        return any(_name(arg.value) == span.var or _telemetry_name(arg.value) for arg in call.args)
 
     def _sets_status_after(self, statement: cst.CSTNode) -> bool:
         """A deferred record: after the `try`, outside any handler, the function records an error.
@@ -574,8 +497,8 @@ class ErrorHiddenFromTrace(LintRule):
             if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 return False
             if isinstance(node, (cst.IndentedBlock, cst.Module)):
-                for later in node.body[_position(node.body, child) + 1 :]:
-                    if any(_records_error(call) for call in _calls_outside_handlers(later)):
+                for later in node.body[position(node.body, child) + 1 :]:
+                    if any(records_error(call) for call in calls_outside_handlers(later)):
                         return True
             child = node
         return False
@@ -595,127 +518,6 @@ class ErrorHiddenFromTrace(LintRule):
 
 # OSError subclasses that answer a question about the world rather than report a failure.
 _LOOKUP_OS_ERRORS = (FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError, ProcessLookupError)
-_BUILTINS = frozenset(dir(builtins))
-
-
-# Name tokens of telemetry objects and helpers (`span`, `_set_span_attributes`, `attrs`, `metrics`).
-_TELEMETRY_TOKENS = frozenset(
-    {"span", "spans", "attribute", "attributes", "attrs", "metric", "metrics", "counter", "histogram", "meter", "telemetry"}
-)
-# Calls that only read: builtins and getters (`getattr`, `len`, `kwargs.get`, `_get_address`).
-_CLOCKS = frozenset({"time", "time_ns", "perf_counter", "perf_counter_ns", "monotonic", "monotonic_ns", "now", "utcnow"})
-_READ_PREFIXES = ("get", "_get", "is_", "has_", "_is_", "_has_")
-
-
-def _telemetry_name(expr: cst.BaseExpression) -> bool:
-    """A name with a telemetry word in any segment: `span`, `tool_span`, `metrics.orders`, `attrs[k]`."""
-    while isinstance(expr, cst.Subscript):
-        expr = expr.value
-    segments = (dotted_name(expr) or "").split(".")
-    return any(not _TELEMETRY_TOKENS.isdisjoint(t.lower() for t in tokenize(s)) for s in segments if s and s != "self")
-
-
-def _inspects(call: cst.Call) -> bool:
-    func = call.func
-    if isinstance(func, cst.Name) and func.value in _BUILTINS:
-        return True
-    segment = last_segment(func) or ""
-    return segment.startswith(_READ_PREFIXES) or segment in _CLOCKS
-
-
-def _only_looks_up(body: cst.BaseSuite) -> bool:
-    """The `try` only reads values: attribute, item and `.get("key")` lookups and builtins, no await."""
-    for node in iter_scope(body):
-        if isinstance(node, cst.Await):
-            return False
-        if isinstance(node, cst.Call):
-            func = node.func
-            if isinstance(func, cst.Name) and func.value in _BUILTINS and func.value not in ("open", "exec", "eval", "__import__"):
-                continue
-            if isinstance(func, cst.Attribute) and func.attr.value == "get" and _literal_key(node):
-                continue  # `kwargs.get("items", [])`, not `client.get(url)`
-            return False
-    return True
-
-
-def _literal_key(call: cst.Call) -> bool:
-    """The first argument is a string key (`"items"`), not a URL or path."""
-    if not call.args or not isinstance(call.args[0].value, cst.SimpleString):
-        return False
-    key = call.args[0].value.evaluated_value
-    return isinstance(key, str) and "/" not in key and ":" not in key
-
-
-def _collects(expr: cst.BaseExpression) -> bool:
-    """`results.append(...)`: a value collected into a local container."""
-    return (
-        isinstance(expr, cst.Call)
-        and isinstance(expr.func, cst.Attribute)
-        and isinstance(expr.func.value, cst.Name)
-        and expr.func.attr.value in ("append", "extend", "add", "update")
-    )
-
-
-def _records_error(call: cst.Call) -> bool:
-    method = last_segment(call.func) or ""
-    if method == "record_exception":
-        return True
-    return method == "set_status" and "ERROR" in code_of(call, 200)
-
-
-def _calls_outside_handlers(node: cst.CSTNode) -> list[cst.Call]:
-    stack = [node]
-    out: list[cst.Call] = []
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Call):
-            out.append(current)
-        for child in iter_children(current):
-            if not isinstance(child, (cst.ExceptHandler, cst.ExceptStarHandler, cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                stack.append(child)
-    return out
-
-
-def _calls(node: cst.CSTNode) -> list[cst.Call]:
-    return [n for n in iter_scope(node) if isinstance(n, cst.Call)]
-
-
-def _statements(body: cst.BaseSuite) -> Sequence[cst.CSTNode]:
-    if isinstance(body, cst.SimpleStatementSuite):
-        return [cst.SimpleStatementLine(body=body.body)]
-    return body.body if isinstance(body, cst.IndentedBlock) else ()
-
-
-def _nested_statements(statement: cst.CSTNode) -> list[cst.CSTNode]:
-    """The statements in the blocks of a compound statement (if/elif/else, for, while, with, try).
-
-    Its header (`if span.is_recording():`, `for key in attrs:`) is judged with the statements.
-    """
-    out: list[cst.CSTNode] = []
-    headers: list[cst.BaseExpression] = []
-    for child in iter_children(statement):
-        if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
-            out.extend(_statements(child))
-        elif isinstance(child, (cst.If, cst.Else, cst.ExceptHandler, cst.Finally)):
-            out.extend(_nested_statements(child))
-        elif isinstance(child, cst.BaseExpression):
-            headers.append(child)
-    for header in headers:
-        out.append(cst.SimpleStatementLine(body=[cst.Expr(header)]))
-    return out
-
-
-def _position(statements: Sequence[cst.BaseStatement], child: cst.CSTNode) -> int:
-    for index, statement in enumerate(statements):
-        if statement is child:
-            return index
-    return 0
-
-
-def _name(expr: cst.BaseExpression) -> Optional[str]:
-    return expr.value if isinstance(expr, cst.Name) else None
-
-
 def _span_name(call: cst.Call, var: Optional[str] = None) -> str:
     """How the message names the span: `span "checkout"`, the span named `span_name`, ...
 
@@ -745,8 +547,8 @@ def _action(handler: Handler, facts: HandlerFacts) -> str:
             return f"returns `{code_of(ret.value, 30)}`"
     if facts.discards:
         return "swallows the exception"
-    smalls = [small for line in _statements(handler.body) if isinstance(line, cst.SimpleStatementLine) for small in line.body]
-    compound = any(not isinstance(line, cst.SimpleStatementLine) for line in _statements(handler.body))
+    smalls = [small for line in statements(handler.body) if isinstance(line, cst.SimpleStatementLine) for small in line.body]
+    compound = any(not isinstance(line, cst.SimpleStatementLine) for line in statements(handler.body))
     logs = {id(c.node) for c in facts.log_calls}
     only_logs = not compound and all(
         isinstance(small, cst.Pass)
