@@ -5,10 +5,12 @@
     python benchmarks/precision.py sample KIND CORPUS_DIR --out DIR  # packets for judges to read
     python benchmarks/precision.py report                          # write docs/precision.md
 
-KIND is `lib` (the library corpus, `make-corpus.sh`) or `app` (the application corpus,
-`make-app-corpus.sh`). `run` lints the corpus with every rule (preview included) and keeps the
-findings in `benchmarks/verdicts/<KIND>-findings.json` (paths relative to the corpus) so that the
-report is reproducible from committed files.
+KIND is `lib` (the library corpus, `make-corpus.sh`), `app` (the application corpus,
+`make-app-corpus.sh`) or `otel` (OpenTelemetry-instrumented code, `benchmarks/make-otel-corpus.sh`,
+run for the tracing rules: `run otel DIR --select XH504,XH401`). `run` lints the corpus with every
+rule (preview included; with `--select`, those rules only, and the file records which) and keeps
+the findings in `benchmarks/verdicts/<KIND>-findings.json` (paths relative to the corpus) so that
+the report is reproducible from committed files.
 
 Sampling is stable under change: each finding gets a rank `sha256(seed:kind:path:line:code)` and
 the sample of a rule is the `--n` (default 30) lowest-ranked findings of that rule. When a rule
@@ -22,8 +24,8 @@ Verdicts are committed as `benchmarks/verdicts/<KIND>/<CODE>.tsv`, one line per 
 with `verdict` one of `tp`, `fp`, `unsure` (unsure is reported, never counted). Judges see only
 the code and the criterion (`benchmarks/verdicts/CRITERION.md`), never a rule's precision notes.
 
-A rule is on by default only while its combined (library + application) precision is >= 90% and
-the lower bound of its 95% Wilson interval is >= 80%.
+A rule is on by default only while its combined (library + application + OpenTelemetry) precision
+is >= 90% and the lower bound of its 95% Wilson interval is >= 80%.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 VERDICTS = ROOT / "benchmarks" / "verdicts"
 DOC = ROOT / "docs" / "precision.md"
-KINDS = {"lib": "libraries", "app": "applications"}
+KINDS = {"lib": "libraries", "app": "applications", "otel": "OpenTelemetry"}
 SEED = "2026"
 BAR, LOWER_BAR = 0.90, 0.80
 
@@ -83,9 +85,15 @@ def cmd_run(args: argparse.Namespace) -> None:
     found: list[dict[str, Any]] = json.loads(proc.stdout)
     keep = ("path", "line", "column", "code", "name", "message")
     slim = [{k: f[k] for k in keep} for f in found]
+    selected = ""  # every rule
     if args.select:
         prefixes = tuple(c.strip() for c in args.select.split(","))
         slim += [f for f in load_findings(args.kind) if not str(f["code"]).startswith(prefixes)]
+        before = stored_selection(args.kind)
+        if before is not None:  # this corpus was run for some rules only: now for these as well
+            selected = ",".join(sorted(set(before.split(",")) | set(prefixes))) if before else ""
+        else:
+            selected = ",".join(sorted(prefixes))
     slim = list({(f["path"], f["line"], f["column"], f["code"], f["message"]): f for f in slim}.values())  # XH000 twice
     slim.sort(key=lambda f: (f["path"], f["line"], f["column"], f["code"]))
     version = subprocess.run([sys.executable, "-m", "errlint", "--version"], capture_output=True, text=True,
@@ -93,14 +101,25 @@ def cmd_run(args: argparse.Namespace) -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                             check=False).stdout.strip()
     VERDICTS.mkdir(parents=True, exist_ok=True)
-    payload = {"kind": kind_name(args.kind), "errlint": version, "commit": commit,
-               "date": datetime.date.today().isoformat(), "findings": slim}
+    payload: dict[str, Any] = {"kind": kind_name(args.kind), "errlint": version, "commit": commit,
+                               "date": datetime.date.today().isoformat()}
+    if selected:
+        payload["select"] = selected
+    payload["findings"] = slim
     findings_file(args.kind).write_text(json.dumps(payload, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
     counts: dict[str, int] = defaultdict(int)
     for f in slim:
         counts[f["code"]] += 1
     for code in sorted(counts):
         print(f"{code}\t{counts[code]}")
+
+
+def stored_selection(kind: str) -> str | None:
+    """The rules the stored findings of `kind` were run for ("" for all), None when none are stored."""
+    path = findings_file(kind)
+    if not path.exists():
+        return None
+    return str(json.loads(path.read_text(encoding="utf-8")).get("select", ""))
 
 
 def kind_name(kind: str) -> str:
@@ -245,8 +264,9 @@ def cmd_report(args: argparse.Namespace) -> None:
         path = findings_file(kind)
         if path.exists():
             data = json.loads(path.read_text(encoding="utf-8"))
+            rules = f"rules {data['select'].replace(',', ', ')} only" if data.get("select") else "preview rules included"
             meta.append(f"{name}: errlint {data['errlint'].split()[-1]} at commit `{data['commit']}`, {data['date']}, "
-                        f"{len(data['findings'])} findings (preview rules included)")
+                        f"{len(data['findings'])} findings ({rules})")
     out = [
         "# Precision on real code",
         "",
@@ -254,7 +274,11 @@ def cmd_report(args: argparse.Namespace) -> None:
         "",
         "Every rule runs on two pinned corpora: **libraries** (`make-corpus.sh`: Django, SQLAlchemy, Airflow,",
         "Celery, Flask, Requests; 4,819 files) and **applications** (`make-app-corpus.sh`: Superset, pretix,",
-        "privacyIDEA; 2,860 files). Per rule and corpus, a stable seeded sample of up to "
+        "privacyIDEA; 2,860 files). The tracing rules also run on **OpenTelemetry**-instrumented code",
+        "(`benchmarks/make-otel-corpus.sh`: the opentelemetry-python-contrib instrumentations, OpenLLMetry,",
+        "OpenLIT, Logfire, the SDK, and frameworks that start their own spans such as Prefect, CrewAI, Google",
+        "ADK, Pydantic AI, Langfuse, MLflow, Arize Phoenix and Open WebUI; 83 packages, 9,576 files); the",
+        "combined figure adds all three. Per rule and corpus, a stable seeded sample of up to "
         f"{args.n} findings (all when fewer) is judged **blind** by engineers who did not write the rule, given",
         "only the code and this criterion:",
         "",
@@ -270,10 +294,11 @@ def cmd_report(args: argparse.Namespace) -> None:
         "Measured: " + "; ".join(meta) + "." if meta else "Not measured yet.",
         "",
         "Reproduce: build the corpora, then `python benchmarks/precision.py run lib DIR`, `… run app DIR`,",
+        "`… run otel DIR --select XH504,XH401`,",
         "`… sample KIND DIR --out packets/` (only findings without a verdict), judge, `… report`.",
         "",
-        "| rule | status | libraries | applications | combined | measurement |",
-        "|---|---|---|---|---|---|",
+        "| rule | status | " + " | ".join(KINDS.values()) + " | combined | measurement |",
+        "|---|---|" + "---|" * len(KINDS) + "---|---|",
     ]
     codes = sorted(set(table) | set(statuses))
     for code in codes:
@@ -285,7 +310,7 @@ def cmd_report(args: argparse.Namespace) -> None:
             r = row.get(kind)
             cells.append(cell(r["tp"], r["fp"], r["unsure"], r["missing"], r["total"]) if r else "no finding")
         combined, verdict = status_for(code, row) if row else ("—", "no finding on either corpus")
-        out.append(f"| {code} | {statuses.get(code, '?')} | {cells[0]} | {cells[1]} | {combined} | {verdict} |")
+        out.append(f"| {code} | {statuses.get(code, '?')} | " + " | ".join(cells) + f" | {combined} | {verdict} |")
     out += ["", "## False positives the judges found", ""]
     for code in codes:
         reasons = table.get(code, {}).get("fp_reasons", [])

@@ -89,3 +89,47 @@ def test_precision_page_is_generated_from_the_committed_verdicts(
     assert out.read_text(encoding="utf-8") == (ROOT / "docs" / "precision.md").read_text(encoding="utf-8"), (
         "docs/precision.md is stale: run `python benchmarks/precision.py report`"
     )
+
+
+def test_otel_kind_records_the_rules_it_was_run_for(
+    precision: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run otel DIR --select XH504,XH401` stores those rules' findings and says so in the report."""
+    corpus = tmp_path / "corpus"
+    (corpus / "pkg").mkdir(parents=True)
+    (corpus / "pkg" / "orders.py").write_text(
+        "from opentelemetry import trace\n"
+        "\n"
+        "tracer = trace.get_tracer(__name__)\n"
+        "\n"
+        "def charge(order):\n"
+        '    with tracer.start_as_current_span("charge") as span:\n'
+        '        span.set_attribute("user.password", order.password)\n'
+        "        try:\n"
+        "            return gateway.charge(order)\n"
+        "        except Exception:\n"
+        "            return None\n",
+        encoding="utf-8",
+    )
+    verdicts = tmp_path / "verdicts"
+    monkeypatch.setattr(precision, "VERDICTS", verdicts)
+    monkeypatch.setattr(precision, "DOC", tmp_path / "precision.md")
+    monkeypatch.setattr(precision, "ROOT", ROOT)
+    precision.cmd_run(type("Args", (), {"kind": "otel", "corpus": corpus, "select": "XH504,XH401"})())
+    stored = precision.load_findings("otel")
+    assert [(f["path"], f["line"], f["column"], f["code"]) for f in stored] == [
+        ("pkg/orders.py", 7, 28, "XH401"),
+        ("pkg/orders.py", 10, 9, "XH504"),
+    ]
+    assert precision.stored_selection("otel") == "XH401,XH504"
+    assert precision.stored_selection("lib") is None
+    # A later run for one more rule widens the recorded selection and keeps the other findings.
+    precision.cmd_run(type("Args", (), {"kind": "otel", "corpus": corpus, "select": "XH301"})())
+    assert precision.stored_selection("otel") == "XH301,XH401,XH504"
+    assert len(precision.load_findings("otel")) == 2
+    monkeypatch.setattr(precision, "ROOT", tmp_path)
+    precision.cmd_report(type("Args", (), {"n": 30})())
+    page = (tmp_path / "precision.md").read_text(encoding="utf-8")
+    assert "OpenTelemetry: errlint " in page and "2 findings (rules XH301, XH401, XH504 only)" in page
+    assert "| rule | status | libraries | applications | OpenTelemetry | combined | measurement |" in page
+    assert "| XH504 | preview | no finding | no finding | 0 judged (1 unjudged); 1 found | — | no judged finding |" in page
