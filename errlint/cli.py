@@ -17,6 +17,7 @@ from errlint import __version__
 from errlint.config import Config, validate_selector, with_overrides
 from errlint.errors import ErrlintError, UsageError
 from errlint.finding import Finding, RuleCrash, Severity
+from errlint.merge import merge as merge_command
 from errlint.reporters import REPORTERS, ReporterOptions, RunResult, get_reporter
 
 if TYPE_CHECKING:
@@ -518,6 +519,7 @@ def _register_optional_commands() -> None:
 
 
 _register_optional_commands()
+main.add_command(merge_command)
 
 
 def run(argv: Optional[Sequence[str]] = None, stdout: Optional[IO[str]] = None) -> int:
