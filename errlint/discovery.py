@@ -43,18 +43,31 @@ class _Excludes:
     """`exclude`/`extend-exclude` compiled once: a glob matches the entry's name or its path
     relative to the working directory (fnmatch semantics, case-sensitive), and a pattern with a `/`
     also excludes everything under it. One regular expression instead of fnmatch per pattern per
-    path."""
+    path (not pathspec: its gitignore globs mean something else, `*` stops at `/`), and each folder
+    matched once (`folders`)."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
         cleaned = [p.rstrip("/") for p in patterns]
         self.regex = re.compile("|".join(fnmatch.translate(p) for p in cleaned)) if cleaned else None
         self.prefixes = tuple(p.lstrip("./") + "/" for p in cleaned if "/" in p)
+        self._folders: dict[str, bool] = {}
 
     def __call__(self, name: str, rel: str) -> bool:
         regex = self.regex
         if regex is not None and (regex.match(name) or regex.match(rel)):
             return True
         return bool(self.prefixes) and (rel + "/").startswith(self.prefixes)
+
+    def folders(self, rel_dir: str) -> bool:
+        """Whether a folder on the `/`-separated relative path `rel_dir` ("" for none) is
+        excluded: each folder is matched once per matcher, not once per file below it."""
+        if not rel_dir:
+            return False
+        known = self._folders.get(rel_dir)
+        if known is None:
+            parent, _, name = rel_dir.rpartition("/")
+            known = self._folders[rel_dir] = self.folders(parent) or self(name, rel_dir)
+        return known
 
 
 @functools.lru_cache(maxsize=64)
@@ -80,7 +93,11 @@ def discover(paths: Sequence[str], config: Config, cwd: Optional[Path] = None) -
             targets.append(Target(path, display_path(path, cwd), f"cannot read file: {err.strerror or err}"))
             continue
         if os.path.isdir(path):
-            for target in _walk(path, excludes, config.respect_gitignore, cwd):
+            walked = _walk(path, excludes, config.respect_gitignore, cwd)
+            if len(paths) == 1:
+                targets.extend(walked)  # one walk never yields a file twice
+                continue
+            for target in walked:
                 key = os.path.normcase(os.path.abspath(target.path))
                 if key not in seen:
                     seen.add(key)
@@ -128,57 +145,79 @@ def _load_gitignore(directory: Path) -> Optional[pathspec.PathSpec[Any]]:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _ignored(real: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.PathSpec[Any]]]) -> bool:
-    for base, spec in specs:
-        try:
-            rel = real.relative_to(base).as_posix()
-        except ValueError:
-            continue
-        if spec.match_file(rel + ("/" if is_dir else "")):
-            return True
-    return False
+# A `.gitignore` spec with the path of the directory being walked relative to the spec's folder,
+# as a prefix ("" in the folder itself, "sub/dir/" below it): an entry's path for the spec is then
+# `prefix + name`, exactly `real_path.relative_to(spec_folder).as_posix()` without building paths.
+_Spec = tuple["pathspec.PathSpec[Any]", str]
+
+
+def _ignored(name: str, is_dir: bool, specs: Sequence[_Spec]) -> bool:
+    suffix = "/" if is_dir else ""
+    return any(spec.match_file(prefix + name + suffix) for spec, prefix in specs)
+
+
+def _child_display(parent: str, name: str, path: str, cwd: Path) -> str:
+    """`display_path(Path(path), cwd)` for the entry `name` of a folder displayed as `parent`,
+    without a `relpath` per entry: folders are walked from their display path downwards."""
+    if parent == ".":
+        display = name
+    elif os.path.isabs(parent) or parent.startswith(".."):
+        return display_path(Path(path), cwd)
+    else:
+        display = parent + os.sep + name
+    return display if not display.startswith("..") else display_path(Path(path), cwd)
 
 
 def _walk(root: Path, patterns: Sequence[str], gitignore: bool, cwd: Path) -> Iterator[Target]:
-    excluded = _Excludes(patterns)
-    specs = _gitignore_specs(root) if gitignore else []
-    stack: list[tuple[Path, list[tuple[Path, pathspec.PathSpec[Any]]]]] = [(root, specs)]
+    """The Python files under `root`. Each entry's display path, exclude path and `.gitignore`
+    paths are built from its folder's (sub-folders are never symlinks: they are not followed), so
+    the walk does no `relpath`, `resolve` or `Path` work per entry."""
+    excluded = compiled_excludes(tuple(patterns))
+    specs: list[_Spec] = []
+    if gitignore:
+        real_root = root.resolve()
+        for base, spec in _gitignore_specs(root):
+            prefix = real_root.relative_to(base).as_posix()
+            specs.append((spec, "" if prefix == "." else prefix + "/"))
+    stack: list[tuple[Path, str, list[_Spec]]] = [(root, display_path(root, cwd), specs)]
     while stack:
-        directory, dir_specs = stack.pop()
-        real_dir = directory.resolve()
+        directory, shown, dir_specs = stack.pop()
         try:
             if gitignore and directory != root:
                 local = _load_gitignore(directory)
                 if local is not None:
-                    dir_specs = dir_specs + [(real_dir, local)]
+                    dir_specs = dir_specs + [(local, "")]
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except _Unreadable as err:
             yield Target(err.path, display_path(err.path, cwd), str(err))
             continue
         except OSError as err:
             # Reported as a finding on the directory; the rest of the tree is still linted.
-            yield Target(directory, display_path(directory, cwd), f"cannot read directory: {err.strerror or err}")
+            yield Target(directory, shown, f"cannot read directory: {err.strerror or err}")
             continue
         subdirs = []
         for entry in entries:
-            path = Path(entry.path)
-            rel = display_path(path, cwd).replace(os.sep, "/")
+            name = entry.name
+            display = _child_display(shown, name, entry.path, cwd)
+            rel = display.replace(os.sep, "/") if os.sep != "/" else display
+            if excluded(name, rel):
+                continue
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
             except OSError:
                 is_dir = False
-            if excluded(entry.name, rel):
-                continue
-            if dir_specs and _ignored(real_dir / entry.name, is_dir, dir_specs):
+            if dir_specs and _ignored(name, is_dir, dir_specs):
                 continue
             if is_dir:
                 # os.path.isfile is False for a folder that cannot be searched: scandir then
                 # reports the folder as unreadable (an XH000), never a traceback.
                 if os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
                     continue
-                subdirs.append((path, dir_specs))
-            elif entry.name.endswith(PYTHON_SUFFIXES):
+                below = [(spec, prefix + name + "/") for spec, prefix in dir_specs]
+                subdirs.append((Path(entry.path), display, below))
+            elif name.endswith(PYTHON_SUFFIXES):
+                path = Path(entry.path)
                 if entry.is_symlink() and os.path.isdir(path):
                     continue  # a link to a directory: never followed
-                yield Target(path, display_path(path, cwd))
+                yield Target(path, display)
         stack.extend(reversed(subdirs))
