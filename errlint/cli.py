@@ -251,7 +251,7 @@ def check(
         from errlint.engine import FileResult, unparsable
 
         found = discover_files(paths, resolver, cwd)
-        found = [(t, c) for t, c in found if shard is None or shard.owns(t.display)]  # --shard K/N
+        found_all, found = found, [(t, c) for t, c in found if shard is None or shard.owns(t.display)]  # --shard K/N
         if show_files:
             for shown, _ in found:
                 click.echo(shown.display)
@@ -261,7 +261,8 @@ def check(
         file_results = []
         groups = grouped([(t, c) for t, c in found if t.error is None])
         if not groups and not unreadable:
-            click.echo(f"errlint: no Python files found in {', '.join(paths)}: nothing to check", err=True)
+            in_shard = f" for shard {shard} (the other shards have them)" if shard is not None and found_all else ""
+            click.echo(f"errlint: no Python files found in {', '.join(paths)}{in_shard}: nothing to check", err=True)
         from errlint.progress import RunProgress, batches, wanted
 
         total = sum(len(targets) for _, targets in groups)

@@ -121,3 +121,16 @@ def test_bad_shard_use_is_one_line_exit_2(project: Path, args: tuple[str, ...], 
     code, out, err = run("check", *args)
     assert (code, out, err) == (2, "", f"errlint: error: {message}\n")
     assert not (project / "b.json").exists()
+
+
+def test_a_shard_without_files_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text("x = 1\n")
+    empty = next(k for k in (1, 2, 3) if not Shard(k, 3).owns("a.py"))
+    assert check("--shard", f"{empty}/3") == (
+        0,
+        "All checks passed (0 files checked).\n",
+        f"errlint: no Python files found in . for shard {empty}/3 (the other shards have them): nothing to check\n",
+    )
+    (tmp_path / "a.py").unlink()
+    assert check("--shard", f"{empty}/3")[2] == "errlint: no Python files found in .: nothing to check\n"
