@@ -134,3 +134,18 @@ def test_a_shard_without_files_says_so(tmp_path: Path, monkeypatch: pytest.Monke
     )
     (tmp_path / "a.py").unlink()
     assert check("--shard", f"{empty}/3")[2] == "errlint: no Python files found in .: nothing to check\n"
+
+
+def test_merge_statistics_and_junit(project: Path) -> None:
+    for k in (1, 2):
+        check("--shard", f"{k}/2", "--format", "json", "-o", f"s{k}.json")
+    assert run("merge", "s1.json", "s2.json", "--statistics", "--format", "json") == (
+        1,
+        check("--statistics", "--format", "json")[1],
+        "",
+    )
+    code, out, _ = run("merge", "s1.json", "s2.json", "--format", "junit")
+    whole = check("--format", "junit")[1]
+    assert code == 1
+    assert '<property name="files" value="10" />' in whole
+    assert out == whole.replace('<property name="files" value="10" />', '<property name="merged-reports" value="2" />')
