@@ -94,3 +94,31 @@ def test_walk_builds_paths_as_relpath_and_gitignore_did(
     assert all(t.path.is_file() and t.error is None for t in found)
     outside = discover([str(tmp_path / "repo" / "app" / "sub")], Config(), tmp_path / "repo" / "lib")
     assert [t.display for t in outside] == [str(tmp_path / "repo" / "app" / "sub" / "wanted.py")]
+
+
+GITIGNORE_LINES = [
+    "__pycache__/", "*.py[cod]", "*$py.class", "build/", "/site", "docs/_build/", "!keep.pyc", "**/gen/**",
+    "a/**/b.py", "*.egg-info/", "\\#literal.py", "\\!bang.py", "(?P<x>).py", "dir with space/", "[!a-c]x.py",
+    "logs/*.log", "!logs/keep.log", "**/node_modules", "/top.py", "sub/", "*.so", "venv", ".env", "?.tmp",
+    "nested/deep/", "trailing\\ ", "# comment", "", "ünï.py", "*.PY",
+]  # fmt: skip
+GITIGNORE_PATHS = [
+    "x.pyc", "src/x.pyc", "keep.pyc", "src/keep.pyc", "__pycache__/", "a/__pycache__/", "__pycache__",
+    "build/", "build", "src/build/", "site", "site/", "src/site", "docs/_build/", "docs/_build/x.py",
+    "gen/x.py", "a/gen/b/c.py", "a/b.py", "a/x/y/b.py", "pkg.egg-info/", "#literal.py", "!bang.py",
+    "(?P<x>).py", "dir with space/", "dx.py", "ax.py", "logs/a.log", "logs/keep.log", "node_modules/",
+    "web/node_modules", "top.py", "src/top.py", "sub/", "sub", "a.so", "venv/", ".env", "a.tmp", "ab.tmp",
+    "nested/deep/", "trailing ", "ünï.py", "X.PY", "x.py", "src/app/views.py", "ok.py",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("lines", [GITIGNORE_LINES, *([line] for line in GITIGNORE_LINES), ["# only", ""]])
+def test_gitignore_prefilter_answers_exactly_as_pathspec(lines: list[str]) -> None:
+    import pathspec
+
+    from errlint.discovery import GitIgnore
+
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    fast = GitIgnore(spec)
+    assert fast.any is not GitIgnore._EXACT  # the combined expression is really used
+    assert [p for p in GITIGNORE_PATHS if fast.match_file(p)] == [p for p in GITIGNORE_PATHS if spec.match_file(p)]
