@@ -6,11 +6,11 @@
     python benchmarks/precision.py report                          # write docs/precision.md
 
 KIND is `lib` (the library corpus, `make-corpus.sh`), `app` (the application corpus,
-`make-app-corpus.sh`) or `otel` (OpenTelemetry-instrumented code, `benchmarks/make-otel-corpus.sh`,
-run for the tracing rules: `run otel DIR --select XH504,XH401`). `run` lints the corpus with every
-rule (preview included; with `--select`, those rules only, and the file records which) and keeps
-the findings in `benchmarks/verdicts/<KIND>-findings.json` (paths relative to the corpus) so that
-the report is reproducible from committed files.
+`make-app-corpus.sh`), `more` (the larger application corpus, `make-more-corpus.sh`, run only for the
+rules that fire too rarely on the other two to be judged) or `otel` (OpenTelemetry-instrumented code,
+`make-otel-corpus.sh`, run for the tracing rules: `run otel DIR --select XH504,XH401`). `run` lints the corpus with every rule (preview included) and keeps the
+findings in `benchmarks/verdicts/<KIND>-findings.json` (paths relative to the corpus) so that the
+report is reproducible from committed files.
 
 Sampling is stable under change: each finding gets a rank `sha256(seed:kind:path:line:code)` and
 the sample of a rule is the `--n` (default 30) lowest-ranked findings of that rule. When a rule
@@ -24,8 +24,8 @@ Verdicts are committed as `benchmarks/verdicts/<KIND>/<CODE>.tsv`, one line per 
 with `verdict` one of `tp`, `fp`, `unsure` (unsure is reported, never counted). Judges see only
 the code and the criterion (`benchmarks/verdicts/CRITERION.md`), never a rule's precision notes.
 
-A rule is on by default only while its combined (library + application + OpenTelemetry) precision
-is >= 90% and the lower bound of its 95% Wilson interval is >= 80%.
+A rule is on by default only while its combined (all corpora) precision is >= 90% and
+the lower bound of its 95% Wilson interval is >= 80%.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 VERDICTS = ROOT / "benchmarks" / "verdicts"
 DOC = ROOT / "docs" / "precision.md"
-KINDS = {"lib": "libraries", "app": "applications", "otel": "OpenTelemetry"}
+KINDS = {"lib": "libraries", "app": "applications", "more": "more applications", "otel": "OpenTelemetry"}
 SEED = "2026"
 BAR, LOWER_BAR = 0.90, 0.80
 
@@ -85,15 +85,9 @@ def cmd_run(args: argparse.Namespace) -> None:
     found: list[dict[str, Any]] = json.loads(proc.stdout)
     keep = ("path", "line", "column", "code", "name", "message")
     slim = [{k: f[k] for k in keep} for f in found]
-    selected = ""  # every rule
     if args.select:
         prefixes = tuple(c.strip() for c in args.select.split(","))
         slim += [f for f in load_findings(args.kind) if not str(f["code"]).startswith(prefixes)]
-        before = stored_selection(args.kind)
-        if before is not None:  # this corpus was run for some rules only: now for these as well
-            selected = ",".join(sorted(set(before.split(",")) | set(prefixes))) if before else ""
-        else:
-            selected = ",".join(sorted(prefixes))
     slim = list({(f["path"], f["line"], f["column"], f["code"], f["message"]): f for f in slim}.values())  # XH000 twice
     slim.sort(key=lambda f: (f["path"], f["line"], f["column"], f["code"]))
     version = subprocess.run([sys.executable, "-m", "errlint", "--version"], capture_output=True, text=True,
@@ -101,11 +95,11 @@ def cmd_run(args: argparse.Namespace) -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                             check=False).stdout.strip()
     VERDICTS.mkdir(parents=True, exist_ok=True)
-    payload: dict[str, Any] = {"kind": kind_name(args.kind), "errlint": version, "commit": commit,
-                               "date": datetime.date.today().isoformat()}
-    if selected:
-        payload["select"] = selected
-    payload["findings"] = slim
+    payload = {"kind": kind_name(args.kind), "errlint": version, "commit": commit,
+               "date": datetime.date.today().isoformat(), "findings": slim}
+    covered = codes_run(args.kind, args.select)
+    if covered is not None:
+        payload["codes"] = covered  # a corpus run for some rules only: the others read "not run"
     findings_file(args.kind).write_text(json.dumps(payload, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
     counts: dict[str, int] = defaultdict(int)
     for f in slim:
@@ -114,12 +108,26 @@ def cmd_run(args: argparse.Namespace) -> None:
         print(f"{code}\t{counts[code]}")
 
 
-def stored_selection(kind: str) -> str | None:
-    """The rules the stored findings of `kind` were run for ("" for all), None when none are stored."""
+def codes_run(kind: str, select: str) -> list[str] | None:
+    """The codes a findings file covers after a run with `select` (None: every rule)."""
+    if not select:
+        return None
+    path = findings_file(kind)
+    before: list[str] | None = []
+    if path.exists():
+        before = json.loads(path.read_text(encoding="utf-8")).get("codes")
+    if before is None:
+        return None
+    return sorted(set(before) | {c.strip() for c in select.split(",") if c.strip()})
+
+
+def covers(kind: str, code: str) -> bool:
+    """Whether the stored run of `kind` ran the rule `code` (a `--select` run covers its codes only)."""
     path = findings_file(kind)
     if not path.exists():
-        return None
-    return str(json.loads(path.read_text(encoding="utf-8")).get("select", ""))
+        return True
+    codes: list[str] | None = json.loads(path.read_text(encoding="utf-8")).get("codes")
+    return codes is None or any(code.startswith(c) for c in codes)
 
 
 def kind_name(kind: str) -> str:
@@ -264,9 +272,8 @@ def cmd_report(args: argparse.Namespace) -> None:
         path = findings_file(kind)
         if path.exists():
             data = json.loads(path.read_text(encoding="utf-8"))
-            rules = f"rules {data['select'].replace(',', ', ')} only" if data.get("select") else "preview rules included"
             meta.append(f"{name}: errlint {data['errlint'].split()[-1]} at commit `{data['commit']}`, {data['date']}, "
-                        f"{len(data['findings'])} findings ({rules})")
+                        f"{len(data['findings'])} findings (preview rules included)")
     out = [
         "# Precision on real code",
         "",
@@ -274,11 +281,14 @@ def cmd_report(args: argparse.Namespace) -> None:
         "",
         "Every rule runs on two pinned corpora: **libraries** (`make-corpus.sh`: Django, SQLAlchemy, Airflow,",
         "Celery, Flask, Requests; 4,819 files) and **applications** (`make-app-corpus.sh`: Superset, pretix,",
-        "privacyIDEA; 2,860 files). The tracing rules also run on **OpenTelemetry**-instrumented code",
-        "(`benchmarks/make-otel-corpus.sh`: the opentelemetry-python-contrib instrumentations, OpenLLMetry,",
-        "OpenLIT, Logfire, the SDK, and frameworks that start their own spans such as Prefect, CrewAI, Google",
-        "ADK, Pydantic AI, Langfuse, MLflow, Arize Phoenix and Open WebUI; 83 packages, 9,576 files); the",
-        "combined figure adds all three. Per rule and corpus, a stable seeded sample of up to "
+        "privacyIDEA; 2,860 files). Rules that fire too rarely there to be judged also run on **more",
+        "applications** (`make-more-corpus.sh`: Weblate, Indico, MLflow, CKAN, Synapse, Pulp, Label Studio,",
+        "Mailman, changedetection.io, OctoPrint, Lemur, Calibre-Web, JupyterHub, Radicale, Flower, without",
+        "their tests; 5,830 files). The tracing rules also run on **OpenTelemetry**-instrumented code",
+        "(`make-otel-corpus.sh`: the opentelemetry-python-contrib instrumentations, OpenLLMetry, OpenLIT,",
+        "Logfire, the SDK, and frameworks that start their own spans such as Prefect, CrewAI, Google ADK,",
+        "Pydantic AI, Langfuse, MLflow, Arize Phoenix and Open WebUI; 83 packages, 9,576 files). Per rule",
+        "and corpus, a stable seeded sample of up to "
         f"{args.n} findings (all when fewer) is judged **blind** by engineers who did not write the rule, given",
         "only the code and this criterion:",
         "",
@@ -294,7 +304,7 @@ def cmd_report(args: argparse.Namespace) -> None:
         "Measured: " + "; ".join(meta) + "." if meta else "Not measured yet.",
         "",
         "Reproduce: build the corpora, then `python benchmarks/precision.py run lib DIR`, `… run app DIR`,",
-        "`… run otel DIR --select XH504,XH401`,",
+        "`… run more DIR --select XH104,XH304,XH305,XH306,XH404`, `… run otel DIR --select XH504,XH401`,",
         "`… sample KIND DIR --out packets/` (only findings without a verdict), judge, `… report`.",
         "",
         "| rule | status | " + " | ".join(KINDS.values()) + " | combined | measurement |",
@@ -308,8 +318,11 @@ def cmd_report(args: argparse.Namespace) -> None:
         cells = []
         for kind in KINDS:
             r = row.get(kind)
-            cells.append(cell(r["tp"], r["fp"], r["unsure"], r["missing"], r["total"]) if r else "no finding")
-        combined, verdict = status_for(code, row) if row else ("—", "no finding on either corpus")
+            if r:
+                cells.append(cell(r["tp"], r["fp"], r["unsure"], r["missing"], r["total"]))
+            else:
+                cells.append("no finding" if covers(kind, code) else "not run")
+        combined, verdict = status_for(code, row) if row else ("—", "no finding on any corpus")
         out.append(f"| {code} | {statuses.get(code, '?')} | " + " | ".join(cells) + f" | {combined} | {verdict} |")
     out += ["", "## False positives the judges found", ""]
     for code in codes:
