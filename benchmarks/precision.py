@@ -4,6 +4,8 @@
                                    [--select XH402]            # re-run some rules only
     python benchmarks/precision.py sample KIND CORPUS_DIR --out DIR  # packets for judges to read
     python benchmarks/precision.py report                          # write docs/precision.md
+    python benchmarks/precision.py sample KIND CORPUS_DIR --out DIR --second 8  # re-judge 8 judged
+                                   # findings per rule; verdicts/second/ feeds the agreement table
 
 KIND is `lib` (the library corpus, `make-corpus.sh`), `app` (the application corpus,
 `make-app-corpus.sh`), `more` (the larger application corpus, `make-more-corpus.sh`, run only for the
@@ -143,9 +145,9 @@ def context(corpus: Path, path: str, line: int, radius: int) -> str:
     return "\n".join(f"{'>' if n == line else ' '}{n:5d}  {lines[n - 1]}" for n in range(start, end + 1))
 
 
-def load_verdicts(kind: str) -> dict[tuple[str, int, str], tuple[str, str]]:
+def load_verdicts(kind: str, root: Path = VERDICTS) -> dict[tuple[str, int, str], tuple[str, str]]:
     out: dict[tuple[str, int, str], tuple[str, str]] = {}
-    folder = VERDICTS / kind
+    folder = root / kind
     if not folder.is_dir():
         return out
     for tsv in sorted(folder.glob("*.tsv")):
@@ -174,11 +176,17 @@ def cmd_sample(args: argparse.Namespace) -> None:
     for code, items in sample_of(args.kind, findings, args.n).items():
         if codes is not None and code not in codes:
             continue
-        todo = [f for f in items if (f["path"], f["line"], f["code"]) not in judged]
+        if args.second:  # a seeded subset of the judged findings, for an independent second judge
+            again = load_verdicts(args.kind, SECOND)
+            todo = [f for f in items if (key := (f["path"], f["line"], f["code"])) in judged and key not in again]
+            todo = sorted(todo, key=lambda f: rank("second:" + args.kind, f))[: args.second]
+        else:
+            todo = [f for f in items if (f["path"], f["line"], f["code"]) not in judged]
         if not todo:
             continue
         lines = [f"# {args.kind} {code}: {len(todo)} finding(s) to judge\n",
-                 f"Corpus root: `{corpus}`. Write verdicts to `benchmarks/verdicts/{args.kind}/{code}.tsv`.\n"]
+                 f"Corpus root: `{corpus}`. Write verdicts to "
+                 f"`benchmarks/verdicts/{'second/' if args.second else ''}{args.kind}/{code}.tsv`.\n"]
         for i, f in enumerate(todo, 1):
             lines.append(f"## {i}. `{f['path']}:{f['line']}:{f['column']}` {f['code']}\n")
             lines.append(f"Message: {f['message']}\n")
@@ -260,6 +268,40 @@ def rule_status() -> dict[str, str]:
     return {r.CODE: ("preview" if r.PREVIEW else "default") for r in all_rules()}
 
 
+SECOND = VERDICTS / "second"
+
+
+def agreement() -> list[str]:
+    """Lines comparing the second judge's verdicts (`verdicts/second/`) with the first ones."""
+    pairs: dict[str, list[tuple[str, str]]] = {}
+    for kind in KINDS:
+        first, second = load_verdicts(kind), load_verdicts(kind, SECOND)
+        for key, (verdict, _) in second.items():
+            if key in first:
+                pairs.setdefault(key[2], []).append((first[key][0], verdict))
+    if not pairs:
+        return []
+    both = [p for ps in pairs.values() for p in ps if "unsure" not in p]
+    agree = sum(a == b for a, b in both)
+    p_tp = (sum(a == "tp" for a, _ in both) / len(both), sum(b == "tp" for _, b in both) / len(both))
+    chance = p_tp[0] * p_tp[1] + (1 - p_tp[0]) * (1 - p_tp[1])
+    kappa = (agree / len(both) - chance) / (1 - chance) if chance < 1 else 1.0
+    out = ["", "## Agreement between judges", "",
+           "A second judge, who saw neither the first verdicts nor the rules, re-judged a seeded subset of the",
+           "judged findings (`benchmarks/verdicts/second/`). Pairs with an `unsure` on either side are left out.",
+           "",
+           f"Overall: the judges agree on {agree} of {len(both)} findings ({pct(agree / len(both))}), "
+           f"Cohen's kappa {kappa:.2f}.",
+           "",
+           "| rule | judged twice | agree | first tp, second fp | first fp, second tp |",
+           "|---|---:|---:|---:|---:|"]
+    for code in sorted(pairs):
+        ps = [p for p in pairs[code] if "unsure" not in p]
+        out.append(f"| {code} | {len(ps)} | {sum(a == b for a, b in ps)} | "
+                   f"{sum(p == ('tp', 'fp') for p in ps)} | {sum(p == ('fp', 'tp') for p in ps)} |")
+    return out
+
+
 def cmd_report(args: argparse.Namespace) -> None:
     table = measure(args.n)
     try:
@@ -329,6 +371,7 @@ def cmd_report(args: argparse.Namespace) -> None:
         reasons = table.get(code, {}).get("fp_reasons", [])
         if reasons:
             out.append(f"- **{code}**: " + "; ".join(sorted(set(reasons))))
+    out += agreement()
     DOC.write_text("\n".join(out) + "\n", encoding="utf-8")
     print(f"wrote {DOC.relative_to(ROOT)}")
 
@@ -348,6 +391,8 @@ def main() -> None:
     p.add_argument("--n", type=int, default=30)
     p.add_argument("--radius", type=int, default=12)
     p.add_argument("--codes", default="")
+    p.add_argument("--second", type=int, default=0, metavar="N",
+                   help="up to N already judged findings per rule, for a second judge (verdicts/second/)")
     p.set_defaults(func=cmd_sample)
     p = sub.add_parser("report")
     p.add_argument("--n", type=int, default=30)
