@@ -145,9 +145,10 @@ def context(corpus: Path, path: str, line: int, radius: int) -> str:
     return "\n".join(f"{'>' if n == line else ' '}{n:5d}  {lines[n - 1]}" for n in range(start, end + 1))
 
 
-def load_verdicts(kind: str, root: Path = VERDICTS) -> dict[tuple[str, int, str], tuple[str, str]]:
+def load_verdicts(kind: str, second: bool = False) -> dict[tuple[str, int, str], tuple[str, str]]:
+    """The verdicts on findings of `kind`; `second`: the second judge's (`verdicts/second/`)."""
     out: dict[tuple[str, int, str], tuple[str, str]] = {}
-    folder = root / kind
+    folder = (VERDICTS / "second" if second else VERDICTS) / kind
     if not folder.is_dir():
         return out
     for tsv in sorted(folder.glob("*.tsv")):
@@ -177,7 +178,7 @@ def cmd_sample(args: argparse.Namespace) -> None:
         if codes is not None and code not in codes:
             continue
         if args.second:  # a seeded subset of the judged findings, for an independent second judge
-            again = load_verdicts(args.kind, SECOND)
+            again = load_verdicts(args.kind, second=True)
             todo = [f for f in items if (key := (f["path"], f["line"], f["code"])) in judged and key not in again]
             todo = sorted(todo, key=lambda f: rank("second:" + args.kind, f))[: args.second]
         else:
@@ -268,14 +269,11 @@ def rule_status() -> dict[str, str]:
     return {r.CODE: ("preview" if r.PREVIEW else "default") for r in all_rules()}
 
 
-SECOND = VERDICTS / "second"
-
-
 def agreement() -> list[str]:
     """Lines comparing the second judge's verdicts (`verdicts/second/`) with the first ones."""
     pairs: dict[str, list[tuple[str, str]]] = {}
     for kind in KINDS:
-        first, second = load_verdicts(kind), load_verdicts(kind, SECOND)
+        first, second = load_verdicts(kind), load_verdicts(kind, second=True)
         for key, (verdict, _) in second.items():
             if key in first:
                 pairs.setdefault(key[2], []).append((first[key][0], verdict))

@@ -163,3 +163,20 @@ def test_a_selected_run_records_its_codes_and_the_report_says_not_run_for_the_ot
     rows = {line.split(" | ")[0]: line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("| XH")}
     assert rows["| XH104"].endswith("| 0 judged (1 unjudged); 1 found | — | no judged finding |")
     assert rows["| XH101"].endswith("| not run | — | no finding on any corpus |")
+
+
+def test_agreement_between_judges(precision: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(precision, "VERDICTS", tmp_path)
+    assert precision.agreement() == []  # no second judge: no section
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "second" / "lib").mkdir(parents=True)
+    first = ["a.py\t1\tXH203\ttp\tx", "b.py\t2\tXH203\ttp\tx", "c.py\t3\tXH203\tfp\tx", "d.py\t4\tXH203\tfp\tx",
+             "e.py\t5\tXH203\ttp\tx"]
+    second = ["a.py\t1\tXH203\ttp\ty", "b.py\t2\tXH203\tfp\ty", "c.py\t3\tXH203\tfp\ty", "d.py\t4\tXH203\tunsure\ty",
+              "z.py\t9\tXH203\ttp\tnot judged first"]
+    (tmp_path / "lib" / "XH203.tsv").write_text("\n".join(first) + "\n")
+    (tmp_path / "second" / "lib" / "XH203.tsv").write_text("\n".join(second) + "\n")
+    lines = precision.agreement()
+    # 3 pairs without unsure: (tp,tp) (tp,fp) (fp,fp): agree 2/3; p_tp = 2/3 and 1/3, chance = 4/9, kappa = 0.4
+    assert "Overall: the judges agree on 2 of 3 findings (67%), Cohen's kappa 0.40." in lines
+    assert lines[-1] == "| XH203 | 3 | 2 | 1 | 0 |"
