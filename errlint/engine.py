@@ -385,7 +385,7 @@ def _unused_noqa(
     """
     known = [r.CODE for r in all_rules()]
     ran = {r.CODE for r in active if not is_project_rule(r)} | {UNPARSABLE}  # those report later
-    all_ran = all(code in ran for code in known)
+    all_ran = all(code in ran or is_project_rule(r) for code, r in zip(known, all_rules()))  # blanket noqa
     out = []
     for item in unused_directives(noqa, lines, sorted(ran), known, all_ran):
         edit = Edit(item.line, item.fix_column, item.line, item.fix_end_column, item.replacement)

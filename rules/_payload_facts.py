@@ -303,7 +303,8 @@ class _Collector(ast.NodeVisitor):
 
     def _record_call(self, call: ast.Call) -> None:
         name = _dotted(call.func)
-        if name is None or name.count(".") > 1 or self._framework(self._qualified(call.func) or name):
+        qualified = self._qualified(call.func) or name or ""
+        if name is None or name.count(".") > 1 or self._framework(qualified) or qualified.startswith("http."):
             return
         self.recorded.add(id(call))
         self.calls.append([call.lineno, name])
