@@ -43,6 +43,7 @@ _DRF_DETAIL = {
     "PermissionDenied": 403, "NotFound": 404, "MethodNotAllowed": 405, "NotAcceptable": 406,
     "UnsupportedMediaType": 415, "Throttled": 429,
 }  # fmt: skip
+_FAB_FIXED_RE = re.compile(r"response_(\d{3})$")  # Flask-AppBuilder BaseApi.response_400 ... response_500
 _HTTP_CODE_RE = re.compile(r"HTTP_(\d{3})(?:_|$)")
 
 Keys = Optional[tuple[list[str], bool]]  # (sorted keys, problem) or unknown
@@ -130,6 +131,8 @@ class _Collector(ast.NodeVisitor):
         self.helpers: list[list[Any]] = []
         self.calls: list[list[Any]] = []
         self.recorded: set[int] = set()
+        self.inner: set[int] = set()  # bodies judged by the enclosing return tuple or make_response
+        self.fab = any(q.split(".")[0] == "flask_appbuilder" for q in imports.values())
 
     # -- scopes --------------------------------------------------------------------------
 
@@ -144,10 +147,13 @@ class _Collector(ast.NodeVisitor):
         if is_test_function_name(node.name):
             return
         handler = any(self._is_handler_decorator(d) for d in node.decorator_list)
+        for outside in (*node.decorator_list, node.args):  # `@app.errorhandler(404)` is no call in it
+            self.visit(outside)
         self.scopes.append(node.name)
         self.functions.append(node)
         self.handler_depth += handler
-        self.generic_visit(node)
+        for statement in node.body:
+            self.visit(statement)
         self.handler_depth -= handler
         self.functions.pop()
         self.scopes.pop()
@@ -176,6 +182,8 @@ class _Collector(ast.NodeVisitor):
     # -- sites ---------------------------------------------------------------------------
 
     def visit_Return(self, node: ast.Return) -> None:
+        if isinstance(node.value, ast.Tuple) and node.value.elts:
+            self.inner.add(id(node.value.elts[0]))  # judged here, with the tuple's status
         self.generic_visit(node)
         value = node.value
         if value is None or not self.functions:
@@ -191,18 +199,55 @@ class _Collector(ast.NodeVisitor):
             response = self._response(body)
             if response is not None and response[1] is None and self._jsonify(body):
                 self._site_or_helper(body, response[0], status)
-            elif response is None and (status_of(status) or 0) >= 400 and id(body) not in self.recorded:
-                self._record_call(body)  # `return send_error("x"), 400`: a helper's body, our status
+            elif response is None and id(body) not in self.recorded:
+                code = status_of(status)
+                if (code or 0) >= 400 or (code is None and self.handler_depth):
+                    self._record_call(body)  # `return send_error("x"), 400`: a helper's body, our status
 
     def visit_Call(self, node: ast.Call) -> None:
+        if node.args and (_dotted(node.func) or "").endswith("make_response"):
+            self.inner.add(id(node.args[0]))  # judged with make_response's status
         self.generic_visit(node)
         if not self.functions:
             return
+        if self.fab and self._fab_response(node):
+            return
         response = self._response(node)
-        if response is not None and response[1] is not None:
+        if response is not None and (response[1] is not None or id(node) not in self.inner):
             keys, status = response
+            # No status in the call: an exception handler's body, or a helper's (judged by its calls).
             self._site_or_helper(node, keys, status)
         self._maybe_helper_call(node)
+
+    def _fab_response(self, call: ast.Call) -> bool:
+        """Flask-AppBuilder's `self.response_404(message=...)` (body `{"message"}`) and
+        `self.response(400, **{...})` / `self.response(400, message=...)` (body: the keywords)."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+            return False
+        match = _FAB_FIXED_RE.match(func.attr)
+        scope = ".".join(self.scopes)
+        if match:
+            if int(match.group(1)) >= 400:
+                self.sites.append([*_pos(call), ["message"], False, scope])
+            return True
+        if func.attr != "response" or not call.args:
+            return False
+        code = status_of(call.args[0])
+        if code is None:
+            return False
+        keys: list[str] = []
+        for keyword in call.keywords:
+            if keyword.arg is not None:
+                keys.append(keyword.arg)
+                continue
+            spread = self._keys(keyword.value)
+            if spread is None:
+                return True  # `**payload`: keys unknown
+            keys.extend(spread[0])
+        if code >= 400 and keys:
+            self.sites.append([*_pos(call), sorted(set(keys)), False, scope])
+        return True
 
     def visit_Raise(self, node: ast.Raise) -> None:
         self.generic_visit(node)

@@ -277,3 +277,29 @@ def test_facts_of_framework_constructs() -> None:
     ]
     assert facts["helpers"] == [] and facts["calls"] == []
     assert json.loads(json.dumps(facts)) == facts  # plain JSON
+
+
+def test_facts_of_flask_appbuilder_and_exception_handlers() -> None:
+    tree = ast.parse(textwrap.dedent('''\
+        from flask import jsonify
+        from flask_appbuilder.api import BaseApi
+        class Api(BaseApi):
+            def get(self, pk):
+                if pk < 0:
+                    return self.response_400(message="bad")
+                if pk == 0:
+                    return self.response(404, **{"message": "missing", "pk": pk})
+                if pk == 1:
+                    return self.response(500, **payload)
+                return self.response(200, result=pk)
+        @app.errorhandler(404)
+        def not_found(error):
+            return jsonify(error="not found")
+        @app.errorhandler(500)
+        def broken(error):
+            return send_error("broken"), error.code
+        '''))
+    facts = file_facts(tree)
+    assert facts is not None
+    assert [(s[0], s[4]) for s in facts["sites"]] == [(6, ["message"]), (8, ["message", "pk"]), (14, ["error"])]
+    assert facts["calls"] == [[17, "send_error"]]  # a helper's body, status from the handler
