@@ -303,3 +303,25 @@ def test_facts_of_flask_appbuilder_and_exception_handlers() -> None:
     assert facts is not None
     assert [(s[0], s[4]) for s in facts["sites"]] == [(6, ["message"]), (8, ["message", "pk"]), (14, ["error"])]
     assert facts["calls"] == [[17, "send_error"]]  # a helper's body, status from the handler
+
+
+SHOP = Path(__file__).parent / "fixtures" / "projects" / "shop"
+
+
+def test_shop_fixture_matches_its_annotations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small Flask shop: a helper used by five routes, framework variants, silent cases, noqa."""
+    monkeypatch.chdir(SHOP)
+    code, out, err = run(".", "--no-cache", "-j", "2")
+    annotated = sorted(
+        f"{path.relative_to(SHOP).as_posix()}:{number}"
+        for path in SHOP.rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if line.rstrip().endswith("# [XH405]")
+    )
+    assert sorted(":".join(line.split(":")[:2]) for line in out.splitlines()) == annotated
+    convention = 'this project\'s {"code", "error"} (7 responses, e.g. shop/errors.py:7)'
+    assert (code, err) == (1, "")
+    assert out == (
+        f'shop/orders.py:25:16: XH405 [info] error payload {{"message"}} differs from {convention}\n'
+        f'shop/payments.py:12:16: XH405 [info] error payload {{"msg"}} differs from {convention}\n'
+    )
