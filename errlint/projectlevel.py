@@ -54,12 +54,13 @@ import os
 import sys
 import tempfile
 import time
+import traceback
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, Optional, Sequence
 
-from errlint.finding import Finding
+from errlint.finding import Finding, RuleCrash
 from errlint.rule import LintRule
 
 if TYPE_CHECKING:
@@ -340,13 +341,16 @@ def judge(
     use_cache: bool = True,
     cache_dir: Optional[Path] = None,
     shard: Optional[Shard] = None,
+    crashes: Optional[list[RuleCrash]] = None,
 ) -> list[Finding]:
     """The findings of the project rules over every file of a run (see the module doc).
 
     `files`: every discovered file with its configuration, *before* any `--shard` filter (one
     file, e.g. standard input with its `--stdin-filename`, makes a single-file run). `results`:
     what this run linted (their `facts` are used; a file without them is looked up in the facts
-    store, else parsed here). Reports are kept for the files `shard` owns.
+    store, else parsed here). Reports are kept for the files `shard` owns. A rule that crashes
+    while judging adds a `RuleCrash` to `crashes` (the run's other findings stand); without
+    `crashes` the exception propagates.
     """
     from errlint.engine import select_rules
 
@@ -392,7 +396,7 @@ def judge(
             if not others:
                 continue  # one file alone says nothing about the project's convention
             members = members + [_File(d, a, config, f) for d, a, f in others if d not in reportable]
-        findings.extend(_judge_project(members, reportable, rules, config, shard))
+        findings.extend(_judge_project(members, reportable, rules, config, shard, root, crashes))
     for store in stores.values():
         if store is not None:
             store.save()
@@ -413,6 +417,8 @@ def _facts_for(
     given = getattr(result, "facts", None) if result is not None else None
     if given is not None and not all(c in given for c in codes):
         given = None
+    if given is not None and store is None:
+        return dict(given)
     try:
         data = read_source(path)
         st = os.stat(path)
@@ -446,7 +452,7 @@ def judge_texts(texts: Mapping[str, str], rules: Sequence[type[LintRule]], confi
         _File(display, os.path.abspath(display), config, compute_facts(text.encode("utf-8", "surrogatepass"), project), text)
         for display, text in texts.items()
     ]
-    return _judge_project(members, set(texts), project, config, None)
+    return _judge_project(members, set(texts), project, config, None, ".", None)
 
 
 def split_case(code: str, default: str = "case.py") -> dict[str, str]:
@@ -485,7 +491,13 @@ def _stored_others(
 
 
 def _judge_project(
-    members: Sequence[_File], reportable: set[str], rules: Sequence[type[ProjectRule]], config: Config, shard: Optional[Shard]
+    members: Sequence[_File],
+    reportable: set[str],
+    rules: Sequence[type[ProjectRule]],
+    config: Config,
+    shard: Optional[Shard],
+    root: str,
+    crashes: Optional[list[RuleCrash]],
 ) -> list[Finding]:
     from errlint.engine import ignored_for_path, module_name_for, rule_options, _matches
 
@@ -502,7 +514,15 @@ def _judge_project(
         if not facts:
             continue
         project = Project(facts, config, options.get(rule.CODE), {d: module_name_for(config.relative(d)) for d in facts})
-        reports = sorted(set(rule.judge(project)), key=lambda r: (r.path, r.line, r.col_offset))
+        try:
+            reports = sorted(set(rule.judge(project)), key=lambda r: (r.path, r.line, r.col_offset))
+        except Exception as err:  # noqa: XH102 - one rule's bug costs its findings, not the run
+            if crashes is None:
+                raise
+            from errlint.walker import describe
+
+            crashes.append(RuleCrash(f"{root} (project)", rule.CODE, describe(err), traceback.format_exc()))
+            continue
         for report in reports:
             member = by_display.get(report.path)
             if member is None or report.path not in reportable or (shard is not None and not shard.owns(report.path)):

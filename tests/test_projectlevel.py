@@ -325,3 +325,13 @@ def test_shop_fixture_matches_its_annotations(monkeypatch: pytest.MonkeyPatch) -
         f'shop/orders.py:25:16: XH405 [info] error payload {{"message"}} differs from {convention}\n'
         f'shop/payments.py:12:16: XH405 [info] error payload {{"msg"}} differs from {convention}\n'
     )
+
+
+def test_a_crash_while_judging_is_reported_and_exits_2(app: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(project: object) -> list[object]:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(RULE, "judge", classmethod(lambda cls, project: broken(project)))
+    code, out, err = run(".", "--no-cache")
+    assert code == 2 and out == ""
+    assert err.splitlines()[0] == f"errlint: error: rule XH405 crashed on {app} (project): KeyError: 'boom'"
