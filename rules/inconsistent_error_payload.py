@@ -26,7 +26,8 @@ class InconsistentErrorPayload(ProjectRule):
     by an exception handler: `@app.errorhandler`, `@app.exception_handler`): `jsonify({...})`,
     `jsonify(error=...)`, `return {...}, 404` (Flask), `make_response(jsonify(...), 400)`,
     `JSONResponse({...}, status_code=...)`, `Response(json.dumps({...}), status=...)`,
-    `JsonResponse({...}, status=...)`, DRF `Response({...}, status=status.HTTP_400_BAD_REQUEST)`.
+    `JsonResponse({...}, status=...)`, DRF `Response({...}, status=status.HTTP_400_BAD_REQUEST)`,
+    Flask-AppBuilder's `self.response_404(message=...)` (`{"message"}`) and `self.response(400, ...)`.
     Its shape is the set of top-level keys. Framework defaults count with their own shape: FastAPI's
     and Starlette's `HTTPException(status_code, detail=...)` and DRF's `NotFound`,
     `PermissionDenied`... give `{"detail"}`; an `application/problem+json` body is RFC 9457's
@@ -48,7 +49,11 @@ class InconsistentErrorPayload(ProjectRule):
     the flake8 plugin, an editor) uses the facts cached by an earlier run for the other files, and
     reports nothing without them.
 
-    Not counted: bodies whose keys are not written out (`jsonify(payload)` of a parameter,
+    Not counted: bodies with no key that names an error (`error`, `errors`, `message`, `msg`,
+    `detail`, `description`, `reason`, `title`, `code`, `type`...: `{"amount": [...]}` is a form's
+    field errors, `{"status": "running"}` a polling answer), OAuth 2.0 error bodies
+    (`error_description`, or `error` set to a registered OAuth error code: their shape is the
+    protocol's), bodies whose keys are not written out (`jsonify(payload)` of a parameter,
     `{**base}`), text and HTML bodies, redirects and success responses, responses whose status is
     not a literal outside exception handlers, and test code (files under `test-paths`, `test_*`
     functions, `Test*` classes).
