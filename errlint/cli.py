@@ -292,7 +292,9 @@ def check(
         result.crashes.extend(file_result.crashes)
     from errlint import projectlevel  # project-level rules (XH405): judged over every file's facts
 
-    project = projectlevel.judge(found, file_results, cwd=cwd, use_cache=not no_cache, cache_dir=cache_dir, crashes=result.crashes)
+    project = projectlevel.judge(
+        found, file_results, cwd=cwd, use_cache=not no_cache, cache_dir=cache_dir, crashes=result.crashes, stdin=stdin_text
+    )
     findings += project
     if streamed and project:
         stream_concise([projectlevel.Streamed(project)], critical_only, min_severity, sys.stdout)

@@ -48,6 +48,7 @@ Findings of project rules are recomputed on every run (judging is cheap); only f
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import json
 import os
@@ -104,6 +105,11 @@ class ProjectRule(LintRule):
     PROJECT: ClassVar[bool] = True
     PREFILTER: ClassVar[Optional[Sequence[str]]] = ()  # nothing to find in one file's libcst walk
     FACTS_VERSION: ClassVar[str] = "1"  # bump when the facts change shape
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        if "NAME" not in cls.__dict__:
+            cls.NAME = ""  # derived from the subclass's own name, not inherited from this class
+        super().__init_subclass__(**kwargs)
 
     @classmethod
     def facts(cls, tree: ast.Module) -> Any:
@@ -342,6 +348,7 @@ def judge(
     cache_dir: Optional[Path] = None,
     shard: Optional[Shard] = None,
     crashes: Optional[list[RuleCrash]] = None,
+    stdin: Optional[tuple[str, bytes]] = None,
 ) -> list[Finding]:
     """The findings of the project rules over every file of a run (see the module doc).
 
@@ -350,7 +357,8 @@ def judge(
     what this run linted (their `facts` are used; a file without them is looked up in the facts
     store, else parsed here). Reports are kept for the files `shard` owns. A rule that crashes
     while judging adds a `RuleCrash` to `crashes` (the run's other findings stand); without
-    `crashes` the exception propagates.
+    `crashes` the exception propagates. `stdin`: (display, bytes) of a file read from standard
+    input, whose text (not the file on disk) places the reports and holds their `noqa`.
     """
     from errlint.engine import select_rules
 
@@ -381,7 +389,7 @@ def judge(
         if target.error is not None or not rules:
             continue
         codes = [_fact_key(r) for r in rules]
-        item = _File(target.display, os.path.abspath(target.path), config)
+        item = _File(target.display, os.path.abspath(target.path), config, text=_source(by_display.get(target.display), stdin))
         item.facts = _facts_for(item, target.path, by_display.get(target.display), rules, codes, store_for(config))
         root = app_root(item.abspath, config.root if config.root != "." else str(cwd))
         projects.setdefault((root, id(config)), []).append(item)
@@ -437,6 +445,37 @@ def _facts_for(
     if store is not None:
         store.put(item.abspath, key, st.st_size, st.st_mtime_ns, facts)
     return facts
+
+
+def _source(result: Optional[FileResult], stdin: Optional[tuple[str, bytes]]) -> Optional[str]:
+    """The text a result was linted from, when it is not the file on disk (None: read the file)."""
+    if result is None:
+        return None
+    if result.source is not None:
+        return result.source
+    if stdin is not None and stdin[0] == result.path:
+        from errlint.source import UnreadableSource, decode_source
+
+        try:
+            return decode_source(stdin[1])
+        except UnreadableSource:
+            return None
+    return None
+
+
+def judge_one(result: FileResult, path: Optional[Path], config: Config, *, text: Optional[str] = None, cwd: Optional[Path] = None) -> list[Finding]:
+    """The project rules' findings for one file linted alone (flake8 plugin, editor server).
+
+    `result` is the file's lint result (`text`: the source it was linted from, when `result` did
+    not keep it). The other files of its project come from the facts store (see the module doc);
+    nothing is written to it. No store, no findings. A crash while judging propagates.
+    """
+    from errlint.discovery import Target
+
+    if text is not None and result.source is None:
+        result = dataclasses.replace(result, source=text)
+    target = Target(path if path is not None else Path("-"), result.path)
+    return judge([(target, config)], [result], cwd=cwd)
 
 
 def judge_texts(texts: Mapping[str, str], rules: Sequence[type[LintRule]], config: Config) -> list[Finding]:
@@ -552,8 +591,6 @@ def _finding(rule: type[ProjectRule], report: ProjectReport, config: Config) -> 
 
 def _finalise(findings: Sequence[Finding], members: Mapping[str, _File]) -> list[Finding]:
     """Character columns, `# noqa` on the reported line, fingerprints: per file, from its text."""
-    import dataclasses
-
     from errlint.engine import read_source
     from errlint.fingerprints import assign
     from errlint.noqa import NoqaMap

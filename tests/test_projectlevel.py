@@ -7,6 +7,7 @@ import ast
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -76,7 +77,7 @@ def test_json_fingerprint_and_range(app: Path) -> None:
     code, out, _ = run(".", "--no-cache", "--format", "json")
     [finding] = json.loads(out)
     assert (finding["line"], finding["column"], finding["end_line"], finding["end_column"]) == (7, 12, 7, 33)
-    assert finding["severity"] == "info" and finding["code"] == "XH405"
+    assert (finding["severity"], finding["code"], finding["name"]) == ("info", "XH405", "inconsistent-error-payload")
     code, sarif, _ = run(".", "--no-cache", "--format", "sarif")
     prints = json.loads(sarif)["runs"][0]["results"][0]["partialFingerprints"]
     assert len(next(iter(prints.values()))) == 32
@@ -335,3 +336,49 @@ def test_a_crash_while_judging_is_reported_and_exits_2(app: Path, monkeypatch: p
     code, out, err = run(".", "--no-cache")
     assert code == 2 and out == ""
     assert err.splitlines()[0] == f"errlint: error: rule XH405 crashed on {app} (project): KeyError: 'boom'"
+
+
+def _flake8(app: Path, *args: str, stdin: str | None = None) -> list[str]:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "XH405", *args],
+        cwd=app, input=stdin, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.stdout.splitlines()
+
+
+FLAKE8_LINE = f"app/more.py:7:12: XH405 [info] {MESSAGE}"
+
+
+def test_flake8_uses_the_stored_facts_of_the_other_files(app: Path) -> None:
+    (app / "pyproject.toml").write_text('[tool.errlint]\nselect = ["XH405"]\n')
+    assert _flake8(app, "app/more.py") == []  # nothing stored: silent
+    assert run(".")[0] == 1  # a full run stores every file's facts
+    assert _flake8(app, "app/more.py") == [FLAKE8_LINE]
+    assert _flake8(app, "app/views.py") == []  # a finding in another file is not this file's
+    # The linted text places the report (standard input: one line added above).
+    assert _flake8(app, "--stdin-display-name", "app/more.py", "-", stdin="# new\n" + MORE) == [
+        FLAKE8_LINE.replace("more.py:7:", "more.py:8:").replace("more.py:4)", "more.py:5)")
+    ]
+
+
+@pytest.mark.slow
+def test_editor_server_reports_with_the_stored_facts(app: Path) -> None:
+    pytest.importorskip("pygls")
+    from lsprotocol import types
+    from test_server import open_doc, run as serve, summary
+
+    (app / "pyproject.toml").write_text('[tool.errlint]\nselect = ["XH405"]\n')
+    assert run(".")[0] == 1
+    uri = (app / "app" / "more.py").as_uri()
+
+    async def scenario(session: Any) -> None:
+        diagnostics = await session.diagnostics(open_doc(session, uri, "\n" + MORE))
+        assert summary(diagnostics) == [("XH405", 7, 11, types.DiagnosticSeverity.Information)]
+        assert diagnostics[0].message.endswith(CONVENTION.replace("more.py:4)", "more.py:5)"))
+        assert diagnostics[0].data["name"] == "inconsistent-error-payload"
+
+    serve(app, scenario)
