@@ -382,3 +382,13 @@ def test_editor_server_reports_with_the_stored_facts(app: Path) -> None:
         assert diagnostics[0].data["name"] == "inconsistent-error-payload"
 
     serve(app, scenario)
+
+
+@pytest.mark.parametrize("cache", [["--no-cache"], []])
+def test_shard_option_reports_are_the_unsharded_report_split(app: Path, cache: list[str]) -> None:
+    (app / "app" / "third.py").write_text(MORE.replace("d():", "f():").replace("e():", "g():"))
+    _, whole, _ = run(".", *cache)
+    assert len(whole.splitlines()) == 2
+    for count in ("2", "3"):
+        parts = [run(".", "--shard", f"{k}/{count}", *cache)[1] for k in range(1, int(count) + 1)]
+        assert sorted(line for part in parts for line in part.splitlines()) == sorted(whole.splitlines())
