@@ -18,7 +18,7 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Sequence
+from typing import Any, Iterable, Iterator, Optional, Sequence
 
 import libcst as cst
 
@@ -31,6 +31,7 @@ from errlint.fingerprints import assign as assign_fingerprints
 from errlint.limits import Limits
 from errlint.noqa import SKIP_FILE_RE, NoqaMap, unused_directives
 from errlint.positions import PositionResolver
+from errlint.projectlevel import file_facts, is_project_rule
 from errlint.prefilter import Prefiltered, blank_irrelevant, prefilter_plan
 from errlint.rule import LintRule, Report, all_rules
 from errlint.source import UnreadableSource, decode_source, split_lines
@@ -50,6 +51,7 @@ class FileResult:
     crashes: list[RuleCrash] = field(default_factory=list)
     source: Optional[str] = None  # kept only when fixes may be applied
     cache_key: Optional[str] = None  # the result-cache key of the bytes linted (errlint.cache)
+    facts: Optional[dict[str, Any]] = None  # facts of the project-level rules (errlint.projectlevel)
 
 
 # --- rule selection -----------------------------------------------------------------------
@@ -324,6 +326,7 @@ def _lint_text(
         return result
     lines = split_lines(text)
     tree, cpython = _cpython_parse(text)
+    result.facts = file_facts(tree, rules)  # project-level rules: errlint.projectlevel
     if cpython is not None and cpython.limit:
         reason = f"SyntaxError: {cpython.reason}" if cpython.syntax else str(cpython.reason)
         result.findings.append(unparsable(path, reason, cpython.line, cpython.column))
@@ -381,8 +384,8 @@ def _unused_noqa(
     Not after a rule crash: a crashed rule may have had findings the directive was for.
     """
     known = [r.CODE for r in all_rules()]
-    ran = {r.CODE for r in active} | {UNPARSABLE}
-    all_ran = all(code in ran for code in known)
+    ran = {r.CODE for r in active if not is_project_rule(r)} | {UNPARSABLE}  # those report later
+    all_ran = all(code in ran or is_project_rule(r) for code, r in zip(known, all_rules()))  # blanket noqa
     out = []
     for item in unused_directives(noqa, lines, sorted(ran), known, all_ran):
         edit = Edit(item.line, item.fix_column, item.line, item.fix_end_column, item.replacement)
