@@ -1,0 +1,251 @@
+"""From a trace file to the static report and the (redacted) request: no network here.
+
+`build(...)` loads the file, analyses every trace, maps the spans of the failing paths to code,
+lints those files through `errlint.api.Linter` (the user's configuration, preview rules included
+as it says), and assembles the request body that `--dry-run` prints and a real run sends.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from errlint.finding import Finding
+from errlint.review import prompt
+from errlint.review.redact import PLACEHOLDER_RE, Policy, Redacted, redact_source, redact_text
+from errlint.review.trace import ask
+from errlint.review.trace.locate import SpanCode, attach_findings, locate, parse_frames, resolve, role_of, shorten
+from errlint.review.trace.path import TraceAnalysis, analyse, ms
+from errlint.review.trace.spans import Span, TraceFile, load_trace
+from errlint.source import split_lines
+
+MAX_TRACES = 5  # failing traces analysed in one run (the rest are counted)
+MAX_ATTRIBUTES = 30  # per span sent
+MAX_OTHER_FAILED = 10
+MAX_EXCERPTS = 12
+EXCERPT_LINES = 80  # a function is sent whole up to this many lines, else a window
+WINDOW = 15
+
+
+@dataclass
+class TraceStatic:
+    """One failing trace: its analysis, the code of its spans, and how often its root cause recurs."""
+
+    analysis: TraceAnalysis
+    code: dict[str, SpanCode]  # span id -> code
+    recurrences: int = 1  # traces of the file whose failures include the same (service, name)
+
+
+@dataclass
+class Built:
+    file: TraceFile
+    name: str
+    root: Path
+    traces: list[TraceStatic]
+    total_traces: int
+    failing_traces: int
+    notices: list[str] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # path -> real source (memory only)
+    body: Optional[dict[str, Any]] = None
+    untrusted: str = ""  # the redacted untrusted parts, for the injection tripwire
+    redactions: dict[str, int] = field(default_factory=dict)
+    span_ids: set[str] = field(default_factory=set)
+    locations: set[str] = field(default_factory=set)
+    ranges: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    nonce: str = ""
+    # What the report shows of each span's free text: redacted as in the request (a report may be
+    # posted to a pull request). span id -> (status message, [(exception type, message)]).
+    shown: dict[str, tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
+
+
+def build(path: Path, display: str, root: Path, linter: Any, policy: Policy, model: str, max_tokens: int,
+          nonce: Optional[str] = None) -> Built:  # fmt: skip
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as err:
+        raise ask_error(f"--trace {display}: {err.strerror or err}") from None
+    except UnicodeDecodeError as err:
+        raise ask_error(f"--trace {display}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    loaded = load_trace(text, display)
+    analyses = [analyse(trace_id, spans) for trace_id, spans in loaded.traces.items()]
+    failing = [a for a in analyses if a.interesting]
+    failing.sort(key=lambda a: min(s.start_ns for s in a.spans.values()))
+    chosen = failing[:MAX_TRACES]
+    built = Built(loaded, display, root, [], len(analyses), len(failing), list(loaded.notices))
+    if len(failing) > MAX_TRACES:
+        built.notices.append(f"{len(failing) - MAX_TRACES} more failing trace(s) in the file are not analysed "
+                             f"(at most {MAX_TRACES} a run)")  # fmt: skip
+    signatures = Counter(_signature(a) for a in failing)
+    for analysis in chosen:
+        spans = [h.span for h in analysis.hops] + [analysis.spans[s] for s in analysis.failed]
+        code = {s.span_id: locate(s, root) for s in spans}
+        built.traces.append(TraceStatic(analysis, code, signatures[_signature(analysis)]))
+    codes = [c for t in built.traces for c in t.code.values()]
+    built.notices += attach_findings(codes, root, lambda paths: _lint(paths, root, linter, built))
+    _request(built, policy, model, max_tokens, nonce)
+    return built
+
+
+def ask_error(message: str) -> Exception:
+    from errlint.review.trace.spans import TraceFormatError
+
+    return TraceFormatError(message)
+
+
+def _signature(analysis: TraceAnalysis) -> tuple[str, str]:
+    span = analysis.spans[analysis.root_cause or ""]
+    return span.service, span.name
+
+
+def _lint(paths: list[str], root: Path, linter: Any, built: Built) -> dict[str, tuple[str, list[Finding]]]:
+    out = {}
+    for rel in paths:
+        try:
+            data = (root / rel).read_bytes()
+        except OSError as err:
+            built.notices.append(f"{rel}: cannot be read ({err.strerror or err}): no findings for it")
+            continue
+        result = linter.lint_bytes(data, rel, keep_source=True)
+        source = result.source if result.source is not None else data.decode("utf-8", "replace")
+        built.texts[rel] = source
+        for crash in result.crashes:
+            built.notices.append(f"rule {crash.rule} crashed on {crash.path}: {crash.error}")
+        out[rel] = (source, list(result.findings))
+    return out
+
+
+# --- the request ------------------------------------------------------------------------------
+
+
+def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: Optional[str]) -> None:
+    redactor = ask.TraceRedactor(policy)
+    files: dict[str, Redacted] = {}
+
+    def sent_path(path: str) -> str:
+        scrubbed = redactor.redactor.scrub(path)
+        return PLACEHOLDER_RE.sub(lambda m: f"[redacted-{m.group(1)}-{m.group(2)}]", scrubbed)
+
+    def file(path: str) -> Redacted:
+        if path not in files:
+            files[path] = redact_source(built.texts.get(path, ""), policy)
+        return files[path]
+
+    traces: list[dict[str, Any]] = []
+    findings: dict[str, list[str]] = {}  # finding line -> the spans whose functions hold it
+    excerpts: list[tuple[str, int, int, str, str]] = []
+    seen: set[tuple[str, int, int]] = set()
+    for static in built.traces:
+        for span in static.analysis.spans.values():
+            built.shown[span.span_id] = (
+                redactor.text(span.status_message),
+                [(redactor.text(e.type, 120), redactor.text(e.message, 600)) for e in span.exceptions],
+            )
+    for static in built.traces:
+        analysis = static.analysis
+        on_path = [h.span.span_id for h in analysis.hops]
+        others = [s for s in analysis.failed if s not in on_path][:MAX_OTHER_FAILED]
+
+        def span_data(span: Span, behaviour: str = "", detail: str = "") -> dict[str, Any]:
+            code = static.code.get(span.span_id)
+            location = code.location if code is not None else None
+            data: dict[str, Any] = {
+                "span_id": span.span_id,
+                "parent_span_id": span.parent_id,
+                "service": redactor.text(span.service, 120),
+                "name": redactor.text(span.name, 200),
+                "kind": span.kind,
+                "status": span.status,
+                "status_message": redactor.text(span.status_message),
+                "duration_ms": round(ms(span), 3),
+            }
+            if behaviour:
+                data["behaviour_from_trace"] = behaviour + (f": {redactor.text(detail)}" if detail else "")
+            if location is not None:
+                where = f"{sent_path(location.path)}:{location.line}"
+                data["location"] = where if location.resolved else f"{where} (not in the repository)"
+                data["function"] = redactor.text(location.function, 120)
+                if location.resolved:
+                    built.locations.add(where)
+            attributes = {k: v for k, v in sorted(span.attributes.items()) if not k.startswith("code.")}
+            data["attributes"] = {redactor.text(k, 80): redactor.attribute(k, v) for k, v in list(attributes.items())[:MAX_ATTRIBUTES]}
+            data["exceptions"] = [
+                {"type": redactor.text(e.type, 120), "message": redactor.text(e.message, 600),
+                 "stack_trace": _stack(e.stacktrace, built.root, redactor, sent_path)}
+                for e in span.exceptions[:3]
+            ]  # fmt: skip
+            built.span_ids.add(span.span_id)
+            if code is not None:
+                for frame in code.frames:
+                    if frame.resolved:
+                        built.locations.add(f"{sent_path(frame.path)}:{frame.line}")
+                for finding in code.findings:
+                    line = (f"{sent_path(finding.path)}:{finding.line}:{finding.column} {finding.code} "
+                            f"{finding.name} [{role_of(finding.code)}]: "
+                            f"{redact_text(finding.message, file(finding.path), policy)}")  # fmt: skip
+                    findings.setdefault(line, [])
+                    if span.span_id not in findings[line]:
+                        findings[line].append(span.span_id)
+                for path, start, end, name in code.functions:
+                    if (path, start, end) in seen or len(excerpts) >= MAX_EXCERPTS:
+                        continue
+                    seen.add((path, start, end))
+                    lines = split_lines(file(path).text)
+                    anchor = location.line if location is not None and location.path == path else start
+                    first, last = (start, end) if end - start < EXCERPT_LINES else (max(start, anchor - WINDOW), min(end, anchor + WINDOW))
+                    width = len(str(last))
+                    body = "\n".join(f"{n:>{width}}| {lines[n - 1]}" for n in range(first, min(last, len(lines)) + 1))
+                    excerpts.append((sent_path(path), first, last, redactor.text(name, 120), body))
+                    built.ranges.setdefault(sent_path(path), []).append((first, last))
+            return data
+
+        hops = [span_data(h.span, h.behaviour, h.detail) for h in analysis.hops]
+        root_cause = analysis.spans[analysis.root_cause or ""]
+        traces.append({
+            "trace_id": analysis.trace_id,
+            "root_cause_candidate": root_cause.span_id,
+            "cause": analysis.cause,
+            "hops_root_first": hops,
+            "other_failed_spans": [span_data(analysis.spans[s]) for s in others],
+            "slow_spans": [
+                {"span_id": s, "duration_ms": round(ms(analysis.spans[s]), 3), "siblings_median_ms": round(v.median_ms, 3),
+                 "excess_ms": round(v.excess_ms, 3)} for s, v in analysis.slow.items()
+            ],
+            "user_facing_routes": [redactor.text(r, 200) for r in analysis.routes()],
+            "same_root_cause_in_traces": f"{static.recurrences} of {built.total_traces}",
+        })  # fmt: skip
+    built.redactions = redactor.counts
+    for path in files:
+        for kind, count in files[path].counts_in("\n".join(e[4] for e in excerpts if e[0] == sent_path(path))).items():
+            built.redactions[kind] = built.redactions.get(kind, 0) + count
+    built.redactions = dict(sorted(built.redactions.items()))
+    finding_lines = [f"span{'s' if len(spans) > 1 else ''} {', '.join(spans)}: {line}" for line, spans in findings.items()]
+    payload = [json_text(t) for t in traces] + finding_lines + [e[4] for e in excerpts]
+    built.untrusted = "\n".join(payload)
+    built.nonce = prompt.choose_nonce(payload, nonce)
+    text = ask.user_text(traces, finding_lines, excerpts, sorted(built.locations), built.nonce)
+    built.body = ask.build_body(model, max_tokens, text)
+
+
+def json_text(data: Any) -> str:
+    import json
+
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _stack(stacktrace: str, root: Path, redactor: ask.TraceRedactor, sent_path: Any) -> str:
+    """The stack trace as sent: frame paths relative to the root (or shortened), redacted, the
+    innermost part kept when it is long."""
+    lines = []
+    for line in stacktrace.splitlines():
+        frames = parse_frames(line)
+        if frames:
+            path = frames[0][0]
+            rel, _ = resolve(path, root)
+            line = line.replace(f'"{path}"', f'"{sent_path(rel) if rel else shorten(path)}"', 1)
+        lines.append(line)
+    text = redactor.redactor.scrub("\n".join(lines))
+    if len(text) > ask.MAX_STACK_CHARS:
+        text = f"… ({len(text) - ask.MAX_STACK_CHARS} characters left out)\n" + text[-ask.MAX_STACK_CHARS :]
+    return text

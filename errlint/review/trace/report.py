@@ -1,0 +1,220 @@
+"""Render a `review --trace` run: plain text (the default) and JSON.
+
+The static part shows real paths relative to the repository root (it stays on this machine);
+Claude's part shows the model's claims as validated (paths as sent). Text from the trace and from
+the model is printed with control, bidi and zero-width characters removed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import IO, Any, Optional
+
+from errlint import __version__
+from errlint.review.trace.ask import SECTIONS, Claim
+from errlint.review.trace.build import TraceStatic
+from errlint.review.trace.command import TraceRun
+from errlint.review.trace.locate import Location, role_of
+from errlint.review.trace.path import ms
+
+_UNSAFE_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+SCHEMA_VERSION = 1
+_TITLES = {"propagation": "How it travelled", "blast_radius": "Blast radius", "latency": "Latency",
+           "first_actions": "First actions"}  # fmt: skip
+
+
+def clean(text: str) -> str:
+    return _UNSAFE_RE.sub("", text)
+
+
+def _where(location: Optional[Location]) -> str:
+    if location is None:
+        return "no code location"
+    text = f"{location.path}:{location.line}" + (f" {location.function}" if location.function else "")
+    return text if location.resolved else f"{text} (unresolved: {location.reason})"
+
+
+def _location_dict(location: Optional[Location]) -> Optional[dict[str, Any]]:
+    if location is None:
+        return None
+    return {"path": location.path, "line": location.line, "function": location.function, "resolved": location.resolved,
+            "reason": location.reason, "source": location.source}  # fmt: skip
+
+
+def _finding_dict(finding: Any) -> dict[str, Any]:
+    return {"code": finding.code, "name": finding.name, "path": finding.path, "line": finding.line,
+            "column": finding.column, "message": finding.message, "role": role_of(finding.code)}  # fmt: skip
+
+
+def trace_dict(static: TraceStatic, total: int, shown: dict[str, tuple[str, list[tuple[str, str]]]]) -> dict[str, Any]:
+    analysis = static.analysis
+    on_path = [h.span.span_id for h in analysis.hops]
+
+    def span(span_id: str, depth: Optional[int] = None, behaviour: str = "", detail: str = "") -> dict[str, Any]:
+        s = analysis.spans[span_id]
+        code = static.code.get(span_id)
+        out: dict[str, Any] = {"span_id": s.span_id, "parent_span_id": s.parent_id, "service": s.service, "name": s.name,
+                               "kind": s.kind, "status": s.status, "status_message": shown[span_id][0],
+                               "duration_ms": round(ms(s), 3)}  # fmt: skip
+        if depth is not None:
+            out.update(depth=depth, behaviour=behaviour, detail=detail)
+        out["exceptions"] = [{"type": t, "message": m} for t, m in shown[span_id][1]]
+        out["location"] = _location_dict(code.location if code else None)
+        out["frames"] = [_location_dict(f) for f in code.frames] if code else []
+        out["findings"] = [_finding_dict(f) for f in code.findings] if code else []
+        return out
+
+    cause = analysis.root_cause or ""
+    return {
+        "trace_id": analysis.trace_id,
+        "spans": len(analysis.spans),
+        "services": sorted({s.service for s in analysis.spans.values()}),
+        "cause": analysis.cause,
+        "root_cause": span(cause),
+        "candidates": list(analysis.candidates),
+        "hops": [span(h.span.span_id, h.depth, h.behaviour, h.detail) for h in analysis.hops],
+        "other_failures": [span(s) for s in analysis.failed if s not in on_path],
+        "slow": [{"span_id": s, "duration_ms": round(ms(analysis.spans[s]), 3), "siblings_median_ms": round(v.median_ms, 3),
+                  "ratio": round(v.ratio, 2), "excess_ms": round(v.excess_ms, 3)} for s, v in analysis.slow.items()],
+        "inflation": [{"span_id": s, "caller": c, "caller_duration_ms": round(d, 3), "share": round(share, 3)}
+                      for s, c, d, share in analysis.inflation()],
+        "blast_radius": {
+            "callers": [a for a in reversed(analysis.ancestors(cause))] if cause else [],
+            "services": list(dict.fromkeys(h.span.service for h in analysis.hops)),
+            "routes": analysis.routes(),
+            "same_root_cause_in_traces": static.recurrences,
+            "traces_in_file": total,
+        },
+        "orphans": list(analysis.orphans),
+    }  # fmt: skip
+
+
+def render_json(run: TraceRun, out: IO[str], include_request: bool = False) -> None:
+    built = run.built
+    data: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "errlint_version": __version__,
+        "model": run.model,
+        "prompt_version": "trace-1",
+        "endpoint": run.endpoint,
+        "trace_file": built.name,
+        "format": built.file.format,
+        "run": {
+            "state": run.state, "notices": list(run.notices), "fatal": run.fatal, "requests": run.requests,
+            "usage": run.usage.to_dict(), "redactions": built.redactions, "estimated_input_tokens": run.estimated_input_tokens,
+            "traces_in_file": built.total_traces, "failing_traces": built.failing_traces, "cached": run.cached,
+            "request_id": run.request_id,
+        },
+        "traces": [trace_dict(t, built.total_traces, built.shown) for t in built.traces],
+        "analysis": run.answer.to_dict() if run.answer is not None and not run.static_stands else None,
+        "injection_suspected": run.injection_suspected,
+        "static_stands": run.static_stands,
+    }  # fmt: skip
+    if include_request:
+        data["request"] = built.body
+    json.dump(data, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def render_text(run: TraceRun, out: IO[str], include_request: bool = False) -> None:
+    built = run.built
+    out.write(f"errlint review --trace {built.name}: {built.failing_traces} failing trace(s) of {built.total_traces} "
+              f"({built.file.format})\n")  # fmt: skip
+    for static in built.traces:
+        _trace_text(static, built.total_traces, built.shown, out)
+    if include_request and built.body is not None:
+        out.write(f"\nRequest that would be sent to {run.endpoint} (redacted; about {run.estimated_input_tokens:,} input "
+                  f"tokens; redactions: {_counts(built.redactions)}):\n")  # fmt: skip
+        out.write(json.dumps(built.body, indent=2, ensure_ascii=False) + "\n")
+        return
+    if run.answer is not None and not run.static_stands:
+        _answer_text(run, out)
+    elif run.static_stands:
+        out.write(f"\nClaude's analysis: not used ({run.static_stands}).\n")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
+
+
+def _trace_text(static: TraceStatic, total: int, shown: dict[str, tuple[str, list[tuple[str, str]]]], out: IO[str]) -> None:
+    analysis = static.analysis
+    cause = analysis.spans[analysis.root_cause or ""]
+    code = static.code.get(cause.span_id)
+    services = sorted({s.service for s in analysis.spans.values()})
+    out.write(f"\nTrace {analysis.trace_id} ({len(analysis.spans)} spans, {len(services)} services: {', '.join(services)})\n")
+    out.write(f"  Root-cause candidate ({analysis.cause}): span {cause.span_id} {clean(cause.service)} "
+              f"{clean(cause.name)!r} at {_where(code.location if code else None)}\n")  # fmt: skip
+    for kind, message in shown[cause.span_id][1][:1]:
+        out.write(f"    {clean(kind)}: {clean(message)}\n")
+    out.write("  Hops (root first):\n")
+    for index, hop in enumerate(analysis.hops, 1):
+        s = hop.span
+        hop_code = static.code.get(s.span_id)
+        status = s.status.upper() + (f" {clean(shown[s.span_id][0])[:80]!r}" if s.status_message else "")
+        out.write(f"    {index}. {clean(s.service)} {clean(s.name)!r} {s.kind} {status} {ms(s):,.1f} ms span {s.span_id}\n")
+        out.write(f"       at {_where(hop_code.location if hop_code else None)}\n")
+        behaviour = hop.behaviour + (f": {clean(hop.detail)}" if hop.detail else "")
+        out.write(f"       trace shows: {behaviour}\n")
+        for finding in hop_code.findings if hop_code else []:
+            out.write(f"       {finding.code} {finding.path}:{finding.line}:{finding.column} {finding.name} "
+                      f"[{role_of(finding.code)}]: {clean(finding.message)}\n")  # fmt: skip
+    on_path = {h.span.span_id for h in analysis.hops}
+    others = [s for s in analysis.failed if s not in on_path]
+    if others:
+        out.write("  Other failed spans:\n")
+        for span_id in others:
+            s = analysis.spans[span_id]
+            first = f" {clean(shown[span_id][1][0][0])}" if s.exceptions else ""
+            out.write(f"    span {span_id} {clean(s.service)} {clean(s.name)!r} {s.status.upper()}{first} {ms(s):,.1f} ms\n")
+    if analysis.slow:
+        out.write("  Slow spans (>= 3x their siblings' median and >= 100 ms above it):\n")
+        for span_id, slow in analysis.slow.items():
+            s = analysis.spans[span_id]
+            out.write(f"    span {span_id} {clean(s.service)} {clean(s.name)!r} {ms(s):,.1f} ms: {slow.ratio:,.1f}x the "
+                      f"median of its siblings ({slow.median_ms:,.1f} ms), +{slow.excess_ms:,.1f} ms\n")  # fmt: skip
+        for span_id, caller, duration, share in analysis.inflation():
+            c = analysis.spans[caller]
+            out.write(f"    latency inflation: span {span_id}'s excess is {share:.0%} of {clean(c.service)} "
+                      f"{clean(c.name)!r} ({duration:,.1f} ms)\n")  # fmt: skip
+    routes = analysis.routes()
+    callers = list(reversed(analysis.ancestors(cause.span_id)))
+    out.write(f"  Blast radius: {len(callers)} caller span(s) in {len({analysis.spans[c].service for c in callers})} "
+              f"service(s); user-facing route(s): {', '.join(clean(r) for r in routes) or 'none recorded'}; "
+              f"the same root-cause hop in {static.recurrences} of {total} trace(s)\n")  # fmt: skip
+    unresolved = [(sid, f) for sid, c in static.code.items() for f in c.frames if not f.resolved]
+    if unresolved:
+        out.write("  Unresolved frames:\n")
+        for span_id, frame in unresolved:
+            out.write(f"    span {span_id}: {_where(frame)}\n")
+    for span_id in analysis.orphans:
+        out.write(f"  Note: span {span_id}'s parent {analysis.spans[span_id].parent_id} is not in the file\n")
+
+
+def _claim(claim: Claim, extra: str = "") -> str:
+    where = claim.location or "no location"
+    if not claim.verified:
+        where += " (unverified: not a location that was sent)"
+    head = f"[{extra}] " if extra else ""
+    return f"{head}span {claim.span_id}, {where}: {clean(claim.text)}"
+
+
+def _answer_text(run: TraceRun, out: IO[str]) -> None:
+    answer = run.answer
+    assert answer is not None
+    source = "cached answer" if run.cached else f"request {run.request_id or '?'}"
+    out.write(f"\nClaude's analysis ({run.model}, {source}; advisory):\n")
+    if answer.root_cause is not None:
+        out.write(f"  Root cause: {_claim(answer.root_cause, 'confidence ' + answer.root_cause.extra)}\n")
+    else:
+        out.write("  Root cause: none usable (it cited a span id that is not in the trace)\n")
+    for name in SECTIONS:
+        claims = answer.sections[name]
+        if not claims:
+            continue
+        out.write(f"  {_TITLES[name]}:\n")
+        for claim in claims:
+            out.write(f"    - {_claim(claim, claim.extra if name == 'propagation' else '')}\n")
+    for reason in answer.dropped:
+        out.write(f"  Dropped: {reason}\n")
