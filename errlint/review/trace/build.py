@@ -80,7 +80,7 @@ def build(path: Path, display: str, root: Path, linter: Any, policy: Policy, mod
     signatures = Counter(_signature(a) for a in failing)
     for analysis in chosen:
         spans = [h.span for h in analysis.hops] + [analysis.spans[s] for s in analysis.failed]
-        code = {s.span_id: locate(s, root) for s in spans}
+        code = {s.span_id: locate(s, root, len(analysis.ancestors(s.span_id))) for s in spans}
         built.traces.append(TraceStatic(analysis, code, signatures[_signature(analysis)]))
     codes = [c for t in built.traces for c in t.code.values()]
     built.notices += attach_findings(codes, root, lambda paths: _lint(paths, root, linter, built))

@@ -58,6 +58,7 @@ class SpanCode:
     frames: list[Location] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     functions: list[tuple[str, int, int, str]] = field(default_factory=list)  # (path, start, end, name)
+    depth: int = 0  # of the span in its trace (frames seen by several spans go to the deepest)
 
 
 def shorten(path: str) -> str:
@@ -118,8 +119,8 @@ def _attr(span: Span, *keys: str) -> Any:
     return next((span.attributes[k] for k in keys if span.attributes.get(k) not in (None, "")), None)
 
 
-def locate(span: Span, root: Path) -> SpanCode:
-    code = SpanCode()
+def locate(span: Span, root: Path, depth: int = 0) -> SpanCode:
+    code = SpanCode(depth=depth)
     filepath = _attr(span, "code.filepath", "code.file.path")
     function = str(_attr(span, "code.function", "code.function.name") or "")
     namespace = str(_attr(span, "code.namespace") or "")
@@ -175,8 +176,11 @@ def attach_findings(codes: Sequence[SpanCode], root: Path, lint: Any) -> list[st
         for place in places:
             if place.resolved and place.path.endswith(".py"):
                 wanted.setdefault(place.path, []).append((code, place))
-    notices = []
+    notices: list[str] = []
     results = lint(sorted(wanted)) if wanted else {}
+    owned: dict[int, list[tuple[str, int, int, str]]] = {}
+    framed: dict[tuple[str, int, int, str], list[SpanCode]] = {}
+    texts: dict[str, list[Finding]] = {}
     for path, entries in wanted.items():
         text, findings = results.get(path, ("", []))
         try:
@@ -189,13 +193,29 @@ def attach_findings(codes: Sequence[SpanCode], root: Path, lint: Any) -> list[st
             if found is None:
                 continue
             start, end, name = found
-            if (path, start, end, name) not in code.functions:
-                code.functions.append((path, start, end, name))
-            if place is code.location and not place.function:
-                code.location = replace(place, function=name)
-            for finding in findings:
-                if start <= finding.line <= end and finding not in code.findings:
-                    code.findings.append(finding)
+            if place is code.location:
+                owned.setdefault(code_id(code), []).append((path, start, end, name))
+                if not place.function:
+                    code.location = replace(place, function=name)
+            else:
+                framed.setdefault((path, start, end, name), []).append(code)
+            texts[path] = findings
+    # A function named by a span's location is that span's; a function seen only in stack frames
+    # (a helper between two spans) belongs to the deepest span whose stack trace shows it.
+    located = {f for functions in owned.values() for f in functions}
     for code in codes:
+        code.functions = list(dict.fromkeys(owned.get(code_id(code), [])))
+    for function, holders in framed.items():
+        if function not in located:
+            deepest = max(holders, key=lambda c: c.depth)
+            if function not in deepest.functions:
+                deepest.functions.append(function)
+    for code in codes:
+        for path, start, end, _ in code.functions:
+            code.findings += [f for f in texts.get(path, []) if start <= f.line <= end and f not in code.findings]
         code.findings.sort(key=lambda f: (f.path, f.line, f.column, f.code))
     return notices
+
+
+def code_id(code: SpanCode) -> int:
+    return id(code)

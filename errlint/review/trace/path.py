@@ -76,10 +76,14 @@ class TraceAnalysis:
         return out
 
     def routes(self) -> list[str]:
-        """User-facing routes on the path: server spans with an HTTP route (or the root server span)."""
+        """User-facing routes on the path: the HTTP routes of the entry service's spans on the path
+        (the service of the trace's root), or the root span's name when it is a server span."""
         out = []
+        entry = self.hops[0].span.service if self.hops else ""
         for hop in self.hops:
             span = hop.span
+            if span.service != entry:
+                continue
             route = next((str(span.attributes[k]) for k in _ROUTE_KEYS if span.attributes.get(k)), "")
             method = next((str(span.attributes[k]) for k in _METHOD_KEYS if span.attributes.get(k)), "")
             if route:
@@ -193,10 +197,15 @@ def _first_type(span: Span) -> str:
 
 
 def _behaviour(analysis: TraceAnalysis, span: Span, below: Span) -> tuple[str, str]:
-    same = [k for k in analysis.children[span.span_id] if analysis.spans[k].name == below.name and analysis.spans[k].service == below.service]
-    retried = f"called {below.name} {len(same)} times" if len(same) > 1 else ""
+    same = [analysis.spans[k] for k in analysis.children[span.span_id]
+            if analysis.spans[k].name == below.name and analysis.spans[k].service == below.service]  # fmt: skip
+    # Retries: the same call again after a failure (every attempt but the last failed); the same
+    # call to several targets with one failure in between is a fan-out, not a retry.
+    retried = f"called {below.name} {len(same)} times" if len(same) > 1 and all(s.failed for s in same[:-1]) else ""
     status = next((span.attributes[k] for k in _STATUS_KEYS if span.attributes.get(k) is not None), None)
     if not below.failed:
+        if span.failed and _is_timeout(span):
+            return "timed_out", f"gave up after {ms(span):,.1f} ms while the call below was still running"
         return ("waited" if below.span_id in analysis.slow or analysis.cause in ("timeout", "latency") else "passed"), retried
     if span.status != "error" and not span.exceptions:
         detail = f"ended {span.status}" + (f" with status code {status}" if status is not None else "")

@@ -149,6 +149,7 @@ def _trace_text(static: TraceStatic, total: int, shown: dict[str, tuple[str, lis
     for kind, message in shown[cause.span_id][1][:1]:
         out.write(f"    {clean(kind)}: {clean(message)}\n")
     out.write("  Hops (root first):\n")
+    printed: set[tuple[str, int, int, str]] = set()
     for index, hop in enumerate(analysis.hops, 1):
         s = hop.span
         hop_code = static.code.get(s.span_id)
@@ -158,6 +159,10 @@ def _trace_text(static: TraceStatic, total: int, shown: dict[str, tuple[str, lis
         behaviour = hop.behaviour + (f": {clean(hop.detail)}" if hop.detail else "")
         out.write(f"       trace shows: {behaviour}\n")
         for finding in hop_code.findings if hop_code else []:
+            if (finding.path, finding.line, finding.column, finding.code) in printed:
+                out.write(f"       {finding.code} {finding.path}:{finding.line}:{finding.column} (listed above)\n")
+                continue
+            printed.add((finding.path, finding.line, finding.column, finding.code))
             out.write(f"       {finding.code} {finding.path}:{finding.line}:{finding.column} {finding.name} "
                       f"[{role_of(finding.code)}]: {clean(finding.message)}\n")  # fmt: skip
     on_path = {h.span.span_id for h in analysis.hops}

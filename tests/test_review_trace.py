@@ -1,0 +1,183 @@
+"""`errlint review --trace FILE` end to end: traces made by the real OpenTelemetry SDK over a small
+multi-service project (an outage, a timeout, a partial failure), exported as OTLP JSON through the
+SDK's own protobuf encoder or as Jaeger JSON; the real anthropic SDK on a mock transport."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("opentelemetry.sdk")
+pytest.importorskip("opentelemetry.exporter.otlp.proto.common")
+
+from test_review import hermetic, review  # noqa: E402,F401 - fixtures
+from test_review_helpers import FakeAPI, answer, error_body, status  # noqa: E402
+from trace_scenarios import jaeger_json, otlp_json, run_scenarios, write_project  # noqa: E402
+
+KEY = "sk-ant-test-not-a-real-key"
+ARGS = ("--isolated", "--preview")
+NO_KEY = (
+    "errlint review: AI analysis skipped: no ANTHROPIC_API_KEY (set it, or run with --dry-run to see what would be "
+    "sent); the static report is printed\n"
+)
+REPORT = (
+    '\n'
+    'Trace 5ce00000000000000000000000000001 (5 spans, 2 services: orders, storefront)\n'
+    "  Root-cause candidate (error): span a000000000000003 orders 'POST payments/charges' at payments/gateway.py:5 charge\n"
+    '    ConnectionRefusedError: payments.internal:443 refused the connection (order A-1001)\n'
+    '  Hops (root first):\n'
+    "    1. storefront 'POST /orders' server ERROR 'payments are unavailable' 95.0 ms span a000000000000001\n"
+    '       at storefront/routes.py:6 place_order\n'
+    '       trace shows: converted: answered with status code 503\n'
+    "    2. orders 'orders.create' internal ERROR 'payments are unavailable' 95.0 ms span a000000000000002\n"
+    '       at orders/service.py:16 create\n'
+    '       trace shows: retried: called POST payments/charges 3 times; ConnectionRefusedError became orders.service.PaymentUnavailable\n'
+    '       XH602 orders/service.py:22:13 retry-without-backoff [retried]: Retry loop retries after `except ConnectionError:` with no sleep or backoff: it hammers the failing dependency\n'
+    "    3. orders 'POST payments/charges' client ERROR 'payments.internal:443 refused the connection (order A-1001)' 30.0 ms span a000000000000003\n"
+    '       at payments/gateway.py:5 charge\n'
+    '       trace shows: raised\n'
+    '  Other failed spans:\n'
+    "    span a000000000000004 orders 'POST payments/charges' ERROR ConnectionRefusedError 30.0 ms\n"
+    "    span a000000000000005 orders 'POST payments/charges' ERROR ConnectionRefusedError 30.0 ms\n"
+    '  Blast radius: 2 caller span(s) in 2 service(s); user-facing route(s): POST /orders; the same root-cause hop in 1 of 3 trace(s)\n'
+    '\n'
+    'Trace 5ce00000000000000000000000000002 (6 spans, 3 services: inventory, orders, storefront)\n'
+    "  Root-cause candidate (timeout): span a00000000000000b inventory 'SELECT stock' at inventory/stock.py:5 lookup\n"
+    '  Hops (root first):\n'
+    "    1. storefront 'GET /stock/{sku}' server ERROR 'inventory.internal did not answer within 2.0 s' 2,505.0 ms span a000000000000006\n"
+    '       at storefront/routes.py:15 stock\n'
+    '       trace shows: converted: answered with status code 504\n'
+    "    2. orders 'orders.availability' internal ERROR 'inventory.internal did not answer within 2.0 s' 2,505.0 ms span a000000000000007\n"
+    '       at orders/service.py:27 availability\n'
+    '       trace shows: propagated\n'
+    "    3. orders 'GET inventory/stock' client ERROR 'inventory.internal did not answer within 2.0 s' 2,501.0 ms span a000000000000009\n"
+    '       at orders/service.py:27 availability\n'
+    '       trace shows: timed_out: gave up after 2,501.0 ms while the call below was still running\n'
+    "    4. inventory 'GET /stock/{sku}' server UNSET 2,500.0 ms span a00000000000000a\n"
+    '       at inventory/stock.py:5 lookup\n'
+    '       trace shows: waited\n'
+    "    5. inventory 'SELECT stock' client UNSET 2,480.0 ms span a00000000000000b\n"
+    '       at inventory/stock.py:5 lookup\n'
+    '       trace shows: slow\n'
+    "  Slow spans (>= 3x their siblings' median and >= 100 ms above it):\n"
+    "    span a000000000000009 orders 'GET inventory/stock' 2,501.0 ms: 625.2x the median of its siblings (4.0 ms), +2,497.0 ms\n"
+    "    latency inflation: span a000000000000009's excess is 100% of orders 'orders.availability' (2,505.0 ms)\n"
+    "    latency inflation: span a000000000000009's excess is 100% of storefront 'GET /stock/{sku}' (2,505.0 ms)\n"
+    '  Blast radius: 4 caller span(s) in 3 service(s); user-facing route(s): GET /stock/{sku}; the same root-cause hop in 1 of 3 trace(s)\n'
+    '\n'
+    'Trace 5ce00000000000000000000000000003 (5 spans, 3 services: notify, orders, storefront)\n'
+    "  Root-cause candidate (error): span a00000000000000f notify 'smtp send' at notify/mailer.py:7 send\n"
+    "    smtplib.SMTPRecipientsRefused: {'<REDACTED:email:1>': (550, b'mailbox unavailable')}\n"
+    '  Hops (root first):\n'
+    "    1. storefront 'POST /orders/{id}/confirm' server UNSET 120.0 ms span a00000000000000c\n"
+    '       at storefront/routes.py:24 confirm\n'
+    '       trace shows: passed\n'
+    "    2. orders 'orders.confirm' internal UNSET 120.0 ms span a00000000000000d\n"
+    '       at orders/service.py:37 confirm\n'
+    '       trace shows: hid: ended unset though the call below failed\n'
+    '       XH103 orders/service.py:42:13 swallowed-exception [hid]: Exception swallowed: `except Exception:` only passes; a broad handler discards every error, bugs included\n'
+    '    3. notify \'smtp send\' client ERROR "{\'<REDACTED:email:1>\': (550, b\'mailbox unavailable\')}" 40.0 ms span a00000000000000f\n'
+    '       at notify/mailer.py:7 send\n'
+    '       trace shows: raised\n'
+    '  Blast radius: 2 caller span(s) in 2 service(s); user-facing route(s): POST /orders/{id}/confirm; the same root-cause hop in 1 of 3 trace(s)\n'
+)
+
+
+@pytest.fixture(scope="module")
+def spans(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    root = write_project(tmp_path_factory.mktemp("scenario") / "proj")
+    return root, run_scenarios(root)
+
+
+@pytest.fixture
+def project(spans: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root, finished = spans
+    (root / "trace.json").write_text(json.dumps(otlp_json(finished)), encoding="utf-8")
+    monkeypatch.chdir(root)
+    return root
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> FakeAPI:
+    fake = FakeAPI()
+    import errlint.review.client as client_module
+
+    monkeypatch.setattr(client_module, "make_http_client", fake.client)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    return fake
+
+
+def trace_review(capsys: Any, *args: str) -> tuple[int, str, str]:
+    return review(capsys, "--trace", *args)
+
+
+# --- the static report ------------------------------------------------------------------------
+
+
+def test_static_report_of_three_failures(project: Path, capsys: Any) -> None:
+    code, out, err = trace_review(capsys, "trace.json", *ARGS)
+    assert code == 0
+    assert out == "errlint review --trace trace.json: 3 failing trace(s) of 3 (otlp)\n" + REPORT
+    assert err == NO_KEY
+
+
+def test_jaeger_json_gives_the_same_report(project: Path, spans: Any, capsys: Any) -> None:
+    (project / "jaeger.json").write_text(json.dumps(jaeger_json(spans[1])), encoding="utf-8")
+    code, out, _ = trace_review(capsys, "jaeger.json", *ARGS)
+    assert code == 0
+    assert out == "errlint review --trace jaeger.json: 3 failing trace(s) of 3 (jaeger)\n" + REPORT
+
+
+def test_base64_ids_and_json_lines_are_read(project: Path, spans: Any, capsys: Any) -> None:
+    # protobuf's own JSON mapping (base64 ids), one export per line as the file exporter writes them
+    lines = [json.dumps(otlp_json([s], hex_ids=False)) for s in spans[1]]
+    (project / "lines.json").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, _ = trace_review(capsys, "lines.json", *ARGS)
+    assert code == 0
+    assert out == "errlint review --trace lines.json: 3 failing trace(s) of 3 (otlp)\n" + REPORT
+
+
+def test_stable_rules_only_without_preview(project: Path, capsys: Any) -> None:
+    code, out, _ = trace_review(capsys, "trace.json", "--isolated")
+    assert code == 0
+    assert "XH602" not in out and "XH103" not in out  # both are preview rules: the config decides
+    assert "trace shows: hid: ended unset though the call below failed" in out
+
+
+def test_json_report(project: Path, capsys: Any) -> None:
+    code, out, _ = trace_review(capsys, "trace.json", *ARGS, "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["run"]["state"] == "skipped"
+    assert "request" not in report
+    outage, timeout, partial = report["traces"]
+    assert [h["span_id"] for h in outage["hops"]] == ["a000000000000001", "a000000000000002", "a000000000000003"]
+    assert [h["behaviour"] for h in outage["hops"]] == ["converted", "retried", "raised"]
+    assert outage["hops"][1]["findings"] == [{
+        "code": "XH602", "name": "retry-without-backoff", "path": "orders/service.py", "line": 22, "column": 13,
+        "message": "Retry loop retries after `except ConnectionError:` with no sleep or backoff: it hammers the failing dependency",
+        "role": "retried",
+    }]
+    assert outage["root_cause"]["location"] == {
+        "path": "payments/gateway.py", "line": 5, "function": "charge", "resolved": True, "reason": "",
+        "source": "code attributes",
+    }
+    assert [o["span_id"] for o in outage["other_failures"]] == ["a000000000000004", "a000000000000005"]
+    assert timeout["cause"] == "timeout" and timeout["root_cause"]["span_id"] == "a00000000000000b"
+    assert timeout["slow"] == [{"span_id": "a000000000000009", "duration_ms": 2501.0, "siblings_median_ms": 4.0,
+                                "ratio": 625.25, "excess_ms": 2497.0}]
+    assert timeout["inflation"] == [
+        {"span_id": "a000000000000009", "caller": "a000000000000007", "caller_duration_ms": 2505.0, "share": 0.997},
+        {"span_id": "a000000000000009", "caller": "a000000000000006", "caller_duration_ms": 2505.0, "share": 0.997},
+    ]
+    assert partial["blast_radius"] == {
+        "callers": ["a00000000000000c", "a00000000000000d"], "services": ["storefront", "orders", "notify"],
+        "routes": ["POST /orders/{id}/confirm"], "same_root_cause_in_traces": 1, "traces_in_file": 3,
+    }
+    assert partial["hops"][1]["findings"][0]["code"] == "XH103"
+    assert partial["root_cause"]["exceptions"] == [
+        {"type": "smtplib.SMTPRecipientsRefused", "message": "{'<REDACTED:email:1>': (550, b'mailbox unavailable')}"}
+    ]
