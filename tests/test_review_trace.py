@@ -93,8 +93,9 @@ def spans(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 @pytest.fixture
-def project(spans: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
+def project(spans: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     root, finished = spans
+    monkeypatch.setenv("ERRLINT_CACHE_DIR", str(tmp_path / "cache"))  # answers cached per test
     (root / "trace.json").write_text(json.dumps(otlp_json(finished)), encoding="utf-8")
     monkeypatch.chdir(root)
     return root
@@ -181,3 +182,121 @@ def test_json_report(project: Path, capsys: Any) -> None:
     assert partial["root_cause"]["exceptions"] == [
         {"type": "smtplib.SMTPRecipientsRefused", "message": "{'<REDACTED:email:1>': (550, b'mailbox unavailable')}"}
     ]
+
+
+# --- malformed input: one line, exit 2 ----------------------------------------------------------
+
+_SPAN = '{"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331", "name": "x", "startTimeUnixNano": "1"'
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "the file is empty"),
+        ('{"resourceSpans": [}', "not JSON: Expecting value at line 1 column 20"),
+        ('{"resourceSpans": []}\n{"resourceSpans": [\n', "not JSON (nor JSON lines): line 2 column 20: Expecting value"),
+        ('{"foo": 1}', "the file is neither OTLP JSON (resourceSpans) nor Jaeger JSON (data[].spans)"),
+        ('{"resourceSpans": []}', "the file holds no spans"),
+        ('{"resourceSpans": 5}', "resourceSpans: expected a list, got int"),
+        ('{"resourceSpans": [{"scopeSpans": [{"spans": [' + _SPAN.replace("0af7651916cd43dd8448eb211c80319c", "zz") + "}]}]}]}",
+         "resourceSpans[0].scopeSpans[0].spans[0].traceId: expected 32 hex digits, got 'zz'"),
+        ('{"resourceSpans": [{"scopeSpans": [{"spans": [' + _SPAN + ', "status": {"code": 7}}]}]}]}',
+         "resourceSpans[0].scopeSpans[0].spans[0].status.code: unknown value 7"),
+        ('{"resourceSpans": [{"scopeSpans": [{"spans": [' + _SPAN + ', "attributes": [{"key": "a", "value": {"mapValue": 1}}]}]}]}]}',
+         "resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value: unknown attribute value kind 'mapValue'"),
+        ('{"data": [{"spans": [{"traceID": "0af7651916cd43dd", "spanID": "b7ad6b7169203331", "operationName": "x", '
+         '"startTime": "soon"}]}]}', "data[0].spans[0].startTime: expected an integer, got 'soon'"),
+        ('{"resourceSpans": ' + "[" * 5000 + "]" * 5000 + "}", "nested too deeply to be a trace"),
+    ],
+)
+def test_malformed_trace_is_one_line_exit_2(tmp_path: Path, monkeypatch: Any, capsys: Any, content: str, message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.json").write_text(content, encoding="utf-8")
+    code, out, err = trace_review(capsys, "t.json", "--isolated")
+    assert (code, out, err) == (2, "", f"errlint: error: --trace t.json: {message}\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--trace", "t.json", "--fail-on", "true-positive"), "--fail-on cannot be combined with --trace (it applies to the review of findings)"),
+        (("--trace", "t.json", "src"), "PATHS cannot be combined with --trace (it applies to the review of findings)"),
+        (("--trace", "t.json", "--format", "sarif"), "--trace: --format sarif is not supported (rich, json or markdown)"),
+        (("--trace", "missing.json"), "--trace missing.json: No such file or directory"),
+        (("--trace", "t.json", "--root", "nowhere"), "--root: nowhere: no such directory"),
+        (("--root", "."), "--root is an option of --trace"),
+    ],
+)
+def test_usage_errors(tmp_path: Path, monkeypatch: Any, capsys: Any, args: tuple[str, ...], message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.json").write_text('{"resourceSpans": []}', encoding="utf-8")
+    code, out, err = review(capsys, *args, "--isolated")
+    assert (code, out, err) == (2, "", f"errlint: error: {message}\n")
+
+
+# --- frames, the statistic, the tree --------------------------------------------------------------
+
+
+def _otlp(*spans: str) -> str:
+    return '{"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "api"}}]}, ' \
+           '"scopeSpans": [{"spans": [' + ", ".join(spans) + "]}]}]}"
+
+
+STACK = (
+    "Traceback (most recent call last):\\n"
+    '  File \\"/srv/deploy/app/handlers.py\\", line 4, in handle\\n    return fetch()\\n'
+    '  File \\"/usr/lib/python3.12/site-packages/requests/api.py\\", line 73, in get\\n'
+    '  File \\"/opt/vendor/lib/thing.py\\", line 9, in call\\n'
+    "ConnectionError: refused"
+)
+
+
+def test_frames_resolve_against_the_root_and_unresolved_ones_are_listed(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "handlers.py").write_text(
+        "def handle(fetch):\n    try:\n        pass\n        return fetch()\n    except Exception:\n        return None\n"
+    )
+    trace = _otlp(
+        _SPAN.replace('"name": "x"', '"name": "GET /a", "kind": 2') + ', "endTimeUnixNano": "5000001", "status": {"code": 2}, '
+        '"events": [{"name": "exception", "timeUnixNano": "3", "attributes": ['
+        '{"key": "exception.type", "value": {"stringValue": "ConnectionError"}}, '
+        f'{{"key": "exception.stacktrace", "value": {{"stringValue": "{STACK}"}}}}]}}]}}'
+    )
+    (tmp_path / "t.json").write_text(trace, encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "app")
+    code, out, _ = trace_review(capsys, "../t.json", "--isolated", "--preview", "--root", "..")
+    assert code == 0
+    assert out == (
+        "errlint review --trace ../t.json: 1 failing trace(s) of 1 (otlp)\n\n"
+        "Trace 0af7651916cd43dd8448eb211c80319c (1 spans, 1 services: api)\n"
+        "  Root-cause candidate (error): span b7ad6b7169203331 api 'GET /a' at app/handlers.py:4 handle\n"
+        "    ConnectionError\n"
+        "  Hops (root first):\n"
+        "    1. api 'GET /a' server ERROR 5.0 ms span b7ad6b7169203331\n"
+        "       at app/handlers.py:4 handle\n"
+        "       trace shows: raised\n"
+        "       XH103 app/handlers.py:5:5 swallowed-exception [hid]: Exception swallowed: `except Exception:` only "
+        "returns `None`; a broad handler discards every error, bugs included\n"
+        "  Blast radius: 0 caller span(s) in 0 service(s); user-facing route(s): GET /a; the same root-cause hop in 1 of 1 trace(s)\n"
+        "  Unresolved frames:\n"
+        "    span b7ad6b7169203331: <site-packages>/requests/api.py:73 get (unresolved: outside the repository (an "
+        "installed package or the standard library))\n"
+        "    span b7ad6b7169203331: …/lib/thing.py:9 call (unresolved: not found under the repository root)\n"
+    )
+
+
+def test_slowness_statistic() -> None:
+    from errlint.review.trace.path import analyse
+    from errlint.review.trace.spans import Span
+
+    def span(sid: str, parent: str | None, start_ms: int, dur_ms: float) -> Span:
+        return Span("t" * 32, sid, parent, sid, "svc", "internal", start_ms * 10**6, start_ms * 10**6 + int(dur_ms * 10**6), "unset")
+
+    spans = [span("root", None, 0, 1000), span("a", "root", 0, 40), span("b", "root", 0, 50), span("c", "root", 0, 151),
+             span("d", "root", 0, 149.9), span("e", "root", 0, 400)]  # fmt: skip
+    slow = analyse("t" * 32, spans).slow
+    # siblings of e: 40, 50, 149.9, 151 -> median 99.95: 400 is 4.0x and +300 ms: slow; c: median of
+    # (40, 50, 149.9, 400) = 99.95, 151 is 1.5x: not slow
+    assert list(slow) == ["e"] and round(slow["e"].median_ms, 2) == 99.95
+    alone = analyse("t" * 32, [span("root", None, 0, 5000), span("only", "root", 0, 4900)])
+    assert alone.slow == {} and alone.root_cause is None  # no siblings: not judged, nothing to explain

@@ -301,3 +301,56 @@ def jaeger_json(spans: Sequence[ReadableSpan]) -> dict[str, Any]:
 def span_ids(spans: Sequence[ReadableSpan]) -> Iterator[str]:
     for span in spans:
         yield format(span.get_span_context().span_id, "016x")
+
+
+# Planted values: no request body, report or cache file may contain them.
+PLANTED_PASSWORD = "hunter2-correct-horse"
+PLANTED_URL_PASSWORD = "s3cr3t-pa55w0rd"
+PLANTED_TOKEN = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+PLANTED_EMAIL = "jane.doe@example.com"
+PLANTED_CARD = "4111 1111 1111 1111"
+PLANTED = (PLANTED_PASSWORD, PLANTED_URL_PASSWORD, PLANTED_TOKEN, PLANTED_EMAIL, PLANTED_CARD)
+
+LEAKY = {
+    "billing/charge.py": '''\
+        def charge(card, customer):
+            raise PermissionError(f"card {card} of {customer} declined; retry with token ghp_abcdefghijklmnopqrstuvwxyz0123456789")
+        ''',
+}
+
+
+def leaky_trace(root: Path, message: str = "") -> list[ReadableSpan]:
+    """One trace whose attributes and exception message carry secrets and personal data (and, with
+    `message`, an exception message of the caller's choosing), from code under `root`."""
+    write_project(root, LEAKY)
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": "billing"}), id_generator=CountingIds())
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("leaky")
+    sys.path.insert(0, str(root))
+    try:
+        sys.modules.pop("billing.charge", None)
+        sys.modules.pop("billing", None)
+        charge = importlib.import_module("billing.charge")
+        server = tracer.start_span("POST /charge", kind=trace.SpanKind.SERVER, start_time=T0, attributes={
+            "http.route": "/charge", "db.password": PLANTED_PASSWORD,
+            "db.connection_string": f"postgresql://billing:{PLANTED_URL_PASSWORD}@db.internal/billing",
+            "enduser.id": PLANTED_EMAIL, "http.request.header.authorization": ["Bearer " + PLANTED_TOKEN],
+        })  # fmt: skip
+        with trace.use_span(server, end_on_exit=False):
+            client = tracer.start_span("charge card", kind=trace.SpanKind.CLIENT, start_time=T0 + 1_000_000,
+                                       attributes={"card.last_used": PLANTED_CARD})  # fmt: skip
+            try:
+                charge.charge(PLANTED_CARD, PLANTED_EMAIL)
+            except PermissionError as err:
+                client.record_exception(err, timestamp=T0 + 2_000_000,
+                                        attributes={"exception.message": message} if message else None)  # fmt: skip
+                client.set_status(trace.Status(trace.StatusCode.ERROR, message or str(err)))
+            client.end(end_time=T0 + 2_000_000)
+        server.set_status(trace.Status(trace.StatusCode.ERROR))
+        server.end(end_time=T0 + 3_000_000)
+    finally:
+        sys.path.remove(str(root))
+        sys.modules.pop("billing.charge", None)
+        sys.modules.pop("billing", None)
+    return list(exporter.get_finished_spans())

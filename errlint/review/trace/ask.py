@@ -114,9 +114,6 @@ class TraceRedactor:
             return {self.text(str(k), 80): self.attribute(str(k), v) for k, v in list(value.items())[:20]}
         return value
 
-    @property
-    def counts(self) -> dict[str, int]:
-        return dict(sorted(self.redactor.result.counts.items()))
 
 
 def user_text(trace_data: list[dict[str, Any]], findings: list[str], excerpts: list[tuple[str, int, int, str, str]],

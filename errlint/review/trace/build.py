@@ -215,17 +215,14 @@ def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: O
             "user_facing_routes": [redactor.text(r, 200) for r in analysis.routes()],
             "same_root_cause_in_traces": f"{static.recurrences} of {built.total_traces}",
         })  # fmt: skip
-    built.redactions = redactor.counts
-    for path in files:
-        for kind, count in files[path].counts_in("\n".join(e[4] for e in excerpts if e[0] == sent_path(path))).items():
-            built.redactions[kind] = built.redactions.get(kind, 0) + count
-    built.redactions = dict(sorted(built.redactions.items()))
     finding_lines = [f"span{'s' if len(spans) > 1 else ''} {', '.join(spans)}: {line}" for line, spans in findings.items()]
     payload = [json_text(t) for t in traces] + finding_lines + [e[4] for e in excerpts]
     built.untrusted = "\n".join(payload)
     built.nonce = prompt.choose_nonce(payload, nonce)
     text = ask.user_text(traces, finding_lines, excerpts, sorted(built.locations), built.nonce)
     built.body = ask.build_body(model, max_tokens, text)
+    # Counts of the placeholders really sent (never the values).
+    built.redactions = dict(sorted(Counter(m.group(1) for m in PLACEHOLDER_RE.finditer(text)).items()))
 
 
 def json_text(data: Any) -> str:

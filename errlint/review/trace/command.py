@@ -187,5 +187,6 @@ def _use(run: TraceRun, tool_input: Any) -> bool:
     if run.answer.dropped:
         run.notices.append(f"{len(run.answer.dropped)} claim(s) dropped: they cite span ids that are not in the trace")
     if run.answer.injection_suspected and not run.injection_heuristic:
-        run.notices.append("the model suspects " + INJECTION[4:])
+        run.notices.append("the model reports text in the trace that reads like instructions to the reviewer: the "
+                           "analysis is not used, the static report stands")  # fmt: skip
     return True

@@ -137,15 +137,6 @@ def analyse(trace_id: str, spans: Sequence[Span]) -> TraceAnalysis:
     return result
 
 
-def _descendants(analysis: TraceAnalysis, span_id: str) -> list[str]:
-    out, todo = [], list(analysis.children[span_id])
-    while todo:
-        current = todo.pop()
-        out.append(current)
-        todo.extend(analysis.children[current])
-    return out
-
-
 def _slowest_leaf(analysis: TraceAnalysis, span_id: str) -> str:
     current = span_id
     while analysis.children[current]:
@@ -158,9 +149,20 @@ def _is_timeout(span: Span) -> bool:
     return any(_TIMEOUT_RE.search(t) for t in texts)
 
 
+def _failed_below(analysis: TraceAnalysis) -> set[str]:
+    """The spans with a failed descendant (one pass, bottom-up)."""
+    out: set[str] = set()
+    for span_id in analysis.failed:
+        current = analysis.spans[span_id].parent_id
+        while current is not None and current in analysis.spans and current not in out:
+            out.add(current)
+            current = analysis.spans[current].parent_id
+    return out
+
+
 def _root_cause(analysis: TraceAnalysis) -> None:
-    failed = set(analysis.failed)
-    leaves = [s for s in analysis.failed if not failed & set(_descendants(analysis, s))]
+    below = _failed_below(analysis)
+    leaves = [s for s in analysis.failed if s not in below]
     analysis.candidates = sorted(leaves, key=lambda s: (analysis.spans[s].end_ns, analysis.spans[s].order))
     if analysis.candidates:
         first = analysis.candidates[0]

@@ -147,7 +147,7 @@ def _trace_text(static: TraceStatic, total: int, shown: dict[str, tuple[str, lis
     out.write(f"  Root-cause candidate ({analysis.cause}): span {cause.span_id} {clean(cause.service)} "
               f"{clean(cause.name)!r} at {_where(code.location if code else None)}\n")  # fmt: skip
     for kind, message in shown[cause.span_id][1][:1]:
-        out.write(f"    {clean(kind)}: {clean(message)}\n")
+        out.write(f"    {clean(kind)}" + (f": {clean(message)}\n" if message else "\n"))
     out.write("  Hops (root first):\n")
     printed: set[tuple[str, int, int, str]] = set()
     for index, hop in enumerate(analysis.hops, 1):

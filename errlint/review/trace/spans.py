@@ -83,6 +83,15 @@ class TraceFile:
 
 def load_trace(text: str, name: str) -> TraceFile:
     """Parse `text` (the content of file `name`); raise `TraceFormatError` on malformed input."""
+    try:
+        return _load(text, name)
+    except _FieldError as err:
+        raise TraceFormatError(f"--trace {name}: {err}") from None
+    except RecursionError:
+        raise TraceFormatError(f"--trace {name}: nested too deeply to be a trace") from None
+
+
+def _load(text: str, name: str) -> TraceFile:
     documents = _documents(text, name)
     spans: list[Span] = []
     formats = set()
@@ -143,8 +152,12 @@ def _documents(text: str, name: str) -> list[tuple[str, Any]]:
         return docs
 
 
-def _fail(where: str, what: str) -> TraceFormatError:
-    return TraceFormatError(f"--trace: {where}: {what}")
+class _FieldError(ValueError):
+    """A malformed field; `load_trace` names the file."""
+
+
+def _fail(where: str, what: str) -> _FieldError:
+    return _FieldError(f"{where}: {what}")
 
 
 def _list(value: Any, where: str) -> list[Any]:
