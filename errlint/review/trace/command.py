@@ -67,7 +67,7 @@ def run_trace(
     cache_read: bool,
     cache_write: bool,
     nonce: Optional[str] = None,
-    write: Callable[[str], None] = sys.stdout.write,
+    write: Optional[Callable[[str], object]] = None,
     echo_err: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
 ) -> int:
     if output_format not in FORMATS:
@@ -105,7 +105,7 @@ def run_trace(
         except OSError as err:
             raise UsageError(f"--output: {output_file}: {err.strerror or err}") from None
     else:
-        write(buffer.getvalue())
+        (write or sys.stdout.write)(buffer.getvalue())
     for notice in run.notices:
         echo_err(f"errlint review: {notice}")
     if run.fatal is not None:

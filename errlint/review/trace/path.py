@@ -138,9 +138,13 @@ def analyse(trace_id: str, spans: Sequence[Span]) -> TraceAnalysis:
 
 
 def _slowest_leaf(analysis: TraceAnalysis, span_id: str) -> str:
-    current = span_id
+    current, seen = span_id, {span_id}
     while analysis.children[current]:
-        current = max(analysis.children[current], key=lambda k: (analysis.spans[k].duration_ns, -analysis.spans[k].order))
+        slowest = max(analysis.children[current], key=lambda k: (analysis.spans[k].duration_ns, -analysis.spans[k].order))
+        if slowest in seen:  # a cycle of parent ids in a malformed file
+            break
+        current = slowest
+        seen.add(current)
     return current
 
 

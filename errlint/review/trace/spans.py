@@ -332,7 +332,7 @@ def _tags(value: Any, where: str) -> dict[str, Any]:
 def _jaeger_trace(trace: Any, where: str) -> list[Span]:
     trace = _object(trace, where)
     processes = _object(trace.get("processes") or {}, where + ".processes")
-    services = {}
+    services: dict[str, str] = {}
     for pid, process in processes.items():
         services[pid] = str(_object(process, f"{where}.processes.{pid}").get("serviceName") or "unknown_service")
     spans = []
@@ -348,15 +348,15 @@ def _jaeger_trace(trace: Any, where: str) -> list[Span]:
                 parent = _id(ref.get("spanID", ref.get("spanId")), f"{swhere}.references[{r}].spanID", (8,))
         if parent is None and raw.get("parentSpanID"):
             parent = _id(raw.get("parentSpanID"), swhere + ".parentSpanID", (8,), required=False)
-        name = raw.get("operationName")
-        if not isinstance(name, str):
-            raise _fail(swhere + ".operationName", f"expected a string, got {name!r}"[:160])
+        operation = raw.get("operationName")
+        if not isinstance(operation, str):
+            raise _fail(swhere + ".operationName", f"expected a string, got {operation!r}"[:160])
         start = _int(raw.get("startTime"), swhere + ".startTime") * 1000
         duration = _int(raw.get("duration", 0), swhere + ".duration") * 1000
         tags = _tags(raw.get("tags"), swhere + ".tags")
-        pid = raw.get("processID", raw.get("processId"))
+        process_id = raw.get("processID", raw.get("processId"))
         process = raw.get("process")
-        service = services.get(pid) if isinstance(pid, str) else None
+        service: Optional[str] = services.get(process_id) if isinstance(process_id, str) else None
         if service is None and isinstance(process, dict):
             service = str(process.get("serviceName") or "")
         status_code = str(tags.pop("otel.status_code", "")).lower()
@@ -373,7 +373,7 @@ def _jaeger_trace(trace: Any, where: str) -> list[Span]:
                 exceptions.append(_exception(fields, _int(log.get("timestamp", 0), lwhere + ".timestamp") * 1000))
         assert trace_id is not None and span_id is not None
         spans.append(
-            Span(trace_id, span_id, parent, name, service or "unknown_service", kind if kind in _KINDS.values() else "unspecified",
+            Span(trace_id, span_id, parent, operation, service or "unknown_service", kind if kind in _KINDS.values() else "unspecified",
                  start, start + duration, status, message, tags, exceptions)
         )  # fmt: skip
     return spans
