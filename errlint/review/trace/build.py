@@ -35,7 +35,8 @@ class TraceStatic:
 
     analysis: TraceAnalysis
     code: dict[str, SpanCode]  # span id -> code
-    recurrences: int = 1  # traces of the file whose failures include the same (service, name)
+    recurrences: int = 1  # traces of the file whose root-cause hop is the same (service, name)
+    same_as: list[str] = field(default_factory=list)  # their trace ids (not analysed again)
 
 
 @dataclass
@@ -72,16 +73,21 @@ def build(path: Path, display: str, root: Path, linter: Any, policy: Policy, mod
     analyses = [analyse(trace_id, spans) for trace_id, spans in loaded.traces.items()]
     failing = [a for a in analyses if a.interesting]
     failing.sort(key=lambda a: min(s.start_ns for s in a.spans.values()))
-    chosen = failing[:MAX_TRACES]
+    # One trace per root-cause hop (service and span name): the others are named beside it.
+    same: dict[tuple[str, str], list[str]] = {}
+    for analysis in failing:
+        same.setdefault(_signature(analysis), []).append(analysis.trace_id)
+    firsts = [a for a in failing if same[_signature(a)][0] == a.trace_id]
+    chosen = firsts[:MAX_TRACES]
     built = Built(loaded, display, root, [], len(analyses), len(failing), list(loaded.notices))
-    if len(failing) > MAX_TRACES:
-        built.notices.append(f"{len(failing) - MAX_TRACES} more failing trace(s) in the file are not analysed "
+    if len(firsts) > MAX_TRACES:
+        built.notices.append(f"{len(firsts) - MAX_TRACES} more failing trace(s) with other root causes are not analysed "
                              f"(at most {MAX_TRACES} a run)")  # fmt: skip
-    signatures = Counter(_signature(a) for a in failing)
     for analysis in chosen:
         spans = [h.span for h in analysis.hops] + [analysis.spans[s] for s in analysis.failed]
         code = {s.span_id: locate(s, root, len(analysis.ancestors(s.span_id))) for s in spans}
-        built.traces.append(TraceStatic(analysis, code, signatures[_signature(analysis)]))
+        others = same[_signature(analysis)][1:]
+        built.traces.append(TraceStatic(analysis, code, 1 + len(others), others))
     codes = [c for t in built.traces for c in t.code.values()]
     built.notices += attach_findings(codes, root, lambda paths: _lint(paths, root, linter, built))
     _request(built, policy, model, max_tokens, nonce)

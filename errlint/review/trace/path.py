@@ -202,6 +202,37 @@ def _first_type(span: Span) -> str:
     return span.exceptions[0].type if span.exceptions else ""
 
 
+_IMPLICIT = "During handling of the above exception, another exception occurred:"
+_EXPLICIT = "The above exception was the direct cause of the following exception:"
+_EXC_LINE_RE = re.compile(r"^([A-Za-z_][\w.]*)(?::|$)")
+
+
+def chain(stacktrace: str) -> list[tuple[str, str]]:
+    """The exceptions of a Python stack trace, the first cause first: (type, how the next one
+    followed it: "" for the last, "while handling it" or "from it")."""
+    blocks = re.split(f"({re.escape(_IMPLICIT)}|{re.escape(_EXPLICIT)})", stacktrace)
+    out: list[tuple[str, str]] = []
+    for index in range(0, len(blocks), 2):
+        lines = [line for line in blocks[index].splitlines() if line.strip()]
+        match = _EXC_LINE_RE.match(lines[-1]) if lines else None
+        if match is None:
+            return []
+        link = blocks[index + 1] if index + 1 < len(blocks) else ""
+        out.append((match.group(1), "while handling it" if link == _IMPLICIT else "from it" if link else ""))
+    return out
+
+
+def _converted_inside(span: Span) -> str:
+    """`X became Y ...` when the span's own stack trace shows a conversion."""
+    for exception in span.exceptions[:1]:
+        links = chain(exception.stacktrace)
+        if len(links) > 1:
+            (first, how), last = links[-2], links[-1][0]
+            lost = " (no `from`: the cause is only implicit)" if how == "while handling it" else ""
+            return f"{first} became {last} {how}{lost}"
+    return ""
+
+
 def _behaviour(analysis: TraceAnalysis, span: Span, below: Span) -> tuple[str, str]:
     same = [analysis.spans[k] for k in analysis.children[span.span_id]
             if analysis.spans[k].name == below.name and analysis.spans[k].service == below.service]  # fmt: skip
@@ -223,6 +254,11 @@ def _behaviour(analysis: TraceAnalysis, span: Span, below: Span) -> tuple[str, s
     mine, theirs = _first_type(span), _first_type(below)
     if mine and theirs and mine != theirs:
         return ("retried" if retried else "converted"), "; ".join(x for x in (retried, f"{theirs} became {mine}") if x)
+    inside = _converted_inside(span)
+    if inside:
+        return ("retried" if retried else "converted"), "; ".join(x for x in (retried, inside) if x)
+    if status is not None and str(status) not in ("", "0") and span.kind == "client":
+        return ("retried" if retried else "propagated"), "; ".join(x for x in (retried, f"received status code {status}") if x)
     if status is not None and str(status) not in ("", "0"):
         return "converted", "; ".join(x for x in (retried, f"answered with status code {status}") if x)
     return ("retried" if retried else "propagated"), retried

@@ -84,6 +84,7 @@ def trace_dict(static: TraceStatic, total: int, shown: dict[str, tuple[str, list
             "services": list(dict.fromkeys(h.span.service for h in analysis.hops)),
             "routes": analysis.routes(),
             "same_root_cause_in_traces": static.recurrences,
+            "same_root_cause_trace_ids": list(static.same_as),
             "traces_in_file": total,
         },
         "orphans": list(analysis.orphans),
@@ -188,6 +189,8 @@ def _trace_text(static: TraceStatic, total: int, shown: dict[str, tuple[str, lis
     out.write(f"  Blast radius: {len(callers)} caller span(s) in {len({analysis.spans[c].service for c in callers})} "
               f"service(s); user-facing route(s): {', '.join(clean(r) for r in routes) or 'none recorded'}; "
               f"the same root-cause hop in {static.recurrences} of {total} trace(s)\n")  # fmt: skip
+    if static.same_as:
+        out.write(f"  The same root-cause hop ends {len(static.same_as)} more trace(s): {', '.join(static.same_as)}\n")
     unresolved = [(sid, f) for sid, c in static.code.items() for f in c.frames if not f.resolved]
     if unresolved:
         out.write("  Unresolved frames:\n")
