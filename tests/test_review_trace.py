@@ -176,7 +176,8 @@ def test_json_report(project: Path, capsys: Any) -> None:
     ]
     assert partial["blast_radius"] == {
         "callers": ["a00000000000000c", "a00000000000000d"], "services": ["storefront", "orders", "notify"],
-        "routes": ["POST /orders/{id}/confirm"], "same_root_cause_in_traces": 1, "traces_in_file": 3,
+        "routes": ["POST /orders/{id}/confirm"], "same_root_cause_in_traces": 1, "same_root_cause_trace_ids": [],
+        "traces_in_file": 3,
     }
     assert partial["hops"][1]["findings"][0]["code"] == "XH103"
     assert partial["root_cause"]["exceptions"] == [
@@ -300,3 +301,37 @@ def test_slowness_statistic() -> None:
     assert list(slow) == ["e"] and round(slow["e"].median_ms, 2) == 99.95
     alone = analyse("t" * 32, [span("root", None, 0, 5000), span("only", "root", 0, 4900)])
     assert alone.slow == {} and alone.root_cause is None  # no siblings: not judged, nothing to explain
+
+
+# --- the worked example under examples/ -------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_example_trace_regenerates_byte_for_byte(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    target = tmp_path / "shop-outage.json"
+    done = subprocess.run([sys.executable, str(REPO / "examples/trace/make_trace.py"), str(target)],
+                          capture_output=True, text=True)  # fmt: skip (no timeout: the hermetic fixture forbids sleeping)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # the shop's logs do not leak into the script's output
+    assert target.read_text(encoding="utf-8") == (REPO / "examples/trace/shop-outage.json").read_text(encoding="utf-8")
+
+
+def test_docs_show_the_example_as_it_runs(monkeypatch: Any, capsys: Any, tmp_path: Path) -> None:
+    monkeypatch.chdir(REPO / "examples")
+    monkeypatch.setenv("ERRLINT_CACHE_DIR", str(tmp_path))
+    code, out, err = trace_review(capsys, "trace/shop-outage.json")
+    assert code == 0 and err == NO_KEY
+    docs = (REPO / "docs/review.md").read_text(encoding="utf-8")
+    assert "```text\n" + out + "```\n" in docs
+    # the deployed paths resolve into examples/, the stand-ins and the provider's code do not
+    assert "at shop/billing.py:15 shop.billing.charge" in out
+    assert "<site-packages>/standins.py:70 raise_for_status (unresolved: outside the repository" in out
+    assert "…/payments/ledger.py:88 reserve (unresolved: not found under the repository root)" in out
+    code, out, _ = trace_review(capsys, "trace/shop-outage.json", "--dry-run", "--format", "json")
+    report = json.loads(out)
+    assert report["run"]["redactions"] == {"email": 1}  # enduser.id
+    assert "jane.doe@example.com" not in json.dumps(report["request"])

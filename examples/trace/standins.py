@@ -45,7 +45,8 @@ IDS = FixedIds()
 
 
 def provider(service: str) -> trace.Tracer:
-    tp = TracerProvider(resource=Resource.create({"service.name": service, "deployment.environment": "prod"}), id_generator=IDS)
+    # Resource(...) rather than Resource.create(): no detector adds a random instance id or the SDK version.
+    tp = TracerProvider(resource=Resource({"service.name": service, "deployment.environment": "prod"}), id_generator=IDS)
     tp.add_span_processor(SimpleSpanProcessor(EXPORTER))
     return tp.get_tracer("shop-instrumentation")
 
@@ -70,6 +71,8 @@ class Response:
 
 
 class HTTPError(Exception):
+    __module__ = "requests.exceptions"  # what it stands for: the trace records requests.exceptions.HTTPError
+
     def __init__(self, message: str, response: Response) -> None:
         super().__init__(message)
         self.response = response
