@@ -238,3 +238,59 @@ def test_the_model_reporting_an_injection_is_honoured(project: Path, api: FakeAP
     assert "Claude's analysis: not used" in out
     assert err.endswith("errlint review: the model reports text in the trace that reads like instructions to the "
                         "reviewer: the analysis is not used, the static report stands\n")
+
+
+def test_the_same_value_has_the_same_placeholder_in_code_and_trace(leaky: Path, capsys: Any) -> None:
+    code, out, _ = review(capsys, "--trace", "trace.json", *ARGS, "--dry-run", "--format", "json")
+    assert code == 0
+    text = json.loads(out)["request"]["messages"][0]["content"][0]["text"]
+    assert 'declined; retry with token <REDACTED:github_token:1>")' in text  # the code excerpt
+    assert text.count("<REDACTED:github_token:1>") == 5  # status, message, stack trace (code line, last line), code
+    assert "<REDACTED:github_token:2>" not in text
+
+
+def test_other_languages_frames_lose_the_machine_directories(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    stack = "Error: refused\\n    at charge (/home/alice/shop/src/pay.js:10:5)\\n    at C:\\\\Users\\\\alice\\\\shop\\\\x.cs:line 4"
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "pay.js").write_text("// js\n")
+    trace = (
+        '{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "0af7651916cd43dd8448eb211c80319c", '
+        '"spanId": "b7ad6b7169203331", "name": "pay", "startTimeUnixNano": "1", "endTimeUnixNano": "2", '
+        '"status": {"code": 2}, "events": [{"name": "exception", "attributes": ['
+        f'{{"key": "exception.stacktrace", "value": {{"stringValue": "{stack}"}}}}]}}]}}]}}]}}]}}'
+    )
+    (tmp_path / "t.json").write_text(trace, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = review(capsys, "--trace", "t.json", "--isolated", "--dry-run", "--format", "json")
+    assert code == 0
+    sent = json.loads(out)["request"]["messages"][0]["content"][0]["text"]
+    assert "alice" not in sent
+    assert "at charge (src/pay.js:10:5)" in sent and "at …/shop/x.cs:line 4" in sent
+
+
+def test_a_trace_without_failures_has_nothing_to_explain(tmp_path: Path, monkeypatch: Any, capsys: Any, api: FakeAPI) -> None:
+    (tmp_path / "t.json").write_text(
+        '{"data": [{"traceID": "0af7651916cd43dd", "spans": [{"traceID": "0af7651916cd43dd", "spanID": "b7ad6b7169203331", '
+        '"operationName": "GET /", "startTime": 1, "duration": 5, "references": [], "tags": [], "logs": [], '
+        '"processID": "p1"}], "processes": {"p1": {"serviceName": "web"}}}]}', encoding="utf-8")  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    code, out, err = review(capsys, "--trace", "t.json", "--isolated")
+    assert (code, out) == (0, "errlint review --trace t.json: 0 failing trace(s) of 1 (jaeger)\n")
+    assert err == "errlint review: no failed or slow span in the 1 trace(s) of t.json: nothing to explain\n"
+    assert api.requests == []
+
+
+def test_a_request_too_large_is_not_sent(project: Path, api: FakeAPI, capsys: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr("errlint.review.trace.build.MAX_INPUT_TOKENS_PER_REQUEST", 3000)
+    monkeypatch.setattr("errlint.review.trace.command.MAX_INPUT_TOKENS_PER_REQUEST", 3000)
+    code, out, err = review(capsys, "--trace", "trace.json", *ARGS, "--format", "json")
+    assert code == 0 and api.requests == []
+    report = json.loads(out)
+    assert report["run"]["state"] == "partial" and len(report["traces"]) == 3  # the report shows them all
+    tokens = report["run"]["estimated_input_tokens"]
+    assert err == (
+        "errlint review: the request for all 3 analysed traces is too large: only the first is sent (the report shows "
+        f"them all)\nerrlint review: not sent: about {tokens:,} input tokens, more than the 3,000 a request may hold; "
+        "the static report stands\n"
+    )
+    assert review(capsys, "--trace", "trace.json", *ARGS, "--strict")[0] == 3

@@ -7,6 +7,7 @@ as it says), and assembles the request body that `--dry-run` prints and a real r
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from errlint.review.trace import ask
 from errlint.review.trace.locate import SpanCode, attach_findings, locate, parse_frames, resolve, role_of, shorten
 from errlint.review.trace.path import TraceAnalysis, analyse, ms
 from errlint.review.trace.spans import Span, TraceFile, load_trace
+from errlint.review.settings import MAX_INPUT_TOKENS_PER_REQUEST
 from errlint.source import split_lines
 
 MAX_TRACES = 5  # failing traces analysed in one run (the rest are counted)
@@ -90,7 +92,11 @@ def build(path: Path, display: str, root: Path, linter: Any, policy: Policy, mod
         built.traces.append(TraceStatic(analysis, code, 1 + len(others), others))
     codes = [c for t in built.traces for c in t.code.values()]
     built.notices += attach_findings(codes, root, lambda paths: _lint(paths, root, linter, built))
-    _request(built, policy, model, max_tokens, nonce)
+    _request(built, policy, model, max_tokens, nonce, len(built.traces))
+    if len(built.traces) > 1 and built.body is not None and prompt.estimate_tokens(built.body) > MAX_INPUT_TOKENS_PER_REQUEST:
+        _request(built, policy, model, max_tokens, nonce, 1)
+        built.notices.append(f"the request for all {len(built.traces)} analysed traces is too large: only the first "
+                             "is sent (the report shows them all)")  # fmt: skip
     return built
 
 
@@ -125,9 +131,11 @@ def _lint(paths: list[str], root: Path, linter: Any, built: Built) -> dict[str, 
 # --- the request ------------------------------------------------------------------------------
 
 
-def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: Optional[str]) -> None:
+def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: Optional[str], count: int) -> None:
+    """Build the request for the first `count` analysed traces (the report shows them all)."""
     redactor = ask.TraceRedactor(policy)
     files: dict[str, Redacted] = {}
+    built.span_ids, built.locations, built.ranges = set(), set(), {}
 
     def sent_path(path: str) -> str:
         scrubbed = redactor.redactor.scrub(path)
@@ -137,6 +145,17 @@ def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: O
         if path not in files:
             files[path] = redact_source(built.texts.get(path, ""), policy)
         return files[path]
+
+    def unified(path: str, text: str) -> str:
+        """`text`, redacted with the file's placeholders, with the trace's instead: the same value
+        has the same placeholder in the code, the findings and the trace."""
+        values = file(path).values
+
+        def swap(match: re.Match[str]) -> str:
+            value = values.get(match.group(0))
+            return match.group(0) if value is None else redactor.redactor.placeholder(match.group(1), value)
+
+        return PLACEHOLDER_RE.sub(swap, text)
 
     traces: list[dict[str, Any]] = []
     findings: dict[str, list[str]] = {}  # finding line -> the spans whose functions hold it
@@ -148,7 +167,7 @@ def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: O
                 redactor.text(span.status_message),
                 [(redactor.text(e.type, 120), redactor.text(e.message, 600)) for e in span.exceptions],
             )
-    for static in built.traces:
+    for static in built.traces[:count]:
         analysis = static.analysis
         on_path = [h.span.span_id for h in analysis.hops]
         others = [s for s in analysis.failed if s not in on_path][:MAX_OTHER_FAILED]
@@ -189,7 +208,7 @@ def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: O
                 for finding in code.findings:
                     line = (f"{sent_path(finding.path)}:{finding.line}:{finding.column} {finding.code} "
                             f"{finding.name} [{role_of(finding.code)}]: "
-                            f"{redact_text(finding.message, file(finding.path), policy)}")  # fmt: skip
+                            f"{unified(finding.path, redact_text(finding.message, file(finding.path), policy))}")  # fmt: skip
                     findings.setdefault(line, [])
                     if span.span_id not in findings[line]:
                         findings[line].append(span.span_id)
@@ -201,7 +220,7 @@ def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: O
                     anchor = location.line if location is not None and location.path == path else start
                     first, last = (start, end) if end - start < EXCERPT_LINES else (max(start, anchor - WINDOW), min(end, anchor + WINDOW))
                     width = len(str(last))
-                    body = "\n".join(f"{n:>{width}}| {lines[n - 1]}" for n in range(first, min(last, len(lines)) + 1))
+                    body = unified(path, "\n".join(f"{n:>{width}}| {lines[n - 1]}" for n in range(first, min(last, len(lines)) + 1)))
                     excerpts.append((sent_path(path), first, last, redactor.text(name, 120), body))
                     built.ranges.setdefault(sent_path(path), []).append((first, last))
             return data
@@ -237,16 +256,24 @@ def json_text(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+_ABSOLUTE_RE = re.compile(r"(?<![\w:/.~-])/(?:[\w.@+~-]+/)+[\w.@+~-]+|\b[A-Za-z]:\\(?:[^\\\s\"'():]+\\)+[^\\\s\"'():]+")
+
+
 def _stack(stacktrace: str, root: Path, redactor: ask.TraceRedactor, sent_path: Any) -> str:
     """The stack trace as sent: frame paths relative to the root (or shortened), redacted, the
     innermost part kept when it is long."""
+    def short(path: str) -> str:
+        rel, _ = resolve(path, root)
+        return sent_path(rel) if rel else shorten(path)
+
     lines = []
     for line in stacktrace.splitlines():
         frames = parse_frames(line)
         if frames:
             path = frames[0][0]
-            rel, _ = resolve(path, root)
-            line = line.replace(f'"{path}"', f'"{sent_path(rel) if rel else shorten(path)}"', 1)
+            line = line.replace(f'"{path}"', f'"{short(path)}"', 1)
+        else:  # other languages' frames (`at f (/home/me/app/x.js:3:9)`): no directory of this machine
+            line = _ABSOLUTE_RE.sub(lambda m: short(m.group(0)), line)
         lines.append(line)
     text = redactor.redactor.scrub("\n".join(lines))
     if len(text) > ask.MAX_STACK_CHARS:

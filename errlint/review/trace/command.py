@@ -20,6 +20,7 @@ from errlint.errors import UsageError
 from errlint.review import prompt
 from errlint.review.cache import ReviewCache, cache_key
 from errlint.review.model import OutcomeKind, ReviewRun, Usage
+from errlint.review.settings import MAX_INPUT_TOKENS_PER_REQUEST
 from errlint.review.trace import ask
 from errlint.review.trace.build import Built, build
 
@@ -136,6 +137,11 @@ def _ask(run: TraceRun, reviewer: Any, settings: Any, dry_run: bool, cache_read:
         run.state = "skipped"
         run.notices.insert(0, "AI analysis skipped: no ANTHROPIC_API_KEY (set it, or run with --dry-run to see what "
                               "would be sent); the static report is printed")  # fmt: skip
+        return
+    if run.estimated_input_tokens > MAX_INPUT_TOKENS_PER_REQUEST:
+        run.state = "partial"
+        run.notices.append(f"not sent: about {run.estimated_input_tokens:,} input tokens, more than the "
+                           f"{MAX_INPUT_TOKENS_PER_REQUEST:,} a request may hold; the static report stands")  # fmt: skip
         return
     if run.estimated_input_tokens + settings.max_tokens > settings.budget_tokens:
         run.state = "partial"
