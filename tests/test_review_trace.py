@@ -152,6 +152,9 @@ def test_json_report(project: Path, capsys: Any) -> None:
     code, out, _ = trace_review(capsys, "trace.json", *ARGS, "--format", "json")
     assert code == 0
     report = json.loads(out)
+    from errlint.review.trace.report import JSON_SCHEMA
+
+    pytest.importorskip("jsonschema").validate(report, JSON_SCHEMA)
     assert report["run"]["state"] == "skipped"
     assert "request" not in report
     outage, timeout, partial = report["traces"]

@@ -85,10 +85,13 @@ def test_answer_is_validated_and_shown(project: Path, api: FakeAPI, capsys: Any)
 
 
 def test_json_has_the_validated_analysis(project: Path, api: FakeAPI, capsys: Any) -> None:
+    from errlint.review.trace.report import JSON_SCHEMA
+
     api.add(answer(good(), name="report_trace_analysis"))
     code, out, _ = review(capsys, "--trace", "trace.json", *ARGS, "--format", "json")
     assert code == 0
     report = json.loads(out)
+    pytest.importorskip("jsonschema").validate(report, JSON_SCHEMA)
     assert report["run"]["state"] == "complete" and report["run"]["requests"] == 1
     assert report["run"]["request_id"] == "req_ok"
     analysis = report["analysis"]
@@ -106,6 +109,9 @@ def test_dry_run_prints_the_exact_request(project: Path, api: FakeAPI, capsys: A
     assert code == 0 and err == ""
     shown = json.loads(out)
     assert shown["run"]["state"] == "dry_run" and shown["run"]["requests"] == 0
+    from errlint.review.trace.report import JSON_SCHEMA
+
+    pytest.importorskip("jsonschema").validate(shown, JSON_SCHEMA)
     assert api.requests == []
     api.add(answer(good(), name="report_trace_analysis"))
     assert review(capsys, "--trace", "trace.json", *ARGS)[0] == 0
@@ -227,6 +233,9 @@ def test_injection_in_an_exception_message_keeps_the_static_report(tmp_path: Pat
                    "not used, the static report stands\n")  # fmt: skip
     code, out, _ = review(capsys, "--trace", "trace.json", *ARGS, "--format", "json")
     report = json.loads(out)
+    from errlint.review.trace.report import JSON_SCHEMA
+
+    pytest.importorskip("jsonschema").validate(report, JSON_SCHEMA)
     assert report["analysis"] is None and report["injection_suspected"] is True
     assert report["static_stands"].startswith("the trace reads like instructions")
 
@@ -294,3 +303,18 @@ def test_a_request_too_large_is_not_sent(project: Path, api: FakeAPI, capsys: An
         "the static report stands\n"
     )
     assert review(capsys, "--trace", "trace.json", *ARGS, "--strict")[0] == 3
+
+
+def test_hung_gateway_costs_one_request_deadline(project: Path, api: FakeAPI, capsys: Any, monkeypatch: Any) -> None:
+    from test_review_faults import FakeClock, slow
+
+    from errlint.review import runner as review_runner
+
+    clock = FakeClock()
+    monkeypatch.setattr(review_runner, "_clock", clock)
+    monkeypatch.setattr(review_runner, "_sleep", clock.sleep)
+    api.default = slow(clock, float("inf"))
+    code, out, err = review(capsys, "--trace", "trace.json", *ARGS, "--timeout", "30")
+    assert code == 0 and (clock.now, len(api.requests)) == (30.0, 1)  # a timeout is not retried
+    assert "Claude's analysis" not in out
+    assert err == "errlint review: Claude API unavailable (the request timed out): the static report stands\n"

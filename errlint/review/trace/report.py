@@ -24,6 +24,63 @@ _TITLES = {"propagation": "How it travelled", "blast_radius": "Blast radius", "l
            "first_actions": "First actions"}  # fmt: skip
 
 
+def _obj(properties: dict[str, Any], extra: bool = False) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": sorted(properties), "additionalProperties": extra}
+
+
+_STR, _INT, _NUM, _BOOL = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}
+_LOCATION = {"anyOf": [{"type": "null"}, _obj({"path": _STR, "line": _INT, "function": _STR, "resolved": _BOOL,
+                                                "reason": _STR, "source": _STR})]}  # fmt: skip
+_FINDING = _obj({"code": _STR, "name": _STR, "path": _STR, "line": _INT, "column": _INT, "message": _STR,
+                 "role": {"enum": ["hid", "converted", "retried", "other"]}})  # fmt: skip
+_SPAN_PROPS: dict[str, Any] = {
+    "span_id": _STR, "parent_span_id": {"type": ["string", "null"]}, "service": _STR, "name": _STR, "kind": _STR,
+    "status": {"enum": ["error", "ok", "unset"]}, "status_message": _STR, "duration_ms": _NUM,
+    "exceptions": {"type": "array", "items": _obj({"type": _STR, "message": _STR})}, "location": _LOCATION,
+    "frames": {"type": "array", "items": _LOCATION}, "findings": {"type": "array", "items": _FINDING},
+}  # fmt: skip
+_CLAIM = _obj({"span_id": _STR, "location": {"type": ["string", "null"]}, "text": _STR, "location_verified": _BOOL})
+# The JSON report of `errlint review --trace --format json` (tests validate every report against it).
+JSON_SCHEMA: dict[str, Any] = _obj({
+    "schema_version": {"const": SCHEMA_VERSION}, "errlint_version": _STR, "model": _STR, "prompt_version": _STR,
+    "endpoint": _STR, "trace_file": _STR, "format": _STR,
+    "run": _obj({
+        "state": {"enum": ["complete", "partial", "skipped", "dry_run"]}, "notices": {"type": "array", "items": _STR},
+        "fatal": {"type": ["string", "null"]}, "requests": _INT,
+        "usage": _obj({k: _INT for k in ("input_tokens", "output_tokens", "cache_read_input_tokens",
+                                        "cache_creation_input_tokens")}),
+        "redactions": {"type": "object", "additionalProperties": _INT}, "estimated_input_tokens": _INT,
+        "traces_in_file": _INT, "failing_traces": _INT, "cached": _BOOL, "request_id": {"type": ["string", "null"]},
+    }),
+    "traces": {"type": "array", "items": _obj({
+        "trace_id": _STR, "spans": _INT, "services": {"type": "array", "items": _STR},
+        "cause": {"enum": ["error", "timeout", "latency"]}, "root_cause": _obj(_SPAN_PROPS),
+        "candidates": {"type": "array", "items": _STR},
+        "hops": {"type": "array", "items": _obj({**_SPAN_PROPS, "depth": _INT, "behaviour": _STR, "detail": _STR})},
+        "other_failures": {"type": "array", "items": _obj(_SPAN_PROPS)},
+        "slow": {"type": "array", "items": _obj({"span_id": _STR, "duration_ms": _NUM, "siblings_median_ms": _NUM,
+                                                 "ratio": _NUM, "excess_ms": _NUM})},
+        "inflation": {"type": "array", "items": _obj({"span_id": _STR, "caller": _STR, "caller_duration_ms": _NUM,
+                                                      "share": _NUM})},
+        "blast_radius": _obj({"callers": {"type": "array", "items": _STR}, "services": {"type": "array", "items": _STR},
+                              "routes": {"type": "array", "items": _STR}, "same_root_cause_in_traces": _INT,
+                              "same_root_cause_trace_ids": {"type": "array", "items": _STR}, "traces_in_file": _INT}),
+        "orphans": {"type": "array", "items": _STR},
+    })},
+    "analysis": {"anyOf": [{"type": "null"}, _obj({
+        "reasoning": _STR,
+        "root_cause": {"anyOf": [{"type": "null"}, _obj({**_CLAIM["properties"], "confidence": {"enum": ["low", "medium", "high"]}})]},
+        "propagation": {"type": "array", "items": _obj({**_CLAIM["properties"], "behaviour": _STR})},
+        "blast_radius": {"type": "array", "items": _CLAIM}, "latency": {"type": "array", "items": _CLAIM},
+        "first_actions": {"type": "array", "items": _CLAIM}, "injection_suspected": _BOOL,
+        "dropped": {"type": "array", "items": _STR},
+    })]},
+    "injection_suspected": _BOOL, "static_stands": _STR,
+    "request": {"type": "object"},
+})  # fmt: skip
+JSON_SCHEMA["required"].remove("request")  # only with --dry-run
+
+
 def clean(text: str) -> str:
     return _UNSAFE_RE.sub("", text)
 
