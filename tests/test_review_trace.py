@@ -39,6 +39,10 @@ REPORT = (
     "    3. orders 'POST payments/charges' client ERROR 'payments.internal:443 refused the connection (order A-1001)' 30.0 ms span a000000000000003\n"
     '       at payments/gateway.py:5 charge\n'
     '       trace shows: raised\n'
+    "  Handlers on the path, by errlint's findings:\n"
+    '    hid: none found\n'
+    '    converted: none found\n'
+    '    retried: XH602 orders/service.py:22:13 (create)\n'
     '  Other failed spans:\n'
     "    span a000000000000004 orders 'POST payments/charges' ERROR ConnectionRefusedError 30.0 ms\n"
     "    span a000000000000005 orders 'POST payments/charges' ERROR ConnectionRefusedError 30.0 ms\n"
@@ -82,6 +86,10 @@ REPORT = (
     '    3. notify \'smtp send\' client ERROR "{\'<REDACTED:email:1>\': (550, b\'mailbox unavailable\')}" 40.0 ms span a00000000000000f\n'
     '       at notify/mailer.py:7 send\n'
     '       trace shows: raised\n'
+    "  Handlers on the path, by errlint's findings:\n"
+    '    hid: XH103 orders/service.py:42:13 (confirm)\n'
+    '    converted: none found\n'
+    '    retried: none found\n'
     '  Blast radius: 2 caller span(s) in 2 service(s); user-facing route(s): POST /orders/{id}/confirm; the same root-cause hop in 1 of 3 trace(s)\n'
 )
 
@@ -281,6 +289,10 @@ def test_frames_resolve_against_the_root_and_unresolved_ones_are_listed(tmp_path
         "       trace shows: raised\n"
         "       XH103 app/handlers.py:5:5 swallowed-exception [hid]: Exception swallowed: `except Exception:` only "
         "returns `None`; a broad handler discards every error, bugs included\n"
+        "  Handlers on the path, by errlint's findings:\n"
+        "    hid: XH103 app/handlers.py:5:5 (handle)\n"
+        "    converted: none found\n"
+        "    retried: none found\n"
         "  Blast radius: 0 caller span(s) in 0 service(s); user-facing route(s): GET /a; the same root-cause hop in 1 of 1 trace(s)\n"
         "  Unresolved frames:\n"
         "    span b7ad6b7169203331: <site-packages>/requests/api.py:73 get (unresolved: outside the repository (an "
@@ -338,3 +350,15 @@ def test_docs_show_the_example_as_it_runs(monkeypatch: Any, capsys: Any, tmp_pat
     report = json.loads(out)
     assert report["run"]["redactions"] == {"email": 1}  # enduser.id
     assert "jane.doe@example.com" not in json.dumps(report["request"])
+
+
+def test_the_users_configuration_chooses_the_rules(project: Path, capsys: Any, tmp_path: Path) -> None:
+    config = tmp_path / "errlint.toml"
+    config.write_text('preview = true\nselect = ["XH103"]\n', encoding="utf-8")
+    code, out, _ = trace_review(capsys, "trace.json", "--config", str(config))
+    assert code == 0
+    assert "XH103 orders/service.py:42:13 swallowed-exception [hid]" in out and "XH602" not in out
+    code, out, _ = trace_review(capsys, "trace.json", "--config", str(config), "--ignore", "XH103")
+    assert "XH103" not in out and "Handlers on the path" not in out
+    code, out, _ = trace_review(capsys, "trace.json", "--isolated", "--preview", "--select", "XH602")
+    assert "    retried: XH602 orders/service.py:22:13 (create)\n" in out and "XH103" not in out

@@ -223,6 +223,7 @@ def _trace_text(static: TraceStatic, total: int, shown: dict[str, tuple[str, lis
             printed.add((finding.path, finding.line, finding.column, finding.code))
             out.write(f"       {finding.code} {finding.path}:{finding.line}:{finding.column} {finding.name} "
                       f"[{role_of(finding.code)}]: {clean(finding.message)}\n")  # fmt: skip
+    _handlers_text(static, out)
     on_path = {h.span.span_id for h in analysis.hops}
     others = [s for s in analysis.failed if s not in on_path]
     if others:
@@ -255,6 +256,23 @@ def _trace_text(static: TraceStatic, total: int, shown: dict[str, tuple[str, lis
             out.write(f"    span {span_id}: {_where(frame)}\n")
     for span_id in analysis.orphans:
         out.write(f"  Note: span {span_id}'s parent {analysis.spans[span_id].parent_id} is not in the file\n")
+
+
+def _handlers_text(static: TraceStatic, out: IO[str]) -> None:
+    """The handlers on the path that hid, converted or retried a failure, by errlint's findings."""
+    roles: dict[str, list[str]] = {"hid": [], "converted": [], "retried": []}
+    for hop in static.analysis.hops:
+        code = static.code.get(hop.span.span_id)
+        for finding in code.findings if code else []:
+            role = role_of(finding.code)
+            function = next((name for path, start, end, name in code.functions if path == finding.path and start <= finding.line <= end), "")
+            entry = f"{finding.code} {finding.path}:{finding.line}:{finding.column}" + (f" ({function})" if function else "")
+            if role in roles and entry not in roles[role]:
+                roles[role].append(entry)
+    if any(roles.values()):
+        out.write("  Handlers on the path, by errlint's findings:\n")
+        for role, entries in roles.items():
+            out.write(f"    {role}: {', '.join(entries) or 'none found'}\n")
 
 
 def _claim(claim: Claim, extra: str = "") -> str:
