@@ -263,7 +263,9 @@ def _handlers_text(static: TraceStatic, out: IO[str]) -> None:
     roles: dict[str, list[str]] = {"hid": [], "converted": [], "retried": []}
     for hop in static.analysis.hops:
         code = static.code.get(hop.span.span_id)
-        for finding in code.findings if code else []:
+        if code is None:
+            continue
+        for finding in code.findings:
             role = role_of(finding.code)
             function = next((name for path, start, end, name in code.functions if path == finding.path and start <= finding.line <= end), "")
             entry = f"{finding.code} {finding.path}:{finding.line}:{finding.column}" + (f" ({function})" if function else "")
