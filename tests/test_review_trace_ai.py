@@ -194,11 +194,12 @@ def test_planted_secrets_never_leave(leaky: Path, api: FakeAPI, capsys: Any) -> 
     for value in PLANTED:
         assert value not in sent and value not in out and value not in cached, value
     report = json.loads(out)
-    assert report["run"]["redactions"] == {"card_number": 4, "email": 4, "github_token": 5, "secret": 3}
+    assert report["run"]["redactions"] == {"card_number": 4, "email": 4, "github_token": 5, "personal_data": 1, "secret": 3}
     hop = json.loads(sent)["messages"][0]["content"][0]["text"]
     assert '"db.password": "<REDACTED:secret:2>"' in hop  # a sensitive key: the whole value
     assert '"db.connection_string": "<REDACTED:secret:1>"' in hop
-    assert '"enduser.id": "<REDACTED:email:1>"' in hop
+    assert '"enduser.id": "<REDACTED:email:1>"' in hop  # an account id: scrubbed, and it is an e-mail address
+    assert '"user.full_name": "<REDACTED:personal_data:1>"' in hop  # OpenTelemetry's personal data: whole
     assert '"card.last_used": "<REDACTED:card_number:1>"' in hop
     assert report["traces"][0]["root_cause"]["exceptions"] == [{
         "type": "PermissionError",

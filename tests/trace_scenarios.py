@@ -309,7 +309,8 @@ PLANTED_URL_PASSWORD = "s3cr3t-pa55w0rd"
 PLANTED_TOKEN = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
 PLANTED_EMAIL = "jane.doe@example.com"
 PLANTED_CARD = "4111 1111 1111 1111"
-PLANTED = (PLANTED_PASSWORD, PLANTED_URL_PASSWORD, PLANTED_TOKEN, PLANTED_EMAIL, PLANTED_CARD)
+PLANTED_NAME = "Jane Q. Public"
+PLANTED = (PLANTED_PASSWORD, PLANTED_URL_PASSWORD, PLANTED_TOKEN, PLANTED_EMAIL, PLANTED_CARD, PLANTED_NAME)
 
 LEAKY = {
     "billing/charge.py": '''\
@@ -336,6 +337,7 @@ def leaky_trace(root: Path, message: str = "") -> list[ReadableSpan]:
             "http.route": "/charge", "db.password": PLANTED_PASSWORD,
             "db.connection_string": f"postgresql://billing:{PLANTED_URL_PASSWORD}@db.internal/billing",
             "enduser.id": PLANTED_EMAIL, "http.request.header.authorization": ["Bearer " + PLANTED_TOKEN],
+            "user.full_name": PLANTED_NAME,
         })  # fmt: skip
         with trace.use_span(server, end_on_exit=False):
             client = tracer.start_span("charge card", kind=trace.SpanKind.CLIENT, start_time=T0 + 1_000_000,

@@ -91,6 +91,18 @@ TRACE_TOOL: dict[str, Any] = {
 SECTIONS = ("propagation", "blast_radius", "latency", "first_actions")
 
 
+# OpenTelemetry attributes that carry personal data or credentials by definition: their values
+# are replaced whole. Account ids (`user.id`, `enduser.id`) are scrubbed like any text, as
+# `user_id` is in code (a value that looks like an e-mail address is still replaced).
+_OTEL_SENSITIVE_PREFIXES = ("user.", "enduser.", "http.request.header.", "http.response.header.",
+                            "rpc.request.metadata.", "rpc.response.metadata.", "messaging.message.body")  # fmt: skip
+_OTEL_ACCOUNT_IDS = frozenset({"user.id", "enduser.id", "enduser.role", "enduser.scope", "user.roles"})
+
+
+def otel_sensitive(key: str) -> bool:
+    return key.startswith(_OTEL_SENSITIVE_PREFIXES) and key not in _OTEL_ACCOUNT_IDS
+
+
 class TraceRedactor:
     """Placeholders shared by the whole trace (the same value, the same placeholder)."""
 
@@ -104,8 +116,9 @@ class TraceRedactor:
 
     def attribute(self, key: str, value: Any) -> Any:
         """An attribute value as sent: replaced whole under a sensitive key, else scrubbed."""
-        if self.policy.names(key):
-            return self.redactor.placeholder("secret", json.dumps(value, sort_keys=True, default=str))
+        if self.policy.names(key) or otel_sensitive(key):
+            kind = "personal_data" if key.startswith(("user.", "enduser.")) else "secret"
+            return self.redactor.placeholder(kind, json.dumps(value, sort_keys=True, default=str))
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, list):

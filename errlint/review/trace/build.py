@@ -202,7 +202,7 @@ def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: O
             ]  # fmt: skip
             built.span_ids.add(span.span_id)
             if code is not None:
-                for frame in code.frames:
+                for frame in code.frames:  # (slow spans' ids are added below: they may be cited too)
                     if frame.resolved:
                         built.locations.add(f"{sent_path(frame.path)}:{frame.line}")
                 for finding in code.findings:
@@ -226,6 +226,7 @@ def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: O
             return data
 
         hops = [span_data(h.span, h.behaviour, h.detail) for h in analysis.hops]
+        built.span_ids.update(analysis.slow)
         root_cause = analysis.spans[analysis.root_cause or ""]
         traces.append({
             "trace_id": analysis.trace_id,
