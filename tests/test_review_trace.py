@@ -362,3 +362,40 @@ def test_the_users_configuration_chooses_the_rules(project: Path, capsys: Any, t
     assert "XH103" not in out and "Handlers on the path" not in out
     code, out, _ = trace_review(capsys, "trace.json", "--isolated", "--preview", "--select", "XH602")
     assert "    retried: XH602 orders/service.py:22:13 (create)\n" in out and "XH103" not in out
+
+
+def test_exception_chains_in_python_stack_traces() -> None:
+    from errlint.review.trace.path import chain
+
+    implicit = (
+        "Traceback (most recent call last):\n  File \"a.py\", line 1, in f\nrequests.exceptions.HTTPError: 503\n\n"
+        "During handling of the above exception, another exception occurred:\n\n"
+        "Traceback (most recent call last):\n  File \"a.py\", line 3, in f\nException: payment failed\n"
+    )
+    assert chain(implicit) == [("requests.exceptions.HTTPError", "while handling it"), ("Exception", "")]
+    explicit = implicit.replace("During handling of the above exception, another exception occurred:",
+                                "The above exception was the direct cause of the following exception:")  # fmt: skip
+    assert chain(explicit) == [("requests.exceptions.HTTPError", "from it"), ("Exception", "")]
+    assert chain("Traceback (most recent call last):\n  File \"a.py\", line 1, in f\nKeyError: 'x'") == [("KeyError", "")]
+    assert chain("java.lang.IllegalStateException: boom\n\tat com.x.Y.z(Y.java:3)") == []  # not Python: no claim
+
+
+@pytest.mark.parametrize(
+    ("recorded", "expected"),
+    [
+        ("app/handlers.py", "app/handlers.py"),  # relative to the root
+        ("/srv/deploy/app/handlers.py", "app/handlers.py"),  # the longest suffix that exists
+        ("C:\\deploy\\app\\handlers.py", "app/handlers.py"),  # a Windows path
+        ("/app/handlers.py", "handlers.py"),  # a container's /app is the repository
+        ("/srv/deploy/other.py", None),  # nothing of that name
+        ("/usr/lib/python3.12/app/handlers.py", None),  # the standard library, whatever it is called
+        ("/venv/lib/python3.12/site-packages/app/handlers.py", None),
+    ],
+)
+def test_frames_resolve_by_suffix(tmp_path: Path, recorded: str, expected: str | None) -> None:
+    from errlint.review.trace.locate import resolve
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "handlers.py").write_text("x = 1\n")
+    (tmp_path / "handlers.py").write_text("x = 1\n")
+    assert resolve(recorded, tmp_path)[0] == expected

@@ -4,8 +4,8 @@ Locations come from the span's `code.filepath`/`code.file.path`, `code.lineno`/`
 and `code.function`/`code.function.name` attributes, and from the Python stack traces of its
 exception events (`File "…", line N, in f`). A path is resolved against the repository root:
 relative paths directly; absolute ones when they lie under the root, else by their longest
-suffix of two parts or more that exists under the root (a trace recorded in `/srv/app/shop/x.py`
-resolves to `shop/x.py`). Installed packages (`site-packages`, `dist-packages`, the standard
+suffix that exists under the root (a trace recorded in `/srv/app/shop/x.py` resolves to
+`shop/x.py`, one recorded in `/app/main.py` to `main.py`). Installed packages (`site-packages`, `dist-packages`, the standard
 library) and paths that match nothing are listed as unresolved with the reason, never dropped.
 """
 
@@ -94,7 +94,7 @@ def resolve(path: str, root: Path) -> tuple[Optional[str], str]:
     parts = [p for p in posix.split("/") if p and p != "."]
     if re.match(r"^[A-Za-z]:$", parts[0] if parts else ""):
         parts = parts[1:]
-    for start in range(1, max(1, len(parts) - 1)):
+    for start in range(1, len(parts)):
         suffix = Path(*parts[start:])
         if (root / suffix).is_file():
             return _rel(root / suffix, root), ""
