@@ -399,3 +399,16 @@ def test_frames_resolve_by_suffix(tmp_path: Path, recorded: str, expected: str |
     (tmp_path / "app" / "handlers.py").write_text("x = 1\n")
     (tmp_path / "handlers.py").write_text("x = 1\n")
     assert resolve(recorded, tmp_path)[0] == expected
+
+
+def test_a_trace_cannot_point_outside_the_repository(tmp_path: Path) -> None:
+    from errlint.review.trace.locate import resolve
+
+    repo = tmp_path / "repo"
+    (repo / "app").mkdir(parents=True)
+    (tmp_path / "keys.py").write_text("KEY = 1\n")
+    (repo / "app" / "link.py").symlink_to(tmp_path / "keys.py")
+    assert resolve("../keys.py", repo) == (None, "not found under the repository root")
+    assert resolve(str(tmp_path / "keys.py"), repo) == (None, "not found under the repository root")
+    assert resolve("/srv/x/../../keys.py", repo) == (None, "not found under the repository root")
+    assert resolve("app/link.py", repo) == (None, "not found under the repository root")  # a link out of it

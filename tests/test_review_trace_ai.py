@@ -319,3 +319,26 @@ def test_hung_gateway_costs_one_request_deadline(project: Path, api: FakeAPI, ca
     assert code == 0 and (clock.now, len(api.requests)) == (30.0, 1)  # a timeout is not retried
     assert "Claude's analysis" not in out
     assert err == "errlint review: Claude API unavailable (the request timed out): the static report stands\n"
+
+
+def test_files_opted_out_of_ai_review_are_not_sent(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    from trace_scenarios import FILES, run_scenarios, write_project
+
+    mailer = FILES["notify/mailer.py"].replace("import smtplib", "import smtplib  # errlint: no-ai", 1)
+    root = write_project(tmp_path / "proj", {"notify/mailer.py": mailer})
+    (root / "trace.json").write_text(json.dumps(otlp_json(run_scenarios(root, ["partial"]))), encoding="utf-8")
+    (root / "errlint.toml").write_text('preview = true\n[review]\nexclude-from-ai = ["orders/*"]\n', encoding="utf-8")
+    monkeypatch.chdir(root)
+    code, out, err = review(capsys, "--trace", "trace.json", "--dry-run", "--format", "json")
+    assert code == 0
+    assert err == (
+        "errlint review: notify/mailer.py: its code and findings are not sent (the file is marked `# errlint: no-ai`); "
+        "the static report lists them\n"
+        "errlint review: orders/service.py: its code and findings are not sent (matches exclude-from-ai pattern "
+        "'orders/*'); the static report lists them\n"
+    )
+    report = json.loads(out)
+    text = report["request"]["messages"][0]["content"][0]["text"]
+    assert 'path="storefront/routes.py"' in text
+    assert 'path="orders/service.py"' not in text and 'path="notify/mailer.py"' not in text and "XH103" not in text
+    assert report["traces"][0]["hops"][1]["findings"][0]["code"] == "XH103"  # the static report still has it

@@ -7,14 +7,16 @@ as it says), and assembles the request body that `--dry-run` prints and a real r
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from errlint.finding import Finding
 from errlint.review import prompt
+from errlint.review.prepare import NO_AI_RE
 from errlint.review.redact import PLACEHOLDER_RE, Policy, Redacted, redact_source, redact_text
 from errlint.review.trace import ask
 from errlint.review.trace.locate import SpanCode, attach_findings, locate, parse_frames, resolve, role_of, shorten
@@ -61,10 +63,11 @@ class Built:
     # What the report shows of each span's free text: redacted as in the request (a report may be
     # posted to a pull request). span id -> (status message, [(exception type, message)]).
     shown: dict[str, tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
+    excluded: dict[str, str] = field(default_factory=dict)  # repository files whose code is not sent, and why
 
 
 def build(path: Path, display: str, root: Path, linter: Any, policy: Policy, model: str, max_tokens: int,
-          nonce: Optional[str] = None) -> Built:  # fmt: skip
+          nonce: Optional[str] = None, exclude: Sequence[str] = ()) -> Built:  # fmt: skip
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as err:
@@ -92,12 +95,29 @@ def build(path: Path, display: str, root: Path, linter: Any, policy: Policy, mod
         built.traces.append(TraceStatic(analysis, code, 1 + len(others), others))
     codes = [c for t in built.traces for c in t.code.values()]
     built.notices += attach_findings(codes, root, lambda paths: _lint(paths, root, linter, built))
+    for rel in sorted(built.texts):
+        reason = excluded_from_ai(rel, built.texts[rel], exclude)
+        if reason:
+            built.excluded[rel] = reason
+            built.notices.append(f"{rel}: its code and findings are not sent ({reason}); the static report lists them")
     _request(built, policy, model, max_tokens, nonce, len(built.traces))
     if len(built.traces) > 1 and built.body is not None and prompt.estimate_tokens(built.body) > MAX_INPUT_TOKENS_PER_REQUEST:
         _request(built, policy, model, max_tokens, nonce, 1)
         built.notices.append(f"the request for all {len(built.traces)} analysed traces is too large: only the first "
                              "is sent (the report shows them all)")  # fmt: skip
     return built
+
+
+def excluded_from_ai(rel: str, text: str, patterns: Sequence[str]) -> str:
+    """Why a repository file's code may not be sent ("" when it may): the same opt-outs as the
+    review of findings, `exclude-from-ai` globs (and the built-in list) and `# errlint: no-ai`."""
+    base = rel.rsplit("/", 1)[-1]
+    for pattern in patterns:
+        if fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(base, pattern):
+            return f"matches exclude-from-ai pattern {pattern!r}"
+        if rel.startswith(pattern.rstrip("/") + "/"):
+            return f"under exclude-from-ai path {pattern!r}"
+    return "the file is marked `# errlint: no-ai`" if NO_AI_RE.search(text) else ""
 
 
 def ask_error(message: str) -> Exception:
@@ -206,6 +226,8 @@ def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: O
                     if frame.resolved:
                         built.locations.add(f"{sent_path(frame.path)}:{frame.line}")
                 for finding in code.findings:
+                    if finding.path in built.excluded:
+                        continue
                     line = (f"{sent_path(finding.path)}:{finding.line}:{finding.column} {finding.code} "
                             f"{finding.name} [{role_of(finding.code)}]: "
                             f"{unified(finding.path, redact_text(finding.message, file(finding.path), policy))}")  # fmt: skip
@@ -213,7 +235,7 @@ def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: O
                     if span.span_id not in findings[line]:
                         findings[line].append(span.span_id)
                 for path, start, end, name in code.functions:
-                    if (path, start, end) in seen or len(excerpts) >= MAX_EXCERPTS:
+                    if (path, start, end) in seen or len(excerpts) >= MAX_EXCERPTS or path in built.excluded:
                         continue
                     seen.add((path, start, end))
                     lines = split_lines(file(path).text)

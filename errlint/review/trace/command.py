@@ -76,7 +76,8 @@ def run_trace(
     root_path = Path(root) if root else Path.cwd()
     if not root_path.is_dir():
         raise UsageError(f"--root: {root}: no such directory")
-    built = build(Path(trace_file), trace_file, root_path, linter, policy, settings.model, settings.max_tokens, nonce)
+    built = build(Path(trace_file), trace_file, root_path, linter, policy, settings.model, settings.max_tokens, nonce,
+                  settings.exclude_from_ai)  # fmt: skip
     run = TraceRun(built, settings.model, reviewer.endpoint, notices=list(built.notices))
     if built.body is not None and built.traces:
         run.estimated_input_tokens = prompt.estimate_tokens(built.body)

@@ -83,22 +83,29 @@ def resolve(path: str, root: Path) -> tuple[Optional[str], str]:
     posix = path.replace("\\", "/")
     candidate = Path(posix)
     if not candidate.is_absolute() and not re.match(r"^[A-Za-z]:/", posix):
-        if (root / candidate).is_file():
+        if _inside(root / candidate, root):
             return _rel(root / candidate, root), ""
-    else:
-        try:
-            if candidate.is_file() and candidate.resolve().is_relative_to(root.resolve()):
-                return _rel(candidate, root), ""
-        except (OSError, ValueError):
-            pass  # another drive, or unreadable: try by suffix
+    elif _inside(candidate, root):
+        return _rel(candidate, root), ""
     parts = [p for p in posix.split("/") if p and p != "."]
     if re.match(r"^[A-Za-z]:$", parts[0] if parts else ""):
         parts = parts[1:]
     for start in range(1, len(parts)):
+        if ".." in parts[start:]:
+            continue
         suffix = Path(*parts[start:])
-        if (root / suffix).is_file():
+        if _inside(root / suffix, root):
             return _rel(root / suffix, root), ""
     return None, "not found under the repository root"
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """An existing file inside `root` (symbolic links resolved): a trace can never make errlint
+    read, lint or send a file outside the repository (`../../home/me/keys.py`)."""
+    try:
+        return path.is_file() and path.resolve().is_relative_to(root.resolve())
+    except (OSError, ValueError):
+        return False
 
 
 def _rel(path: Path, root: Path) -> str:
