@@ -341,7 +341,10 @@ def test_docs_show_the_example_as_it_runs(monkeypatch: Any, capsys: Any, tmp_pat
     code, out, err = trace_review(capsys, "trace/shop-outage.json")
     assert code == 0 and err == NO_KEY
     docs = (REPO / "docs/review.md").read_text(encoding="utf-8")
-    assert "```text\n" + out + "```\n" in docs
+    assert "```text\n" + out + "```\n" in docs, (
+        "docs/review.md's worked example is stale: paste the output of "
+        "`cd examples && errlint review --trace trace/shop-outage.json 2>/dev/null` into it"
+    )
     # the deployed paths resolve into examples/, the stand-ins and the provider's code do not
     assert "at shop/billing.py:15 shop.billing.charge" in out
     assert "<site-packages>/standins.py:70 raise_for_status (unresolved: outside the repository" in out
@@ -412,3 +415,33 @@ def test_a_trace_cannot_point_outside_the_repository(tmp_path: Path) -> None:
     assert resolve(str(tmp_path / "keys.py"), repo) == (None, "not found under the repository root")
     assert resolve("/srv/x/../../keys.py", repo) == (None, "not found under the repository root")
     assert resolve("app/link.py", repo) == (None, "not found under the repository root")  # a link out of it
+
+
+SPEC_SHAPED = """\
+{"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "checkout"}}]},
+ "scopeSpans": [{"scope": {"name": "lib", "version": "2.0"}, "spans": [
+  {"traceId": "4BF92F3577B34DA6A3CE929D0E0E4736", "spanId": "00F067AA0BA902B7", "parentSpanId": "00F067AA0BA902B6",
+   "name": "checkout", "startTimeUnixNano": 1700000000000000000, "endTimeUnixNano": 1700000000250000000, "kind": "SPAN_KIND_SERVER",
+   "flags": 256, "droppedAttributesCount": 0, "links": [], "traceState": "",
+   "status": {"code": "STATUS_CODE_ERROR", "message": "card service unavailable"}}]}]}]}
+"""
+
+
+def test_upper_case_ids_numeric_times_names_for_enums_and_a_missing_parent(tmp_path: Path, monkeypatch: Any,
+                                                                           capsys: Any) -> None:  # fmt: skip
+    (tmp_path / "spec.json").write_text(SPEC_SHAPED, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = trace_review(capsys, "spec.json", "--isolated")
+    assert code == 0
+    assert out == (
+        "errlint review --trace spec.json: 1 failing trace(s) of 1 (otlp)\n\n"
+        "Trace 4bf92f3577b34da6a3ce929d0e0e4736 (1 spans, 1 services: checkout)\n"
+        "  Root-cause candidate (error): span 00f067aa0ba902b7 checkout 'checkout' at no code location\n"
+        "  Hops (root first):\n"
+        "    1. checkout 'checkout' server ERROR 'card service unavailable' 250.0 ms span 00f067aa0ba902b7\n"
+        "       at no code location\n"
+        "       trace shows: raised\n"
+        "  Blast radius: 0 caller span(s) in 0 service(s); user-facing route(s): checkout; the same root-cause hop in "
+        "1 of 1 trace(s)\n"
+        "  Note: span 00f067aa0ba902b7's parent 00f067aa0ba902b6 is not in the file\n"
+    )
