@@ -342,3 +342,16 @@ def test_files_opted_out_of_ai_review_are_not_sent(tmp_path: Path, monkeypatch: 
     assert 'path="storefront/routes.py"' in text
     assert 'path="orders/service.py"' not in text and 'path="notify/mailer.py"' not in text and "XH103" not in text
     assert report["traces"][0]["hops"][1]["findings"][0]["code"] == "XH103"  # the static report still has it
+
+
+def test_budgets_keep_the_request_unsent(project: Path, api: FakeAPI, capsys: Any, tmp_path: Path) -> None:
+    code, _, err = review(capsys, "--trace", "trace.json", *ARGS, "--budget-tokens", "1000")
+    assert code == 0 and api.requests == []
+    assert err.startswith("errlint review: not sent: needs up to ") and err.endswith(
+        " tokens, more than budget-tokens (1,000); the static report stands\n")
+    config = tmp_path / "errlint.toml"
+    config.write_text("preview = true\n[review]\ninput-price = 3.0\noutput-price = 15.0\n", encoding="utf-8")
+    code, _, err = review(capsys, "--trace", "trace.json", "--config", str(config), "--max-cost", "0.001")
+    assert code == 0 and api.requests == []
+    assert err.startswith("errlint review: not sent: could cost up to $0.") and err.endswith(
+        ", more than max-cost ($0.0010); the static report stands\n")

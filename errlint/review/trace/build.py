@@ -181,6 +181,7 @@ def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: O
     findings: dict[str, list[str]] = {}  # finding line -> the spans whose functions hold it
     excerpts: list[tuple[str, int, int, str, str]] = []
     seen: set[tuple[str, int, int]] = set()
+    left_out: set[str] = set()  # functions past MAX_EXCERPTS
     for static in built.traces:
         for span in static.analysis.spans.values():
             built.shown[span.span_id] = (
@@ -215,6 +216,10 @@ def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: O
                     built.locations.add(where)
             attributes = {k: v for k, v in sorted(span.attributes.items()) if not k.startswith("code.")}
             data["attributes"] = {redactor.text(k, 80): redactor.attribute(k, v) for k, v in list(attributes.items())[:MAX_ATTRIBUTES]}
+            if len(attributes) > MAX_ATTRIBUTES:
+                data["attributes_not_sent"] = len(attributes) - MAX_ATTRIBUTES
+            if len(span.exceptions) > 3:
+                data["exceptions_not_sent"] = len(span.exceptions) - 3
             data["exceptions"] = [
                 {"type": redactor.text(e.type, 120), "message": redactor.text(e.message, 600),
                  "stack_trace": _stack(e.stacktrace, built.root, redactor, sent_path)}
@@ -235,7 +240,10 @@ def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: O
                     if span.span_id not in findings[line]:
                         findings[line].append(span.span_id)
                 for path, start, end, name in code.functions:
-                    if (path, start, end) in seen or len(excerpts) >= MAX_EXCERPTS or path in built.excluded:
+                    if (path, start, end) in seen or path in built.excluded:
+                        continue
+                    if len(excerpts) >= MAX_EXCERPTS:
+                        left_out.add(f"{path}:{start}")
                         continue
                     seen.add((path, start, end))
                     lines = split_lines(file(path).text)
@@ -256,6 +264,7 @@ def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: O
             "cause": analysis.cause,
             "hops_root_first": hops,
             "other_failed_spans": [span_data(analysis.spans[s]) for s in others],
+            "other_failed_spans_not_sent": len([s for s in analysis.failed if s not in on_path]) - len(others),
             "slow_spans": [
                 {"span_id": s, "duration_ms": round(ms(analysis.spans[s]), 3), "siblings_median_ms": round(v.median_ms, 3),
                  "excess_ms": round(v.excess_ms, 3)} for s, v in analysis.slow.items()
@@ -263,6 +272,9 @@ def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: O
             "user_facing_routes": [redactor.text(r, 200) for r in analysis.routes()],
             "same_root_cause_in_traces": f"{static.recurrences} of {built.total_traces}",
         })  # fmt: skip
+    if left_out:
+        built.notices.append(f"the code of {len(left_out)} more function(s) on the path is not sent (at most "
+                             f"{MAX_EXCERPTS} a request); their findings are")  # fmt: skip
     finding_lines = [f"span{'s' if len(spans) > 1 else ''} {', '.join(spans)}: {line}" for line, spans in findings.items()]
     payload = [json_text(t) for t in traces] + finding_lines + [e[4] for e in excerpts]
     built.untrusted = "\n".join(payload)

@@ -144,6 +144,12 @@ def _ask(run: TraceRun, reviewer: Any, settings: Any, dry_run: bool, cache_read:
         run.notices.append(f"not sent: about {run.estimated_input_tokens:,} input tokens, more than the "
                            f"{MAX_INPUT_TOKENS_PER_REQUEST:,} a request may hold; the static report stands")  # fmt: skip
         return
+    cost = settings.cost(run.estimated_input_tokens, settings.max_tokens)
+    if settings.max_cost is not None and cost is not None and cost > settings.max_cost:
+        run.state = "partial"
+        run.notices.append(f"not sent: could cost up to ${cost:.4f}, more than max-cost (${settings.max_cost:.4f}); "
+                           "the static report stands")  # fmt: skip
+        return
     if run.estimated_input_tokens + settings.max_tokens > settings.budget_tokens:
         run.state = "partial"
         run.notices.append(f"not sent: needs up to {run.estimated_input_tokens + settings.max_tokens:,} tokens, more than "
