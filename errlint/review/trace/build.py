@@ -64,6 +64,8 @@ class Built:
     # posted to a pull request). span id -> (status message, [(exception type, message)]).
     shown: dict[str, tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
     excluded: dict[str, str] = field(default_factory=dict)  # repository files whose code is not sent, and why
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # span id -> (service, name), redacted
+    redactor: Optional[ask.TraceRedactor] = None  # one set of placeholders for the report and the request
 
 
 def build(path: Path, display: str, root: Path, linter: Any, policy: Policy, model: str, max_tokens: int,
@@ -153,7 +155,9 @@ def _lint(paths: list[str], root: Path, linter: Any, built: Built) -> dict[str, 
 
 def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: Optional[str], count: int) -> None:
     """Build the request for the first `count` analysed traces (the report shows them all)."""
-    redactor = ask.TraceRedactor(policy)
+    if built.redactor is None:
+        built.redactor = ask.TraceRedactor(policy)
+    redactor = built.redactor
     files: dict[str, Redacted] = {}
     built.span_ids, built.locations, built.ranges = set(), set(), {}
 
@@ -184,6 +188,7 @@ def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: O
     left_out: set[str] = set()  # functions past MAX_EXCERPTS
     for static in built.traces:
         for span in static.analysis.spans.values():
+            built.labels[span.span_id] = (redactor.text(span.service, 120), redactor.text(span.name, 200))
             built.shown[span.span_id] = (
                 redactor.text(span.status_message),
                 [(redactor.text(e.type, 120), redactor.text(e.message, 600)) for e in span.exceptions],
@@ -269,7 +274,7 @@ def _request(built: Built, policy: Policy, model: str, max_tokens: int, nonce: O
                 {"span_id": s, "duration_ms": round(ms(analysis.spans[s]), 3), "siblings_median_ms": round(v.median_ms, 3),
                  "excess_ms": round(v.excess_ms, 3)} for s, v in analysis.slow.items()
             ],
-            "user_facing_routes": [redactor.text(r, 200) for r in analysis.routes()],
+            "user_facing_routes": [redactor.text(r, 200) for r in analysis.routes()],  # (templates, but scrubbed)
             "same_root_cause_in_traces": f"{static.recurrences} of {built.total_traces}",
         })  # fmt: skip
     if left_out:

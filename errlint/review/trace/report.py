@@ -12,8 +12,8 @@ import re
 from typing import IO, Any, Optional
 
 from errlint import __version__
-from errlint.review.trace.ask import SECTIONS, Claim
-from errlint.review.trace.build import TraceStatic
+from errlint.review.trace.ask import SECTIONS, TRACE_PROMPT_VERSION, Claim
+from errlint.review.trace.build import Built, TraceStatic
 from errlint.review.trace.command import TraceRun
 from errlint.review.trace.locate import Location, role_of
 from errlint.review.trace.path import ms
@@ -104,14 +104,15 @@ def _finding_dict(finding: Any) -> dict[str, Any]:
             "column": finding.column, "message": finding.message, "role": role_of(finding.code)}  # fmt: skip
 
 
-def trace_dict(static: TraceStatic, total: int, shown: dict[str, tuple[str, list[tuple[str, str]]]]) -> dict[str, Any]:
-    analysis = static.analysis
+def trace_dict(static: TraceStatic, built: Built) -> dict[str, Any]:
+    analysis, shown, labels, total = static.analysis, built.shown, built.labels, built.total_traces
+    text = built.redactor.text if built.redactor is not None else (lambda value, limit=300: value)
     on_path = [h.span.span_id for h in analysis.hops]
 
     def span(span_id: str, depth: Optional[int] = None, behaviour: str = "", detail: str = "") -> dict[str, Any]:
         s = analysis.spans[span_id]
         code = static.code.get(span_id)
-        out: dict[str, Any] = {"span_id": s.span_id, "parent_span_id": s.parent_id, "service": s.service, "name": s.name,
+        out: dict[str, Any] = {"span_id": s.span_id, "parent_span_id": s.parent_id, "service": labels[span_id][0], "name": labels[span_id][1],
                                "kind": s.kind, "status": s.status, "status_message": shown[span_id][0],
                                "duration_ms": round(ms(s), 3)}  # fmt: skip
         if depth is not None:
@@ -126,7 +127,7 @@ def trace_dict(static: TraceStatic, total: int, shown: dict[str, tuple[str, list
     return {
         "trace_id": analysis.trace_id,
         "spans": len(analysis.spans),
-        "services": sorted({s.service for s in analysis.spans.values()}),
+        "services": sorted({labels[s][0] for s in analysis.spans}),
         "cause": analysis.cause,
         "root_cause": span(cause),
         "candidates": list(analysis.candidates),
@@ -138,8 +139,8 @@ def trace_dict(static: TraceStatic, total: int, shown: dict[str, tuple[str, list
                       for s, c, d, share in analysis.inflation()],
         "blast_radius": {
             "callers": [a for a in reversed(analysis.ancestors(cause))] if cause else [],
-            "services": list(dict.fromkeys(h.span.service for h in analysis.hops)),
-            "routes": analysis.routes(),
+            "services": list(dict.fromkeys(labels[h.span.span_id][0] for h in analysis.hops)),
+            "routes": [text(r) for r in analysis.routes()],
             "same_root_cause_in_traces": static.recurrences,
             "same_root_cause_trace_ids": list(static.same_as),
             "traces_in_file": total,
@@ -154,7 +155,7 @@ def render_json(run: TraceRun, out: IO[str], include_request: bool = False) -> N
         "schema_version": SCHEMA_VERSION,
         "errlint_version": __version__,
         "model": run.model,
-        "prompt_version": "trace-1",
+        "prompt_version": TRACE_PROMPT_VERSION,
         "endpoint": run.endpoint,
         "trace_file": built.name,
         "format": built.file.format,
@@ -164,7 +165,7 @@ def render_json(run: TraceRun, out: IO[str], include_request: bool = False) -> N
             "traces_in_file": built.total_traces, "failing_traces": built.failing_traces, "cached": run.cached,
             "request_id": run.request_id,
         },
-        "traces": [trace_dict(t, built.total_traces, built.shown) for t in built.traces],
+        "traces": [trace_dict(t, built) for t in built.traces],
         "analysis": run.answer.to_dict() if run.answer is not None and not run.static_stands else None,
         "injection_suspected": run.injection_suspected,
         "static_stands": run.static_stands,
@@ -180,7 +181,7 @@ def render_text(run: TraceRun, out: IO[str], include_request: bool = False) -> N
     out.write(f"errlint review --trace {built.name}: {built.failing_traces} failing trace(s) of {built.total_traces} "
               f"({built.file.format})\n")  # fmt: skip
     for static in built.traces:
-        _trace_text(static, built.total_traces, built.shown, out)
+        _trace_text(static, built, out)
     if include_request and built.body is not None:
         out.write(f"\nRequest that would be sent to {run.endpoint} (redacted; about {run.estimated_input_tokens:,} input "
                   f"tokens; redactions: {_counts(built.redactions)}):\n")  # fmt: skip
@@ -196,14 +197,20 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
 
 
-def _trace_text(static: TraceStatic, total: int, shown: dict[str, tuple[str, list[tuple[str, str]]]], out: IO[str]) -> None:
-    analysis = static.analysis
+def _trace_text(static: TraceStatic, built: Built, out: IO[str]) -> None:
+    analysis, shown, total = static.analysis, built.shown, built.total_traces
+    text = built.redactor.text if built.redactor is not None else (lambda value, limit=300: value)
+
+    def label(span_id: str) -> str:
+        service, name = built.labels[span_id]
+        return f"{clean(service)} {clean(name)!r}"
+
     cause = analysis.spans[analysis.root_cause or ""]
     code = static.code.get(cause.span_id)
-    services = sorted({s.service for s in analysis.spans.values()})
+    services = sorted({built.labels[s][0] for s in analysis.spans})
     out.write(f"\nTrace {analysis.trace_id} ({len(analysis.spans)} spans, {len(services)} services: {', '.join(services)})\n")
-    out.write(f"  Root-cause candidate ({analysis.cause}): span {cause.span_id} {clean(cause.service)} "
-              f"{clean(cause.name)!r} at {_where(code.location if code else None)}\n")  # fmt: skip
+    out.write(f"  Root-cause candidate ({analysis.cause}): span {cause.span_id} {label(cause.span_id)} "
+              f"at {_where(code.location if code else None)}\n")  # fmt: skip
     for kind, message in shown[cause.span_id][1][:1]:
         out.write(f"    {clean(kind)}" + (f": {clean(message)}\n" if message else "\n"))
     out.write("  Hops (root first):\n")
@@ -212,7 +219,7 @@ def _trace_text(static: TraceStatic, total: int, shown: dict[str, tuple[str, lis
         s = hop.span
         hop_code = static.code.get(s.span_id)
         status = s.status.upper() + (f" {clean(shown[s.span_id][0])[:80]!r}" if s.status_message else "")
-        out.write(f"    {index}. {clean(s.service)} {clean(s.name)!r} {s.kind} {status} {ms(s):,.1f} ms span {s.span_id}\n")
+        out.write(f"    {index}. {label(s.span_id)} {s.kind} {status} {ms(s):,.1f} ms span {s.span_id}\n")
         out.write(f"       at {_where(hop_code.location if hop_code else None)}\n")
         behaviour = hop.behaviour + (f": {clean(hop.detail)}" if hop.detail else "")
         out.write(f"       trace shows: {behaviour}\n")
@@ -231,21 +238,20 @@ def _trace_text(static: TraceStatic, total: int, shown: dict[str, tuple[str, lis
         for span_id in others:
             s = analysis.spans[span_id]
             first = f" {clean(shown[span_id][1][0][0])}" if s.exceptions else ""
-            out.write(f"    span {span_id} {clean(s.service)} {clean(s.name)!r} {s.status.upper()}{first} {ms(s):,.1f} ms\n")
+            out.write(f"    span {span_id} {label(span_id)} {s.status.upper()}{first} {ms(s):,.1f} ms\n")
     if analysis.slow:
         out.write("  Slow spans (>= 3x their siblings' median and >= 100 ms above it):\n")
         for span_id, slow in analysis.slow.items():
             s = analysis.spans[span_id]
-            out.write(f"    span {span_id} {clean(s.service)} {clean(s.name)!r} {ms(s):,.1f} ms: {slow.ratio:,.1f}x the "
+            out.write(f"    span {span_id} {label(span_id)} {ms(s):,.1f} ms: {slow.ratio:,.1f}x the "
                       f"median of its siblings ({slow.median_ms:,.1f} ms), +{slow.excess_ms:,.1f} ms\n")  # fmt: skip
         for span_id, caller, duration, share in analysis.inflation():
-            c = analysis.spans[caller]
-            out.write(f"    latency inflation: span {span_id}'s excess is {share:.0%} of {clean(c.service)} "
-                      f"{clean(c.name)!r} ({duration:,.1f} ms)\n")  # fmt: skip
+            out.write(f"    latency inflation: span {span_id}'s excess is {share:.0%} of {label(caller)} "
+                      f"({duration:,.1f} ms)\n")  # fmt: skip
     routes = analysis.routes()
     callers = list(reversed(analysis.ancestors(cause.span_id)))
     out.write(f"  Blast radius: {len(callers)} caller span(s) in {len({analysis.spans[c].service for c in callers})} "
-              f"service(s); user-facing route(s): {', '.join(clean(r) for r in routes) or 'none recorded'}; "
+              f"service(s); user-facing route(s): {', '.join(clean(text(r)) for r in routes) or 'none recorded'}; "
               f"the same root-cause hop in {static.recurrences} of {total} trace(s)\n")  # fmt: skip
     if static.same_as:
         out.write(f"  The same root-cause hop ends {len(static.same_as)} more trace(s): {', '.join(static.same_as)}\n")
