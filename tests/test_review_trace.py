@@ -14,7 +14,7 @@ pytest.importorskip("opentelemetry.sdk")
 pytest.importorskip("opentelemetry.exporter.otlp.proto.common")
 
 from test_review import hermetic, review  # noqa: E402,F401 - fixtures
-from test_review_helpers import FakeAPI, answer, error_body, status  # noqa: E402
+from test_review_helpers import FakeAPI  # noqa: E402
 from trace_scenarios import jaeger_json, otlp_json, run_scenarios, write_project  # noqa: E402
 
 KEY = "sk-ant-test-not-a-real-key"
