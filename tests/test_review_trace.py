@@ -295,8 +295,8 @@ def test_frames_resolve_against_the_root_and_unresolved_ones_are_listed(tmp_path
         "    retried: none found\n"
         "  Blast radius: 0 caller span(s) in 0 service(s); user-facing route(s): GET /a; the same root-cause hop in 1 of 1 trace(s)\n"
         "  Unresolved frames:\n"
-        "    span b7ad6b7169203331: <site-packages>/requests/api.py:73 get (unresolved: outside the repository (an "
-        "installed package or the standard library))\n"
+        "    span b7ad6b7169203331: <site-packages>/requests/api.py:73 get (outside the repository: an installed "
+        "package or the standard library)\n"
         "    span b7ad6b7169203331: …/lib/thing.py:9 call (unresolved: not found under the repository root)\n"
     )
 
@@ -347,7 +347,7 @@ def test_docs_show_the_example_as_it_runs(monkeypatch: Any, capsys: Any, tmp_pat
     )
     # the deployed paths resolve into examples/, the stand-ins and the provider's code do not
     assert "at shop/billing.py:15 shop.billing.charge" in out
-    assert "<site-packages>/standins.py:70 raise_for_status (unresolved: outside the repository" in out
+    assert "<site-packages>/standins.py:70 raise_for_status (outside the repository: an installed package" in out
     assert "…/payments/ledger.py:88 reserve (unresolved: not found under the repository root)" in out
     code, out, _ = trace_review(capsys, "trace/shop-outage.json", "--dry-run", "--format", "json")
     report = json.loads(out)
@@ -445,3 +445,23 @@ def test_upper_case_ids_numeric_times_names_for_enums_and_a_missing_parent(tmp_p
         "1 of 1 trace(s)\n"
         "  Note: span 00f067aa0ba902b7's parent 00f067aa0ba902b6 is not in the file\n"
     )
+
+
+def test_library_frames_are_counted_in_text_and_all_listed_in_json(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    frames = "".join(f'  File \\"/usr/lib/python3.12/site-packages/lib{n}/m.py\\", line {n}, in f{n}\\n' for n in range(1, 5))
+    trace = _otlp(
+        _SPAN + ', "endTimeUnixNano": "5000001", "status": {"code": 2}, "events": [{"name": "exception", "attributes": ['
+        f'{{"key": "exception.stacktrace", "value": {{"stringValue": "Traceback (most recent call last):\\n{frames}E: x"}}}}]}}]}}'
+    )
+    (tmp_path / "t.json").write_text(trace, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = trace_review(capsys, "t.json", "--isolated")
+    assert code == 0
+    assert out.endswith(
+        "  Unresolved frames:\n"
+        "    span b7ad6b7169203331: 4 frames, from <site-packages>/lib1/m.py:1 f1 to <site-packages>/lib4/m.py:4 f4 "
+        "(outside the repository: an installed package or the standard library)\n"
+    )
+    code, out, _ = trace_review(capsys, "t.json", "--isolated", "--format", "json")
+    assert [f["path"] for f in json.loads(out)["traces"][0]["root_cause"]["frames"]] == [
+        f"<site-packages>/lib{n}/m.py" for n in range(1, 5)]

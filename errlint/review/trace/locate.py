@@ -30,6 +30,9 @@ CONVERTED = frozenset({"XH201", "XH202", "XH404", "XH503", "XH604"})
 RETRIED = frozenset({"XH602", "XH603"})
 
 
+LIBRARY = "outside the repository: an installed package or the standard library"
+
+
 def role_of(code: str) -> str:
     return "hid" if code in HID else "converted" if code in CONVERTED else "retried" if code in RETRIED else "other"
 
@@ -79,7 +82,7 @@ def shorten(path: str) -> str:
 def resolve(path: str, root: Path) -> tuple[Optional[str], str]:
     """(path relative to `root`, "") or (None, why not)."""
     if _LIBRARY_RE.search(path):
-        return None, "outside the repository (an installed package or the standard library)"
+        return None, LIBRARY
     posix = path.replace("\\", "/")
     candidate = Path(posix)
     if not candidate.is_absolute() and not re.match(r"^[A-Za-z]:/", posix):

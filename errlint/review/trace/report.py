@@ -15,7 +15,7 @@ from errlint import __version__
 from errlint.review.trace.ask import SECTIONS, TRACE_PROMPT_VERSION, Claim
 from errlint.review.trace.build import Built, TraceStatic
 from errlint.review.trace.command import TraceRun
-from errlint.review.trace.locate import Location, role_of
+from errlint.review.trace.locate import LIBRARY, Location, role_of
 from errlint.review.trace.path import ms
 
 _UNSAFE_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
@@ -255,11 +255,21 @@ def _trace_text(static: TraceStatic, built: Built, out: IO[str]) -> None:
               f"the same root-cause hop in {static.recurrences} of {total} trace(s)\n")  # fmt: skip
     if static.same_as:
         out.write(f"  The same root-cause hop ends {len(static.same_as)} more trace(s): {', '.join(static.same_as)}\n")
-    unresolved = [(sid, f) for sid, c in static.code.items() for f in c.frames if not f.resolved]
-    if unresolved:
+    unresolved = [(sid, [f for f in c.frames if not f.resolved]) for sid, c in static.code.items()]
+    if any(frames for _, frames in unresolved):
         out.write("  Unresolved frames:\n")
-        for span_id, frame in unresolved:
-            out.write(f"    span {span_id}: {_where(frame)}\n")
+    for span_id, frames in unresolved:
+        # Frames in installed packages and the standard library are counted, with the first and
+        # the last (every one is in the JSON report); any other unresolved frame is listed.
+        library = [f for f in frames if f.reason == LIBRARY]
+        for frame in frames:
+            if frame.reason != LIBRARY:
+                out.write(f"    span {span_id}: {_where(frame)}\n")
+            elif len(library) <= 2 or frame is library[0]:
+                ends = [library[0], library[-1]] if len(library) > 2 else [frame]
+                more = f"{len(library)} frames, from " if len(library) > 2 else ""
+                places = " to ".join(f"{f.path}:{f.line}" + (f" {f.function}" if f.function else "") for f in ends)
+                out.write(f"    span {span_id}: {more}{places} ({LIBRARY})\n")
     for span_id in analysis.orphans:
         out.write(f"  Note: span {span_id}'s parent {analysis.spans[span_id].parent_id} is not in the file\n")
 
