@@ -465,3 +465,12 @@ def test_library_frames_are_counted_in_text_and_all_listed_in_json(tmp_path: Pat
     code, out, _ = trace_review(capsys, "t.json", "--isolated", "--format", "json")
     assert [f["path"] for f in json.loads(out)["traces"][0]["root_cause"]["frames"]] == [
         f"<site-packages>/lib{n}/m.py" for n in range(1, 5)]
+
+
+def test_the_trace_can_come_from_standard_input(project: Path, capsys: Any, monkeypatch: Any) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO((project / "trace.json").read_text(encoding="utf-8")))
+    code, out, _ = trace_review(capsys, "-", *ARGS)
+    assert code == 0
+    assert out == "errlint review --trace -: 3 failing trace(s) of 3 (otlp)\n" + REPORT

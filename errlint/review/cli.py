@@ -105,7 +105,7 @@ def _echo_err(message: str) -> None:
 @click.option("--reason", help="Why the finding dismissed with --dismiss is a false positive.")
 @click.option("--no-color", is_flag=True, help="Never colour the output.")
 @click.option("--trace", "trace_file", type=click.Path(dir_okay=False, path_type=str),
-              help="Explain a failing trace (OTLP JSON or Jaeger JSON) instead of reviewing findings.")
+              help="Explain a failing trace (OTLP JSON or Jaeger JSON; - reads standard input) instead of reviewing findings.")
 @click.option("--root", "trace_root", type=click.Path(file_okay=False, path_type=str),
               help="With --trace: the repository root stack frames and code.filepath resolve against (default: .).")
 def review(

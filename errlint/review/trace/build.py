@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +72,7 @@ class Built:
 def build(path: Path, display: str, root: Path, linter: Any, policy: Policy, model: str, max_tokens: int,
           nonce: Optional[str] = None, exclude: Sequence[str] = ()) -> Built:  # fmt: skip
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = sys.stdin.read() if display == "-" else path.read_text(encoding="utf-8-sig")
     except OSError as err:
         raise ask_error(f"--trace {display}: {err.strerror or err}") from None
     except UnicodeDecodeError as err:
