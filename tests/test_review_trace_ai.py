@@ -355,3 +355,22 @@ def test_budgets_keep_the_request_unsent(project: Path, api: FakeAPI, capsys: An
     assert code == 0 and api.requests == []
     assert err.startswith("errlint review: not sent: could cost up to $0.") and err.endswith(
         ", more than max-cost ($0.0010); the static report stands\n")
+
+
+def test_ctrl_c_prints_the_static_report_and_exits_130(project: Path, api: FakeAPI, capsys: Any) -> None:
+    def interrupt(request: Any) -> Any:
+        raise KeyboardInterrupt
+
+    api.add(interrupt)
+    code, out, err = review(capsys, "--trace", "trace.json", *ARGS)
+    assert code == 130
+    assert out.startswith("errlint review --trace trace.json: 3 failing trace(s) of 3 (otlp)\n")
+    assert err == "errlint review: interrupted (Ctrl-C) before the answer came: the static report stands\n"
+
+
+def test_markdown_is_the_text_report_in_a_fence(project: Path, api: FakeAPI, capsys: Any) -> None:
+    api.add(answer(good()))
+    code, out, _ = review(capsys, "--trace", "trace.json", *ARGS, "--format", "markdown")
+    assert code == 0
+    assert out.startswith("```text\nerrlint review --trace trace.json: 3 failing trace(s) of 3 (otlp)\n")
+    assert out.endswith(ANALYSIS + "```\n")

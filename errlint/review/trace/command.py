@@ -43,6 +43,7 @@ class TraceRun:
     cached: bool = False
     injection_heuristic: bool = False
     estimated_input_tokens: int = 0
+    interrupted: bool = False  # Ctrl-C while the request was in flight: exit 130 after the report
 
     @property
     def injection_suspected(self) -> bool:
@@ -113,6 +114,8 @@ def run_trace(
     if run.fatal is not None:
         echo_err(f"errlint: error: {run.fatal}")
         return 2
+    if run.interrupted:
+        return 130
     if strict and run.state in ("partial", "skipped"):
         return 3
     return 0
@@ -156,7 +159,12 @@ def _ask(run: TraceRun, reviewer: Any, settings: Any, dry_run: bool, cache_read:
                            f"budget-tokens ({settings.budget_tokens:,}); the static report stands")  # fmt: skip
         return
     review_run = ReviewRun(settings.model, ask.TRACE_PROMPT_VERSION, endpoint=run.endpoint)
-    outcome = reviewer.send_body(built.body, review_run)
+    try:
+        outcome = reviewer.send_body(built.body, review_run)
+    except KeyboardInterrupt:
+        run.requests, run.state, run.interrupted = review_run.requests, "partial", True
+        run.notices.append("interrupted (Ctrl-C) before the answer came: the static report stands")
+        return
     run.requests = review_run.requests
     if outcome is None or review_run.fatal is not None:
         run.fatal = review_run.fatal or reviewer.stop_reason or "nothing could be sent"
@@ -168,8 +176,11 @@ def _ask(run: TraceRun, reviewer: Any, settings: Any, dry_run: bool, cache_read:
     kind = outcome.kind
     if kind is OutcomeKind.OK:
         if _use(run, outcome.tool_input):
-            cache.put(key, {"model": settings.model, "prompt_version": ask.TRACE_PROMPT_VERSION, "request_id": outcome.request_id,
-                            "usage": run.usage.to_dict(), "answer": outcome.tool_input})  # fmt: skip
+            problem = cache.put(key, {"model": settings.model, "prompt_version": ask.TRACE_PROMPT_VERSION,
+                                      "request_id": outcome.request_id, "usage": run.usage.to_dict(),
+                                      "answer": outcome.tool_input})  # fmt: skip
+            if problem:
+                run.notices.append(problem)
             return
         run.state = "partial"
         return
