@@ -129,7 +129,7 @@ def trace_review(capsys: Any, *args: str) -> tuple[int, str, str]:
 def test_static_report_of_three_failures(project: Path, capsys: Any) -> None:
     code, out, err = trace_review(capsys, "trace.json", *ARGS)
     assert code == 0
-    assert out == "errlint review --trace trace.json: 3 failing trace(s) of 3 (otlp)\n" + REPORT
+    assert out == "errlint review --trace trace.json: 3 of 3 trace(s) failed or were slow (otlp)\n" + REPORT
     assert err == NO_KEY
 
 
@@ -137,7 +137,7 @@ def test_jaeger_json_gives_the_same_report(project: Path, spans: Any, capsys: An
     (project / "jaeger.json").write_text(json.dumps(jaeger_json(spans[1])), encoding="utf-8")
     code, out, _ = trace_review(capsys, "jaeger.json", *ARGS)
     assert code == 0
-    assert out == "errlint review --trace jaeger.json: 3 failing trace(s) of 3 (jaeger)\n" + REPORT
+    assert out == "errlint review --trace jaeger.json: 3 of 3 trace(s) failed or were slow (jaeger)\n" + REPORT
 
 
 def test_base64_ids_and_json_lines_are_read(project: Path, spans: Any, capsys: Any) -> None:
@@ -146,7 +146,7 @@ def test_base64_ids_and_json_lines_are_read(project: Path, spans: Any, capsys: A
     (project / "lines.json").write_text("\n".join(lines) + "\n", encoding="utf-8")
     code, out, _ = trace_review(capsys, "lines.json", *ARGS)
     assert code == 0
-    assert out == "errlint review --trace lines.json: 3 failing trace(s) of 3 (otlp)\n" + REPORT
+    assert out == "errlint review --trace lines.json: 3 of 3 trace(s) failed or were slow (otlp)\n" + REPORT
 
 
 def test_stable_rules_only_without_preview(project: Path, capsys: Any) -> None:
@@ -279,7 +279,7 @@ def test_frames_resolve_against_the_root_and_unresolved_ones_are_listed(tmp_path
     code, out, _ = trace_review(capsys, "../t.json", "--isolated", "--preview", "--root", "..")
     assert code == 0
     assert out == (
-        "errlint review --trace ../t.json: 1 failing trace(s) of 1 (otlp)\n\n"
+        "errlint review --trace ../t.json: 1 of 1 trace(s) failed or were slow (otlp)\n\n"
         "Trace 0af7651916cd43dd8448eb211c80319c (1 spans, 1 services: api)\n"
         "  Root-cause candidate (error): span b7ad6b7169203331 api 'GET /a' at app/handlers.py:4 handle\n"
         "    ConnectionError\n"
@@ -434,7 +434,7 @@ def test_upper_case_ids_numeric_times_names_for_enums_and_a_missing_parent(tmp_p
     code, out, _ = trace_review(capsys, "spec.json", "--isolated")
     assert code == 0
     assert out == (
-        "errlint review --trace spec.json: 1 failing trace(s) of 1 (otlp)\n\n"
+        "errlint review --trace spec.json: 1 of 1 trace(s) failed or were slow (otlp)\n\n"
         "Trace 4bf92f3577b34da6a3ce929d0e0e4736 (1 spans, 1 services: checkout)\n"
         "  Root-cause candidate (error): span 00f067aa0ba902b7 checkout 'checkout' at no code location\n"
         "  Hops (root first):\n"
@@ -473,4 +473,47 @@ def test_the_trace_can_come_from_standard_input(project: Path, capsys: Any, monk
     monkeypatch.setattr("sys.stdin", io.StringIO((project / "trace.json").read_text(encoding="utf-8")))
     code, out, _ = trace_review(capsys, "-", *ARGS)
     assert code == 0
-    assert out == "errlint review --trace -: 3 failing trace(s) of 3 (otlp)\n" + REPORT
+    assert out == "errlint review --trace -: 3 of 3 trace(s) failed or were slow (otlp)\n" + REPORT
+
+
+SLOW = (
+    '{"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "api"}}]}, '
+    '"scopeSpans": [{"spans": ['
+    + ", ".join(
+        '{"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "%016x", %s"name": "%s", "kind": %d, '
+        '"startTimeUnixNano": "%d", "endTimeUnixNano": "%d"}'
+        % (sid, f'"parentSpanId": "{parent:016x}", ' if parent else "", name, kind, start * 10**6, end * 10**6)
+        for sid, parent, name, kind, start, end in [
+            (1, 0, "GET /report", 2, 0, 900), (2, 1, "SELECT users", 3, 0, 20), (3, 1, "render", 1, 20, 870),
+            (4, 3, "fetch avatars", 3, 20, 860), (5, 1, "SELECT orders", 3, 870, 895),
+        ]
+    )
+    + "]}]}]}"
+)
+
+
+def test_a_slow_trace_without_errors(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    (tmp_path / "slow.json").write_text(SLOW, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = trace_review(capsys, "slow.json", "--isolated")
+    assert code == 0
+    assert out == (
+        "errlint review --trace slow.json: 1 of 1 trace(s) failed or were slow (otlp)\n\n"
+        "Trace 0af7651916cd43dd8448eb211c80319c (5 spans, 1 services: api)\n"
+        "  Root-cause candidate (latency): span 0000000000000004 api 'fetch avatars' at no code location\n"
+        "  Hops (root first):\n"
+        "    1. api 'GET /report' server UNSET 900.0 ms span 0000000000000001\n"
+        "       at no code location\n"
+        "       trace shows: waited\n"
+        "    2. api 'render' internal UNSET 850.0 ms span 0000000000000003\n"
+        "       at no code location\n"
+        "       trace shows: waited\n"
+        "    3. api 'fetch avatars' client UNSET 840.0 ms span 0000000000000004\n"
+        "       at no code location\n"
+        "       trace shows: slow\n"
+        "  Slow spans (>= 3x their siblings' median and >= 100 ms above it):\n"
+        "    span 0000000000000003 api 'render' 850.0 ms: 37.8x the median of its siblings (22.5 ms), +827.5 ms\n"
+        "    latency inflation: span 0000000000000003's excess is 92% of api 'GET /report' (900.0 ms)\n"
+        "  Blast radius: 2 caller span(s) in 1 service(s); user-facing route(s): GET /report; the same root-cause hop in "
+        "1 of 1 trace(s)\n"
+    )

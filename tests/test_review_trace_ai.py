@@ -285,7 +285,7 @@ def test_a_trace_without_failures_has_nothing_to_explain(tmp_path: Path, monkeyp
         '"processID": "p1"}], "processes": {"p1": {"serviceName": "web"}}}]}', encoding="utf-8")  # fmt: skip
     monkeypatch.chdir(tmp_path)
     code, out, err = review(capsys, "--trace", "t.json", "--isolated")
-    assert (code, out) == (0, "errlint review --trace t.json: 0 failing trace(s) of 1 (jaeger)\n")
+    assert (code, out) == (0, "errlint review --trace t.json: 0 of 1 trace(s) failed or were slow (jaeger)\n")
     assert err == "errlint review: no failed or slow span in the 1 trace(s) of t.json: nothing to explain\n"
     assert api.requests == []
 
@@ -364,7 +364,7 @@ def test_ctrl_c_prints_the_static_report_and_exits_130(project: Path, api: FakeA
     api.add(interrupt)
     code, out, err = review(capsys, "--trace", "trace.json", *ARGS)
     assert code == 130
-    assert out.startswith("errlint review --trace trace.json: 3 failing trace(s) of 3 (otlp)\n")
+    assert out.startswith("errlint review --trace trace.json: 3 of 3 trace(s) failed or were slow (otlp)\n")
     assert err == "errlint review: interrupted (Ctrl-C) before the answer came: the static report stands\n"
 
 
@@ -372,5 +372,5 @@ def test_markdown_is_the_text_report_in_a_fence(project: Path, api: FakeAPI, cap
     api.add(answer(good()))
     code, out, _ = review(capsys, "--trace", "trace.json", *ARGS, "--format", "markdown")
     assert code == 0
-    assert out.startswith("```text\nerrlint review --trace trace.json: 3 failing trace(s) of 3 (otlp)\n")
+    assert out.startswith("```text\nerrlint review --trace trace.json: 3 of 3 trace(s) failed or were slow (otlp)\n")
     assert out.endswith(ANALYSIS + "```\n")

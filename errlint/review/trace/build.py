@@ -26,7 +26,7 @@ from errlint.review.trace.spans import Span, TraceFile, load_trace
 from errlint.review.settings import MAX_INPUT_TOKENS_PER_REQUEST
 from errlint.source import split_lines
 
-MAX_TRACES = 5  # failing traces analysed in one run (the rest are counted)
+MAX_TRACES = 5  # traces (failed or slow) analysed in one run, one per root-cause hop (the rest are counted)
 MAX_ATTRIBUTES = 30  # per span sent
 MAX_OTHER_FAILED = 10
 MAX_EXCERPTS = 12

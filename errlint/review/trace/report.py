@@ -178,8 +178,8 @@ def render_json(run: TraceRun, out: IO[str], include_request: bool = False) -> N
 
 def render_text(run: TraceRun, out: IO[str], include_request: bool = False) -> None:
     built = run.built
-    out.write(f"errlint review --trace {built.name}: {built.failing_traces} failing trace(s) of {built.total_traces} "
-              f"({built.file.format})\n")  # fmt: skip
+    out.write(f"errlint review --trace {built.name}: {built.failing_traces} of {built.total_traces} trace(s) failed or "
+              f"were slow ({built.file.format})\n")  # fmt: skip
     for static in built.traces:
         _trace_text(static, built, out)
     if include_request and built.body is not None:
