@@ -5,6 +5,7 @@ attributes and exception messages, an injection attempt in an exception message,
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,10 @@ def test_dry_run_prints_the_exact_request(project: Path, api: FakeAPI, capsys: A
     assert code == 0 and err == ""
     shown = json.loads(out)
     assert shown["run"]["state"] == "dry_run" and shown["run"]["requests"] == 0
+    sent = json.dumps(shown["request"])
+    assert str(project) not in sent and str(Path.home()) not in sent and sys.prefix not in sent  # no directory of this machine
+    text = shown["request"]["messages"][0]["content"][0]["text"]
+    assert text.count('File \\"storefront/routes.py\\", line') == 2  # the storefront's frames, relative (JSON-escaped)
     from errlint.review.trace.report import JSON_SCHEMA
 
     pytest.importorskip("jsonschema").validate(shown, JSON_SCHEMA)
