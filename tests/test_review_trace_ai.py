@@ -379,3 +379,15 @@ def test_markdown_is_the_text_report_in_a_fence(project: Path, api: FakeAPI, cap
     assert code == 0
     assert out.startswith("```text\nerrlint review --trace trace.json: 3 of 3 trace(s) failed or were slow (otlp)\n")
     assert out.endswith(ANALYSIS + "```\n")
+
+
+def test_missing_extra_says_how_to_install(project: Path, capsys: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    monkeypatch.setitem(sys.modules, "anthropic", None)  # `import anthropic` raises ImportError
+    monkeypatch.delitem(sys.modules, "errlint.review.client", raising=False)
+    code, out, err = review(capsys, "--trace", "trace.json", *ARGS)
+    assert code == 2 and err == 'errlint: error: the review extra is not installed: pip install "errlint[review]"\n'
+    assert out.startswith("errlint review --trace trace.json: 3 of 3 trace(s) failed or were slow (otlp)\n")
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    assert review(capsys, "--trace", "trace.json", *ARGS)[0] == 2  # without a key as well: said first
+    assert review(capsys, "--trace", "trace.json", *ARGS, "--dry-run")[0] == 0  # --dry-run needs no extra

@@ -137,6 +137,11 @@ def _ask(run: TraceRun, reviewer: Any, settings: Any, dry_run: bool, cache_read:
     if dry_run:
         run.state = "dry_run"
         return
+    from errlint.review import runner
+
+    if reviewer.transport_factory is runner.default_transport and not runner._sdk_installed():
+        run.fatal, run.state = runner.INSTALL_HINT, "partial"  # as for findings: said first, even without a key
+        return
     if not reviewer.credentials.present:
         run.state = "skipped"
         run.notices.insert(0, "AI analysis skipped: no ANTHROPIC_API_KEY (set it, or run with --dry-run to see what "
