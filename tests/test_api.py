@@ -9,7 +9,7 @@ from typing import Optional, Sequence
 
 import pytest
 
-from errlint.api import Linter, LintRun, configure
+from errlint.api import CheckObserver, CheckRequest, Linter, check, configure, files
 from errlint.config import Config
 from errlint.errors import ConfigError, UsageError
 
@@ -34,23 +34,41 @@ def test_configure_applies_overrides_like_the_command_line(project: Path) -> Non
     assert [r.CODE for r in Linter.from_config(config).rules] == ["XH101"]
     assert configure(cwd=project, isolated=True) == Config()
     with pytest.raises(ConfigError):
-        configure(cwd=project, select="XH999")
+        configure(cwd=project, select="XH099")
+    # XH700-XH999 are external rules' codes, which a project's local-rules may load: accepted.
+    assert configure(cwd=project, select="xh701").select == ("XH701",)
     with pytest.raises(UsageError):
         configure("missing.toml", cwd=project)
 
 
-def test_lint_paths_gives_one_result_per_file_and_fix_writes(project: Path) -> None:
-    linter = Linter.from_config(configure(cwd=project, select="XH101,XH105"))
-    run = linter.lint_paths(["."], cwd=project, jobs=1, use_cache=False, keep_source=True)
-    assert (run.files, [r.path for r in run.results]) == (2, ["a.py", "b.py"])
-    assert [(f.path, f.code, f.line) for f in run.findings] == [("a.py", "XH101", 3), ("b.py", "XH105", 4)]
-    assert linter.fix(run, unsafe=False) == 1  # XH105's fix is safe, XH101's is not
+def test_check_gives_one_result_per_file_and_fix_writes(project: Path) -> None:
+    result = check(CheckRequest(paths=["."], cwd=project, select="XH101,XH105", jobs=1, use_cache=False))
+    assert (result.files, [r.path for r in result.results]) == (2, ["a.py", "b.py"])
+    assert [(f.path, f.code, f.line) for f in result.findings] == [("a.py", "XH101", 3), ("b.py", "XH105", 4)]
+    fixed = check(CheckRequest(paths=["."], cwd=project, select="XH101,XH105", jobs=1, use_cache=False, fix=True))
+    assert fixed.fixed == 1  # XH105's fix is safe, XH101's is not
+    assert fixed.fixed_codes == {("b.py", "XH105", "useless-reraise"): 1}
     assert (project / "b.py").read_text(encoding="utf-8") == "def load(path):\n    return open(path)\n"
     assert (project / "a.py").read_text(encoding="utf-8") == BARE_SOURCE
-    assert [(f.path, f.code) for f in run.findings] == [("a.py", "XH101")] and run.fixed == 1
+    assert [(f.path, f.code) for f in fixed.findings] == [("a.py", "XH101")]
 
 
-def test_lint_paths_takes_another_runner(project: Path) -> None:
+def test_check_diff_writes_nothing_and_stdin_fix_returns_the_text(project: Path) -> None:
+    diff = check(CheckRequest(paths=["b.py"], cwd=project, select="XH105", use_cache=False, diff=True))
+    assert diff.would_fix == 1 and diff.fixed == 0
+    assert diff.diffs == [
+        "--- b.py\n+++ b.py\n@@ -1,5 +1,2 @@\n def load(path):\n-    try:\n-        return open(path)\n"
+        "-    except OSError:\n-        raise\n+    return open(path)\n"
+    ]
+    assert (project / "b.py").read_text(encoding="utf-8") == RERAISE_SOURCE
+    piped = check(
+        CheckRequest(paths=["-"], cwd=project, select="XH105", stdin=RERAISE_SOURCE.encode(), stdin_filename="b.py", fix=True)
+    )
+    assert piped.fixed_source == "def load(path):\n    return open(path)\n"
+    assert (piped.fixed, piped.findings, piped.stdin) == (1, [], ("b.py", RERAISE_SOURCE.encode()))
+
+
+def test_check_takes_another_runner_and_reports_progress(project: Path) -> None:
     """Room for crash-isolating workers: any callable with lint_files' signature."""
     from errlint.engine import FileResult, lint_files
 
@@ -60,10 +78,46 @@ def test_lint_paths_takes_another_runner(project: Path) -> None:
         seen.append(tuple(display for _, display in files))
         return lint_files(files, config, rules, **kwargs)  # type: ignore[arg-type]
 
-    linter = Linter.from_config(configure(cwd=project, preview=True))  # XH101/XH105 are preview rules
-    run: LintRun = linter.lint_paths(["."], cwd=project, use_cache=False, runner=runner)
-    assert seen == [("a.py", "b.py")]
-    assert [f.code for f in run.findings] == ["XH101", "XH105"]
+    events: list[object] = []
+
+    class Observer(CheckObserver):
+        def configured(self, config: Config, files: int) -> None:
+            events.append(("configured", config.path is not None, files))
+
+        def started(self, total: int) -> int:
+            events.append(("started", total))
+            return 1  # one file per batch
+
+        def advanced(self, files: int, results: Sequence[FileResult]) -> None:
+            events.append(("advanced", files, [f.code for r in results for f in r.findings]))
+
+        def finished(self) -> None:
+            events.append("finished")
+
+    result = check(CheckRequest(cwd=project, preview=True, use_cache=False, runner=runner), Observer())
+    assert seen == [("a.py",), ("b.py",)]  # XH101/XH105 are preview rules
+    assert [f.code for f in result.findings] == ["XH101", "XH105"]
+    assert events == [
+        ("started", 2),
+        ("configured", True, 2),
+        ("advanced", 1, ["XH101"]),
+        ("advanced", 1, ["XH105"]),
+        "finished",
+    ]
+
+
+def test_check_lints_only_the_files_of_its_shard(project: Path) -> None:
+    from errlint.shard import Shard, shard_of
+
+    for name in "cdefgh":
+        (project / f"{name}.py").write_text(BARE_SOURCE, encoding="utf-8")
+    everything = [r.path for r in check(CheckRequest(cwd=project, preview=True, use_cache=False)).results]
+    assert len(everything) == 8
+    for k in (1, 2, 3):
+        request = CheckRequest(cwd=project, preview=True, use_cache=False, shard=Shard(k, 3))
+        owned = [p for p in everything if shard_of(p, 3) == k]
+        assert [r.path for r in check(request).results] == owned
+        assert [t.display for t, _ in files(request)] == owned
 
 
 def _imported_after(statement: str, cwd: Optional[Path] = None) -> set[str]:
