@@ -8,9 +8,9 @@ re-parses `lines` with libcst), runs the rules errlint's configuration enables a
 errlint's configuration applies under flake8 as on the command line: the closest
 `.errlint.toml`/`errlint.toml`/`pyproject.toml` with `[tool.errlint]` to the linted file (the
 working directory for standard input), with its `local-rules`, or the file given with
-`--errlint-config`: the plugin lints through `errlint.api`'s `Session`, as `errlint check` does. So errlint's
-`select`, `ignore`, `per-file-ignores`, preview, vocabularies, per-rule options, critical paths and
-PII severities apply, and each message carries errlint's severity (`[error]`, `[warning]`,
+`--errlint-config`: the plugin lints through `errlint.api`'s `Session`, as `errlint check` does.
+So errlint's `select`, `ignore`, `per-file-ignores`, preview, vocabularies, per-rule options,
+critical paths and PII severities apply, and each message carries errlint's severity (`[error]`, `[warning]`,
 `[info]`), since flake8 has none. flake8's own `--select`/`--ignore`/`per-file-ignores` and
 `# noqa` then filter what errlint reported (the engine runs with `apply_noqa=False`: flake8 owns
 noqa). A configuration error does not stop flake8 (which would blank every other linter's
@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Iterator, Optional, Sequence
 
 from errlint import __version__
 from errlint.errors import ErrlintError
-from errlint.session import Session, display_of
+from errlint.api import Session, display_of
 
 _STDIN_NAMES = ("stdin", "-", "")
 

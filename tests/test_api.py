@@ -128,7 +128,50 @@ def _imported_after(statement: str, cwd: Optional[Path] = None) -> set[str]:
 
 def test_no_import_cycle_between_cli_and_review() -> None:
     assert "errlint.cli" not in _imported_after("import errlint.review.cli")
-    assert "errlint.cli" not in _imported_after("import errlint.api")
+    imported = _imported_after("import errlint.api")
+    assert "errlint.cli" not in imported
+    assert not {"libcst", "rich", "anthropic"} & imported  # the api is cheap to import
+
+
+def _module_level_imports(path: Path) -> set[str]:
+    """The `errlint…` modules a module imports when it is imported (not inside functions, not
+    under `if TYPE_CHECKING:`)."""
+    import ast
+
+    found: set[str] = set()
+    for statement in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(statement, ast.If) and "TYPE_CHECKING" in ast.dump(statement.test):
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in found if name.startswith("errlint")}
+
+
+def test_errlint_modules_import_each_other_without_cycles() -> None:
+    package = Path(__file__).resolve().parent.parent / "errlint"
+    modules = {}
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph = {name: _module_level_imports(path) & set(modules) for name, path in modules.items()}
+    done: set[str] = set()
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        assert name not in trail, f"import cycle: {' -> '.join(trail[trail.index(name):] + (name,))}"
+        if name in done:
+            return
+        for other in sorted(graph[name]):
+            visit(other, trail + (name,))
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name, ())
 
 
 def test_rule_reports_live_beside_findings() -> None:

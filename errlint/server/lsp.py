@@ -28,7 +28,7 @@ from errlint import __version__
 from errlint.config import CONFIG_NAMES, Config
 from errlint.errors import ErrlintError
 from errlint.finding import Finding, Fix, FixSafety, Severity
-from errlint.session import Session
+from errlint.api import Session
 
 SOURCE = "errlint"
 DEBOUNCE = 0.1  # seconds: a burst of changes is linted once, after the last one
