@@ -130,8 +130,8 @@ class CheckRequest:
         )
         if self.fix and self.diff:
             raise UsageError("--fix and --diff cannot be combined: --diff shows the fixes without applying them")
-        if self.min_severity is not None:
-            Severity(self.min_severity)  # a ValueError names the bad value
+        if self.min_severity is not None and self.min_severity not in {s.value for s in Severity}:
+            raise UsageError(f"--min-severity: unknown severity {self.min_severity!r} (expected error, warning or info)")
 
     def session(self) -> Session:
         return Session(
@@ -167,13 +167,15 @@ class CheckResult:
     diffs: list[str] = field(default_factory=list)  # --diff: one unified diff per file
     fixed_source: Optional[str] = None  # standard input with --fix/--diff: the fixed text
     fix_errors: list[str] = field(default_factory=list)  # files not written, one line each
+    run_findings: list[Finding] = field(default_factory=list)  # about the whole run, not one file's lint
     baselined: int = 0  # findings hidden by the baseline
     baseline_fixed: int = 0  # baseline entries that matched nothing
     stdin: Optional[tuple[str, bytes]] = None  # (display, bytes) when standard input was linted
 
     def all_findings(self) -> list[Finding]:
-        """Every finding of every file, unfiltered, in file order (unreadable targets last)."""
-        return [f for r in [*self.results, *self.unreadable] for f in r.findings]
+        """Every finding of the run, unfiltered: each file's in file order, then the unreadable
+        targets', then `run_findings`."""
+        return [f for r in [*self.results, *self.unreadable] for f in r.findings] + self.run_findings
 
     def run_result(self, *, statistics: bool = False, show_fixes: bool = False) -> RunResult:
         """The reporters' view of this run (`errlint.reporters`)."""
@@ -437,7 +439,9 @@ def _count_fixed(
 def _finish(request: CheckRequest, session: Session, discovered: list[tuple[Target, Config]], out: CheckResult) -> None:
     """The step where every file result of the run is known (`out.results`, `out.unreadable`),
     before any finding is filtered or shown: the place for checks that need the whole run, such
-    as project-level rules (`discovered`: every file found, also outside this run's shard)."""
+    as project-level rules (`discovered`: every file found, also outside this run's shard; empty
+    for standard input). Findings added to `out.run_findings` are filtered, baselined and
+    reported like every other."""
 
 
 def _choose_findings(request: CheckRequest, out: CheckResult, observer: CheckObserver) -> None:

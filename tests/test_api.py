@@ -181,3 +181,25 @@ def test_rule_reports_live_beside_findings() -> None:
 
     assert errlint.rule.Report is errlint.finding.Report and errlint.rule.FixSpec is errlint.finding.FixSpec
     assert "errlint.rule" not in _imported_after("import errlint.context")
+
+
+def test_findings_of_the_whole_run_are_chosen_like_the_others(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_finish` (where project-level rules judge) sees every file result; what it adds to
+    `run_findings` goes through the same severity filter and sorting as the files' findings."""
+    import errlint.api
+    from errlint.engine import unparsable
+
+    seen: list[list[str]] = []
+
+    def finish(request: CheckRequest, session: object, discovered: list, out: errlint.api.CheckResult) -> None:
+        seen.append([r.path for r in out.results])
+        out.run_findings.append(unparsable("a.py", "a project-level finding", line=1))  # an error
+
+    monkeypatch.setattr(errlint.api, "_finish", finish)
+    result = check(CheckRequest(cwd=project, preview=True, use_cache=False))
+    assert seen == [["a.py", "b.py"]]
+    assert [(f.path, f.code, f.line) for f in result.findings] == [("a.py", "XH000", 1), ("a.py", "XH101", 3), ("b.py", "XH105", 4)]
+    errors = check(CheckRequest(cwd=project, preview=True, use_cache=False, min_severity="error"))
+    assert [f.code for f in errors.findings] == ["XH000"]
+    with pytest.raises(UsageError, match="--min-severity: unknown severity 'loud'"):
+        check(CheckRequest(cwd=project, min_severity="loud"))
