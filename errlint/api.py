@@ -55,7 +55,7 @@ __all__ = [
     "check",
     "configure",
     "display_of",
-    "files",
+    "discover",
     "load_run_config",
     "parse_codes",
     "settings_text",
@@ -255,12 +255,12 @@ def settings_text(request: CheckRequest, file: str) -> str:
     return describe_settings(config, file.replace("\\", "/"))
 
 
-def files(request: CheckRequest) -> list[tuple[Target, Config]]:
+def discover(request: CheckRequest) -> list[tuple[Target, Config]]:
     """`--show-files`: the files a run would lint (and the unreadable targets), with their
     configuration, in display order."""
     request.validate()
     session = request.session()
-    return _owned(request, _discover(request, session))
+    return _owned(request, _discover_all(request, session))
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -276,7 +276,7 @@ def check(request: CheckRequest, observer: Optional[CheckObserver] = None) -> Ch
         _check_stdin(request, session, observer, out)
         discovered: list[tuple[Target, Config]] = []
     else:
-        discovered = _discover(request, session)
+        discovered = _discover_all(request, session)
         _check_files(request, session, _owned(request, discovered), observer, out)
     _finish(request, session, discovered, out)
     _choose_findings(request, out, observer)
@@ -291,7 +291,7 @@ def _paths(request: CheckRequest) -> tuple[str, ...]:
     return tuple(request.paths) or (".",)
 
 
-def _discover(request: CheckRequest, session: Session) -> list[tuple[Target, Config]]:
+def _discover_all(request: CheckRequest, session: Session) -> list[tuple[Target, Config]]:
     """Every file under the paths with its configuration (a `UsageError` for a missing path)."""
     from errlint.project import discover_files
 

@@ -187,7 +187,7 @@ def check(
         click.echo(api.settings_text(request, show_settings))
         sys.exit(EXIT_CLEAN)
     if show_files and "-" not in paths:
-        for shown, _ in api.files(request):
+        for shown, _ in api.discover(request):
             click.echo(shown.display)
         sys.exit(EXIT_CLEAN)
     # On a terminal, concise findings appear as files finish (in file order).

@@ -9,7 +9,7 @@ from typing import Optional, Sequence
 
 import pytest
 
-from errlint.api import CheckObserver, CheckRequest, Linter, check, configure, files
+from errlint.api import CheckObserver, CheckRequest, Linter, check, configure, discover
 from errlint.config import Config
 from errlint.errors import ConfigError, UsageError
 
@@ -117,7 +117,7 @@ def test_check_lints_only_the_files_of_its_shard(project: Path) -> None:
         request = CheckRequest(cwd=project, preview=True, use_cache=False, shard=Shard(k, 3))
         owned = [p for p in everything if shard_of(p, 3) == k]
         assert [r.path for r in check(request).results] == owned
-        assert [t.display for t, _ in files(request)] == owned
+        assert [t.display for t, _ in discover(request)] == owned
 
 
 def _imported_after(statement: str, cwd: Optional[Path] = None) -> set[str]:
