@@ -25,6 +25,7 @@ Nothing here imports libcst, rich or the anthropic SDK at import time.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -86,7 +87,7 @@ class CheckRequest:
     """Everything `errlint check` can be asked, as values (the command line's options)."""
 
     paths: Sequence[str] = (".",)  # `("-",)`: standard input (`stdin`, else `sys.stdin`)
-    cwd: Optional[Path] = None  # where relative paths and displays start (default: the process's)
+    cwd: Optional[Path] = None  # where relative paths start, shown relative to it (default: the process's)
     # configuration
     config_file: Optional[str] = None
     isolated: bool = False
@@ -250,7 +251,7 @@ def settings_text(request: CheckRequest, file: str) -> str:
 
     request.validate()
     session = request.session()
-    target = Path(file)
+    target = Path(_at(request, file))
     config = session.resolver.for_path(target) if target.exists() else session.resolver.for_dir(target.parent)
     return describe_settings(config, file.replace("\\", "/"))
 
@@ -288,7 +289,15 @@ def _cwd(request: CheckRequest) -> Path:
 
 
 def _paths(request: CheckRequest) -> tuple[str, ...]:
-    return tuple(request.paths) or (".",)
+    """The paths to lint, read from `request.cwd` (shown relative to it, as given)."""
+    return tuple(_at(request, p) for p in request.paths) or (".",)
+
+
+def _at(request: CheckRequest, path: str) -> str:
+    """`path` as the process can open it: relative paths start at `request.cwd`."""
+    if request.cwd is None or path == "-" or os.path.isabs(path) or os.path.samefile(request.cwd, os.curdir):
+        return path
+    return os.path.join(request.cwd, path)
 
 
 def _discover_all(request: CheckRequest, session: Session) -> list[tuple[Target, Config]]:
@@ -311,7 +320,7 @@ def _check_stdin(request: CheckRequest, session: Session, observer: CheckObserve
         raise UsageError("--add-noqa cannot be used with standard input")
     name = request.stdin_filename
     display = name or "-"
-    config = session.config_for(Path(name) if name else None, _cwd(request))
+    config = session.config_for(Path(_at(request, name)) if name else None, _cwd(request))
     observer.configured(config, 1)
     linter = session.linter(config)
     if not linter.rules:
@@ -345,7 +354,7 @@ def _check_files(
     out.unreadable = [FileResult(t.display, [unparsable(t.display, t.error)]) for t, _ in found if t.error]
     groups = grouped([(t, c) for t, c in found if t.error is None])
     if not groups and not out.unreadable:
-        observer.no_files(_paths(request))
+        observer.no_files(tuple(request.paths) or (".",))
     batch_size = observer.started(sum(len(targets) for _, targets in groups))
     try:
         for config, targets in groups:

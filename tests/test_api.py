@@ -9,7 +9,7 @@ from typing import Optional, Sequence
 
 import pytest
 
-from errlint.api import CheckObserver, CheckRequest, Linter, check, configure, discover
+from errlint.api import CheckObserver, CheckRequest, Linter, check, configure, discover, settings_text
 from errlint.config import Config
 from errlint.errors import ConfigError, UsageError
 
@@ -203,3 +203,13 @@ def test_findings_of_the_whole_run_are_chosen_like_the_others(project: Path, mon
     assert [f.code for f in errors.findings] == ["XH000"]
     with pytest.raises(UsageError, match="--min-severity: unknown severity 'loud'"):
         check(CheckRequest(cwd=project, min_severity="loud"))
+
+
+def test_relative_paths_start_at_the_requests_cwd(project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / "pyproject.toml").write_text('[tool.errlint]\npreview = true\nignore = ["XH105"]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))  # no configuration: no preview rule here
+    result = check(CheckRequest(paths=["."], cwd=project, use_cache=False))
+    assert [(f.path, f.code) for f in result.findings] == [("a.py", "XH101")]
+    piped = check(CheckRequest(paths=["-"], cwd=project, stdin=BARE_SOURCE.encode(), stdin_filename="a.py"))
+    assert [(f.path, f.code) for f in piped.findings] == [("a.py", "XH101")]
+    assert "Settings file: " + str(project / "pyproject.toml") in settings_text(CheckRequest(cwd=project), "a.py")
