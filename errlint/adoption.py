@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from errlint.baseline import Baseline, keyed_run
-from errlint.errors import UsageError
+from errlint.errors import ErrlintError, UsageError
 from errlint.finding import Finding
 from errlint.source import UnreadableSource, decode_source, split_lines
 
@@ -109,3 +109,14 @@ def check_options(
     if baseline is not None and (write_baseline is not None or add_noqa):
         other = "--write-baseline" if write_baseline is not None else "--add-noqa"
         raise UsageError(f"--baseline cannot be combined with {other}")
+
+
+def write_source(path: Path, text: str) -> None:
+    """Write edited source text back (`add_noqa`) through errlint.writeback: atomic, in the
+    file's own encoding, BOM and newlines. A failure raises `ErrlintError` (one line, exit 2)."""
+    from errlint.writeback import WriteError, write_text
+
+    try:
+        write_text(path, text)
+    except WriteError as err:
+        raise ErrlintError(f"{path}: not written, the file is unchanged: {err}") from None

@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Protocol, Sequence
 
 from errlint.config import Config
-from errlint.errors import ErrlintError, UsageError
+from errlint.errors import UsageError
 from errlint.finding import Finding, RuleCrash, Severity
-from errlint.session import Codes, Linter, Session, display_of, load_run_config, parse_codes
+from errlint.session import Codes, Linter, Session, configure, display_of, load_run_config, parse_codes
 
 if TYPE_CHECKING:
     from errlint.cache import ResultCache
@@ -224,25 +224,7 @@ class CheckObserver:
         """The linting is over (also when it was interrupted)."""
 
 
-# --- configuration ----------------------------------------------------------------------------
-
-
-def configure(
-    config_file: Optional[str] = None,
-    *,
-    isolated: bool = False,
-    cwd: Optional[Path] = None,
-    select: Codes = None,
-    extend_select: Codes = None,
-    ignore: Codes = None,
-    preview: Optional[bool] = None,
-) -> Config:
-    """The configuration for files in `cwd` with command-line overrides: `select` replaces,
-    `extend_select` and `ignore` add."""
-    session = Session(
-        config_file, isolated=isolated, select=select, extend_select=extend_select, ignore=ignore, preview=preview
-    )
-    return session.config_for_dir(cwd or Path.cwd())
+# --- what a run would do ---------------------------------------------------------------------
 
 
 def settings_text(request: CheckRequest, file: str) -> str:
@@ -472,7 +454,7 @@ def _choose_findings(request: CheckRequest, out: CheckResult, observer: CheckObs
             out.findings = findings
             return
         if request.add_noqa:
-            adoption.add_noqa_to_files(findings, request.noqa_reason, read, _write_source, observer.message)
+            adoption.add_noqa_to_files(findings, request.noqa_reason, read, adoption.write_source, observer.message)
             out.findings = findings
             return
         if request.baseline is not None:
@@ -481,14 +463,3 @@ def _choose_findings(request: CheckRequest, out: CheckResult, observer: CheckObs
                 request.baseline, findings, linted, read, request.prune_baseline, observer.message
             )
     out.findings = sorted(findings, key=lambda f: f.sort_key)
-
-
-def _write_source(path: Path, text: str) -> None:
-    """Write edited source text back (`add_noqa`) through errlint.writeback: atomic, in the
-    file's own encoding, BOM and newlines. A failure raises `ErrlintError` (one line, exit 2)."""
-    from errlint.writeback import WriteError, write_text
-
-    try:
-        write_text(path, text)
-    except WriteError as err:
-        raise ErrlintError(f"{path}: not written, the file is unchanged: {err}") from None

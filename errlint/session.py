@@ -193,3 +193,21 @@ def load_run_config(config_file: Optional[str], isolated: bool, cwd: Path) -> Co
     Otherwise the closest configuration from `cwd` upwards, with its `local-rules` loaded.
     """
     return Session(config_file, isolated=isolated).config_for_dir(cwd)
+
+
+def configure(
+    config_file: Optional[str] = None,
+    *,
+    isolated: bool = False,
+    cwd: Optional[Path] = None,
+    select: Codes = None,
+    extend_select: Codes = None,
+    ignore: Codes = None,
+    preview: Optional[bool] = None,
+) -> Config:
+    """The configuration for files in `cwd` with command-line overrides: `select` replaces,
+    `extend_select` and `ignore` add."""
+    session = Session(
+        config_file, isolated=isolated, select=select, extend_select=extend_select, ignore=ignore, preview=preview
+    )
+    return session.config_for_dir(cwd or Path.cwd())
