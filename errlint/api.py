@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Optional, Protocol, Sequence
 
 from errlint.config import Config
 from errlint.errors import UsageError
-from errlint.finding import Finding, RuleCrash, Severity
+from errlint.finding import Finding, FixSafety, RuleCrash, Severity
 from errlint.session import Codes, Linter, Session, configure, display_of, load_run_config, parse_codes
 
 if TYPE_CHECKING:
@@ -166,6 +166,7 @@ class CheckResult:
     fixed_codes: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (path, code, name)
     would_fix: int = 0  # --diff: fixes that would apply
     diffs: list[str] = field(default_factory=list)  # --diff: one unified diff per file
+    unsafe_left: int = 0  # findings shown whose fix is unsafe and was not asked for (--unsafe-fixes)
     fixed_source: Optional[str] = None  # standard input with --fix/--diff: the fixed text
     fix_errors: list[str] = field(default_factory=list)  # files not written, one line each
     run_findings: list[Finding] = field(default_factory=list)  # about the whole run, not one file's lint
@@ -463,3 +464,5 @@ def _choose_findings(request: CheckRequest, out: CheckResult, observer: CheckObs
                 request.baseline, findings, linted, read, request.prune_baseline, observer.message
             )
     out.findings = sorted(findings, key=lambda f: f.sort_key)
+    if not request.unsafe_fixes:
+        out.unsafe_left = sum(1 for f in findings if f.fix is not None and f.fix.safety is FixSafety.UNSAFE)

@@ -203,8 +203,7 @@ def check(
     if diff:
         sys.stdout.write("".join(run.diffs))
         noun = "finding" if run.would_fix == 1 else "findings"
-        hidden = 0 if unsafe_fixes else sum(1 for f in run.findings if f.fix is not None and f.fix.safety.value == "unsafe")
-        more = f" ({hidden} more with --unsafe-fixes)" if hidden else ""
+        more = f" ({run.unsafe_left} more with --unsafe-fixes)" if run.unsafe_left else ""
         click.echo(f"Would fix {run.would_fix} {noun}{more}." if run.would_fix else f"No fixes available{more}.", err=True)
         _report_crashes(run.crashes, debug)
         sys.exit(EXIT_ERROR if run.crashes else EXIT_FINDINGS if run.would_fix else EXIT_CLEAN)

@@ -45,6 +45,7 @@ def test_check_gives_one_result_per_file_and_fix_writes(project: Path) -> None:
     result = check(CheckRequest(paths=["."], cwd=project, select="XH101,XH105", jobs=1, use_cache=False))
     assert (result.files, [r.path for r in result.results]) == (2, ["a.py", "b.py"])
     assert [(f.path, f.code, f.line) for f in result.findings] == [("a.py", "XH101", 3), ("b.py", "XH105", 4)]
+    assert result.unsafe_left == 1  # XH101's fix is unsafe
     fixed = check(CheckRequest(paths=["."], cwd=project, select="XH101,XH105", jobs=1, use_cache=False, fix=True))
     assert fixed.fixed == 1  # XH105's fix is safe, XH101's is not
     assert fixed.fixed_codes == {("b.py", "XH105", "useless-reraise"): 1}
