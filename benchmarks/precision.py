@@ -5,8 +5,9 @@
     python benchmarks/precision.py sample KIND CORPUS_DIR --out DIR  # packets for judges to read
     python benchmarks/precision.py report                          # write docs/precision.md
 
-KIND is `lib` (the library corpus, `make-corpus.sh`) or `app` (the application corpus,
-`make-app-corpus.sh`). `run` lints the corpus with every rule (preview included) and keeps the
+KIND is `lib` (the library corpus, `make-corpus.sh`), `app` (the application corpus,
+`make-app-corpus.sh`) or `more` (the larger application corpus, `make-more-corpus.sh`, run only for the
+rules that fire too rarely on the other two to be judged). `run` lints the corpus with every rule (preview included) and keeps the
 findings in `benchmarks/verdicts/<KIND>-findings.json` (paths relative to the corpus) so that the
 report is reproducible from committed files.
 
@@ -22,7 +23,7 @@ Verdicts are committed as `benchmarks/verdicts/<KIND>/<CODE>.tsv`, one line per 
 with `verdict` one of `tp`, `fp`, `unsure` (unsure is reported, never counted). Judges see only
 the code and the criterion (`benchmarks/verdicts/CRITERION.md`), never a rule's precision notes.
 
-A rule is on by default only while its combined (library + application) precision is >= 90% and
+A rule is on by default only while its combined (all corpora) precision is >= 90% and
 the lower bound of its 95% Wilson interval is >= 80%.
 """
 
@@ -42,7 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 VERDICTS = ROOT / "benchmarks" / "verdicts"
 DOC = ROOT / "docs" / "precision.md"
-KINDS = {"lib": "libraries", "app": "applications"}
+KINDS = {"lib": "libraries", "app": "applications", "more": "more applications"}
 SEED = "2026"
 BAR, LOWER_BAR = 0.90, 0.80
 
@@ -95,12 +96,37 @@ def cmd_run(args: argparse.Namespace) -> None:
     VERDICTS.mkdir(parents=True, exist_ok=True)
     payload = {"kind": kind_name(args.kind), "errlint": version, "commit": commit,
                "date": datetime.date.today().isoformat(), "findings": slim}
+    covered = codes_run(args.kind, args.select)
+    if covered is not None:
+        payload["codes"] = covered  # a corpus run for some rules only: the others read "not run"
     findings_file(args.kind).write_text(json.dumps(payload, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
     counts: dict[str, int] = defaultdict(int)
     for f in slim:
         counts[f["code"]] += 1
     for code in sorted(counts):
         print(f"{code}\t{counts[code]}")
+
+
+def codes_run(kind: str, select: str) -> list[str] | None:
+    """The codes a findings file covers after a run with `select` (None: every rule)."""
+    if not select:
+        return None
+    path = findings_file(kind)
+    before: list[str] | None = []
+    if path.exists():
+        before = json.loads(path.read_text(encoding="utf-8")).get("codes")
+    if before is None:
+        return None
+    return sorted(set(before) | {c.strip() for c in select.split(",") if c.strip()})
+
+
+def covers(kind: str, code: str) -> bool:
+    """Whether the stored run of `kind` ran the rule `code` (a `--select` run covers its codes only)."""
+    path = findings_file(kind)
+    if not path.exists():
+        return True
+    codes: list[str] | None = json.loads(path.read_text(encoding="utf-8")).get("codes")
+    return codes is None or any(code.startswith(c) for c in codes)
 
 
 def kind_name(kind: str) -> str:
@@ -254,7 +280,10 @@ def cmd_report(args: argparse.Namespace) -> None:
         "",
         "Every rule runs on two pinned corpora: **libraries** (`make-corpus.sh`: Django, SQLAlchemy, Airflow,",
         "Celery, Flask, Requests; 4,819 files) and **applications** (`make-app-corpus.sh`: Superset, pretix,",
-        "privacyIDEA; 2,860 files). Per rule and corpus, a stable seeded sample of up to "
+        "privacyIDEA; 2,860 files). Rules that fire too rarely there to be judged also run on **more",
+        "applications** (`make-more-corpus.sh`: Weblate, Indico, MLflow, CKAN, Synapse, Pulp, Label Studio,",
+        "Mailman, changedetection.io, OctoPrint, Lemur, Calibre-Web, JupyterHub, Radicale, Flower, without",
+        "their tests; 5,830 files). Per rule and corpus, a stable seeded sample of up to "
         f"{args.n} findings (all when fewer) is judged **blind** by engineers who did not write the rule, given",
         "only the code and this criterion:",
         "",
@@ -270,10 +299,11 @@ def cmd_report(args: argparse.Namespace) -> None:
         "Measured: " + "; ".join(meta) + "." if meta else "Not measured yet.",
         "",
         "Reproduce: build the corpora, then `python benchmarks/precision.py run lib DIR`, `… run app DIR`,",
-        "`… sample KIND DIR --out packets/` (only findings without a verdict), judge, `… report`.",
+        "`… run more DIR --select XH104,XH304,XH305,XH306,XH404`, `… sample KIND DIR --out packets/` (only",
+        "findings without a verdict), judge, `… report`.",
         "",
-        "| rule | status | libraries | applications | combined | measurement |",
-        "|---|---|---|---|---|---|",
+        "| rule | status | " + " | ".join(KINDS.values()) + " | combined | measurement |",
+        "|---|---|" + "---|" * len(KINDS) + "---|---|",
     ]
     codes = sorted(set(table) | set(statuses))
     for code in codes:
@@ -283,9 +313,12 @@ def cmd_report(args: argparse.Namespace) -> None:
         cells = []
         for kind in KINDS:
             r = row.get(kind)
-            cells.append(cell(r["tp"], r["fp"], r["unsure"], r["missing"], r["total"]) if r else "no finding")
-        combined, verdict = status_for(code, row) if row else ("—", "no finding on either corpus")
-        out.append(f"| {code} | {statuses.get(code, '?')} | {cells[0]} | {cells[1]} | {combined} | {verdict} |")
+            if r:
+                cells.append(cell(r["tp"], r["fp"], r["unsure"], r["missing"], r["total"]))
+            else:
+                cells.append("no finding" if covers(kind, code) else "not run")
+        combined, verdict = status_for(code, row) if row else ("—", "no finding on any corpus")
+        out.append(f"| {code} | {statuses.get(code, '?')} | " + " | ".join(cells) + f" | {combined} | {verdict} |")
     out += ["", "## False positives the judges found", ""]
     for code in codes:
         reasons = table.get(code, {}).get("fp_reasons", [])

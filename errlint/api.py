@@ -123,12 +123,14 @@ class CheckRequest:
     def validate(self) -> None:
         """Reject what cannot mean anything (`UsageError`/`ConfigError`: one line, exit 2)."""
         from errlint.adoption import check_options
+        from errlint.shard import check_options as check_shard_options
 
         for value, option in ((self.select, "--select"), (self.extend_select, "--extend-select"), (self.ignore, "--ignore")):
             parse_codes(value, option)
         check_options(
             self.write_baseline, self.baseline, self.prune_baseline, self.add_noqa, self.noqa_reason, self.fix or self.diff
         )
+        check_shard_options(self.shard, stdin="-" in self.paths, write_baseline=self.write_baseline is not None)
         if self.fix and self.diff:
             raise UsageError("--fix and --diff cannot be combined: --diff shows the fixes without applying them")
         if self.min_severity is not None and self.min_severity not in {s.value for s in Severity}:
@@ -207,8 +209,9 @@ class CheckObserver:
     def no_rules(self, config: Config) -> None:
         """`config` enables no rule: its files are not linted."""
 
-    def no_files(self, paths: Sequence[str]) -> None:
-        """Nothing to lint was found under `paths`."""
+    def no_files(self, paths: Sequence[str], other_shards: bool) -> None:
+        """Nothing to lint was found under `paths` (`other_shards`: files were found, but they
+        all belong to other shards)."""
 
     def started(self, total: int) -> int:
         """`total` files are about to be linted; return how many to lint per batch."""
@@ -261,7 +264,7 @@ def check(request: CheckRequest, observer: Optional[CheckObserver] = None) -> Ch
         discovered: list[tuple[Target, Config]] = []
     else:
         discovered = _discover_all(request, session)
-        _check_files(request, session, _owned(request, discovered), observer, out)
+        _check_files(request, session, _owned(request, discovered), bool(discovered), observer, out)
     _finish(request, session, discovered, out)
     _choose_findings(request, out, observer)
     return out
@@ -326,6 +329,7 @@ def _check_files(
     request: CheckRequest,
     session: Session,
     found: list[tuple[Target, Config]],
+    found_any: bool,
     observer: CheckObserver,
     out: CheckResult,
 ) -> None:
@@ -337,7 +341,7 @@ def _check_files(
     out.unreadable = [FileResult(t.display, [unparsable(t.display, t.error)]) for t, _ in found if t.error]
     groups = grouped([(t, c) for t, c in found if t.error is None])
     if not groups and not out.unreadable:
-        observer.no_files(tuple(request.paths) or (".",))
+        observer.no_files(tuple(request.paths) or (".",), request.shard is not None and found_any)
     batch_size = observer.started(sum(len(targets) for _, targets in groups))
     try:
         for config, targets in groups:

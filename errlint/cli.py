@@ -18,14 +18,22 @@ from errlint.api import CheckObserver
 from errlint.config import Config
 from errlint.errors import ErrlintError, UsageError
 from errlint.finding import RuleCrash, Severity
+from errlint.merge import merge as merge_command
 from errlint.reporters import REPORTERS, ReporterOptions, RunResult, get_reporter
 
 if TYPE_CHECKING:
     from errlint.engine import FileResult
     from errlint.progress import RunProgress
     from errlint.rule import LintRule
+    from errlint.shard import Shard
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _parse_shard(value: str) -> Shard:
+    from errlint.shard import parse_shard
+
+    return parse_shard(value)
 
 
 class _Group(click.Group):
@@ -110,6 +118,12 @@ def main() -> None:
 @click.option("--prune-baseline", is_flag=True, help="With --baseline, remove the entries that no longer match (fixed).")
 @click.option("--add-noqa", is_flag=True, help="Add `# noqa: XH...` comments for every finding, then exit 0.")
 @click.option("--reason", help='With --add-noqa, the explanation after the codes ("# noqa: XH101 - REASON").')
+@click.option(
+    "--shard",
+    metavar="K/N",
+    callback=lambda ctx, param, value: None if value is None else _parse_shard(value),
+    help="Lint only shard K of N (a stable partition by path, for CI matrix jobs; see `errlint merge`).",
+)
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every function (for checking the prefilter).")
 def check(
     paths: tuple[str, ...],
@@ -146,6 +160,7 @@ def check(
     diff: bool = False,
     show_fixes: bool = False,
     exit_non_zero_on_fix: bool = False,
+    shard: Optional[Shard] = None,
 ) -> None:
     """Lint PATHS (default: the current directory; `-` reads standard input)."""
     from errlint import api
@@ -175,6 +190,7 @@ def check(
         write_baseline=write_baseline,
         add_noqa=add_noqa,
         noqa_reason=reason,
+        shard=shard,
     )
     request.validate()
     if unsafe_fixes and not (fix or diff):
@@ -194,7 +210,7 @@ def check(
     streamable = output_format == "concise" and output_file is None and not (
         statistics or baseline or write_baseline or add_noqa or diff or fix
     )
-    observer = _Observer(verbose, quiet, streamable, critical_only, min_severity)
+    observer = _Observer(verbose, quiet, streamable, critical_only, min_severity, shard)
     run = api.check(request, observer)
     if write_baseline is not None or add_noqa:
         _report_crashes(run.crashes, debug)
@@ -231,10 +247,16 @@ class _Observer(CheckObserver):
     concise findings as files finish (on a terminal, for long runs)."""
 
     def __init__(
-        self, verbose: bool, quiet: bool, streamable: bool, critical_only: bool, min_severity: Optional[str]
+        self,
+        verbose: bool,
+        quiet: bool,
+        streamable: bool,
+        critical_only: bool,
+        min_severity: Optional[str],
+        shard: Optional[Shard],
     ) -> None:
         self.verbose, self.quiet, self.streamable = verbose, quiet, streamable
-        self.critical_only, self.min_severity = critical_only, min_severity
+        self.critical_only, self.min_severity, self.shard = critical_only, min_severity, shard
         self.progress: Optional[RunProgress] = None
         self.streamed = False
 
@@ -244,8 +266,9 @@ class _Observer(CheckObserver):
     def no_rules(self, config: Config) -> None:
         _say_no_rules(config)
 
-    def no_files(self, paths: Sequence[str]) -> None:
-        click.echo(f"errlint: no Python files found in {', '.join(paths)}: nothing to check", err=True)
+    def no_files(self, paths: Sequence[str], other_shards: bool) -> None:
+        in_shard = f" for shard {self.shard} (the other shards have them)" if other_shards else ""
+        click.echo(f"errlint: no Python files found in {', '.join(paths)}{in_shard}: nothing to check", err=True)
 
     def started(self, total: int) -> int:
         from errlint.progress import RunProgress, wanted
@@ -423,6 +446,7 @@ def _register_optional_commands() -> None:
 
 
 _register_optional_commands()
+main.add_command(merge_command)
 
 
 def run(argv: Optional[Sequence[str]] = None, stdout: Optional[IO[str]] = None) -> int:

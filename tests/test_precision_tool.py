@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -89,3 +90,33 @@ def test_precision_page_is_generated_from_the_committed_verdicts(
     assert out.read_text(encoding="utf-8") == (ROOT / "docs" / "precision.md").read_text(encoding="utf-8"), (
         "docs/precision.md is stale: run `python benchmarks/precision.py report`"
     )
+
+
+def test_a_selected_run_records_its_codes_and_the_report_says_not_run_for_the_others(
+    precision: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The `more` corpus is run for the rare rules only: other rules read "not run", not "no finding"."""
+    monkeypatch.setattr(precision, "VERDICTS", tmp_path)
+    assert precision.codes_run("more", "") is None  # a full run covers every rule
+    assert precision.codes_run("more", "XH305, XH104") == ["XH104", "XH305"]
+    assert precision.covers("more", "XH101")  # nothing stored yet: nothing to say
+    payload = {"kind": "more applications", "errlint": "errlint 0", "commit": "x", "date": "d",
+               "findings": [finding("a.py", 3, "XH104")], "codes": ["XH104", "XH305"]}
+    (tmp_path / "more-findings.json").write_text(json.dumps(payload), encoding="utf-8")
+    assert precision.codes_run("more", "XH404") == ["XH104", "XH305", "XH404"]  # a later --select adds to them
+    assert (precision.covers("more", "XH104"), precision.covers("more", "XH305"), precision.covers("more", "XH101")) == (
+        True, True, False)
+    del payload["codes"]  # a full run before: still every rule
+    (tmp_path / "more-findings.json").write_text(json.dumps(payload), encoding="utf-8")
+    assert precision.codes_run("more", "XH404") is None
+    assert precision.covers("more", "XH101")
+    out = tmp_path / "precision.md"
+    monkeypatch.setattr(precision, "DOC", out)
+    monkeypatch.setattr(precision, "ROOT", tmp_path)
+    monkeypatch.setattr(precision, "KINDS", {"more": "more applications"})
+    payload["codes"] = ["XH104"]
+    (tmp_path / "more-findings.json").write_text(json.dumps(payload), encoding="utf-8")
+    precision.cmd_report(type("Args", (), {"n": 30})())
+    rows = {line.split(" | ")[0]: line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("| XH")}
+    assert rows["| XH104"].endswith("| 0 judged (1 unjudged); 1 found | — | no judged finding |")
+    assert rows["| XH101"].endswith("| not run | — | no finding on any corpus |")

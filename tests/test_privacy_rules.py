@@ -517,6 +517,66 @@ def test_xh404_status_from_the_exception_and_user_errors() -> None:
     ]
 
 
+def test_xh404_status_from_a_method_of_the_exception() -> None:
+    """MLflow's `MlflowException` carries its HTTP status: `e.get_http_status_code()` is `e.code`."""
+    code = """
+        from fastapi import HTTPException
+        from fastapi.responses import PlainTextResponse
+
+        def get_job(job_id):
+            try:
+                return load(job_id)
+            except MlflowException as e:
+                raise HTTPException(status_code=e.get_http_status_code(), detail=e.message)
+            except KeyError as e:
+                return PlainTextResponse(e.message, status_code=e.get_http_status_code())
+            except OSError as e:
+                raise HTTPException(status_code=e.get_http_status_code(extra=1), detail=str(e))
+            except ValueError as e:
+                return PlainTextResponse(str(e), status_code=e.describe())
+    """
+    assert xh404(code) == [
+        "Exception text `str(e)` sent to the client in a `HTTPException` response (unknown status); "
+        "log it and return a generic error",
+        "Exception text `str(e)` sent to the client in a `PlainTextResponse` response (unknown status); "
+        "log it and return a generic error",
+    ]
+
+
+def test_xh404_error_handlers_for_http_exception_classes_pass_the_client_text_on() -> None:
+    """Indico's error handlers: `return exc` for a werkzeug `Forbidden`/`HTTPException` is the exception's
+    own response (its status, its description for the client), not exception text at status 200."""
+    code = """
+        from flask import Blueprint, jsonify
+        from starlette.exceptions import HTTPException as StarletteHTTPException
+        from werkzeug.exceptions import Forbidden, HTTPException
+
+        bp = Blueprint("errors", __name__)
+
+        @bp.app_errorhandler(Forbidden)
+        def handle_forbidden(exc):
+            if exc.response:
+                return exc
+            return render_error(exc)
+
+        @bp.app_errorhandler(HTTPException)
+        def handle_http_exception(exc):
+            return exc
+
+        @app.exception_handler(StarletteHTTPException)
+        async def http_error(request, exc):
+            return jsonify(detail=str(exc))
+
+        @bp.app_errorhandler(DatabaseError)
+        def handle_database_error(exc):
+            return exc
+    """
+    assert xh404(code) == [
+        "Exception text `exc` sent to the client in the return value of route `handle_database_error` "
+        "(status 200); log it and return a generic error",
+    ]
+
+
 def test_xh404_not_a_response() -> None:
     code = """
         import http.client
