@@ -260,12 +260,12 @@ def check(request: CheckRequest, observer: Optional[CheckObserver] = None) -> Ch
     session = request.session()
     out = CheckResult()
     if "-" in request.paths:
-        _check_stdin(request, session, observer, out)
-        discovered: list[tuple[Target, Config]] = []
+        discovered = _check_stdin(request, session, observer, out)
     else:
         discovered = _discover_all(request, session)
         _check_files(request, session, _owned(request, discovered), bool(discovered), observer, out)
-    _finish(request, session, discovered, out)
+    out.crashes = [c for r in [*out.results, *out.unreadable] for c in r.crashes]
+    _finish(request, session, discovered, out, observer)
     _choose_findings(request, out, observer)
     return out
 
@@ -299,7 +299,10 @@ def _owned(request: CheckRequest, found: list[tuple[Target, Config]]) -> list[tu
     return found if shard is None else [(t, c) for t, c in found if shard.owns(t.display)]
 
 
-def _check_stdin(request: CheckRequest, session: Session, observer: CheckObserver, out: CheckResult) -> None:
+def _check_stdin(
+    request: CheckRequest, session: Session, observer: CheckObserver, out: CheckResult
+) -> list[tuple[Target, Config]]:
+    """Lint (and fix) standard input; return it as the run's one target."""
     if len(request.paths) > 1:
         raise UsageError("`-` (standard input) cannot be combined with other paths")
     if request.add_noqa:
@@ -323,6 +326,9 @@ def _check_stdin(request: CheckRequest, session: Session, observer: CheckObserve
             _count_fixed(out, result, fixed.result, fixed.applied, fixed.codes)
     out.results = [result]
     out.files = 1 if linter.rules else 0
+    from errlint.discovery import Target
+
+    return [(Target(Path(_at(request, name or "-")), display), config)]
 
 
 def _check_files(
@@ -432,18 +438,23 @@ def _count_fixed(
     result.crashes = after.crashes
 
 
-def _finish(request: CheckRequest, session: Session, discovered: list[tuple[Target, Config]], out: CheckResult) -> None:
-    """The step where every file result of the run is known (`out.results`, `out.unreadable`),
-    before any finding is filtered or shown: the place for checks that need the whole run, such
-    as project-level rules (`discovered`: every file found, also outside this run's shard; empty
-    for standard input). Findings added to `out.run_findings` are filtered, baselined and
-    reported like every other."""
+def _finish(
+    request: CheckRequest,
+    session: Session,
+    discovered: list[tuple[Target, Config]],
+    out: CheckResult,
+    observer: CheckObserver,
+) -> None:
+    """The step where every file result of the run is known (`out.results`, `out.unreadable`,
+    `out.crashes`), before any finding is filtered or shown: the place for checks that need the
+    whole run, such as project-level rules (`discovered`: every target found, also outside this
+    run's shard; standard input is one target). Findings added to `out.run_findings` are
+    filtered, baselined and reported like every other (`observer.advanced(0, …)` streams them)."""
 
 
 def _choose_findings(request: CheckRequest, out: CheckResult, observer: CheckObserver) -> None:
     """The findings shown (severity and critical filters, baseline), or recorded instead
-    (`write_baseline`, `add_noqa`); the crashes of every file."""
-    out.crashes = [c for r in [*out.results, *out.unreadable] for c in r.crashes]
+    (`write_baseline`, `add_noqa`)."""
     findings = out.all_findings()
     if request.critical_only:
         findings = [f for f in findings if f.critical]

@@ -192,16 +192,20 @@ def test_findings_of_the_whole_run_are_chosen_like_the_others(project: Path, mon
 
     seen: list[list[str]] = []
 
-    def finish(request: CheckRequest, session: object, discovered: list, out: errlint.api.CheckResult) -> None:
+    def finish(request: CheckRequest, session: object, discovered: list, out: errlint.api.CheckResult, observer: object) -> None:
+        seen.append([t.display for t, _ in discovered])
         seen.append([r.path for r in out.results])
         out.run_findings.append(unparsable("a.py", "a project-level finding", line=1))  # an error
 
     monkeypatch.setattr(errlint.api, "_finish", finish)
     result = check(CheckRequest(cwd=project, preview=True, use_cache=False))
-    assert seen == [["a.py", "b.py"]]
+    assert seen == [["a.py", "b.py"], ["a.py", "b.py"]]
     assert [(f.path, f.code, f.line) for f in result.findings] == [("a.py", "XH000", 1), ("a.py", "XH101", 3), ("b.py", "XH105", 4)]
     errors = check(CheckRequest(cwd=project, preview=True, use_cache=False, min_severity="error"))
     assert [f.code for f in errors.findings] == ["XH000"]
+    seen.clear()
+    check(CheckRequest(paths=["-"], cwd=project, stdin=b"x = 1\n", stdin_filename="c.py"))
+    assert seen == [["c.py"], ["c.py"]]  # standard input is the run's one target
     with pytest.raises(UsageError, match="--min-severity: unknown severity 'loud'"):
         check(CheckRequest(cwd=project, min_severity="loud"))
 
