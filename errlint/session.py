@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence, Union
 
@@ -35,10 +35,8 @@ def parse_codes(value: Codes, option: str) -> Optional[tuple[str, ...]]:
     """Validated codes or prefixes from `"XH1, XH301"` or a list; `option` names them in errors."""
     if value is None:
         return None
-    from errlint.rule import all_rules
-
     items = value.split(",") if isinstance(value, str) else list(value)
-    known = [r.CODE for r in all_rules()]
+    known = _known_codes()
     out = []
     for item in (i.strip() for i in items):
         if not item:
@@ -48,24 +46,40 @@ def parse_codes(value: Codes, option: str) -> Optional[tuple[str, ...]]:
     return tuple(out)
 
 
+def _known_codes() -> list[str]:
+    """Every rule code (errlint's and the loaded plugins')."""
+    from errlint.rule import all_rules
+
+    return [r.CODE for r in all_rules()]
+
+
 @dataclass
 class Linter:
     """A configuration with its enabled rules and their options: everything a lint needs."""
 
     config: Config
     rules: list[type[LintRule]]
-    options: dict[str, object]
     prefilter: bool = True
+    _options: Optional[dict[str, object]] = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_config(
         cls, config: Config, rules: Optional[Sequence[type[LintRule]]] = None, *, prefilter: bool = True
     ) -> Linter:
-        """The rules `config` enables (or `rules` as given) and their configured options."""
-        from errlint.engine import rule_options, select_rules
+        """The rules `config` enables (or `rules` as given)."""
+        from errlint.engine import select_rules
 
-        chosen = list(rules) if rules is not None else select_rules(config)
-        return cls(config, chosen, rule_options(config, chosen), prefilter)
+        return cls(config, list(rules) if rules is not None else select_rules(config), prefilter)
+
+    @property
+    def options(self) -> dict[str, object]:
+        """The rules' configured options (made when a text is first linted here: files linted by
+        workers or found in the cache never need them in this process)."""
+        if self._options is None:
+            from errlint.engine import rule_options
+
+            self._options = rule_options(self.config, self.rules)
+        return self._options
 
     def lint_text(self, text: str, path: str, *, apply_noqa: bool = True, keep_source: bool = False) -> FileResult:
         from errlint.engine import lint_text
