@@ -6,7 +6,7 @@ server lint one text at a time through the same `Session` (`errlint.session`): t
 configuration to each file, the command-line overrides, the enabled rules and their options, the
 one fix path. So a selection, a cache or a fix behaves the same wherever errlint is used:
 
-    request = CheckRequest(paths=["src"], select="XH1,XH3", fix=True)
+    request = CheckRequest(paths=["src"], preview=True, fix=True)
     result = check(request)                  # discover, cache, lint, fix: a CheckResult
     for finding in result.findings: ...      # shown findings, sorted
     result.results                           # one FileResult per linted file, in display order
