@@ -156,6 +156,35 @@ def test_xh401_print_warn_sentry_otel() -> None:
     ]
 
 
+def test_xh401_span_attributes_events_and_start_attributes() -> None:
+    """Span attributes and events are trace sinks, and so are the `attributes=` of a span starter."""
+    code = """
+        from opentelemetry import trace
+
+        tracer = trace.get_tracer(__name__)
+
+        def login(user, password, token):
+            with tracer.start_as_current_span("login", attributes={"user.password": password}) as span:
+                span.set_attribute("user.password", password)
+                span.add_event("refresh", {"token": token})
+                span.set_attributes({"auth.token": token, "retries": 2})
+            child = tracer.start_span("audit", attributes={"enduser.email": user.email})
+            child.end()
+            with tracer.start_as_current_span("ok", attributes={"http.route": "/login"}):
+                pass
+    """
+    cls = rule_by_code("XH401")
+    assert cls is not None
+    result = lint_snippet(textwrap.dedent(code).lstrip("\n"), [cls], path="app/auth.py", config=Config(preview=True))
+    assert [(f.line, f.column, f.message) for f in result.findings] == [
+        (6, 60, "`user.password` (secret) recorded on a span in a `tracer.start_as_current_span` call"),
+        (7, 28, "`user.password` (secret) recorded on a span in a `span.set_attribute` call"),
+        (8, 36, "`token` (secret) recorded on a span in a `span.add_event` call"),
+        (9, 30, "`auth.token` (secret) recorded on a span in a `span.set_attributes` call"),
+        (10, 52, "`enduser.email` (contact) recorded on a span in a `tracer.start_span` call"),
+    ]
+
+
 def test_xh401_shadowed_print_and_module_names() -> None:
     code = """
         import email
