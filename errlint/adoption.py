@@ -1,21 +1,21 @@
 """The adoption options of `errlint check`: `--write-baseline`, `--baseline` (`--prune-baseline`)
-and `--add-noqa`. The command line calls these after linting; they work on the findings of the run
-and the files' text, and say what they did in one line on standard error."""
+and `--add-noqa`. `errlint.api.check` calls these after linting; they work on the findings of the
+run and the files' text, and say what they did in one line (`say`: the command line prints it on
+standard error as `errlint: …`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-import click
-
 from errlint.baseline import Baseline, keyed_run
-from errlint.errors import UsageError
+from errlint.errors import ErrlintError, UsageError
 from errlint.finding import Finding
 from errlint.source import UnreadableSource, decode_source, split_lines
 
 ReadText = Callable[[str], Optional[str]]
 WriteText = Callable[[Path, str], None]
+Say = Callable[[str], None]
 
 
 def file_reader(stdin: Optional[tuple[str, bytes]] = None) -> ReadText:
@@ -41,15 +41,15 @@ def _lines_reader(read: ReadText) -> Callable[[str], Optional[list[str]]]:
     return lines
 
 
-def write_baseline(path: Path, findings: Sequence[Finding], read: ReadText) -> None:
+def write_baseline(path: Path, findings: Sequence[Finding], read: ReadText, say: Say) -> None:
     baseline = Baseline.record(path, keyed_run(findings, _lines_reader(read)))
     baseline.write()
     noun = "finding" if len(baseline.entries) == 1 else "findings"
-    click.echo(f"errlint: wrote {len(baseline.entries)} {noun} to the baseline {path}", err=True)
+    say(f"wrote {len(baseline.entries)} {noun} to the baseline {path}")
 
 
 def apply_baseline(
-    path: Path, findings: Sequence[Finding], linted: Sequence[str], read: ReadText, prune: bool
+    path: Path, findings: Sequence[Finding], linted: Sequence[str], read: ReadText, prune: bool, say: Say
 ) -> tuple[list[Finding], int, int]:
     """The findings not in the baseline, how many it hid, and how many of its entries are fixed."""
     baseline = Baseline.load(path)
@@ -58,18 +58,16 @@ def apply_baseline(
     if fixed and prune:
         Baseline(path, comparison.kept).write()
         noun = "entry" if fixed == 1 else "entries"
-        click.echo(f"errlint: removed {fixed} fixed {noun} from the baseline {path}", err=True)
+        say(f"removed {fixed} fixed {noun} from the baseline {path}")
     elif fixed:
         noun, them = ("entry matches", "it") if fixed == 1 else ("entries match", "them")
-        click.echo(
-            f"errlint: {fixed} baseline {noun} nothing any more (fixed); remove {them} with "
-            f"--baseline {path} --prune-baseline",
-            err=True,
-        )
+        say(f"{fixed} baseline {noun} nothing any more (fixed); remove {them} with --baseline {path} --prune-baseline")
     return comparison.new, comparison.known, fixed
 
 
-def add_noqa_to_files(findings: Sequence[Finding], reason: Optional[str], read: ReadText, write: WriteText) -> int:
+def add_noqa_to_files(
+    findings: Sequence[Finding], reason: Optional[str], read: ReadText, write: WriteText, say: Say
+) -> int:
     """Add noqa comments for `findings` to their files; return how many lines changed."""
     from errlint.noqa_writer import add_noqa
 
@@ -86,7 +84,7 @@ def add_noqa_to_files(findings: Sequence[Finding], reason: Optional[str], read: 
             write(Path(display), new)
             total += changed
     noun = "directive" if total == 1 else "directives"
-    click.echo(f"errlint: added {total} noqa {noun}", err=True)
+    say(f"added {total} noqa {noun}")
     return total
 
 
@@ -111,3 +109,14 @@ def check_options(
     if baseline is not None and (write_baseline is not None or add_noqa):
         other = "--write-baseline" if write_baseline is not None else "--add-noqa"
         raise UsageError(f"--baseline cannot be combined with {other}")
+
+
+def write_source(path: Path, text: str) -> None:
+    """Write edited source text back (`add_noqa`) through errlint.writeback: atomic, in the
+    file's own encoding, BOM and newlines. A failure raises `ErrlintError` (one line, exit 2)."""
+    from errlint.writeback import WriteError, write_text
+
+    try:
+        write_text(path, text)
+    except WriteError as err:
+        raise ErrlintError(f"{path}: not written, the file is unchanged: {err}") from None

@@ -14,13 +14,16 @@ from typing import IO, TYPE_CHECKING, Any, Optional, Sequence
 import click
 
 from errlint import __version__
-from errlint.config import Config, validate_selector, with_overrides
+from errlint.api import CheckObserver
+from errlint.config import Config
 from errlint.errors import ErrlintError, UsageError
-from errlint.finding import Finding, RuleCrash, Severity
+from errlint.finding import RuleCrash, Severity
 from errlint.merge import merge as merge_command
 from errlint.reporters import REPORTERS, ReporterOptions, RunResult, get_reporter
 
 if TYPE_CHECKING:
+    from errlint.engine import FileResult
+    from errlint.progress import RunProgress
     from errlint.rule import LintRule
     from errlint.shard import Shard
 
@@ -31,26 +34,6 @@ def _parse_shard(value: str) -> Shard:
     from errlint.shard import parse_shard
 
     return parse_shard(value)
-
-
-def _codes_option(value: Optional[str], known: Sequence[str], option: str) -> Optional[tuple[str, ...]]:
-    if value is None:
-        return None
-    import re
-
-    items = [v for v in (p.strip() for p in value.split(",")) if v]
-    # XH700-XH999 belong to external rules, which a project's `local-rules` may load later.
-    external = re.compile(r"^XH[7-9][0-9]{0,2}$")
-    return tuple(
-        v.upper() if external.match(v.upper()) else validate_selector(v, known, "command line", option) for v in items
-    )
-
-
-def load_run_config(config_file: Optional[str], isolated: bool, cwd: Path) -> Config:
-    """The configuration for files in `cwd`, found and validated as every subcommand does."""
-    from errlint.project import ConfigResolver
-
-    return ConfigResolver(config_file, isolated).for_dir(cwd)
 
 
 class _Group(click.Group):
@@ -180,203 +163,134 @@ def check(
     shard: Optional[Shard] = None,
 ) -> None:
     """Lint PATHS (default: the current directory; `-` reads standard input)."""
-    from errlint.engine import lint_bytes, lint_files, rule_options, select_rules
+    from errlint import api
 
-    from errlint.adoption import check_options as check_adoption_options
-    from errlint.shard import check_options as check_shard_options
-    from errlint.fixview import fix_group, fix_stdin
-    from errlint.reporters.text import stream_concise
-    from errlint.project import ConfigResolver, describe_settings, discover_files, grouped
-
-    cwd = Path.cwd()
-    from errlint.rule import all_rules
-
-    known = [r.CODE for r in all_rules()]
-    cli_select = _codes_option(select, known, "--select")
-    cli_extend = _codes_option(extend_select, known, "--extend-select")
-    cli_ignore = _codes_option(ignore, known, "--ignore")
-
-    def override(config: Config) -> Config:
-        return with_overrides(
-            config,
-            select=cli_select,
-            extend_select=cli_extend,
-            ignore=(config.ignore + cli_ignore) if cli_ignore else None,
-            preview=preview,
-        )
-
-    check_adoption_options(write_baseline, baseline, prune_baseline, add_noqa, reason, fix or diff)
-    check_shard_options(shard, stdin="-" in paths, write_baseline=write_baseline is not None)
-    if fix and diff:
-        raise UsageError("--fix and --diff cannot be combined: --diff shows the fixes without applying them")
+    paths = paths or (".",)
+    request = api.CheckRequest(
+        paths=paths,
+        cwd=Path.cwd(),
+        config_file=config_file,
+        isolated=isolated,
+        select=select,
+        extend_select=extend_select,
+        ignore=ignore,
+        preview=preview,
+        stdin_filename=stdin_filename,
+        jobs=jobs,
+        use_cache=not no_cache,
+        cache_dir=cache_dir,
+        prefilter=not no_prefilter,
+        fix=fix,
+        diff=diff,
+        unsafe_fixes=unsafe_fixes,
+        critical_only=critical_only,
+        min_severity=min_severity,
+        baseline=baseline,
+        prune_baseline=prune_baseline,
+        write_baseline=write_baseline,
+        add_noqa=add_noqa,
+        noqa_reason=reason,
+        shard=shard,
+    )
+    request.validate()
     if unsafe_fixes and not (fix or diff):
         click.echo(
             "errlint: note: --unsafe-fixes alone changes nothing: add --fix to apply safe and unsafe fixes, "
             "or --diff to see them",
             err=True,
         )
-    resolver = ConfigResolver(config_file, isolated, override)
     if show_settings is not None:
-        target = Path(show_settings)
-        config = resolver.for_path(target) if target.exists() else resolver.for_dir(target.parent)
-        click.echo(describe_settings(config, show_settings.replace("\\", "/")))
+        click.echo(api.settings_text(request, show_settings))
         sys.exit(EXIT_CLEAN)
-    paths = paths or (".",)
-    streamed = False
-    result = RunResult(statistics=statistics, show_fixes=show_fixes)
-    diffs: list[str] = []
-    fix_errors = 0
-    stdin_text: Optional[tuple[str, bytes]] = None
-    if "-" in paths:
-        if len(paths) > 1:
-            raise UsageError("`-` (standard input) cannot be combined with other paths")
-        if add_noqa:
-            raise UsageError("--add-noqa cannot be used with standard input")
-        display = stdin_filename or "-"
-        config = resolver.for_path(Path(stdin_filename)) if stdin_filename else resolver.for_dir(cwd)
-        _say_config(verbose, config, 1)
-        rules = select_rules(config)
-        if not rules:
-            _say_no_rules(config)
-        data = sys.stdin.buffer.read()
-        options = rule_options(config, rules)
-        file_result = lint_bytes(data, display, config, rules, options=options, keep_source=fix or diff)
-        stdin_text = (display, data)
-        if (fix or diff) and file_result.source is not None:
-            fix_stdin(file_result, config, rules, options, unsafe_fixes, diff, result, diffs)
-        file_results = [file_result]
-        unreadable = []
-        from errlint.discovery import Target
-
-        found = found_all = [(Target(Path(stdin_filename or "-"), display), config)]
-        result.files = 1 if rules else 0
-    else:
-        from errlint.engine import FileResult, unparsable
-
-        found = discover_files(paths, resolver, cwd)
-        found_all, found = found, [(t, c) for t, c in found if shard is None or shard.owns(t.display)]  # --shard K/N
-        if show_files:
-            for shown, _ in found:
-                click.echo(shown.display)
-            sys.exit(EXIT_CLEAN)
-        # Unreadable directories and .gitignore files are findings, never silently skipped.
-        unreadable = [FileResult(t.display, [unparsable(t.display, t.error)]) for t, _ in found if t.error]
-        file_results = []
-        groups = grouped([(t, c) for t, c in found if t.error is None])
-        if not groups and not unreadable:
-            in_shard = f" for shard {shard} (the other shards have them)" if shard is not None and found_all else ""
-            click.echo(f"errlint: no Python files found in {', '.join(paths)}{in_shard}: nothing to check", err=True)
-        from errlint.progress import RunProgress, batches, wanted
-
-        total = sum(len(targets) for _, targets in groups)
-        with RunProgress(total, wanted(sys.stderr, total, quiet)) as progress:
-            # On a terminal, concise findings appear as files finish (in file order).
-            streamed = progress.enabled and output_format == "concise" and output_file is None and not (
-                statistics or baseline or write_baseline or add_noqa or diff or fix
-            )
-            for config, targets in groups:
-                _say_config(verbose, config, len(targets))
-                rules = select_rules(config)
-                if not rules:
-                    _say_no_rules(config)
-                    progress.advance(len(targets), 0)
-                    continue
-                result.files += len(targets)
-                cache = None
-                if not no_cache:
-                    from errlint.cache import ResultCache, default_cache_dir
-
-                    cache = ResultCache.open(cache_dir or default_cache_dir(config, cwd), config, rules)
-                for batch in batches(targets, progress.batch_size):
-                    batch_results = lint_files(
-                        [(t.path, t.display) for t in batch],
-                        config,
-                        rules,
-                        jobs=jobs,
-                        keep_source=fix or diff,
-                        cache=cache,
-                        prefilter=not no_prefilter,
-                    )
-                    if fix or diff:
-                        for message in fix_group(batch, batch_results, config, rules, unsafe_fixes, diff, result, diffs):
-                            fix_errors += message.startswith("error:")
-                            click.echo(f"errlint: {message}", err=True)
-                    file_results.extend(batch_results)
-                    progress.advance(len(batch), sum(len(r.findings) for r in batch_results))
-                    if streamed:
-                        stream_concise(batch_results, critical_only, min_severity, sys.stdout)
-    findings: list[Finding] = []
-    for file_result in [*file_results, *unreadable]:
-        findings.extend(file_result.findings)
-        result.crashes.extend(file_result.crashes)
-    from errlint import projectlevel  # project-level rules (XH405): judged over every file's facts
-
-    project = projectlevel.judge(
-        found_all, file_results, cwd=cwd, use_cache=not no_cache, cache_dir=cache_dir, shard=shard,
-        crashes=result.crashes, stdin=stdin_text,
-    )  # fmt: skip
-    findings += project
-    if streamed and project:
-        stream_concise([projectlevel.Streamed(project)], critical_only, min_severity, sys.stdout)
-    if critical_only:
-        findings = [f for f in findings if f.critical]
-    if min_severity:
-        floor = Severity(min_severity).rank
-        findings = [f for f in findings if f.severity.rank >= floor]
-    if write_baseline or baseline or add_noqa:
-        from errlint import adoption
-
-        read = adoption.file_reader(stdin_text)
-        if write_baseline is not None:
-            adoption.write_baseline(write_baseline, findings, read)
-            _report_crashes(result.crashes, debug)
-            sys.exit(EXIT_ERROR if result.crashes else EXIT_CLEAN)
-        if add_noqa:
-            adoption.add_noqa_to_files(findings, reason, read, _write_source)
-            _report_crashes(result.crashes, debug)
-            sys.exit(EXIT_ERROR if result.crashes else EXIT_CLEAN)
-        if baseline is not None:
-            linted = [r.path for r in file_results]
-            findings, result.baselined, result.baseline_fixed = adoption.apply_baseline(
-                baseline, findings, linted, read, prune_baseline
-            )
-    result.findings = sorted(findings, key=lambda f: f.sort_key)
+    if show_files and "-" not in paths:
+        for shown, _ in api.discover(request):
+            click.echo(shown.display)
+        sys.exit(EXIT_CLEAN)
+    # On a terminal, concise findings appear as files finish (in file order).
+    streamable = output_format == "concise" and output_file is None and not (
+        statistics or baseline or write_baseline or add_noqa or diff or fix
+    )
+    observer = _Observer(verbose, quiet, streamable, critical_only, min_severity, shard)
+    run = api.check(request, observer)
+    if write_baseline is not None or add_noqa:
+        _report_crashes(run.crashes, debug)
+        sys.exit(EXIT_ERROR if run.crashes else EXIT_CLEAN)
+    result = run.run_result(statistics=statistics, show_fixes=show_fixes)
     if diff:
-        sys.stdout.write("".join(diffs))
-        noun = "finding" if result.would_fix == 1 else "findings"
-        hidden = 0 if unsafe_fixes else sum(1 for f in findings if f.fix is not None and f.fix.safety.value == "unsafe")
-        more = f" ({hidden} more with --unsafe-fixes)" if hidden else ""
-        click.echo(f"Would fix {result.would_fix} {noun}{more}." if result.would_fix else f"No fixes available{more}.", err=True)
-        _report_crashes(result.crashes, debug)
-        sys.exit(EXIT_ERROR if result.crashes else EXIT_FINDINGS if result.would_fix else EXIT_CLEAN)
+        sys.stdout.write("".join(run.diffs))
+        noun = "finding" if run.would_fix == 1 else "findings"
+        more = f" ({run.unsafe_left} more with --unsafe-fixes)" if run.unsafe_left else ""
+        click.echo(f"Would fix {run.would_fix} {noun}{more}." if run.would_fix else f"No fixes available{more}.", err=True)
+        _report_crashes(run.crashes, debug)
+        sys.exit(EXIT_ERROR if run.crashes else EXIT_FINDINGS if run.would_fix else EXIT_CLEAN)
     report_options = ReporterOptions(color=False if no_color else None, quiet=quiet, statistics=statistics)
-    if fix and stdin_text is not None:
+    if fix and run.stdin is not None:
         # `--fix -`: the fixed source is the output; the report goes to standard error.
-        sys.stdout.write(result.fixed_source or "")
+        sys.stdout.write(run.fixed_source or "")
         sys.stdout.flush()
         if output_file is None:
             _reporter(output_format, statistics)(result, sys.stderr, report_options)
         else:
             _emit(result, output_format, output_file, report_options)
-    elif not streamed:
+    elif not observer.streamed:
         _emit(result, output_format, output_file, report_options)
-    _report_crashes(result.crashes, debug)
-    if result.crashes or _report_plugin_problems() or fix_errors:
+    _report_crashes(run.crashes, debug)
+    if run.crashes or _report_plugin_problems() or run.fix_errors:
         sys.exit(EXIT_ERROR)
-    if exit_non_zero_on_fix and result.fixed:
+    if exit_non_zero_on_fix and run.fixed:
         sys.exit(EXIT_FINDINGS)
-    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if run.findings and not exit_zero else EXIT_CLEAN)
 
 
-def _write_source(path: Path, text: str) -> None:
-    """Write edited source text back (`--add-noqa`) through errlint.writeback: atomic, in the
-    file's own encoding, BOM and newlines. A failure raises `ErrlintError` (one line, exit 2)."""
-    from errlint.writeback import WriteError, write_text
+class _Observer(CheckObserver):
+    """What `check` prints while it runs: `-v` lines, fix problems, the progress bar, and
+    concise findings as files finish (on a terminal, for long runs)."""
 
-    try:
-        write_text(path, text)
-    except WriteError as err:
-        raise ErrlintError(f"{path}: not written, the file is unchanged: {err}") from None
+    def __init__(
+        self,
+        verbose: bool,
+        quiet: bool,
+        streamable: bool,
+        critical_only: bool,
+        min_severity: Optional[str],
+        shard: Optional[Shard],
+    ) -> None:
+        self.verbose, self.quiet, self.streamable = verbose, quiet, streamable
+        self.critical_only, self.min_severity, self.shard = critical_only, min_severity, shard
+        self.progress: Optional[RunProgress] = None
+        self.streamed = False
+
+    def configured(self, config: Config, files: int) -> None:
+        _say_config(self.verbose, config, files)
+
+    def no_rules(self, config: Config) -> None:
+        _say_no_rules(config)
+
+    def no_files(self, paths: Sequence[str], other_shards: bool) -> None:
+        in_shard = f" for shard {self.shard} (the other shards have them)" if other_shards else ""
+        click.echo(f"errlint: no Python files found in {', '.join(paths)}{in_shard}: nothing to check", err=True)
+
+    def started(self, total: int) -> int:
+        from errlint.progress import RunProgress, wanted
+
+        self.progress = RunProgress(total, wanted(sys.stderr, total, self.quiet)).__enter__()
+        self.streamed = self.progress.enabled and self.streamable
+        return self.progress.batch_size
+
+    def advanced(self, files: int, results: Sequence[FileResult]) -> None:
+        if self.progress is not None:
+            self.progress.advance(files, sum(len(r.findings) for r in results))
+        if self.streamed:
+            from errlint.reporters.text import stream_concise
+
+            stream_concise(results, self.critical_only, self.min_severity, sys.stdout)
+
+    def message(self, text: str) -> None:
+        click.echo(f"errlint: {text}", err=True)
+
+    def finished(self) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(None, None, None)
 
 
 def _say_no_rules(config: Config) -> None:

@@ -11,11 +11,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import Callable, Generic, Iterable, Optional, Protocol, Sequence, TypeVar
 
 from errlint.finding import Edit, Finding, Fix, FixSafety
 
 MAX_FIX_PASSES = 10
+
+
+class Linted(Protocol):
+    """What the fix loop needs of a lint result (`errlint.engine.FileResult`): its findings."""
+
+    @property
+    def findings(self) -> Sequence[Finding]: ...
+
+
+R = TypeVar("R", bound=Linted)  # the lint result type: what `relint` returns
 _LINE_START_RE = re.compile(r"\r\n|\r|\n")
 _ANY_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 
@@ -77,23 +87,23 @@ def apply_fixes(text: str, fixes: Sequence[Fix]) -> tuple[str, int]:
 
 
 @dataclass
-class FixOutcome:
+class FixOutcome(Generic[R]):
     """What `fix_text` did: the new text, how many fixes applied, the findings left after them."""
 
     text: str
     applied: int
-    result: Any  # the FileResult of the last lint (of `text`)
+    result: R  # the lint result of `text` (the last relint, or the one given when nothing applied)
     unencodable: list[Finding] = field(default_factory=list)
 
 
 def fix_text(
     text: str,
-    result: Any,
-    relint: Callable[[str], Any],
+    result: R,
+    relint: Callable[[str], R],
     *,
     unsafe: bool,
     can_encode: Optional[Callable[[str], bool]] = None,
-) -> FixOutcome:
+) -> FixOutcome[R]:
     """Apply fixes to `text` (linted as `result`) until none applies, at most MAX_FIX_PASSES.
 
     `relint(text)` lints a fixed text again. A fix with an edit `can_encode` refuses is skipped

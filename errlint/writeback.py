@@ -14,10 +14,20 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Callable, Generic, Optional, Protocol, Sequence, TypeVar
 
-from errlint.fixes import fix_text
+from errlint.fixes import Linted, fix_text
 from errlint.source import UnreadableSource, decode_with_format
+
+
+class LintedSource(Linted, Protocol):
+    """A lint result that kept the text it linted (`FileResult` with `keep_source=True`)."""
+
+    @property
+    def source(self) -> Optional[str]: ...
+
+
+S = TypeVar("S", bound=LintedSource)
 
 
 class WriteError(Exception):
@@ -122,17 +132,17 @@ def _sync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-class FileFix:
+class FileFix(Generic[S]):
     """The outcome of `fix_file`: the result to report, fixes applied, and what to tell the user."""
 
-    def __init__(self, result: Any, applied: int = 0, error: Optional[str] = None, notes: Sequence[str] = ()) -> None:
+    def __init__(self, result: S, applied: int = 0, error: Optional[str] = None, notes: Sequence[str] = ()) -> None:
         self.result = result
         self.applied = applied
         self.error = error  # the file was not written: one line, without the path
         self.notes = list(notes)  # fixes skipped (e.g. not encodable): one line each, with position
 
 
-def fix_file(path: Path, result: Any, relint: Callable[[str], Any], *, unsafe: bool) -> FileFix:
+def fix_file(path: Path, result: S, relint: Callable[[str], S], *, unsafe: bool) -> FileFix[S]:
     """Apply the fixes of `result` (the lint of `path` with its source kept) and write `path` once.
 
     The file is read again first: if its text is no longer the one linted, nothing is written. The

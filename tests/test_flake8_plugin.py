@@ -16,7 +16,6 @@ from typing import ClassVar
 import libcst as cst
 import pytest
 
-from errlint.config import Config
 from errlint.finding import Impact
 from errlint.flake8_plugin import Plugin
 from errlint.rule import LintRule
@@ -100,22 +99,25 @@ class _PreviewRule(LintRule):
 
 
 @pytest.mark.parametrize(
-    ("config", "enabled"),
+    ("settings", "enabled"),
     [
-        (Config(), False),
-        (Config(preview=True), True),
-        (Config(extend_select=("XH999",)), True),
-        (Config(select=("XH9",)), False),  # a prefix does not enable a preview rule
-        (Config(ignore=("XH999",), preview=True), False),  # errlint's ignore applies under flake8 too
+        ("", False),
+        ("preview = true", True),
+        ('extend-select = ["XH999"]', True),
+        ('select = ["XH9"]', False),  # a prefix does not enable a preview rule
+        ('ignore = ["XH999"]\npreview = true', False),  # errlint's ignore applies under flake8 too
     ],
 )
 def test_preview_rules_follow_errlint_config(
-    config: Config, enabled: bool, monkeypatch: pytest.MonkeyPatch
+    settings: str, enabled: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("errlint.flake8_plugin.all_rules", lambda: (_PreviewRule,))
+    monkeypatch.setattr("errlint.engine.all_rules", lambda: (_PreviewRule,))
+    monkeypatch.setattr("errlint.project.all_rules", lambda: (_PreviewRule,))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(f"[tool.errlint]\n{settings}\n")
     Plugin.parse_options(_options(None))
-    _, rules, _ = Plugin(ast.parse(""), [], "x.py")._prepare(config)
-    assert (_PreviewRule in rules) is enabled
+    results = list(Plugin(ast.parse(""), ["x = 1\n"], str(tmp_path / "x.py")).run())
+    assert [message for _, _, message, _ in results] == (["XH999 [warning] preview"] if enabled else [])
 
 
 def _options(config_file: str | None) -> object:

@@ -111,6 +111,21 @@ def test_local_rules_run_and_have_docs(project: Path, monkeypatch: pytest.Monkey
     assert code == 0 and out.startswith("# XH901 hard-exit")
 
 
+def test_flake8_plugin_runs_local_rules(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plugin resolves the configuration as `errlint check` does, `local-rules` included
+    (it used to reject `extend-select = ["XH901"]` as an unknown code: one XH000 per file)."""
+    import argparse
+    import ast
+
+    from errlint.flake8_plugin import Plugin
+
+    monkeypatch.chdir(project / "app")
+    Plugin.parse_options(argparse.Namespace(errlint_config=None))
+    lines = (project / "app" / "main.py").read_text().splitlines(keepends=True)
+    results = list(Plugin(ast.parse("".join(lines)), lines, "main.py").run())
+    assert results == [(5, 4, "XH901 [error] `os._exit()` skips cleanup", Plugin)]
+
+
 def test_test_rules_passes_and_fails(project: Path) -> None:
     code, out, _ = run("test-rules", "tools/lint_rules")
     assert (code, out) == (0, "1 rule (XH901), 4 cases: all passed.\n")

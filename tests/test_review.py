@@ -182,6 +182,21 @@ def test_apply_writes_validated_fixes_only_when_asked(project: Path, api: FakeAP
     assert errlint_run(["check", "--select", "XH101", "app"]) == 0
 
 
+def test_apply_keeps_the_files_mode_and_byte_order_mark(project: Path, api: FakeAPI, capsys: Any) -> None:
+    """--apply writes through errlint.writeback: the mode and the BOM stay (it used to leave the
+    file 0600, and to refuse a file with a BOM as "changed since it was reviewed")."""
+    target = project / "app/payments/charge.py"
+    target.write_bytes(b"\xef\xbb\xbf" + target.read_bytes())
+    target.chmod(0o640)
+    api.add(answer(good_input()))
+    code, _, err = review(capsys, "--apply")
+    assert code == 0, err
+    assert "applied fixes to 1 file(s)" in err
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"except Exception:" in data
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
 # --- privacy ----------------------------------------------------------------------------------
 
 

@@ -60,3 +60,17 @@ def test_baseline_reviews_only_new_findings(tmp_path: Path, monkeypatch: Any, ca
     (root / "bad.json").write_text("{}")
     assert errlint_run(["review", "--dry-run", "--baseline", "bad.json"]) == 2
     assert "--baseline: bad.json: expected the JSON report" in capsys.readouterr().err
+
+
+def test_each_file_gets_its_own_configuration_wherever_review_starts(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    """`errlint review` lints through errlint.api as `errlint check` does: the project's
+    configuration (select XH101, critical-paths) applies to its files also when review is run from
+    another folder (it used to take the working directory's configuration for every file)."""
+    root = make_project(tmp_path / "proj")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, report, _ = review_json(capsys, "--dry-run", str(root / "app"))
+    assert code == 0
+    rows = [(f["finding"]["code"], f["finding"]["critical"], f["status"]) for f in report["findings"]]
+    assert rows == [("XH101", True, "would_send")]

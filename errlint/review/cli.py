@@ -13,12 +13,18 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 import click
 
 from errlint.errors import UsageError
 from errlint.review.model import Confidence, ReviewRun, RunState, Verdict
+
+if TYPE_CHECKING:
+    from errlint.api import CheckRequest
+    from errlint.config import Config
+    from errlint.finding import Finding, RuleCrash
+    from errlint.review.prepare import SourceFile
 
 EXIT_OK, EXIT_GATE, EXIT_ERROR, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 FORMATS = ("rich", "json", "markdown", "sarif")
@@ -160,7 +166,23 @@ def review(
         sys.exit(review_trace(trace_file, trace_root, locals()))
     if trace_root is not None:
         raise UsageError("--root is an option of --trace")
-    config, rules, relint = _lint_setup(config_file, isolated, cwd, select, ignore, preview)
+    if "-" in paths:
+        raise UsageError("errlint review reads files, not standard input")
+    from errlint.api import CheckRequest
+
+    request = CheckRequest(
+        paths=paths or (".",),
+        cwd=cwd,
+        config_file=config_file,
+        isolated=isolated,
+        select=select,
+        ignore=ignore,
+        preview=preview,
+        jobs=jobs,
+        use_cache=False,
+        keep_source=True,
+    )
+    config, relint = _lint_setup(request, cwd)
     settings = _settings(config, cwd, model, max_findings, budget_tokens, max_cost, max_tokens, timeout, cache_dir)
     from dataclasses import replace
 
@@ -168,7 +190,7 @@ def review(
         settings = replace(settings, deadline=deadline)
     if concurrency is not None:
         settings = replace(settings, concurrency=concurrency)
-    files, crashes = _lint(paths or (".",), config, rules, cwd, jobs)
+    files, crashes = _lint(request)
     from errlint.review.dismissals import FILENAME, Dismissals
 
     dismissals = Dismissals(Path(settings.root) / FILENAME)
@@ -230,41 +252,17 @@ def _dismiss(dismissals: Any, files: Sequence[Any], wanted: str, reason: str) ->
     raise UsageError(f"--dismiss: no finding {wanted} in this run (ids look like XH101@app/x.py:12:5)")
 
 
-def _lint_setup(
-    config_file: Optional[str],
-    isolated: bool,
-    cwd: Path,
-    select: Optional[str],
-    ignore: Optional[str],
-    preview: Optional[bool],
-) -> tuple[Any, list[Any], Callable[[str, str], Sequence[Any]]]:
-    from errlint.api import load_run_config
-    from errlint.config import validate_selector, with_overrides
-    from errlint.engine import lint_text, rule_options, select_rules
-    from errlint.rule import all_rules
+def _lint_setup(request: CheckRequest, cwd: Path) -> tuple[Config, Callable[[str, str], Sequence[Finding]]]:
+    """The configuration of `cwd` (review settings, redaction policy) and a re-lint of a fixed
+    text as the file it replaces, with that file's configuration (as `errlint check` does)."""
+    request.validate()
+    session = request.session()
+    config = session.config_for_dir(cwd)
 
-    config = load_run_config(config_file, isolated, cwd)
-    known = [r.CODE for r in all_rules()]
+    def relint(text: str, path: str) -> Sequence[Finding]:
+        return session.linter_for(Path(path), cwd).lint_text(text, path).findings
 
-    def codes(value: Optional[str], option: str) -> Optional[tuple[str, ...]]:
-        if value is None:
-            return None
-        return tuple(validate_selector(v.strip(), known, "command line", option) for v in value.split(",") if v.strip())
-
-    extra_ignore = codes(ignore, "--ignore")
-    config = with_overrides(
-        config,
-        select=codes(select, "--select"),
-        ignore=(config.ignore + extra_ignore) if extra_ignore else None,
-        preview=preview,
-    )
-    rules = select_rules(config)
-    options = rule_options(config, rules)
-
-    def relint(text: str, path: str) -> Sequence[Any]:
-        return lint_text(text, path, config, rules, options=options).findings
-
-    return config, rules, relint
+    return config, relint
 
 
 def _settings(
@@ -299,24 +297,17 @@ def _settings(
     return settings
 
 
-def _lint(paths: Sequence[str], config: Any, rules: list[Any], cwd: Path, jobs: Optional[int]) -> tuple[list[Any], list[Any]]:
-    from errlint.discovery import discover
-    from errlint.engine import lint_files
+def _lint(request: CheckRequest) -> tuple[list[SourceFile], list[RuleCrash]]:
+    """Lint through `errlint.api.check`: the files with findings (and their text), the crashes."""
+    from errlint.api import check
     from errlint.review.prepare import SourceFile
 
-    if "-" in paths:
-        raise UsageError("errlint review reads files, not standard input")
-    targets = discover(paths, config, cwd)
-    results = lint_files([(t.path, t.display) for t in targets], config, rules, jobs=jobs, keep_source=True)
+    run = check(request)
     files = []
-    crashes = []
-    for result in results:
-        crashes.extend(result.crashes)
-        if result.findings and result.source is not None:
-            files.append(SourceFile(result.path, result.source, list(result.findings)))
-        elif result.findings:
-            files.append(SourceFile(result.path, "", list(result.findings)))
-    return files, crashes
+    for result in [*run.results, *run.unreadable]:
+        if result.findings:
+            files.append(SourceFile(result.path, result.source or "", list(result.findings)))
+    return files, run.crashes
 
 
 def make_reviewer(

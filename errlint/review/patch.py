@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -87,26 +86,27 @@ def write_patch(patches: PatchSet, destination: Path) -> None:
 
 
 def apply(patches: PatchSet, root: Path) -> list[str]:
-    """Write the patched files atomically; refuse files changed since they were linted."""
+    """Write the patched files through `errlint.writeback` (atomic, in the file's own encoding and
+    BOM, keeping its mode); refuse files changed since they were linted."""
+    from errlint.source import UnreadableSource, decode_with_format
+    from errlint.writeback import WriteError, digest, replace_file
+
     problems = []
     for path, patched in sorted(patches.files.items()):
         target = root / path
         try:
-            current = target.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as err:
+            data = target.read_bytes()
+            current, fmt = decode_with_format(data)
+        except (OSError, UnreadableSource) as err:
             problems.append(f"{path}: cannot read it again ({err}); not changed")
             continue
         if current != patches.originals[path]:
             problems.append(f"{path}: changed since it was reviewed; not changed")
             continue
-        fd, tmp = tempfile.mkstemp(prefix=".errlint-", suffix=".py", dir=target.parent)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(patched)
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            replace_file(target, digest(data), fmt.encode(patched))
+        except (WriteError, UnicodeEncodeError) as err:
+            problems.append(f"{path}: cannot write it ({err}); not changed")
     return problems
 
 

@@ -197,8 +197,11 @@ class Preparer:
         path = self._sent_path(p.source.path)
         scope = p.item.finding.scope
         local_module = module_name_for(p.item.finding.path)
+        sent_module = module_name_for(path)
         if scope and local_module and scope.startswith(local_module):
-            scope = module_name_for(path) + scope[len(local_module) :]  # no directory of this machine
+            scope = sent_module + scope[len(local_module) :]  # no directory of this machine
+        elif scope and sent_module and scope.startswith(sent_module + "."):
+            pass  # named from the project's configuration folder already (as sent)
         elif os.path.isabs(p.item.finding.path):
             scope = ""  # cannot tell the project's part from this machine's: the function name is sent
         scope = self._scrub_path(scope) if scope else scope

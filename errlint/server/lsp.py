@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -29,6 +28,7 @@ from errlint import __version__
 from errlint.config import CONFIG_NAMES, Config
 from errlint.errors import ErrlintError
 from errlint.finding import Finding, Fix, FixSafety, Severity
+from errlint.api import Session
 
 SOURCE = "errlint"
 DEBOUNCE = 0.1  # seconds: a burst of changes is linted once, after the last one
@@ -63,20 +63,19 @@ class ErrlintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("errlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
         self.linted: dict[str, Linted] = {}
-        self._resolver: Any = None
+        self._session: Optional[Session] = None
         self._pending: dict[str, asyncio.Task[None]] = {}
 
     # -- configuration --------------------------------------------------------------------
 
-    def resolver(self) -> Any:
-        if self._resolver is None:
-            from errlint.project import ConfigResolver
-
-            self._resolver = ConfigResolver()
-        return self._resolver
+    def session(self) -> Session:
+        """The configurations of the open files, as `errlint check` resolves them (errlint.api)."""
+        if self._session is None:
+            self._session = Session()
+        return self._session
 
     def reload(self) -> None:
-        self._resolver = None
+        self._session = None
         for uri in list(self.linted):
             self.lint(uri)
 
@@ -97,39 +96,26 @@ class ErrlintServer(LanguageServer):
 
     def lint(self, uri: str) -> None:
         """Lint the open document `uri` and publish its diagnostics."""
-        from errlint.engine import lint_text, rule_options, select_rules
-
         document = self.workspace.get_text_document(uri)
         text = document.source
         path = path_of(uri)
         cwd = Path.cwd()
         try:
-            config: Optional[Config] = self.resolver().for_dir(path.parent if path else cwd)
+            config: Optional[Config] = self.session().config_for(path, cwd)
         except ErrlintError as err:
             self.linted[uri] = Linted(document.version, text, [], None, "")
             self._publish(uri, document, [self._config_error(err.format_message())])
             return
-        assert config is not None
-        display = self._display(path, config, cwd)
-        rules = select_rules(config)
-        result = lint_text(text, display, config, rules, options=rule_options(config, rules))
-        if result.facts:  # project-level rules (XH405): this buffer with the stored facts of the others
+        result = self.session().lint_text(text, path, cwd=cwd)
+        if result.facts and config is not None:  # project-level rules (XH405): this buffer with the stored facts of the others
             from errlint.projectlevel import judge_one
 
             result.findings += judge_one(result, path, config, text=text, cwd=cwd)
-        self.linted[uri] = Linted(document.version, text, result.findings, config, display)
+        self.linted[uri] = Linted(document.version, text, result.findings, config, result.path)
         diagnostics = [self._diagnostic(document, f) for f in result.findings]
         for crash in result.crashes:
             diagnostics.append(self._config_error(f"rule {crash.rule} crashed: {crash.error}", "errlint crashed"))
         self._publish(uri, document, diagnostics)
-
-    @staticmethod
-    def _display(path: Optional[Path], config: Config, cwd: Path) -> str:
-        if path is None:
-            return "-"
-        base = config.root if config.root != "." else str(cwd)
-        rel = os.path.relpath(path, base)
-        return str(path) if rel.startswith("..") else rel.replace(os.sep, "/")
 
     def _publish(self, uri: str, document: Any, diagnostics: list[types.Diagnostic]) -> None:
         self.text_document_publish_diagnostics(
@@ -240,20 +226,11 @@ class ErrlintServer(LanguageServer):
 
     def fix_all(self, uri: str, linted: Linted) -> Optional[str]:
         """The document with every safe fix applied (None when nothing applies)."""
-        from errlint.engine import lint_text, rule_options, select_rules
-        from errlint.fixview import fixed_text
-
-        config = linted.config
-        if config is None:
+        if linted.config is None:
             return None
-        rules = select_rules(config)
-        options = rule_options(config, rules)
-
-        def relint(text: str) -> Any:
-            return lint_text(text, linted.display, config, rules, options=options)
-
-        current = relint(linted.text)
-        outcome = fixed_text(linted.text, current, relint, unsafe=False)
+        linter = self.session().linter(linted.config)
+        current = linter.lint_text(linted.text, linted.display, keep_source=True)
+        outcome = linter.fix_result(current, unsafe=False)
         return outcome.text if outcome.applied else None
 
 
