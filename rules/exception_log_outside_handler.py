@@ -115,7 +115,7 @@ class ExceptionLogOutsideHandler(LintRule):
     """
 
     CODE: ClassVar[str] = "XH305"
-    PREVIEW: ClassVar[bool] = True  # below the precision bar: docs/precision.md
+    PREVIEW: ClassVar[bool] = False  # meets the precision bar: docs/precision.md
     NAME: ClassVar[str] = "exception-log-outside-handler"
     MESSAGE: ClassVar[str] = _EXCEPTION_METHOD
     SEVERITY: ClassVar[Severity] = Severity.WARNING
