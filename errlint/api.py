@@ -44,12 +44,11 @@ def load_run_config(config_file: Optional[str], isolated: bool, cwd: Path) -> Co
     `isolated`: no file at all (defaults). `config_file`: that file (a `UsageError` if missing).
     Otherwise the nearest `pyproject.toml` with `[tool.errlint]` from `cwd` upwards.
     """
-    from errlint.rule import all_rules
+    from errlint import catalog  # the rules' codes and names without importing them
 
-    rules = all_rules()
-    known = [r.CODE for r in rules]
-    options = {r.CODE: r.parse_options for r in rules if r.Options is not None}
-    names = {r.NAME: r.CODE for r in rules}
+    known = catalog.known_codes()
+    options = catalog.option_parsers()
+    names = catalog.names_to_codes()
     if isolated:
         return Config()
     if config_file is not None:
@@ -65,10 +64,10 @@ def parse_codes(value: Codes, option: str) -> Optional[tuple[str, ...]]:
     """Validated codes or prefixes from `"XH1, XH301"` or a list; `option` names them in errors."""
     if value is None:
         return None
-    from errlint.rule import all_rules
+    from errlint.catalog import known_codes
 
     items = value.split(",") if isinstance(value, str) else list(value)
-    known = [r.CODE for r in all_rules()]
+    known = known_codes()
     return tuple(validate_selector(v, known, "command line", option) for v in (i.strip() for i in items) if v)
 
 
@@ -138,7 +137,7 @@ class Linter:
     """A configuration with its enabled rules and their options: everything a lint needs."""
 
     config: Config
-    rules: list[type[LintRule]]
+    rules: Sequence[type[LintRule]]
     options: dict[str, object]
     prefilter: bool = True
 

@@ -173,9 +173,9 @@ def check(
     from errlint.project import ConfigResolver, describe_settings, discover_files, grouped
 
     cwd = Path.cwd()
-    from errlint.rule import all_rules
+    from errlint.catalog import known_codes
 
-    known = [r.CODE for r in all_rules()]
+    known = known_codes()  # without importing the rules (errlint.catalog)
     cli_select = _codes_option(select, known, "--select")
     cli_extend = _codes_option(extend_select, known, "--extend-select")
     cli_ignore = _codes_option(ignore, known, "--ignore")

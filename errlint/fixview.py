@@ -11,12 +11,14 @@ import difflib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from errlint.config import Config
 from errlint.finding import Finding, FixSafety
 from errlint.reporters import RunResult
-from errlint.rule import LintRule
+
+if TYPE_CHECKING:
+    from errlint.rule import LintRule  # imports libcst: not on the way of a run without fixes
 
 
 
@@ -70,7 +72,7 @@ def fix_group(
     targets: Sequence[Any],
     file_results: Sequence[Any],
     config: Config,
-    rules: list[type[LintRule]],
+    rules: Sequence[type[LintRule]],
     unsafe: bool,
     diff: bool,
     result: RunResult,
@@ -120,7 +122,7 @@ def fix_group(
 def fix_stdin(
     file_result: Any,
     config: Config,
-    rules: list[type[LintRule]],
+    rules: Sequence[type[LintRule]],
     options: dict[str, object],
     unsafe: bool,
     diff: bool,

@@ -246,7 +246,7 @@ def _lint_setup(
         ignore=(config.ignore + extra_ignore) if extra_ignore else None,
         preview=preview,
     )
-    rules = select_rules(config)
+    rules = list(select_rules(config))
     options = rule_options(config, rules)
 
     def relint(text: str, path: str) -> Sequence[Any]:
