@@ -108,7 +108,7 @@ def comments_within(node: cst.CSTNode) -> list[cst.Comment]:
             continue
         names = fields.get(cls)
         if names is None:
-            names = fields[cls] = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+            names = fields[cls] = tuple(f.name for f in dataclasses.fields(cls))
         for name in names:
             value = getattr(current, name)
             kind = type(value)

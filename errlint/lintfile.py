@@ -22,6 +22,7 @@ import libcst as cst
 
 from errlint import catalog
 from errlint.analysis import collect_module_facts
+from errlint.chunkparse import parse_in_parts
 from errlint.config import Config
 from errlint.context import FileContext
 from errlint.engine import UNPARSABLE, UNUSED_NOQA, FileResult, _matches, ignored_for_path, module_name_for, unparsable
@@ -89,7 +90,9 @@ def _parse(
     at the best position known.
     """
     try:
-        return cst.parse_module(text)
+        # A large file in parts, when it can be cut between top-level statements (less memory).
+        whole = parse_in_parts(text, tree) if tree is not None else None
+        return whole if whole is not None else cst.parse_module(text)
     except cst.ParserSyntaxError as err:
         message = " ".join(err.message.split())
         if tree is not None:
