@@ -119,3 +119,32 @@ def test_mixed_indentation_or_newlines_are_parsed_whole() -> None:
 def test_small_files_are_parsed_whole() -> None:
     text = "x = 1\n" * 100
     assert chunkparse.parse_in_parts(text, ast.parse(text)) is None
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_a_large_file_has_the_same_findings_parsed_in_parts(monkeypatch: pytest.MonkeyPatch, newline: str) -> None:
+    """Every rule on the fixtures joined into one file of thousands of lines: the same findings
+    (positions, messages, fixes) whether libcst parses it in parts or whole, prefiltered or not."""
+    from errlint.engine import lint_text
+
+    pieces = []
+    for path in sorted((ROOT / "tests" / "fixtures").glob("XH*.py")):
+        text = path.read_text(encoding="utf-8")
+        try:
+            ast.parse(text)
+        except SyntaxError:
+            continue
+        pieces.append(text if text.endswith("\n") else text + "\n")
+    big = "".join(pieces).replace("\r\n", "\n").replace("\n", newline)
+    assert chunkparse.parse_in_parts(big, ast.parse(big)) is not None  # it is really cut
+    config = Config(preview=True)
+    rules = [r for r in select_rules(config) if r.CODE != "XH001"]
+    results = {}
+    for mode, min_chars in (("parts", chunkparse.MIN_CHARS), ("whole", 10**12)):
+        monkeypatch.setattr(chunkparse, "MIN_CHARS", min_chars)
+        for prefilter in (True, False):
+            result = lint_text(big, "big.py", config, rules, prefilter=prefilter)
+            assert not result.crashes
+            results[mode, prefilter] = result.findings
+    assert len(results["whole", False]) > 100
+    assert all(findings == results["whole", False] for findings in results.values())
