@@ -215,3 +215,51 @@ def test_the_plain_text_report_is_what_rich_writes(
         for line in text.summary_lines(result):
             console.print(escape(line))
     assert plain.getvalue() == via_rich.getvalue()
+
+
+def test_rule_options_are_validated_from_the_index_as_by_the_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index's option schema gives the same values and the same errors as `parse_options`."""
+    from errlint.errors import ConfigError
+    from errlint.rule import all_rules
+
+    monkeypatch.setattr(catalog, "_INDEXED", [])
+    indexed = {info.code: info for info in catalog._index() or ()}
+    checked = 0
+    for rule in all_rules():
+        if rule.Options is None:
+            continue
+        schema = indexed[rule.CODE].options
+        assert schema is not None
+        tables: list[dict[str, object]] = [{"no-such-option": 1}, {}]
+        for name, default, allowed in schema:
+            option = name.replace("_", "-")
+            tables += [{option: default if not isinstance(default, tuple) else list(default)}, {option: object()}, {option: 3}]
+            tables += [{option: value} for value in allowed or ()]
+        for table in tables:
+            outcomes = []
+            for parse in (rule.parse_options, lambda t, p, k: catalog.parse_option_table(schema, t, p, k)):
+                try:
+                    outcomes.append(parse(table, "pyproject.toml", "tool.errlint.rules.x"))
+                except ConfigError as err:
+                    outcomes.append(str(err))
+            assert outcomes[0] == outcomes[1], (rule.CODE, table)
+            checked += 1
+    assert checked > 10
+
+
+def test_a_warm_run_with_rule_options_imports_no_libcst(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.errlint]\npreview = true\n\n[tool.errlint.rules.XH301]\nstyle = "fields"\n', encoding="utf-8"
+    )
+    (tmp_path / "m.py").write_text(
+        "import logging\n\ndef f(x):\n    try:\n        g()\n    except ValueError as e:\n        logging.error(f'bad {x}: {e}')\n        raise\n",
+        encoding="utf-8",
+    )
+    first = _errlint(tmp_path, "check", ".", "--format", "concise")
+    assert first[0] == 1 and "XH301" in first[1] and "libcst" in first[2]
+    second = _errlint(tmp_path, "check", ".", "--format", "concise")
+    assert second[:2] == first[:2] and "libcst" not in second[2] and "errlint.rule" not in second[2]
+    bad = tmp_path / "pyproject.toml"
+    bad.write_text('[tool.errlint.rules.XH301]\nstyle = "loud"\n', encoding="utf-8")
+    code, _, modules = _errlint(tmp_path, "check", ".")
+    assert code == 2 and "libcst" not in modules
