@@ -4,9 +4,13 @@
                                    [--select XH402]            # re-run some rules only
     python benchmarks/precision.py sample KIND CORPUS_DIR --out DIR  # packets for judges to read
     python benchmarks/precision.py report                          # write docs/precision.md
+    python benchmarks/precision.py sample KIND CORPUS_DIR --out DIR --second 8  # re-judge 8 judged
+                                   # findings per rule; verdicts/second/ feeds the agreement table
 
-KIND is `lib` (the library corpus, `make-corpus.sh`) or `app` (the application corpus,
-`make-app-corpus.sh`). `run` lints the corpus with every rule (preview included) and keeps the
+KIND is `lib` (the library corpus, `make-corpus.sh`), `app` (the application corpus,
+`make-app-corpus.sh`), `more` (the larger application corpus, `make-more-corpus.sh`, run only for the
+rules that fire too rarely on the other two to be judged) or `otel` (OpenTelemetry-instrumented code,
+`make-otel-corpus.sh`, run for the tracing rules: `run otel DIR --select XH504,XH401`). `run` lints the corpus with every rule (preview included) and keeps the
 findings in `benchmarks/verdicts/<KIND>-findings.json` (paths relative to the corpus) so that the
 report is reproducible from committed files.
 
@@ -22,7 +26,7 @@ Verdicts are committed as `benchmarks/verdicts/<KIND>/<CODE>.tsv`, one line per 
 with `verdict` one of `tp`, `fp`, `unsure` (unsure is reported, never counted). Judges see only
 the code and the criterion (`benchmarks/verdicts/CRITERION.md`), never a rule's precision notes.
 
-A rule is on by default only while its combined (library + application) precision is >= 90% and
+A rule is on by default only while its combined (all corpora) precision is >= 90% and
 the lower bound of its 95% Wilson interval is >= 80%.
 """
 
@@ -42,7 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 VERDICTS = ROOT / "benchmarks" / "verdicts"
 DOC = ROOT / "docs" / "precision.md"
-KINDS = {"lib": "libraries", "app": "applications"}
+KINDS = {"lib": "libraries", "app": "applications", "more": "more applications", "otel": "OpenTelemetry"}
 SEED = "2026"
 BAR, LOWER_BAR = 0.90, 0.80
 
@@ -95,12 +99,37 @@ def cmd_run(args: argparse.Namespace) -> None:
     VERDICTS.mkdir(parents=True, exist_ok=True)
     payload = {"kind": kind_name(args.kind), "errlint": version, "commit": commit,
                "date": datetime.date.today().isoformat(), "findings": slim}
+    covered = codes_run(args.kind, args.select)
+    if covered is not None:
+        payload["codes"] = covered  # a corpus run for some rules only: the others read "not run"
     findings_file(args.kind).write_text(json.dumps(payload, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
     counts: dict[str, int] = defaultdict(int)
     for f in slim:
         counts[f["code"]] += 1
     for code in sorted(counts):
         print(f"{code}\t{counts[code]}")
+
+
+def codes_run(kind: str, select: str) -> list[str] | None:
+    """The codes a findings file covers after a run with `select` (None: every rule)."""
+    if not select:
+        return None
+    path = findings_file(kind)
+    before: list[str] | None = []
+    if path.exists():
+        before = json.loads(path.read_text(encoding="utf-8")).get("codes")
+    if before is None:
+        return None
+    return sorted(set(before) | {c.strip() for c in select.split(",") if c.strip()})
+
+
+def covers(kind: str, code: str) -> bool:
+    """Whether the stored run of `kind` ran the rule `code` (a `--select` run covers its codes only)."""
+    path = findings_file(kind)
+    if not path.exists():
+        return True
+    codes: list[str] | None = json.loads(path.read_text(encoding="utf-8")).get("codes")
+    return codes is None or any(code.startswith(c) for c in codes)
 
 
 def kind_name(kind: str) -> str:
@@ -116,9 +145,10 @@ def context(corpus: Path, path: str, line: int, radius: int) -> str:
     return "\n".join(f"{'>' if n == line else ' '}{n:5d}  {lines[n - 1]}" for n in range(start, end + 1))
 
 
-def load_verdicts(kind: str) -> dict[tuple[str, int, str], tuple[str, str]]:
+def load_verdicts(kind: str, second: bool = False) -> dict[tuple[str, int, str], tuple[str, str]]:
+    """The verdicts on findings of `kind`; `second`: the second judge's (`verdicts/second/`)."""
     out: dict[tuple[str, int, str], tuple[str, str]] = {}
-    folder = VERDICTS / kind
+    folder = (VERDICTS / "second" if second else VERDICTS) / kind
     if not folder.is_dir():
         return out
     for tsv in sorted(folder.glob("*.tsv")):
@@ -147,11 +177,17 @@ def cmd_sample(args: argparse.Namespace) -> None:
     for code, items in sample_of(args.kind, findings, args.n).items():
         if codes is not None and code not in codes:
             continue
-        todo = [f for f in items if (f["path"], f["line"], f["code"]) not in judged]
+        if args.second:  # a seeded subset of the judged findings, for an independent second judge
+            again = load_verdicts(args.kind, second=True)
+            todo = [f for f in items if (key := (f["path"], f["line"], f["code"])) in judged and key not in again]
+            todo = sorted(todo, key=lambda f: rank("second:" + args.kind, f))[: args.second]
+        else:
+            todo = [f for f in items if (f["path"], f["line"], f["code"]) not in judged]
         if not todo:
             continue
         lines = [f"# {args.kind} {code}: {len(todo)} finding(s) to judge\n",
-                 f"Corpus root: `{corpus}`. Write verdicts to `benchmarks/verdicts/{args.kind}/{code}.tsv`.\n"]
+                 f"Corpus root: `{corpus}`. Write verdicts to "
+                 f"`benchmarks/verdicts/{'second/' if args.second else ''}{args.kind}/{code}.tsv`.\n"]
         for i, f in enumerate(todo, 1):
             lines.append(f"## {i}. `{f['path']}:{f['line']}:{f['column']}` {f['code']}\n")
             lines.append(f"Message: {f['message']}\n")
@@ -233,6 +269,37 @@ def rule_status() -> dict[str, str]:
     return {r.CODE: ("preview" if r.PREVIEW else "default") for r in all_rules()}
 
 
+def agreement() -> list[str]:
+    """Lines comparing the second judge's verdicts (`verdicts/second/`) with the first ones."""
+    pairs: dict[str, list[tuple[str, str]]] = {}
+    for kind in KINDS:
+        first, second = load_verdicts(kind), load_verdicts(kind, second=True)
+        for key, (verdict, _) in second.items():
+            if key in first:
+                pairs.setdefault(key[2], []).append((first[key][0], verdict))
+    if not pairs:
+        return []
+    both = [p for ps in pairs.values() for p in ps if "unsure" not in p]
+    agree = sum(a == b for a, b in both)
+    p_tp = (sum(a == "tp" for a, _ in both) / len(both), sum(b == "tp" for _, b in both) / len(both))
+    chance = p_tp[0] * p_tp[1] + (1 - p_tp[0]) * (1 - p_tp[1])
+    kappa = (agree / len(both) - chance) / (1 - chance) if chance < 1 else 1.0
+    out = ["", "## Agreement between judges", "",
+           "A second judge, who saw neither the first verdicts nor the rules, re-judged a seeded subset of the",
+           "judged findings (`benchmarks/verdicts/second/`). Pairs with an `unsure` on either side are left out.",
+           "",
+           f"Overall: the judges agree on {agree} of {len(both)} findings ({pct(agree / len(both))}), "
+           f"Cohen's kappa {kappa:.2f}.",
+           "",
+           "| rule | judged twice | agree | first tp, second fp | first fp, second tp |",
+           "|---|---:|---:|---:|---:|"]
+    for code in sorted(pairs):
+        ps = [p for p in pairs[code] if "unsure" not in p]
+        out.append(f"| {code} | {len(ps)} | {sum(a == b for a, b in ps)} | "
+                   f"{sum(p == ('tp', 'fp') for p in ps)} | {sum(p == ('fp', 'tp') for p in ps)} |")
+    return out
+
+
 def cmd_report(args: argparse.Namespace) -> None:
     table = measure(args.n)
     try:
@@ -254,7 +321,14 @@ def cmd_report(args: argparse.Namespace) -> None:
         "",
         "Every rule runs on two pinned corpora: **libraries** (`make-corpus.sh`: Django, SQLAlchemy, Airflow,",
         "Celery, Flask, Requests; 4,819 files) and **applications** (`make-app-corpus.sh`: Superset, pretix,",
-        "privacyIDEA; 2,860 files). Per rule and corpus, a stable seeded sample of up to "
+        "privacyIDEA; 2,860 files). Rules that fire too rarely there, and those closest to the bar, also run on **more",
+        "applications** (`make-more-corpus.sh`: Weblate, Indico, MLflow, CKAN, Synapse, Pulp, Label Studio,",
+        "Mailman, changedetection.io, OctoPrint, Lemur, Calibre-Web, JupyterHub, Radicale, Flower, without",
+        "their tests; 5,830 files). The tracing rules also run on **OpenTelemetry**-instrumented code",
+        "(`make-otel-corpus.sh`: the opentelemetry-python-contrib instrumentations, OpenLLMetry, OpenLIT,",
+        "Logfire, the SDK, and frameworks that start their own spans such as Prefect, CrewAI, Google ADK,",
+        "Pydantic AI, Langfuse, MLflow, Arize Phoenix and Open WebUI; 83 packages, 9,576 files). Per rule",
+        "and corpus, a stable seeded sample of up to "
         f"{args.n} findings (all when fewer) is judged **blind** by engineers who did not write the rule, given",
         "only the code and this criterion:",
         "",
@@ -270,10 +344,12 @@ def cmd_report(args: argparse.Namespace) -> None:
         "Measured: " + "; ".join(meta) + "." if meta else "Not measured yet.",
         "",
         "Reproduce: build the corpora, then `python benchmarks/precision.py run lib DIR`, `… run app DIR`,",
+        "`… run more DIR --select XH104,XH105,XH202,XH203,XH303,XH304,XH305,XH306,XH404,XH501`,",
+        "`… run otel DIR --select XH504,XH401`,",
         "`… sample KIND DIR --out packets/` (only findings without a verdict), judge, `… report`.",
         "",
-        "| rule | status | libraries | applications | combined | measurement |",
-        "|---|---|---|---|---|---|",
+        "| rule | status | " + " | ".join(KINDS.values()) + " | combined | measurement |",
+        "|---|---|" + "---|" * len(KINDS) + "---|---|",
     ]
     codes = sorted(set(table) | set(statuses))
     for code in codes:
@@ -283,14 +359,18 @@ def cmd_report(args: argparse.Namespace) -> None:
         cells = []
         for kind in KINDS:
             r = row.get(kind)
-            cells.append(cell(r["tp"], r["fp"], r["unsure"], r["missing"], r["total"]) if r else "no finding")
-        combined, verdict = status_for(code, row) if row else ("—", "no finding on either corpus")
-        out.append(f"| {code} | {statuses.get(code, '?')} | {cells[0]} | {cells[1]} | {combined} | {verdict} |")
+            if r:
+                cells.append(cell(r["tp"], r["fp"], r["unsure"], r["missing"], r["total"]))
+            else:
+                cells.append("no finding" if covers(kind, code) else "not run")
+        combined, verdict = status_for(code, row) if row else ("—", "no finding on any corpus")
+        out.append(f"| {code} | {statuses.get(code, '?')} | " + " | ".join(cells) + f" | {combined} | {verdict} |")
     out += ["", "## False positives the judges found", ""]
     for code in codes:
         reasons = table.get(code, {}).get("fp_reasons", [])
         if reasons:
             out.append(f"- **{code}**: " + "; ".join(sorted(set(reasons))))
+    out += agreement()
     DOC.write_text("\n".join(out) + "\n", encoding="utf-8")
     print(f"wrote {DOC.relative_to(ROOT)}")
 
@@ -310,6 +390,8 @@ def main() -> None:
     p.add_argument("--n", type=int, default=30)
     p.add_argument("--radius", type=int, default=12)
     p.add_argument("--codes", default="")
+    p.add_argument("--second", type=int, default=0, metavar="N",
+                   help="up to N already judged findings per rule, for a second judge (verdicts/second/)")
     p.set_defaults(func=cmd_sample)
     p = sub.add_parser("report")
     p.add_argument("--n", type=int, default=30)

@@ -17,12 +17,20 @@ from errlint import __version__
 from errlint.config import Config, validate_selector, with_overrides
 from errlint.errors import ErrlintError, UsageError
 from errlint.finding import Finding, RuleCrash, Severity
+from errlint.merge import merge as merge_command
 from errlint.reporters import REPORTERS, ReporterOptions, RunResult, get_reporter
 
 if TYPE_CHECKING:
     from errlint.rule import LintRule
+    from errlint.shard import Shard
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _parse_shard(value: str) -> Shard:
+    from errlint.shard import parse_shard
+
+    return parse_shard(value)
 
 
 def _codes_option(value: Optional[str], known: Sequence[str], option: str) -> Optional[tuple[str, ...]]:
@@ -127,6 +135,12 @@ def main() -> None:
 @click.option("--prune-baseline", is_flag=True, help="With --baseline, remove the entries that no longer match (fixed).")
 @click.option("--add-noqa", is_flag=True, help="Add `# noqa: XH...` comments for every finding, then exit 0.")
 @click.option("--reason", help='With --add-noqa, the explanation after the codes ("# noqa: XH101 - REASON").')
+@click.option(
+    "--shard",
+    metavar="K/N",
+    callback=lambda ctx, param, value: None if value is None else _parse_shard(value),
+    help="Lint only shard K of N (a stable partition by path, for CI matrix jobs; see `errlint merge`).",
+)
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every function (for checking the prefilter).")
 def check(
     paths: tuple[str, ...],
@@ -163,11 +177,13 @@ def check(
     diff: bool = False,
     show_fixes: bool = False,
     exit_non_zero_on_fix: bool = False,
+    shard: Optional[Shard] = None,
 ) -> None:
     """Lint PATHS (default: the current directory; `-` reads standard input)."""
     from errlint.engine import lint_bytes, lint_files, rule_options, select_rules
 
     from errlint.adoption import check_options as check_adoption_options
+    from errlint.shard import check_options as check_shard_options
     from errlint.fixview import fix_group, fix_stdin
     from errlint.reporters.text import stream_concise
     from errlint.project import ConfigResolver, describe_settings, discover_files, grouped
@@ -190,6 +206,7 @@ def check(
         )
 
     check_adoption_options(write_baseline, baseline, prune_baseline, add_noqa, reason, fix or diff)
+    check_shard_options(shard, stdin="-" in paths, write_baseline=write_baseline is not None)
     if fix and diff:
         raise UsageError("--fix and --diff cannot be combined: --diff shows the fixes without applying them")
     if unsafe_fixes and not (fix or diff):
@@ -234,6 +251,7 @@ def check(
         from errlint.engine import FileResult, unparsable
 
         found = discover_files(paths, resolver, cwd)
+        found_all, found = found, [(t, c) for t, c in found if shard is None or shard.owns(t.display)]  # --shard K/N
         if show_files:
             for shown, _ in found:
                 click.echo(shown.display)
@@ -243,7 +261,8 @@ def check(
         file_results = []
         groups = grouped([(t, c) for t, c in found if t.error is None])
         if not groups and not unreadable:
-            click.echo(f"errlint: no Python files found in {', '.join(paths)}: nothing to check", err=True)
+            in_shard = f" for shard {shard} (the other shards have them)" if shard is not None and found_all else ""
+            click.echo(f"errlint: no Python files found in {', '.join(paths)}{in_shard}: nothing to check", err=True)
         from errlint.progress import RunProgress, batches, wanted
 
         total = sum(len(targets) for _, targets in groups)
@@ -501,6 +520,7 @@ def _register_optional_commands() -> None:
 
 
 _register_optional_commands()
+main.add_command(merge_command)
 
 
 def run(argv: Optional[Sequence[str]] = None, stdout: Optional[IO[str]] = None) -> int:

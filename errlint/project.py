@@ -111,9 +111,9 @@ def excluded_by(config: Config, file: Path, walk_root: Path, cwd: Path) -> bool:
             break
     if rel is None:
         return False
-    parts = rel.split("/")
     excluded = compiled_excludes(patterns)
-    return any(excluded(parts[i], "/".join(parts[: i + 1])) for i in range(len(parts)))
+    folder, _, name = rel.rpartition("/")
+    return excluded.folders(folder) or excluded(name, rel)
 
 
 def _looked_at_denied(path: Path) -> bool:
@@ -138,10 +138,11 @@ def discover_files(paths: Sequence[str], resolver: ConfigResolver, cwd: Path) ->
             raise UsageError(f"{raw}: no such file or directory")
         explicit = not os.path.isdir(path)  # never raises: a path that cannot be looked at is a file
         for target in discover([raw], _walk_config(resolver.for_path(path)), cwd):
-            key = os.path.normcase(os.path.abspath(target.path))
-            if key in seen:
-                continue
-            seen.add(key)
+            if len(paths) > 1:  # one path's walk never yields a file twice
+                key = os.path.normcase(os.path.abspath(target.path))
+                if key in seen:
+                    continue
+                seen.add(key)
             config = resolver.for_path(target.path)
             if not explicit and target.error is None and excluded_by(config, target.path, path, cwd):
                 continue

@@ -44,6 +44,7 @@ from errlint.dataflow import (
     is_opaque_call, is_partial_slice, is_redaction_call,
 )  # fmt: skip
 from errlint.finding import Severity
+from errlint.knowledge import otel
 from errlint.knowledge.testcode import in_test_scope, is_operator_script, is_test_path
 from errlint.knowledge.values import ValueMatch, find_values, iban_valid, luhn_valid  # shared with the redactor
 from errlint.logcalls import LOG_CALL_PATTERNS, logger_library
@@ -471,6 +472,7 @@ SINK_PATTERNS: tuple[str, ...] = (
     r"\bbind_(?:contextvars|threadlocal)\b|\bbound_contextvars\b",
     r"\b(?:set_user|set_context|set_extra|set_tags?|capture_message|add_breadcrumb)\b",
     r"\b(?:set_attributes?|add_event|record_exception)\b",
+    r"\bstart_(?:as_current_)?span\b",
 )
 EXCEPTION_PATTERNS: tuple[str, ...] = (
     r"\braise\b",
@@ -509,8 +511,8 @@ _BIND_FUNCTIONS = frozenset(
 )
 _SENTRY_FUNCTIONS = frozenset({"set_user", "set_context", "set_extra", "set_tag", "set_tags", "capture_message", "add_breadcrumb"})
 _SENTRY_KEYED = frozenset({"set_extra", "set_tag", "set_context"})
-_SPAN_METHODS = frozenset({"set_attribute", "set_attributes", "add_event", "record_exception"})
-_SPAN_FACTORIES = frozenset({"get_current_span", "start_span", "start_as_current_span", "current_span"})
+_SPAN_METHODS = otel.SPAN_DATA_METHODS
+_SPAN_FACTORIES = otel.SPAN_FACTORIES
 _EXCEPTION_SUFFIXES = ("Error", "Exception", "Failure", "Warning", "Denied", "Invalid", "Exit", "Fault")
 _MESSAGE_KEYWORDS = frozenset(
     {"message", "msg", "detail", "details", "description", "reason", "text", "error", "errors", "params", "args", "explanation"}
@@ -785,6 +787,10 @@ class PrivacyAnalysis:
         if isinstance(func, cst.Name):
             if name == "print" and not self._shadowed("print") and not self.is_command_line():
                 return Sink(call, PRINT, "print", positional)
+        if name in otel.SPAN_STARTERS and isinstance(func, cst.Attribute):
+            # `tracer.start_as_current_span("login", attributes={...})`: the attributes go on the span.
+            attributes = tuple(a.value for k, a in keywords if k == "attributes")
+            return Sink(call, SPAN, _label(func), attributes) if attributes else None
         if name not in _BIND_METHODS and name not in _SENTRY_FUNCTIONS and name not in _SPAN_METHODS:
             if name in ("warn", "bind_contextvars", "bind_threadlocal", "bound_contextvars"):
                 qualified = context.qualify(func) or ""

@@ -46,3 +46,24 @@ def parse_shard(value: str) -> Shard:
     if count < 1 or not 1 <= index <= count:
         raise UsageError(f"--shard {value}: K must be between 1 and N (N >= 1)")
     return Shard(index, count)
+
+
+def check_options(shard: Shard | None, *, stdin: bool, write_baseline: bool) -> None:
+    """What `--shard` cannot be combined with (one line, exit 2).
+
+    Standard input is one file: there is nothing to partition. `--write-baseline` records every
+    finding of the project: a shard's baseline would silently lose the other shards' entries, so
+    write it in one unsharded run. Everything else works per shard, on the shard's own files:
+    `--fix`, `--diff` and `--add-noqa` edit only them, `--baseline` hides their entries (entries of
+    other shards' files are kept, as for any file the run did not lint), `--statistics` and
+    `--show-files` count and list them.
+    """
+    if shard is None:
+        return
+    if stdin:
+        raise UsageError("--shard cannot be used with `-` (standard input): there is one file, nothing to partition")
+    if write_baseline:
+        raise UsageError(
+            "--shard cannot be combined with --write-baseline: a shard's baseline would miss the other shards' "
+            "findings; write the baseline in one run without --shard"
+        )

@@ -10,7 +10,7 @@ from errlint.analysis import Handler, iter_scope
 from errlint.finding import Impact, Severity
 from errlint.logcalls import DEBUG, ERROR, LOG_CALL_PATTERNS, LogCall, exception_only_message, formats_traceback
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import in_operator_script, in_test_code
+from errlint.rules._helpers import in_operator_script, in_test_code, simple_statements
 
 
 class ExceptionAsMessage(LintRule):
@@ -31,7 +31,10 @@ class ExceptionAsMessage(LintRule):
     level (`log.warning(err.message)`: a sentence written for people). Records at debug level (the
     detail of an expected path, off in production) and handlers that raise (`log.exception(err);
     raise ConfigError("executor could not be loaded")`: the raised error says what failed) are
-    not flagged either.
+    not flagged either. Nor is the catch-all of a wrapper that only calls the function it wraps
+    (`try: return f(*args, **kwargs) except Exception as ex: logger.exception(ex)` in a decorator)
+    when the record carries the traceback: the wrapper does not know what the call was doing, and
+    the traceback names it.
 
     Where it runs: not in test code (files under `test-paths`: test suites, fixtures, `examples/`
     and `demos/`; test functions and classes anywhere), nor in migrations and management commands,
@@ -151,6 +154,25 @@ class ExceptionAsMessage(LintRule):
                     log.warning(ex.message)  # a sentence written for people
             """
         ),
+        # The catch-all of a decorator: it cannot say what the wrapped call was doing, and the
+        # traceback does.
+        Valid(
+            """
+            import functools
+            import logging
+            logger = logging.getLogger(__name__)
+
+            def api(f):
+                @functools.wraps(f)
+                def wraps(self, *args, **kwargs):
+                    try:
+                        return f(self, *args, **kwargs)
+                    except Exception as ex:
+                        logger.exception(ex)
+                        return error_response(ex)
+                return wraps
+            """
+        ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
         Invalid(
@@ -230,6 +252,34 @@ class ExceptionAsMessage(LintRule):
             line=10,
             column=23,
         ),
+        # A wrapper's catch-all that drops the traceback, and a handler around more than the
+        # wrapped call, still say nothing.
+        Invalid(
+            """
+            import logging
+            logger = logging.getLogger(__name__)
+
+            def retrying(func):
+                def inner(*args):
+                    try:
+                        return func(*args)
+                    except OSError as err:
+                        logger.error(err)
+                    try:
+                        prepare()
+                        return func(*args)
+                    except OSError as err:
+                        logger.exception(err)
+                return inner
+            """,
+            expected_message=(
+                "The exception is the whole log message: say what failed and for which entity in a constant "
+                "message, and pass the exception with `exc_info`/`.exception()`"
+            ),
+            line=9,
+            column=26,
+            expected_count=2,
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -254,10 +304,38 @@ class ExceptionAsMessage(LintRule):
                 return  # developer detail of an expected path, off in production
             if self.context.handler_facts(handlers[-1]).raises:
                 return  # the error raised next says what failed
+            if log.exc_info and self._wraps_a_call(handlers[-1]):
+                return  # a decorator's catch-all: the traceback says what the wrapped call did
             message = self.MESSAGE
             if not _mentions(log.message, names) and formats_traceback(log.message, facts):
                 message = self._TRACEBACK_MESSAGE
             self.report(log.message, message=message)
+
+    def _wraps_a_call(self, handler: Handler) -> bool:
+        """The handler's `try` only calls a function it received as a parameter (its own or an
+        enclosing function's): `try: return f(*args, **kwargs)` in a decorator's wrapper."""
+        ancestors = self.context.ancestors
+        owner = next((ancestors[i - 1] for i, node in enumerate(ancestors) if node is handler and i), None)
+        if not isinstance(owner, (cst.Try, cst.TryStar)):
+            return False
+        smalls = simple_statements(owner.body)
+        if smalls is None or len(smalls) != 1:
+            return False
+        only = smalls[0]
+        value = only.value if isinstance(only, (cst.Return, cst.Expr)) else None
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if not isinstance(value, cst.Call) or not isinstance(value.func, cst.Name):
+            return False
+        called = value.func.value
+        for frame in self.context.frames:
+            function = frame.node
+            if isinstance(function, cst.FunctionDef):
+                params = function.params
+                every = [*params.posonly_params, *params.params, *params.kwonly_params]
+                if any(p.name.value == called for p in every):
+                    return True
+        return False
 
     def _follows_a_message(self, log: LogCall, handler: Handler, names: frozenset[str]) -> bool:
         """An earlier log call in the handler says what failed: this record is its detail

@@ -132,7 +132,8 @@ class ExceptionLeakedToClient(LintRule):
     determined, and at any status when a caught type is broad (`Exception`, bare `except:`) or an
     infrastructure error (`OSError`, `requests.RequestException`, `sqlalchemy.exc.OperationalError`,
     ... — see `infrastructure-exceptions`). A status taken from the exception itself (`e.code`,
-    `exc.status_code`) means it is an HTTP error meant for clients and is allowed. Tracebacks are
+    `exc.status_code`, `e.get_http_status_code()`) means it is an HTTP error meant for clients and
+    is allowed. Tracebacks are
     always reported.
 
     ## Why is this bad?
@@ -180,8 +181,9 @@ class ExceptionLeakedToClient(LintRule):
     Decisions: the application's own exception classes (neither user-error, broad nor
     infrastructure in the taxonomy) are treated as validation feedback in a 4xx response, because
     their messages are usually written for the client; Flask error handlers registered for an HTTP
-    status code (`@app.errorhandler(404)`) receive werkzeug's generic HTTP exceptions, whose text
-    is not a leak; a response inside `if settings.DEBUG:` (or `... if app.debug else ...`) is shown
+    status code (`@app.errorhandler(404)`) or for an HTTP exception class (werkzeug's `Forbidden`,
+    `HTTPException`, Starlette's and FastAPI's `HTTPException`) receive exceptions whose text is
+    written for the client, and returning them is not a leak; a response inside `if settings.DEBUG:` (or `... if app.debug else ...`) is shown
     to developers only. A `return` counts as a response only in functions with a route or error-handler
     decorator in a module that imports a web framework. A 2xx body that says it reports an error
     (an `"error"` key, `"success": False`, `"status": "error"`: the AJAX style of answering a
@@ -483,6 +485,9 @@ class ExceptionLeakedToClient(LintRule):
                 return Status(None)
         if isinstance(node, cst.Attribute) and node.attr.value == "value":
             node = node.value
+        if isinstance(node, cst.Call) and not node.args and isinstance(node.func, cst.Attribute):
+            if set(tokenize(node.func.attr.value)) & {"status", "code"}:
+                node = node.func  # `e.get_http_status_code()`: the exception's own status, as `e.code`
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
             binding = flow_for(self.context).binding(node.value)
             if binding is not None and (binding.kind == EXCEPT or self._handler_param(binding) is not None):
@@ -583,8 +588,8 @@ class ExceptionLeakedToClient(LintRule):
         function = self._handler_param(binding)
         if function is not None and isinstance(binding.node, cst.Param):
             kind = self._handler_type(function)
-            if isinstance(kind, cst.Integer):
-                return None  # werkzeug's generic HTTP exception for that status
+            if isinstance(kind, cst.Integer) or (self.context.qualify(kind) or "").startswith(_HTTP_EXCEPTIONS):
+                return None  # werkzeug's generic HTTP exception for that status, or an HTTP exception class
             return Leak(node, node.value, None, False, binding.node, kind)
         return None
 
@@ -666,6 +671,10 @@ class ExceptionLeakedToClient(LintRule):
         return None
 
 
+# Exceptions that are HTTP responses: their text (werkzeug's description, `HTTPException(detail=)`) is
+# written for the client, and a handler registered for them passes it on.
+_HTTP_EXCEPTIONS = ("werkzeug.exceptions.", "starlette.exceptions.HTTPException", "fastapi.HTTPException",
+                    "fastapi.exceptions.HTTPException")
 _STAFF_WORDS = frozenset({"admin", "administrator", "staff", "superuser", "sysadmin"})
 _ERROR_KEYS = frozenset({"error", "errors"})
 _FLAG_KEYS = frozenset({"success", "ok"})

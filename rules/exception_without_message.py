@@ -23,6 +23,9 @@ EXEMPT: frozenset[str] = frozenset(
         "KeyboardInterrupt",
         "SystemExit",
         "GeneratorExit",
+        # An assertion: `raise AssertionError()` in an `else:` that cannot be reached is `assert False`,
+        # a broken invariant of the code itself, which the traceback locates.
+        "AssertionError",
         # XH202 (generic-exception-raised) already asks for a specific class instead.
         "Exception",
         "BaseException",
@@ -50,6 +53,9 @@ class ExceptionWithoutMessage(LintRule):
     Not flagged:
     - `NotImplementedError`, `StopIteration`, `StopAsyncIteration`, `KeyboardInterrupt`,
       `SystemExit` and `GeneratorExit`: their type is the whole message;
+    - `AssertionError`: `raise AssertionError()` after the cases a function handles is
+      `assert False`, a broken invariant of the code that the traceback locates, not a report
+      about a value;
     - `Exception` and `BaseException`: XH202 (generic-exception-raised) asks for a specific class;
     - a name the module imports or defines itself (it is not the builtin), and project exception
       classes in general: their name says what failed;
@@ -117,6 +123,14 @@ class ExceptionWithoutMessage(LintRule):
                 for item in items:
                     return item
                 raise StopIteration
+
+            def execute(strategy):
+                if strategy == "bulk":
+                    return bulk()
+                elif strategy == "orm":
+                    return orm()
+                else:
+                    raise AssertionError()
             """
         ),
         Valid(

@@ -7,6 +7,7 @@ from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
+from errlint.analysis import SCOPE_TYPES
 from errlint.finding import Impact, Severity
 from errlint.handlers import BROAD_EXCEPTIONS
 from errlint.rule import Invalid, LintRule, Valid
@@ -23,6 +24,8 @@ _NO_COVER_RE = re.compile(r"pragma:\s*no\s*cover", re.IGNORECASE)
 _INVARIANT_RE = re.compile(
     r"(?i)should(?:\s+never|\s*n[o']t)\s+(?:happen|be\s+reached|get\s+here)|unreachable|can(?:not|'t)\s+happen"
     r"|never\s+happen|impossible"
+    # A usage contract for the programmer: "gracefully_delete should only be called in a transaction".
+    r"|(?:should|must)\s+only\s+be\s+(?:called|used)|must\s+be\s+called\s+(?:from|in|inside|within|with|before|after)"
 )
 
 
@@ -51,8 +54,12 @@ class GenericExceptionRaised(LintRule):
     Alembic migrations, Django management commands, `tools/`, `scripts/`, `setup.py`), which an
     operator runs and whose error nobody catches: it stops the script with its message; nor for
     `try: raise Exception(...)` whose handlers catch it on the spot (the idiom that builds an
-    exception with a traceback). Nor for internal invariants that callers are not meant to catch
-    (`raise Exception("should never happen")`, "unreachable", "impossible"), nor inside debug-only
+    exception with a traceback), nor for a raise anywhere in a `try` body (same function) that a
+    broad handler of that `try` catches without re-raising it (`if replayed: raise Exception(...)`
+    inside `try: ... except Exception: fall_back()`): the exception jumps to the handler and no
+    caller ever sees it. Nor for internal invariants that callers are not meant to catch
+    (`raise Exception("should never happen")`, "unreachable", "impossible") and usage contracts
+    for the programmer (`"... should only be called in an atomic block"`), nor inside debug-only
     code marked `# pragma: no cover`, nor where the line already silences the same check of
     another linter (`# pylint: disable=broad-exception-raised`, `# noqa: TRY002`).
 
@@ -93,7 +100,7 @@ class GenericExceptionRaised(LintRule):
     IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
     # Only functions whose source matches may hold a finding (errlint.prefilter).
     PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\braise\b",)
-    ANALYSES: ClassVar[tuple[str, ...]] = ("module-facts",)
+    ANALYSES: ClassVar[tuple[str, ...]] = ("module-facts", "handler-facts")
 
     VALID: ClassVar[Sequence[Valid]] = [
         Valid(
@@ -143,6 +150,28 @@ class GenericExceptionRaised(LintRule):
             from errors import Exception
 
             raise Exception("domain error")
+            """
+        ),
+        # Control flow to the broad handler of the same function: no caller sees it.
+        Valid(
+            """
+            def verify(device, response):
+                try:
+                    count = device.verify(response)
+                    if count < device.count:
+                        raise Exception("possible replay attack")
+                except Exception:
+                    log.warning("verification failed", exc_info=True)
+                    return False
+                return True
+            """
+        ),
+        # A usage contract for the programmer, like an assertion.
+        Valid(
+            """
+            def delete_bulk(items):
+                if not transaction.in_atomic_block():
+                    raise Exception("delete_bulk should only be called in an atomic transaction")
             """
         ),
         # An internal invariant, and debug-only code: nobody is meant to catch these.
@@ -199,6 +228,31 @@ class GenericExceptionRaised(LintRule):
             ),
             line=5,
         ),
+        # The broad handler of the enclosing `try` lets it through (bare `raise`), and a specific
+        # handler does not catch it: callers see the generic exception.
+        Invalid(
+            """
+            def sync(job):
+                try:
+                    if not job.ready:
+                        raise Exception("job not ready")
+                    job.run()
+                except Exception:
+                    log.exception("sync failed")
+                    raise
+                try:
+                    if job.failed:
+                        raise Exception("job failed")
+                except ValueError:
+                    return None
+            """,
+            expected_message=(
+                "Raising a generic `Exception`: callers cannot catch it without catching every error;"
+                " raise a specific exception class"
+            ),
+            line=4,
+            expected_count=2,
+        ),
     ]
 
     def visit_Raise(self, node: cst.Raise) -> None:
@@ -212,6 +266,8 @@ class GenericExceptionRaised(LintRule):
         if qualified not in BROAD_EXCEPTIONS and qualified not in self.context.config.broad_exceptions:
             return
         if in_test_code(self.context) or in_operator_script(self.context) or self._caught_on_the_spot():
+            return
+        if self._caught_by_broad_handler():
             return
         if _states_an_invariant(exc) or self._not_covered():
             return
@@ -239,4 +295,24 @@ class GenericExceptionRaised(LintRule):
             node = ancestors[-depth] if len(ancestors) > depth else None
             if isinstance(node, (cst.Try, cst.TryStar)):
                 return body_only_raises(node) and ancestors[-depth + 1] is node.body
+        return False
+
+    def _caught_by_broad_handler(self) -> bool:
+        """In the body of a `try` of the same function whose broad handler (`except Exception:`,
+        bare `except:`) catches the exception and does not re-raise it: control flow, no caller
+        sees it."""
+        ancestors = self.context.ancestors
+        for index in range(len(ancestors) - 2, -1, -1):
+            node = ancestors[index]
+            if isinstance(node, SCOPE_TYPES):
+                return False
+            if isinstance(node, (cst.Try, cst.TryStar)) and ancestors[index + 1] is node.body:
+                for handler in node.handlers:
+                    facts = self.context.handler_facts(handler)
+                    if facts.catches_broad:
+                        return not facts.reraises_on_exit and not any(
+                            raised.exc is None
+                            or (isinstance(raised.exc, cst.Name) and raised.exc.value == facts.name)
+                            for raised in facts.raises
+                        )
         return False

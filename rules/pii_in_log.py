@@ -46,9 +46,10 @@ class PiiInLog(LintRule):
     identity and network data — written to a log sink: a logging call (the message, `%` and
     f-string parts, `extra=` keys and values), structlog/loguru keyword fields and `.bind()`,
     `print`, `warnings.warn`, Sentry's `set_user`/`set_context`/`set_extra`/`set_tag`/
-    `capture_message`, and OpenTelemetry `span.set_attribute(s)`/`add_event`. String literals
-    that look like private data (emails, card numbers passing the Luhn check, JWTs, cloud and API
-    key shapes, PEM private keys, credentials in URLs) are reported too.
+    `capture_message`, and OpenTelemetry span data: `span.set_attribute(s)`/`add_event` and the
+    `attributes=` of `tracer.start_as_current_span`/`start_span`. String literals that look like
+    private data (emails, card numbers passing the Luhn check, JWTs, cloud and API key shapes, PEM
+    private keys, credentials in URLs) are reported too.
 
     Names are matched on whole tokens of the last name segment, dict keys and keyword names
     (`user.email`, `extra={"ssn": v}`, `log.bind(api_key=k)`), ending at the name's head:

@@ -12,7 +12,7 @@ from errlint.analysis import dotted_name
 from errlint.finding import Impact, Severity
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import in_operator_script, in_test_code
-from errlint.sensitive import tokenize
+from errlint.sensitive import code_of, tokenize
 
 if TYPE_CHECKING:
     from errlint.context import FileContext
@@ -38,6 +38,11 @@ _STARTUP_WORDS = frozenset(
      "configure", "startup", "daemon", "daemonize", "pidfile", "pidlock"}
 )  # fmt: skip
 _INTERACTIVE_RE = re.compile(r"(?<![\w.])input\s*\(|\.isatty\s*\(")
+# A condition on one of these flags makes the output something the operator asked for
+# (`if verbosity >= 1:` in a Django migrate signal, `if _trace:`, `if settings.DEBUG:`).
+_OPT_IN_WORDS = frozenset({"verbosity", "verbose", "debug", "trace", "quiet"})
+# Calls that end the process: the printed line is its last word to the operator.
+_EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit"})
 # Functions that are entry points by name.
 _ENTRY_FUNCTIONS = frozenset({"main", "cli", "run_cli"})
 
@@ -79,7 +84,10 @@ class PrintInHandler(LintRule):
     in `errlint.knowledge.testcode` (`test-paths`, migrations, management commands).
 
     Not flagged either: a handler that re-raises (the failure goes on to the caller; the output
-    only adds to it), and application start-up code, where logging is not configured yet and the
+    only adds to it) or ends the process (`sys.exit(1)`, `os._exit(1)`: stderr is where a
+    process that stops reports why), output the operator turned on (inside `if verbosity >= 1:`,
+    `if self.verbose:`, `if _trace:`, `if settings.DEBUG:`, as Django's migrate signals do), and
+    application start-up code, where logging is not configured yet and the
     console is the only channel (functions named `create_app`/`make_app` or with `init`, `setup`,
     `bootstrap`, `configure`, `startup`, `daemon`, `pidfile` in their qualified name, such as an
     `AppInitializer` or `Pidfile` class; `config.py`, `settings.py`, `conf.py`,
@@ -247,10 +255,25 @@ class PrintInHandler(LintRule):
         kind, call = self._kind(node)
         if kind is None or self._is_entry_point() or self._at_startup() or self._interactive():
             return
-        if self.context.handler_facts(handler).reraises:
+        facts = self.context.handler_facts(handler)
+        if facts.reraises:
             return  # the failure goes on to the caller: the output only adds to it
+        if any(self.context.qualify(call.func) in _EXITS for call in facts.calls):
+            return  # `sys.exit(1)` ends the process like `raise SystemExit(1)`: stderr is where it reports
+        if self._opted_in():
+            return
         self._reported.add(id(handler))
         self.report(node, message=_MESSAGES[kind].format(call=call, stream=call))
+
+    def _opted_in(self) -> bool:
+        """Inside `if verbosity >= 1:`, `if self.verbose:`, `if _trace:`, `if settings.DEBUG:`: output the
+        operator turned on, not the failure's only report."""
+        ancestors = self.context.ancestors
+        for index, ancestor in enumerate(ancestors[:-1]):
+            if isinstance(ancestor, cst.If) and ancestors[index + 1] is ancestor.body:
+                if set(tokenize(code_of(ancestor.test, 200))) & _OPT_IN_WORDS:
+                    return True
+        return False
 
     def _interactive(self) -> bool:
         """The module talks to a person at a terminal (`input()`, `isatty()`)."""

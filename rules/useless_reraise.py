@@ -11,7 +11,7 @@ from errlint.analysis import Handler, ModuleFacts, iter_children
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.handlers import CaughtType, caught_types, explains
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._helpers import caught_label, handler_header_end
+from errlint.rules._helpers import caught_label, handler_header_end, in_test_code
 
 TryNode = Union[cst.Try, cst.TryStar]
 
@@ -38,7 +38,9 @@ class UselessReraise(LintRule):
     a `try` with an `else:` block: Python requires a handler there, and `try`/`except: raise`/`else`
     is a deliberate way to say "only when this succeeded".
 
-    Test code is checked too: the handler is as useless there.
+    Not reported in test code (files under `test-paths`: test suites, fixtures, `examples/` and
+    `demos/`; test functions and classes anywhere): a leftover handler in a test helper or mock
+    costs nothing in production, and teams silence it there wholesale.
 
     ## Why is this bad?
     The handler does nothing the interpreter would not do without it; it only adds a level of
@@ -162,6 +164,17 @@ class UselessReraise(LintRule):
                 register(conn)
             """
         ),
+        # Test code: a mock's leftover handler is not worth a finding.
+        Valid(
+            """
+            class TestDirectory:
+                def load(self, path):
+                    try:
+                        return read(path)
+                    except OSError as e:
+                        raise
+            """
+        ),
     ]
     INVALID: ClassVar[Sequence[Invalid]] = [
         Invalid(
@@ -267,6 +280,8 @@ class UselessReraise(LintRule):
         facts = self.context.module_facts
         if len(handlers) == 1 and node.orelse is not None:
             return  # `try: ... except X: raise else: ...`: the handler is there so that `else` may be
+        if in_test_code(self.context):
+            return
         for index, handler in enumerate(handlers):
             if not is_useless_reraise(node, index, facts):
                 continue

@@ -455,6 +455,68 @@ def test_xh304_cli_frameworks_main_function_and_custom_print() -> None:
     assert run(PrintInHandler, code) == []
 
 
+def test_xh304_output_the_operator_turned_on_is_not_flagged() -> None:
+    """pulpcore's migrate signal handlers print under `if verbosity >= 1:`, Mailman's template search
+    under `if _trace:`: output asked for, not a failure hidden from the logs."""
+    code = """
+    def _populate_roles(sender, apps, verbosity, **kwargs):
+        try:
+            Role = apps.get_model("core", "Role")
+        except LookupError:
+            if verbosity >= 1:
+                print("Role model does not exist. Skipping initialization.")
+            return
+
+    def find(path, _trace=False):
+        try:
+            return open(path)
+        except FileNotFoundError:
+            if _trace:
+                print(" MISSING", file=sys.stderr)
+            elif path.endswith(".txt"):
+                print("missing text", path)
+    """
+    assert lines(run(PrintInHandler, code)) == [16]
+
+
+def test_xh304_a_handler_that_ends_the_process_reports_on_stderr() -> None:
+    """Synapse's dependency check: `sys.stderr.writelines(e.message); sys.exit(1)` is how a process
+    that cannot start says why (the same as `raise SystemExit(1)`, which is a re-raise)."""
+    code = """
+    import os
+    import sys
+    from sys import exit as leave
+
+    try:
+        check_requirements()
+    except DependencyException as e:
+        sys.stderr.writelines(e.message)
+        sys.exit(1)
+
+    def child():
+        try:
+            work()
+        except OSError as e:
+            print("worker failed:", e)
+            os._exit(1)
+
+    def other():
+        try:
+            work()
+        except OSError as e:
+            print("failed:", e)
+            leave(2)
+
+    def keeps_running():
+        try:
+            work()
+        except OSError as e:
+            print("failed:", e)
+            sys.exc_info()
+    """
+    assert lines(run(PrintInHandler, code)) == [29]
+
+
 # --- XH305 ---------------------------------------------------------------------------------
 
 

@@ -289,3 +289,19 @@ def test_broad_except_best_effort_cleanup_that_is_logged() -> None:
             log.debug("flushing failed", exc_info=True)
     """
     assert _codes(code, ("XH102",)) == [("XH102", 9)]
+
+
+# --- XH105 useless-reraise -----------------------------------------------------------------------
+
+
+def test_useless_reraise_not_reported_in_test_files() -> None:
+    code = """
+    def load_data(directory):
+        try:
+            with open(directory) as f:
+                return f.read()
+        except OSError as e:
+            raise
+    """
+    assert _codes(code, ("XH105",), path="app/store.py") == [("XH105", 6)]
+    assert _codes(code, ("XH105",), path="tests/ldap3mock.py") == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -89,3 +90,93 @@ def test_precision_page_is_generated_from_the_committed_verdicts(
     assert out.read_text(encoding="utf-8") == (ROOT / "docs" / "precision.md").read_text(encoding="utf-8"), (
         "docs/precision.md is stale: run `python benchmarks/precision.py report`"
     )
+
+
+def test_otel_kind_records_the_rules_it_was_run_for(
+    precision: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run otel DIR --select XH504,XH401` stores those rules' findings and says so in the report."""
+    corpus = tmp_path / "corpus"
+    (corpus / "pkg").mkdir(parents=True)
+    (corpus / "pkg" / "orders.py").write_text(
+        "from opentelemetry import trace\n"
+        "\n"
+        "tracer = trace.get_tracer(__name__)\n"
+        "\n"
+        "def charge(order):\n"
+        '    with tracer.start_as_current_span("charge") as span:\n'
+        '        span.set_attribute("user.password", order.password)\n'
+        "        try:\n"
+        "            return gateway.charge(order)\n"
+        "        except Exception:\n"
+        "            return None\n",
+        encoding="utf-8",
+    )
+    verdicts = tmp_path / "verdicts"
+    monkeypatch.setattr(precision, "VERDICTS", verdicts)
+    monkeypatch.setattr(precision, "DOC", tmp_path / "precision.md")
+    monkeypatch.setattr(precision, "ROOT", ROOT)
+    precision.cmd_run(type("Args", (), {"kind": "otel", "corpus": corpus, "select": "XH504,XH401"})())
+    stored = precision.load_findings("otel")
+    assert [(f["path"], f["line"], f["column"], f["code"]) for f in stored] == [
+        ("pkg/orders.py", 7, 28, "XH401"),
+        ("pkg/orders.py", 10, 9, "XH504"),
+    ]
+    assert precision.codes_run("otel", "") is None
+    assert (precision.covers("otel", "XH504"), precision.covers("otel", "XH101")) == (True, False)
+    monkeypatch.setattr(precision, "ROOT", tmp_path)
+    precision.cmd_report(type("Args", (), {"n": 30})())
+    page = (tmp_path / "precision.md").read_text(encoding="utf-8")
+    assert "| rule | status | libraries | applications | more applications | OpenTelemetry | combined | measurement |" in page
+    rows = {line.split(" | ")[0]: line for line in page.splitlines() if line.startswith("| XH")}
+    assert rows["| XH504"] == (
+        "| XH504 | preview | no finding | no finding | no finding | 0 judged (1 unjudged); 1 found | — | no judged finding |"
+    )
+    assert rows["| XH101"].endswith("| no finding | not run | — | no finding on any corpus |")
+
+
+def test_a_selected_run_records_its_codes_and_the_report_says_not_run_for_the_others(
+    precision: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The `more` corpus is run for the rare rules only: other rules read "not run", not "no finding"."""
+    monkeypatch.setattr(precision, "VERDICTS", tmp_path)
+    assert precision.codes_run("more", "") is None  # a full run covers every rule
+    assert precision.codes_run("more", "XH305, XH104") == ["XH104", "XH305"]
+    assert precision.covers("more", "XH101")  # nothing stored yet: nothing to say
+    payload = {"kind": "more applications", "errlint": "errlint 0", "commit": "x", "date": "d",
+               "findings": [finding("a.py", 3, "XH104")], "codes": ["XH104", "XH305"]}
+    (tmp_path / "more-findings.json").write_text(json.dumps(payload), encoding="utf-8")
+    assert precision.codes_run("more", "XH404") == ["XH104", "XH305", "XH404"]  # a later --select adds to them
+    assert (precision.covers("more", "XH104"), precision.covers("more", "XH305"), precision.covers("more", "XH101")) == (
+        True, True, False)
+    del payload["codes"]  # a full run before: still every rule
+    (tmp_path / "more-findings.json").write_text(json.dumps(payload), encoding="utf-8")
+    assert precision.codes_run("more", "XH404") is None
+    assert precision.covers("more", "XH101")
+    out = tmp_path / "precision.md"
+    monkeypatch.setattr(precision, "DOC", out)
+    monkeypatch.setattr(precision, "ROOT", tmp_path)
+    monkeypatch.setattr(precision, "KINDS", {"more": "more applications"})
+    payload["codes"] = ["XH104"]
+    (tmp_path / "more-findings.json").write_text(json.dumps(payload), encoding="utf-8")
+    precision.cmd_report(type("Args", (), {"n": 30})())
+    rows = {line.split(" | ")[0]: line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("| XH")}
+    assert rows["| XH104"].endswith("| 0 judged (1 unjudged); 1 found | — | no judged finding |")
+    assert rows["| XH101"].endswith("| not run | — | no finding on any corpus |")
+
+
+def test_agreement_between_judges(precision: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(precision, "VERDICTS", tmp_path)
+    assert precision.agreement() == []  # no second judge: no section
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "second" / "lib").mkdir(parents=True)
+    first = ["a.py\t1\tXH203\ttp\tx", "b.py\t2\tXH203\ttp\tx", "c.py\t3\tXH203\tfp\tx", "d.py\t4\tXH203\tfp\tx",
+             "e.py\t5\tXH203\ttp\tx"]
+    second = ["a.py\t1\tXH203\ttp\ty", "b.py\t2\tXH203\tfp\ty", "c.py\t3\tXH203\tfp\ty", "d.py\t4\tXH203\tunsure\ty",
+              "z.py\t9\tXH203\ttp\tnot judged first"]
+    (tmp_path / "lib" / "XH203.tsv").write_text("\n".join(first) + "\n")
+    (tmp_path / "second" / "lib" / "XH203.tsv").write_text("\n".join(second) + "\n")
+    lines = precision.agreement()
+    # 3 pairs without unsure: (tp,tp) (tp,fp) (fp,fp): agree 2/3; p_tp = 2/3 and 1/3, chance = 4/9, kappa = 0.4
+    assert "Overall: the judges agree on 2 of 3 findings (67%), Cohen's kappa 0.40." in lines
+    assert lines[-1] == "| XH203 | 3 | 2 | 1 | 0 |"

@@ -156,6 +156,35 @@ def test_xh401_print_warn_sentry_otel() -> None:
     ]
 
 
+def test_xh401_span_attributes_events_and_start_attributes() -> None:
+    """Span attributes and events are trace sinks, and so are the `attributes=` of a span starter."""
+    code = """
+        from opentelemetry import trace
+
+        tracer = trace.get_tracer(__name__)
+
+        def login(user, password, token):
+            with tracer.start_as_current_span("login", attributes={"user.password": password}) as span:
+                span.set_attribute("user.password", password)
+                span.add_event("refresh", {"token": token})
+                span.set_attributes({"auth.token": token, "retries": 2})
+            child = tracer.start_span("audit", attributes={"enduser.email": user.email})
+            child.end()
+            with tracer.start_as_current_span("ok", attributes={"http.route": "/login"}):
+                pass
+    """
+    cls = rule_by_code("XH401")
+    assert cls is not None
+    result = lint_snippet(textwrap.dedent(code).lstrip("\n"), [cls], path="app/auth.py", config=Config(preview=True))
+    assert [(f.line, f.column, f.message) for f in result.findings] == [
+        (6, 60, "`user.password` (secret) recorded on a span in a `tracer.start_as_current_span` call"),
+        (7, 28, "`user.password` (secret) recorded on a span in a `span.set_attribute` call"),
+        (8, 36, "`token` (secret) recorded on a span in a `span.add_event` call"),
+        (9, 30, "`auth.token` (secret) recorded on a span in a `span.set_attributes` call"),
+        (10, 52, "`enduser.email` (contact) recorded on a span in a `tracer.start_span` call"),
+    ]
+
+
 def test_xh401_shadowed_print_and_module_names() -> None:
     code = """
         import email
@@ -514,6 +543,66 @@ def test_xh404_status_from_the_exception_and_user_errors() -> None:
         "(status 400, but `Exception` is a broad type); log it and return a generic error",
         "Exception text `e` sent to the client in a `HttpResponseServerError` response (status 500); "
         "log it and return a generic error",
+    ]
+
+
+def test_xh404_status_from_a_method_of_the_exception() -> None:
+    """MLflow's `MlflowException` carries its HTTP status: `e.get_http_status_code()` is `e.code`."""
+    code = """
+        from fastapi import HTTPException
+        from fastapi.responses import PlainTextResponse
+
+        def get_job(job_id):
+            try:
+                return load(job_id)
+            except MlflowException as e:
+                raise HTTPException(status_code=e.get_http_status_code(), detail=e.message)
+            except KeyError as e:
+                return PlainTextResponse(e.message, status_code=e.get_http_status_code())
+            except OSError as e:
+                raise HTTPException(status_code=e.get_http_status_code(extra=1), detail=str(e))
+            except ValueError as e:
+                return PlainTextResponse(str(e), status_code=e.describe())
+    """
+    assert xh404(code) == [
+        "Exception text `str(e)` sent to the client in a `HTTPException` response (unknown status); "
+        "log it and return a generic error",
+        "Exception text `str(e)` sent to the client in a `PlainTextResponse` response (unknown status); "
+        "log it and return a generic error",
+    ]
+
+
+def test_xh404_error_handlers_for_http_exception_classes_pass_the_client_text_on() -> None:
+    """Indico's error handlers: `return exc` for a werkzeug `Forbidden`/`HTTPException` is the exception's
+    own response (its status, its description for the client), not exception text at status 200."""
+    code = """
+        from flask import Blueprint, jsonify
+        from starlette.exceptions import HTTPException as StarletteHTTPException
+        from werkzeug.exceptions import Forbidden, HTTPException
+
+        bp = Blueprint("errors", __name__)
+
+        @bp.app_errorhandler(Forbidden)
+        def handle_forbidden(exc):
+            if exc.response:
+                return exc
+            return render_error(exc)
+
+        @bp.app_errorhandler(HTTPException)
+        def handle_http_exception(exc):
+            return exc
+
+        @app.exception_handler(StarletteHTTPException)
+        async def http_error(request, exc):
+            return jsonify(detail=str(exc))
+
+        @bp.app_errorhandler(DatabaseError)
+        def handle_database_error(exc):
+            return exc
+    """
+    assert xh404(code) == [
+        "Exception text `exc` sent to the client in the return value of route `handle_database_error` "
+        "(status 200); log it and return a generic error",
     ]
 
 

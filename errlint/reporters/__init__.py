@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import IO, Callable, Optional
+from typing import IO, Any, Callable, Optional
 
 from errlint.finding import Finding, RuleCrash
 
@@ -26,6 +26,11 @@ class RunResult:
     would_fix: int = 0  # --diff: fixes that would apply
     fixed_codes: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (path, code, name) -> fixed
     fixed_source: Optional[str] = None  # `--fix -`: the fixed standard input
+    # `errlint merge`: findings whose SARIF result carried an accepted suppression (written back
+    # by the SARIF reporter only), the SARIF rule descriptors as read, and how many reports.
+    suppressed: list[tuple[Finding, list[dict[str, Any]]]] = field(default_factory=list)
+    rule_descriptors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    merged_reports: int = 0
 
 
 @dataclass(frozen=True)

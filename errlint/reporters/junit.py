@@ -3,7 +3,8 @@
 One `<testcase>` per file with findings (`name` and `file` are the path): a `<failure>` lists every
 finding of the file, one `path:line:col: CODE [severity] message` line each, and a rule crash on the
 file is an `<error>`. A run without findings or crashes has one passing test case, `errlint`, so
-the report is never empty. The run's file count is a `<property>` of the suite.
+the report is never empty. The run's file count is a `<property>` of the suite (`errlint merge`
+writes how many reports it merged instead).
 """
 
 from __future__ import annotations
@@ -53,7 +54,10 @@ def report(result: RunResult, out: IO[str], options: ReporterOptions) -> None:
     suites = ET.Element("testsuites", {"name": "errlint", **counts})
     suite = ET.SubElement(suites, "testsuite", {"name": "errlint", **counts, "skipped": "0"})
     properties = ET.SubElement(suite, "properties")
-    ET.SubElement(properties, "property", {"name": "files", "value": str(result.files)})
+    if result.merged_reports:  # `errlint merge`: the reports do not record how many files were checked
+        ET.SubElement(properties, "property", {"name": "merged-reports", "value": str(result.merged_reports)})
+    else:
+        ET.SubElement(properties, "property", {"name": "files", "value": str(result.files)})
     suite.extend(cases)
     ET.indent(suites, space="  ")
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')

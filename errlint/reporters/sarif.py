@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
-from typing import IO, Any
+from typing import IO, Any, Optional
 from urllib.parse import quote
 
 from errlint import __version__
@@ -39,10 +39,14 @@ def report(result: RunResult, out: IO[str], options: ReporterOptions) -> None:
 
 def sarif_log(result: RunResult) -> dict[str, Any]:
     """The whole SARIF log as a JSON-ready dict."""
-    codes = sorted({f.code for f in result.findings})
+    # `errlint merge` carries suppressed results (as read back) beside the remaining findings.
+    entries = [(f, None) for f in result.findings] + [(f, s) for f, s in result.suppressed]
+    if result.suppressed:
+        entries.sort(key=lambda entry: entry[0].sort_key)
+    codes = sorted({f.code for f, _ in entries})
     index = {code: i for i, code in enumerate(codes)}
     samples: dict[str, Finding] = {}
-    for finding in result.findings:
+    for finding, _ in entries:
         samples.setdefault(finding.code, finding)
     run: dict[str, Any] = {
         "tool": {
@@ -51,12 +55,12 @@ def sarif_log(result: RunResult) -> dict[str, Any]:
                 "version": __version__,
                 "semanticVersion": __version__,
                 "informationUri": INFORMATION_URI,
-                "rules": [_descriptor(code, samples[code]) for code in codes],
+                "rules": [result.rule_descriptors.get(code) or _descriptor(code, samples[code]) for code in codes],
             }
         },
         "invocations": [_invocation(result)],
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, index[f.code]) for f in result.findings],
+        "results": [_result(f, index[f.code], s) for f, s in entries],
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
@@ -117,7 +121,7 @@ def _plain(markdown: str) -> str:
     return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip())
 
 
-def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: int, suppressions: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "ruleIndex": rule_index,
@@ -140,6 +144,8 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     }
     if finding.fix is not None:
         result["fixes"] = [_fix(finding.fix, finding.path)]
+    if suppressions:
+        result["suppressions"] = suppressions
     return result
 
 

@@ -122,6 +122,13 @@ def files_checked(count: int) -> str:
     return f"{count} file{'s' if count != 1 else ''} checked"
 
 
+def _checked(result: RunResult) -> str:
+    """How much was checked: files, or (`errlint merge`: reports do not record it) reports."""
+    if result.merged_reports:
+        return f"{result.merged_reports} report{'s' if result.merged_reports != 1 else ''} merged"
+    return files_checked(result.files)
+
+
 def summary_lines(result: RunResult) -> list[str]:
     """The summary after the listing: counts, files checked, what --fix would do."""
     lines = []
@@ -134,7 +141,7 @@ def summary_lines(result: RunResult) -> list[str]:
     if result.findings:
         noun = "finding" if len(result.findings) == 1 else "findings"
         with_findings = len({f.path for f in result.findings})
-        where = f"{with_findings} file{'s' if with_findings != 1 else ''}; {files_checked(result.files)}"
+        where = f"{with_findings} file{'s' if with_findings != 1 else ''}; {_checked(result)}"
         lines.append(f"Found {len(result.findings)} {noun} ({', '.join(parts)}) in {where}.")
         safe = sum(1 for f in result.findings if f.fix is not None and f.fix.safety is FixSafety.SAFE)
         unsafe = sum(1 for f in result.findings if f.fix is not None and f.fix.safety is FixSafety.UNSAFE)
@@ -143,7 +150,10 @@ def summary_lines(result: RunResult) -> list[str]:
         if unsafe:
             lines.append(f"[~] {unsafe} more fixable with `--fix --unsafe-fixes` (review the changes).")
     else:
-        lines.append(f"All checks passed ({files_checked(result.files)}).")
+        lines.append(f"All checks passed ({_checked(result)}).")
+    if result.suppressed:
+        noun = "finding" if len(result.suppressed) == 1 else "findings"
+        lines.append(f"{len(result.suppressed)} suppressed {noun} not shown.")
     if result.baselined:
         noun = "finding" if result.baselined == 1 else "findings"
         lines.append(f"{result.baselined} {noun} in the baseline not shown.")
