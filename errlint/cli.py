@@ -180,7 +180,7 @@ def check(
     shard: Optional[Shard] = None,
 ) -> None:
     """Lint PATHS (default: the current directory; `-` reads standard input)."""
-    from errlint.engine import lint_bytes, lint_files, rule_options, select_rules
+    from errlint.engine import lint_bytes, lint_files, rule_options, select_rules, selects_project_rules
 
     from errlint.adoption import check_options as check_adoption_options
     from errlint.shard import check_options as check_shard_options
@@ -246,6 +246,9 @@ def check(
             fix_stdin(file_result, config, rules, options, unsafe_fixes, diff, result, diffs)
         file_results = [file_result]
         unreadable = []
+        from errlint.discovery import Target
+
+        found = found_all = [(Target(Path(stdin_filename or "-"), display), config)]
         result.files = 1 if rules else 0
     else:
         from errlint.engine import FileResult, unparsable
@@ -306,6 +309,17 @@ def check(
     for file_result in [*file_results, *unreadable]:
         findings.extend(file_result.findings)
         result.crashes.extend(file_result.crashes)
+    project: list[Finding] = []
+    if selects_project_rules(c for _, c in found_all):  # else nothing more is imported (a warm run)
+        from errlint import projectlevel  # project-level rules (XH405): judged over every file's facts
+
+        project = projectlevel.judge(
+            found_all, file_results, cwd=cwd, use_cache=not no_cache, cache_dir=cache_dir, shard=shard,
+            crashes=result.crashes, stdin=stdin_text,
+        )  # fmt: skip
+        findings += project
+        if streamed and project:
+            stream_concise([projectlevel.Streamed(project)], critical_only, min_severity, sys.stdout)
     if critical_only:
         findings = [f for f in findings if f.critical]
     if min_severity:

@@ -74,6 +74,7 @@ class Config:
     infrastructure_exceptions: tuple[str, ...] = ()
     user_error_exceptions: tuple[str, ...] = ()
     test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS  # what is test code (errlint.knowledge.testcode)
+    error_payload: tuple[str, ...] = ()  # the keys every JSON error body has (XH405); empty: inferred
     # Per-rule options, keyed by code, as validated plain values.
     rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     # Sections owned by other parts of errlint ([tool.errlint.pii], [tool.errlint.review]).
@@ -140,6 +141,16 @@ def _bool(value: Any, path: str, key: str) -> bool:
     return value
 
 
+def _error_payload(value: Any, path: str, key: str) -> tuple[str, ...]:
+    """`error-payload = ["error", "code"]`: the top-level keys of every JSON error body (XH405)."""
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f'expected a non-empty list of key names such as ["error", "code"], got {_describe(value)}', path, key)
+    duplicates = sorted({v for v in value if value.count(v) > 1})
+    if duplicates:
+        raise ConfigError(f"{', '.join(repr(d) for d in duplicates)} listed twice", path, key)
+    return tuple(value)
+
+
 def _describe(value: Any) -> str:
     kind = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
             list: "a list", dict: "a table"}.get(type(value), type(value).__name__)  # fmt: skip
@@ -167,6 +178,7 @@ TOP_LEVEL_KEYS: dict[str, Validator] = {
     "infrastructure-exceptions": _list_of_str,
     "user-error-exceptions": _list_of_str,
     "test-paths": _list_of_str,
+    "error-payload": lambda v, p, k: _error_payload(v, p, k),
     "rules": lambda v, p, k: v,  # validated below
     "extend": lambda v, p, k: _str(v, p, k),  # handled by load_config
     "local-rules": _list_of_str,  # folders or files of rule modules (errlint.plugins)
@@ -449,6 +461,7 @@ def parse_table(
         infrastructure_exceptions=values.get("infrastructure-exceptions", ()),
         user_error_exceptions=values.get("user-error-exceptions", ()),
         test_paths=values.get("test-paths", DEFAULT_TEST_PATHS),
+        error_payload=values.get("error-payload", ()),
         local_rules=values.get("local-rules", ()),
         rule_options=tuple(options),
         sections=tuple(sections),

@@ -17,7 +17,7 @@ import stat
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union, overload
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence, Union, overload
 
 from errlint import catalog
 from errlint.catalog import RuleSelection as RuleSelection, rule_codes as rule_codes
@@ -43,6 +43,7 @@ class FileResult:
     crashes: list[RuleCrash] = field(default_factory=list)
     source: Optional[str] = None  # kept only when fixes may be applied
     cache_key: Optional[str] = None  # the result-cache key of the bytes linted (errlint.cache)
+    facts: Optional[dict[str, Any]] = None  # facts of the project-level rules (errlint.projectlevel)
 
 
 def describe(err: BaseException, limit: int = 200) -> str:
@@ -91,6 +92,13 @@ def select_rules(
     if rules is None:
         return RuleSelection([info.code for info in catalog.infos() if _selected(info.code, info.preview, config)])
     return [rule for rule in rules if _selected(rule.CODE, rule.PREVIEW, config)]
+
+
+def selects_project_rules(configs: Iterable[Config]) -> bool:
+    """Whether one of `configs` enables a project-level rule (`errlint.projectlevel`, which imports
+    the rules): known from the catalog, so a run without one imports nothing more."""
+    project = {info.code for info in catalog.infos() if info.project}
+    return bool(project) and any(code in project for config in configs for code in select_rules(config).codes)
 
 
 def rule_options(config: Config, rules: Sequence[type[LintRule]]) -> dict[str, object]:

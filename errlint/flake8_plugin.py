@@ -85,6 +85,10 @@ class Plugin:
         if not rules:
             return
         result = lint_text("".join(self.lines), path, config, rules, options=options, apply_noqa=False)
+        if result.facts:  # project-level rules (XH405): this file with the stored facts of the others
+            from errlint.projectlevel import judge_one
+
+            result.findings += judge_one(result, Path(self.filename), config, text="".join(self.lines))
         for crash in result.crashes:
             # flake8 has no channel for a partial failure: say so on stderr and keep the rest.
             print(f"errlint: rule {crash.rule} crashed on {crash.path}: {crash.error}", file=sys.stderr)

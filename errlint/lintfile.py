@@ -32,7 +32,8 @@ from errlint.logcalls import clear_bindings
 from errlint.noqa import SKIP_FILE_RE, NoqaMap, unused_directives
 from errlint.positions import PositionResolver
 from errlint.prefilter import Prefiltered, blank_irrelevant, prefilter_plan
-from errlint.rule import LintRule, Report
+from errlint.projectlevel import file_facts, is_project_rule
+from errlint.rule import LintRule, Report, all_rules
 from errlint.source import split_lines
 from errlint.walker import Walker, describe, walk
 
@@ -210,6 +211,7 @@ def _lint_text(
         return result
     lines = split_lines(text)
     tree, cpython = _cpython_parse(text)
+    result.facts = file_facts(tree, rules)  # project-level rules: errlint.projectlevel
     if cpython is not None and cpython.limit:
         reason = f"SyntaxError: {cpython.reason}" if cpython.syntax else str(cpython.reason)
         result.findings.append(unparsable(path, reason, cpython.line, cpython.column))
@@ -267,8 +269,8 @@ def _unused_noqa(
     Not after a rule crash: a crashed rule may have had findings the directive was for.
     """
     known = catalog.known_codes()
-    ran = {r.CODE for r in active} | {UNPARSABLE}
-    all_ran = all(code in ran for code in known)
+    ran = {r.CODE for r in active if not is_project_rule(r)} | {UNPARSABLE}  # those report later
+    all_ran = all(code in ran or is_project_rule(r) for code, r in zip(known, all_rules()))  # blanket noqa
     out = []
     for item in unused_directives(noqa, lines, sorted(ran), known, all_ran):
         edit = Edit(item.line, item.fix_column, item.line, item.fix_end_column, item.replacement)

@@ -22,6 +22,10 @@ def _lint(rule: type[LintRule], case: Union[Valid, Invalid]) -> tuple[list[Findi
     options: dict[str, object] = {}
     if rule.Options is not None:
         options[rule.CODE] = rule.make_options(dict(case.options))
+    from errlint.projectlevel import is_project_rule, judge_texts, split_case
+
+    if is_project_rule(rule):  # judged over the case's files (`# file: x.py` lines) as one project
+        return [f for f in judge_texts(split_case(case.code), [rule], Config(preview=True)) if f.code == rule.CODE], []
     result = lint_text(case.code, "case.py", Config(preview=True), [rule], options=options, keep_source=True)
     crashes = [f"crashed: {c.error}" for c in result.crashes]
     return [f for f in result.findings if f.code == rule.CODE], crashes

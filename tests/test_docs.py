@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from errlint import docs
 from errlint.cli import main
 from errlint.config import SECTION_SCHEMAS, TOP_LEVEL_KEYS, Config
+from errlint.projectlevel import is_project_rule, judge_texts, split_case
 from errlint.engine import UNPARSABLE, lint_text, rule_options, select_rules
 from errlint.finding import FixAvailability, Impact
 from errlint.rule import Invalid, LintRule, Valid, all_rules
@@ -38,6 +39,8 @@ def run_example(rule: type[LintRule], code: str) -> list[str]:
     config = Config(select=(rule.CODE,))
     if rule.CODE != UNPARSABLE:
         assert select_rules(config) == [rule], f"selecting {rule.CODE} does not enable it"
+    if is_project_rule(rule):  # a project of the example's files (`# file: x.py` lines)
+        return [f.code for f in judge_texts(split_case(code, "example.py"), [rule], config)]
     result = lint_text(code, "example.py", config, [rule], options=rule_options(config, [rule]))
     assert not result.crashes, result.crashes[0].traceback
     return [f.code for f in result.findings]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from errlint.config import Config
 from errlint.fixes import apply_fixes
+from errlint.projectlevel import is_project_rule, judge_texts, split_case
 from errlint.rule import Invalid, LintRule, Valid, all_rules
 
 from conftest import lint_snippet
@@ -23,6 +25,8 @@ def _cases() -> list[object]:
 def _run(rule: type[LintRule], case: Valid | Invalid):  # type: ignore[no-untyped-def]
     # XH000 is emitted by the engine for any rule set; run the rule alone otherwise.
     options = {rule.CODE: dict(case.options)} if case.options else None
+    if is_project_rule(rule):  # judged over the case's files (`# file: x.py` lines) as one project
+        return judge_texts(split_case(case.code), [rule], Config(preview=True))
     result = lint_snippet(case.code, [rule], options=options)
     assert not result.crashes, result.crashes[0].traceback
     return [f for f in result.findings if f.code == rule.CODE]

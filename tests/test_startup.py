@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from errlint import catalog
 from errlint.config import Config
@@ -72,7 +72,9 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-CHECK = ("check", "pkg", "--isolated", "--preview", "--format", "json")
+# Every rule but the project-level ones (errlint.projectlevel), whose judging imports the rules.
+PROJECT_RULES = ",".join(info.code for info in catalog.infos() if info.project)
+CHECK = ("check", "pkg", "--isolated", "--preview", *(("--ignore", PROJECT_RULES) if PROJECT_RULES else ()), "--format", "json")
 
 
 def _findings(output: str) -> list[dict[str, object]]:
@@ -199,6 +201,9 @@ def test_the_plain_text_report_is_what_rich_writes(
 ) -> None:
     from errlint.reporters import text
 
+    # rich doubles a backslash that ends a line (its markup escape of a trailing `\`); the plain
+    # report writes the message as it is: the one place the two differ on purpose.
+    assume(not (message.endswith("\\") and safety is None and not critical))
     fix = Fix("t", safety, (Edit(1, 1, 1, 1, ""),)) if safety is not None else None
     finding = Finding("XH101", "bare-except", message, severity, Impact.SILENT_FAILURE, path, 3, 1, 3, 5, critical=critical, fix=fix)
     result = RunResult(findings=[finding], files=2)
@@ -249,7 +254,9 @@ def test_rule_options_are_validated_from_the_index_as_by_the_rule(monkeypatch: p
 
 def test_a_warm_run_with_rule_options_imports_no_libcst(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.errlint]\npreview = true\n\n[tool.errlint.rules.XH301]\nstyle = "fields"\n', encoding="utf-8"
+        f'[tool.errlint]\npreview = true\nignore = {json.dumps(PROJECT_RULES.split(",") if PROJECT_RULES else [])}\n\n'
+        '[tool.errlint.rules.XH301]\nstyle = "fields"\n',
+        encoding="utf-8"
     )
     (tmp_path / "m.py").write_text(
         "import logging\n\ndef f(x):\n    try:\n        g()\n    except ValueError as e:\n        logging.error(f'bad {x}: {e}')\n        raise\n",

@@ -104,6 +104,10 @@ def _echo_err(message: str) -> None:
 @click.option("--dismiss", metavar="ID", help="Record finding ID (XH101@path:line:col) as a false positive; needs --reason.")
 @click.option("--reason", help="Why the finding dismissed with --dismiss is a false positive.")
 @click.option("--no-color", is_flag=True, help="Never colour the output.")
+@click.option("--trace", "trace_file", type=click.Path(dir_okay=False, path_type=str),
+              help="Explain a failing trace (OTLP JSON or Jaeger JSON; - reads standard input) instead of reviewing findings.")
+@click.option("--root", "trace_root", type=click.Path(file_okay=False, path_type=str),
+              help="With --trace: the repository root stack frames and code.filepath resolve against (default: .).")
 def review(
     paths: tuple[str, ...],
     dry_run: bool,
@@ -137,6 +141,8 @@ def review(
     dismiss: Optional[str],
     reason: Optional[str],
     no_color: bool,
+    trace_file: Optional[str] = None,
+    trace_root: Optional[str] = None,
 ) -> None:
     """Ask Claude about the findings on business-critical paths (else the most severe) in PATHS.
 
@@ -148,6 +154,12 @@ def review(
 
     gates = [parse_gate(g) for g in fail_on]
     cwd = Path.cwd()
+    if trace_file is not None:  # `review --trace`: errlint.review.trace.cli
+        from errlint.review.trace.cli import review_trace
+
+        sys.exit(review_trace(trace_file, trace_root, locals()))
+    if trace_root is not None:
+        raise UsageError("--root is an option of --trace")
     config, rules, relint = _lint_setup(config_file, isolated, cwd, select, ignore, preview)
     settings = _settings(config, cwd, model, max_findings, budget_tokens, max_cost, max_tokens, timeout, cache_dir)
     from dataclasses import replace

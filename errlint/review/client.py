@@ -165,7 +165,7 @@ class ClaudeClient:
             return Outcome(OutcomeKind.INVALID, f"the response does not match the Messages API schema: {err.message}")
         except json.JSONDecodeError as err:
             return Outcome(OutcomeKind.INVALID, f"the response body is not valid JSON ({err.msg})")
-        return _message_outcome(result)
+        return _message_outcome(result, body.get("tool_choice", {}).get("name", TOOL_NAME))
 
 
 def _status_outcome(kind: OutcomeKind, err: anthropic.APIStatusError, retry_after: Optional[float] = None) -> Outcome:
@@ -198,7 +198,7 @@ def _retry_after(headers: Any) -> Optional[float]:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _message_outcome(result: object) -> Outcome:
+def _message_outcome(result: object, tool: str = TOOL_NAME) -> Outcome:
     if isinstance(result, str):
         return Outcome(OutcomeKind.INVALID, "the API answered with text, not a message (an error page from a proxy?)")
     if not isinstance(result, Message):
@@ -214,9 +214,9 @@ def _message_outcome(result: object) -> Outcome:
     if stop == "refusal":
         return Outcome(OutcomeKind.INVALID, "the model declined to review this code", request_id, usage=usage)
     calls = [b for b in content if getattr(b, "type", None) == "tool_use"]
-    if len(calls) != 1 or getattr(calls[0], "name", None) != TOOL_NAME:
+    if len(calls) != 1 or getattr(calls[0], "name", None) != tool:
         names = ", ".join(str(getattr(b, "name", "?")) for b in calls) or "none"
-        return Outcome(OutcomeKind.INVALID, f"expected one {TOOL_NAME} call, got {names}", request_id, usage=usage)
+        return Outcome(OutcomeKind.INVALID, f"expected one {tool} call, got {names}", request_id, usage=usage)
     return Outcome(OutcomeKind.OK, "", request_id, tool_input=getattr(calls[0], "input", None), usage=usage)
 
 

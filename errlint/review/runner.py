@@ -209,6 +209,28 @@ class Reviewer(Preparer):
         if self.on_progress is not None and todo:
             self.on_progress(len(todo), len(todo), "")
 
+    @property
+    def stop_reason(self) -> Optional[str]:
+        """Why nothing more is sent (a breaker, the deadline, a fatal answer), or None."""
+        return self._stop
+
+    def send_body(self, body: dict[str, Any], run: ReviewRun) -> Optional[Outcome]:
+        """Send one request outside the findings flow (`review --trace`) with the same transport,
+        retries, circuit breaker and deadlines; None when nothing could be sent (`run.fatal` or
+        `stop_reason` says why)."""
+        self._started = self.clock()
+        if self.transport_factory is default_transport and not _sdk_installed():
+            self._stop = run.fatal = INSTALL_HINT
+            return None
+        transport = self._get_transport(run)
+        if transport is None:
+            return None
+        try:
+            return self._send_with_retries(transport, body, run)
+        finally:
+            transport.close()
+            self._transport = None
+
     def remaining(self) -> Optional[float]:
         """Seconds left of the run's deadline (None: no deadline)."""
         if self.settings.deadline is None:

@@ -113,6 +113,10 @@ class ErrlintServer(LanguageServer):
         display = self._display(path, config, cwd)
         rules = select_rules(config)
         result = lint_text(text, display, config, rules, options=rule_options(config, rules))
+        if result.facts:  # project-level rules (XH405): this buffer with the stored facts of the others
+            from errlint.projectlevel import judge_one
+
+            result.findings += judge_one(result, path, config, text=text, cwd=cwd)
         self.linted[uri] = Linted(document.version, text, result.findings, config, display)
         diagnostics = [self._diagnostic(document, f) for f in result.findings]
         for crash in result.crashes:
