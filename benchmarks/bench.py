@@ -2,6 +2,7 @@
 
     python benchmarks/bench.py CORPUS_DIR [CORPUS_DIR ...] [--jobs 2] [--repeat 1]
         [--tools errlint,ruff,flake8,pylint] [--flake8 PATH] [--json results.json]
+        [--errlint-sets default,full]
 
 Each CORPUS_DIR is a folder of Python code (the library corpus and the application corpus of
 `../shared/bench/`, or any project); all of them are measured in ONE run, tool after tool, so the
@@ -12,7 +13,8 @@ and its workers), the peak RSS of the largest single process, the number of outp
 ratios to ruff (wall) and to flake8 + plugins (CPU).
 
 errlint runs twice over: cold (`--no-cache`, `-j JOBS` processes) and warm (a fresh cache
-directory filled by one untimed run, then every file a cache hit). flake8 is taken from `--flake8`
+directory filled by one untimed run, then every file a cache hit), with its default rules and
+with every rule (`--preview`; `--errlint-sets` picks). flake8 is taken from `--flake8`
 (a separate virtualenv holding flake8, flake8-bugbear, flake8-logging and flake8-logging-format:
 errlint's own flake8 plugin must not run inside the figure). Tools that are not installed are
 skipped and the script says so; nothing is installed or downloaded.
@@ -108,7 +110,7 @@ def errlint_supports(errlint: str, flag: str) -> bool:
 
 
 def plan(
-    tools: list[str], jobs: int, scratch: Path, flake8_path: Optional[str] = None
+    tools: list[str], jobs: int, scratch: Path, flake8_path: Optional[str] = None, sets: tuple[str, ...] = ("default", "full")
 ) -> tuple[list[tuple[Timing, Optional[list[str]]]], list[str]]:
     """The commands to time, each with an optional untimed warm-up command; and what was skipped."""
     runs: list[tuple[Timing, Optional[list[str]]]] = []
@@ -118,14 +120,18 @@ def plan(
         if errlint is None:
             skipped.append("errlint: not installed")
         else:
-            base = [errlint, "check", ".", "--isolated", "-q", "--format", "concise", "-j", str(jobs)]
-            if errlint_supports(errlint, "--no-cache"):
-                runs.append((Timing("errlint cold", base + ["--no-cache"]), None))
-                cache = ["--cache-dir", str(scratch / "errlint-cache")]
-                runs.append((Timing("errlint warm", base + cache), base + cache))
-            else:
-                runs.append((Timing("errlint cold", base), None))
-                skipped.append("errlint warm: this errlint has no result cache")
+            for rule_set in sets:
+                # The default rules, and every rule (`--preview`): the default set is small since the
+                # precision measurement, so its figure alone would flatter the engine.
+                extra, label = ([], "") if rule_set == "default" else (["--preview"], " (every rule)")
+                base = [errlint, "check", ".", "--isolated", "-q", "--format", "concise", "-j", str(jobs), *extra]
+                if errlint_supports(errlint, "--no-cache"):
+                    runs.append((Timing(f"errlint cold{label}", base + ["--no-cache"]), None))
+                    cache = ["--cache-dir", str(scratch / f"errlint-cache-{rule_set}")]
+                    runs.append((Timing(f"errlint warm{label}", base + cache), base + cache))
+                else:
+                    runs.append((Timing(f"errlint cold{label}", base), None))
+                    skipped.append("errlint warm: this errlint has no result cache")
     if "ruff" in tools:
         ruff = find_tool("ruff")
         if ruff is None:
@@ -175,7 +181,10 @@ def report(corpus: Path, results: list[Timing], repeat: int, jobs: int) -> None:
         ratio = f"{t.wall / ruff.wall:.1f}" if ruff is not None else "-"
         cpu_ratio = f"{t.cpu / flake8.cpu:.3f}" if flake8 is not None and flake8.cpu else "-"
         print(f"| {t.name} | {spread} | {t.cpu:.2f} | {max(t.peaks_mib):.0f} | {t.lines} | {ratio} | {cpu_ratio} |")
-    pairs = [("errlint cold", "ruff cold"), ("errlint warm", "ruff warm"), ("errlint cold", "flake8"), ("errlint cold", "pylint")]
+    pairs = [
+        ("errlint cold", "ruff cold"), ("errlint warm", "ruff warm"), ("errlint cold", "flake8"),
+        ("errlint cold (every rule)", "flake8"), ("errlint cold", "pylint"),
+    ]  # fmt: skip
     print()
     for a, b in pairs:
         if a in by_name and b in by_name:
@@ -192,6 +201,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--tools", default=",".join(TOOLS), help=f"comma-separated subset of {','.join(TOOLS)}")
     parser.add_argument("--flake8", help="the flake8 executable to time (a venv with only flake8 and its plugins)")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument(
+        "--errlint-sets", default="default,full",
+        help="errlint rule sets to time: default (the default rules), full (every rule, --preview)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     corpora = [c.resolve() for c in args.corpora]
     for corpus in corpora:
@@ -202,12 +215,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     if unknown:
         parser.error(f"unknown tools: {', '.join(unknown)}")
 
+    sets = tuple(s.strip() for s in args.errlint_sets.split(",") if s.strip())
+    if set(sets) - {"default", "full"} or not sets:
+        parser.error("--errlint-sets: a comma-separated subset of default,full")
     everything: dict[str, list[Timing]] = {}
     with tempfile.TemporaryDirectory(prefix="errlint-bench-") as tmp:
         for corpus in corpora:
             scratch = Path(tmp) / corpus.name
             scratch.mkdir()
-            runs, skipped = plan(tools, args.jobs, scratch, args.flake8)
+            runs, skipped = plan(tools, args.jobs, scratch, args.flake8, sets)
             print(f"{corpus}:", file=sys.stderr)
             for note in skipped:
                 print(f"skipped: {note}", file=sys.stderr)

@@ -89,6 +89,36 @@ def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
             yield value
 
 
+_ALL_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def comments_within(node: cst.CSTNode) -> list[cst.Comment]:
+    """Every comment inside `node`, whitespace and brackets included (libcst's `children` finds the
+    same nodes, through a visitor that rebuilds every node: about a hundred times slower)."""
+    import dataclasses
+
+    found: list[cst.Comment] = []
+    stack: list[cst.CSTNode] = [node]
+    fields = _ALL_FIELDS
+    while stack:
+        current = stack.pop()
+        cls = type(current)
+        if cls is cst.Comment:
+            found.append(current)  # type: ignore[arg-type]
+            continue
+        names = fields.get(cls)
+        if names is None:
+            names = fields[cls] = tuple(f.name for f in dataclasses.fields(cls))
+        for name in names:
+            value = getattr(current, name)
+            kind = type(value)
+            if kind is tuple or kind is list:
+                stack.extend(item for item in value if _is_node(item))
+            elif _is_node(value):
+                stack.append(value)
+    return found
+
+
 def iter_scope(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Yield every descendant of `node` in order, not entering nested def/lambda/class."""
     stack = list(iter_children(node))

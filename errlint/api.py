@@ -450,8 +450,11 @@ def _finish(
     whole run, such as project-level rules (`discovered`: every target found, also outside this
     run's shard; standard input is one target). Findings added to `out.run_findings` are
     filtered, baselined and reported like every other (`observer.advanced(0, …)` streams them)."""
+    from errlint.engine import FileResult, selects_project_rules
+
+    if not selects_project_rules(c for _, c in discovered):  # else nothing more is imported (a warm run)
+        return
     from errlint import projectlevel  # project-level rules (XH405): judged over every file's facts
-    from errlint.engine import FileResult
 
     project = projectlevel.judge(
         discovered, out.results, cwd=_cwd(request), use_cache=request.use_cache, cache_dir=request.cache_dir,

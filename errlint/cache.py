@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from errlint import __version__
 from errlint.finding import Edit, Finding, Fix, FixSafety, Impact, Severity
+from errlint.catalog import rule_codes
 
 if TYPE_CHECKING:
     from errlint.config import Config
@@ -66,10 +67,9 @@ _CODE_FINGERPRINT: list[str] = []
 def code_fingerprint() -> str:
     """Size and mtime of every module of errlint and errlint.rules (cheap: one stat each).
 
-    Taken once per process, when this module is imported: the engine imports it, after the CLI
-    has imported the rules, so the stat follows the loading of the code by milliseconds instead of
-    by the whole file discovery (a rule edited meanwhile would otherwise give a key that does not
-    match the code that ran). Worker processes inherit it.
+    Taken once per process, when this module is imported (with the engine, before the file
+    discovery; the rules themselves are imported only when a file is linted, `errlint.catalog`).
+    Worker processes inherit it.
     """
     if not _CODE_FINGERPRINT:
         _CODE_FINGERPRINT.append(_stat_modules())
@@ -114,7 +114,7 @@ def settings_key(config: Config, rules: Sequence[type[LintRule]]) -> str:
             sys.version,
             _libcst_version(),
             repr(config),
-            ",".join(sorted(r.CODE for r in rules)),
+            ",".join(sorted(rule_codes(rules))),
         ]
     )
     return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:24]

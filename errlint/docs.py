@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from errlint.finding import FixAvailability
+from errlint import catalog
 from errlint.rule import FAMILIES, Invalid, LintRule, Valid, all_rules
 
 REGENERATE = "python -m errlint.docs"
@@ -461,11 +462,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             stale = stale_files(root, rules)
             for path in stale:
                 print(f"stale: {_rel(path, root)}")
+            if not catalog.index_is_fresh():
+                stale.append(catalog.index_path())
+                print(f"stale: {_rel(catalog.index_path(), root)}")
             if stale:
                 print(f"run `{REGENERATE}` from the repository root to regenerate", file=sys.stderr)
             return 1 if stale else 0
         for path in write(root, rules):
             print(f"wrote {_rel(path, root)}" if path.exists() else f"deleted {_rel(path, root)}")
+        if catalog.write_index():  # what start-up knows of the rules without importing them
+            print(f"wrote {_rel(catalog.index_path(), root)}")
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

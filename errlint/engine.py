@@ -1,4 +1,8 @@
-"""Lint one source text, or many files in parallel: parse once, walk once, resolve what was reported.
+"""Lint files: select the rules, look results up in the cache, lint the others in workers.
+
+Linting one text (parse, prefilter, walk, positions) is `errlint.lintfile`, imported only when a
+file is really linted: a run whose files are all cache hits imports neither libcst nor the rules
+(the selection works on `errlint.catalog`, and the rule classes are imported on first use).
 
 `lint_text` never raises for bad input: unreadable or unparsable code is an XH000 finding at the
 parser's position, and a rule that crashes is a `RuleCrash` while the other rules' findings stand.
@@ -6,40 +10,28 @@ parser's position, and a rule that crashes is a `RuleCrash` while the other rule
 
 from __future__ import annotations
 
-import ast
 import errno
-import gc
 import fnmatch
 import os
-import re
 import stat
 import traceback
-import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence, Union, overload
 
-import libcst as cst
-
-from errlint.analysis import collect_module_facts
+from errlint import catalog
+from errlint.catalog import RuleSelection as RuleSelection, rule_codes as rule_codes
 from errlint.cache import ResultCache, entry_key
 from errlint.config import Config
-from errlint.context import FileContext
-from errlint.finding import Edit, Finding, Fix, FixSafety, Impact, RuleCrash, Severity
-from errlint.fingerprints import assign as assign_fingerprints
+from errlint.finding import Finding, Impact, RuleCrash, Severity
 from errlint.limits import Limits
-from errlint.noqa import SKIP_FILE_RE, NoqaMap, unused_directives
-from errlint.positions import PositionResolver
-from errlint.projectlevel import file_facts, is_project_rule
-from errlint.prefilter import Prefiltered, blank_irrelevant, prefilter_plan
-from errlint.rule import LintRule, Report, all_rules
-from errlint.source import UnreadableSource, decode_source, split_lines
-from errlint.walker import Walker, describe, walk
+from errlint.source import UnreadableSource, decode_source
+
+if TYPE_CHECKING:
+    from errlint.rule import LintRule
 
 UNPARSABLE = "XH000"
 UNUSED_NOQA = "XH001"
-_INDENT_RE = re.compile(r"[ \t\f]*")
 
 
 @dataclass
@@ -54,6 +46,12 @@ class FileResult:
     facts: Optional[dict[str, Any]] = None  # facts of the project-level rules (errlint.projectlevel)
 
 
+def describe(err: BaseException, limit: int = 200) -> str:
+    """`Type: message` on one line, cut to `limit` characters (a KeyError may hold a whole node)."""
+    text = " ".join(f"{type(err).__name__}: {err}".split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 # --- rule selection -----------------------------------------------------------------------
 
 
@@ -61,31 +59,57 @@ def _matches(code: str, selectors: Iterable[str]) -> bool:
     return any(sel == "ALL" or code.startswith(sel) for sel in selectors)
 
 
-def select_rules(config: Config, rules: Optional[Sequence[type[LintRule]]] = None) -> list[type[LintRule]]:
-    """Return the enabled rule classes: select/extend-select, minus ignore, preview-gated.
+def _selected(code: str, preview: bool, config: Config) -> bool:
+    if code == UNPARSABLE:
+        return False  # XH000 is emitted by the engine itself, always
+    exact = code in config.select or code in config.extend_select
+    chosen = _matches(code, config.select) if config.select else True
+    if not (chosen or _matches(code, config.extend_select)):
+        return False
+    if preview and not (config.preview or exact):
+        return False
+    # The more specific selector wins: `ignore = ["XH1"]` with `select = ["XH103"]` keeps XH103.
+    return not (_matches(code, config.ignore) and not (exact and code not in config.ignore))
 
-    A preview rule runs with `preview = true`, or when selected by its exact code.
+
+@overload
+def select_rules(config: Config) -> RuleSelection: ...
+
+
+@overload
+def select_rules(config: Config, rules: Sequence[type[LintRule]]) -> list[type[LintRule]]: ...
+
+
+def select_rules(
+    config: Config, rules: Optional[Sequence[type[LintRule]]] = None
+) -> Union[RuleSelection, list[type[LintRule]]]:
+    """Return the enabled rules: select/extend-select, minus ignore, preview-gated.
+
+    A preview rule runs with `preview = true`, or when selected by its exact code. Without
+    `rules`, every rule errlint knows (`errlint.catalog`), as a `RuleSelection` that imports the
+    classes only when they are used.
     """
-    rules = all_rules() if rules is None else rules
-    selected = []
-    for rule in rules:
-        if rule.CODE == UNPARSABLE:
-            continue  # XH000 is emitted by the engine itself, always
-        exact = rule.CODE in config.select or rule.CODE in config.extend_select
-        chosen = _matches(rule.CODE, config.select) if config.select else True
-        if not (chosen or _matches(rule.CODE, config.extend_select)):
-            continue
-        if rule.PREVIEW and not (config.preview or exact):
-            continue
-        # The more specific selector wins: `ignore = ["XH1"]` with `select = ["XH103"]` keeps XH103.
-        if _matches(rule.CODE, config.ignore) and not (exact and rule.CODE not in config.ignore):
-            continue
-        selected.append(rule)
-    return selected
+    if rules is None:
+        return RuleSelection([info.code for info in catalog.infos() if _selected(info.code, info.preview, config)])
+    return [rule for rule in rules if _selected(rule.CODE, rule.PREVIEW, config)]
+
+
+def selects_project_rules(configs: Iterable[Config]) -> bool:
+    """Whether one of `configs` enables a project-level rule (`errlint.projectlevel`, which imports
+    the rules): known from the catalog, so a run without one imports nothing more."""
+    project = {info.code for info in catalog.infos() if info.project}
+    return bool(project) and any(code in project for config in configs for code in select_rules(config).codes)
 
 
 def rule_options(config: Config, rules: Sequence[type[LintRule]]) -> dict[str, object]:
-    return {r.CODE: r.make_options(config.options_for(r.CODE)) for r in rules if r.Options is not None}
+    """The options of the rules whose options `config` sets, by code; a rule absent here uses its
+    defaults (`LintRule.__init__`). Only those rules are imported (a `RuleSelection` stays lazy)."""
+    configured = {code for code, _ in config.rule_options}
+    wanted = [code for code in rule_codes(rules) if code in configured]
+    if not wanted:
+        return {}
+    classes = catalog.load(wanted) if isinstance(rules, RuleSelection) else [r for r in rules if r.CODE in configured]
+    return {r.CODE: r.make_options(config.options_for(r.CODE)) for r in classes if r.Options is not None}
 
 
 def ignored_for_path(config: Config, rel_path: str) -> tuple[str, ...]:
@@ -157,126 +181,36 @@ def lint_bytes(
     )
 
 
-@dataclass(frozen=True)
-class _CPythonError:
-    """Why CPython's parser rejected the text; `limit`: a resource limit, not a syntax version."""
-
-    reason: Optional[str]
-    line: int = 1
-    column: int = 1
-    limit: bool = False
-    syntax: bool = True  # a SyntaxError (else the parser gave up: recursion, memory)
 
 
-_LIMIT_MESSAGES = ("too many nested parentheses", "too many levels of indentation", "too many statically nested blocks")
 
 
-def _cpython_parse(text: str) -> tuple[Optional[ast.Module], Optional[_CPythonError]]:
-    """Parse with CPython first: cheap, and it guards libcst against input it cannot survive.
-
-    libcst's native parser recurses without a limit (thousands of nested brackets crash the
-    process; long unary chains take minutes). Code CPython rejects for a resource limit cannot run
-    anyway and is reported as XH000 without calling libcst. Other syntax errors may be syntax newer
-    than this Python, which libcst may know: libcst gets to try, and CPython's message is used if it
-    fails too.
-    """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(text), None
-    except SyntaxError as err:
-        limit = any(m in (err.msg or "") for m in _LIMIT_MESSAGES)
-        return None, _CPythonError(err.msg, err.lineno or 1, max(err.offset or 1, 1), limit)
-    except (RecursionError, MemoryError, OverflowError) as err:
-        name = "RecursionError" if isinstance(err, RecursionError) else type(err).__name__
-        reason = f"the code is nested too deeply to parse ({name} in Python's parser)"
-        return None, _CPythonError(reason, limit=True, syntax=False)
-    except ValueError:
-        return None, _CPythonError(None)
 
 
-VALID_BUT_UNREADABLE = "valid Python that errlint's parser cannot read"
 
 
-def _parse(
-    text: str, path: str, cpython: Optional[_CPythonError] = None, tree: Optional[ast.Module] = None
-) -> cst.Module | Finding:
-    """libcst's tree of `text`, or the XH000 saying why not.
-
-    `tree` is CPython's tree when CPython accepted the text: then a libcst failure is not a syntax
-    error but a limit of libcst, said as such ("valid Python that errlint's parser cannot read")
-    at the best position known.
-    """
-    try:
-        return cst.parse_module(text)
-    except cst.ParserSyntaxError as err:
-        message = " ".join(err.message.split())
-        if tree is not None:
-            line, column = _libcst_error_position(text, message, err.raw_line, err.raw_column + 1, tree)
-            return unparsable(path, f"{VALID_BUT_UNREADABLE}: {message}", line, column)
-        reason, line, column = (cpython.reason, cpython.line, cpython.column) if cpython else (None, 1, 1)
-        if reason is None:
-            reason = message
-            line, column = err.raw_line, err.raw_column + 1
-        return unparsable(path, f"SyntaxError: {reason}", line, column)
-    except RecursionError:
-        return unparsable(path, "the code is nested too deeply to parse (RecursionError)")
-    except Exception as err:  # noqa: XH102 - libcst's own errors (e.g. CSTLogicError) become XH000
-        if cpython is not None and cpython.reason is not None:
-            return unparsable(path, f"SyntaxError: {cpython.reason}", cpython.line, cpython.column)
-        detail = f"{type(err).__name__}: {err}"
-        if tree is not None:
-            line, column = _unsupported_position(tree)
-            return unparsable(path, f"{VALID_BUT_UNREADABLE}: {detail}", line, column)
-        return unparsable(path, f"libcst cannot parse this file: {detail}")
 
 
-def _libcst_error_position(text: str, message: str, line: int, column: int, tree: ast.Module) -> tuple[int, int]:
-    """Where to report valid code libcst refuses: the start of the innermost statement holding
-    the place libcst gave up (for 10,000 implicitly concatenated strings it names the closing
-    bracket); for "unexpected end of file after a line continuation", which libcst's tokenizer
-    reports at 1:1, the file's last backslash."""
-    if "line continuation" in message and (line, column) == (1, 1):
-        body = text.rstrip("\r\n")
-        if body.endswith("\\"):
-            lines = split_lines(body)
-            return len(lines), len(lines[-1])
-    best: Optional[ast.stmt] = None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.stmt) and node.lineno <= line <= (node.end_lineno or node.lineno):
-            if best is None or (node.lineno, node.col_offset) > (best.lineno, best.col_offset):
-                best = node
-    return (best.lineno, best.col_offset + 1) if best is not None else (line, column)
 
 
-def _unsupported_position(tree: ast.Module) -> tuple[int, int]:
-    """Where libcst gives up without a position: the first construct it is known not to read
-    (implicitly concatenated template strings, Python 3.14), else the file's start."""
-    template = getattr(ast, "TemplateStr", None)
-    if template is not None:
-        for node in ast.walk(tree):
-            if isinstance(node, template):
-                return node.lineno, node.col_offset + 1
-    return 1, 1
 
 
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while one file is linted.
 
-    Building a libcst tree allocates hundreds of thousands of container objects; each time the
-    allocation count crosses a threshold the collector traverses them, and the full collections
-    re-traverse everything alive (measured: 35 of 78 s of CPU on a corpus sample). The file's
-    objects are freed by reference counting when `_analyse` tears its structures down; the state
-    is restored (also on errors), so nesting and callers that disabled the collector are fine.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 
 
 def lint_text(
@@ -290,236 +224,16 @@ def lint_text(
     keep_source: bool = False,
     prefilter: bool = True,
 ) -> FileResult:
-    """Lint `text` as the file `path` (relative, as shown to the user).
+    """Lint `text` as the file `path` (relative, as shown to the user): `errlint.lintfile`.
 
     With `prefilter` (the default), the bodies of functions that no enabled rule can report in are
     blanked before parsing (`errlint.prefilter`); the findings are the same either way.
     """
-    with _no_cyclic_gc():
-        return _lint_text(
-            text, path, config, rules, options=options, apply_noqa=apply_noqa, keep_source=keep_source, prefilter=prefilter
-        )
+    from errlint.lintfile import lint_text as lint
 
-
-def _lint_text(
-    text: str,
-    path: str,
-    config: Config,
-    rules: Sequence[type[LintRule]],
-    *,
-    options: Optional[dict[str, object]] = None,
-    apply_noqa: bool = True,
-    keep_source: bool = False,
-    prefilter: bool = True,
-) -> FileResult:
-    """Lint `text` as the file `path` (relative, as shown to the user).
-
-    With `prefilter` (the default), the bodies of functions that no enabled rule can report in are
-    blanked before parsing (`errlint.prefilter`); the findings are the same either way.
-    """
-    result = FileResult(path, source=text if keep_source else None)
-    if SKIP_FILE_RE.search(text):
-        return result
-    ignored = ignored_for_path(config, path)
-    active = [r for r in rules if not _matches(r.CODE, ignored)]
-    if not active:
-        return result
-    lines = split_lines(text)
-    tree, cpython = _cpython_parse(text)
-    result.facts = file_facts(tree, rules)  # project-level rules: errlint.projectlevel
-    if cpython is not None and cpython.limit:
-        reason = f"SyntaxError: {cpython.reason}" if cpython.syntax else str(cpython.reason)
-        result.findings.append(unparsable(path, reason, cpython.line, cpython.column))
-        return result
-    findings, crashes = _findings(text, lines, path, config, active, options, tree, cpython, prefilter)
-    result.crashes.extend(crashes)
-    if any(f.code == UNPARSABLE for f in findings):
-        result.findings.extend(f for f in findings if f.code == UNPARSABLE)  # never silenced by noqa
-        return result
-    unused_rule = next((r for r in active if r.CODE == UNUSED_NOQA), None) if apply_noqa else None
-    if not findings and unused_rule is None:
-        return result
-    findings = assign_fingerprints(sorted(findings, key=lambda f: (f.line, f.column, f.code)), lines)
-    if apply_noqa:
-        noqa = NoqaMap(text, lines)
-        if noqa:
-            findings = [f for f in findings if not noqa.suppresses(f.code, f.line)]
-            if unused_rule is not None and not crashes:
-                findings.extend(_unused_noqa(noqa, lines, path, active, unused_rule))
-    result.findings.extend(sorted(findings, key=lambda f: (f.line, f.column, f.code)))
-    return result
-
-
-def _findings(
-    text: str,
-    lines: Sequence[str],
-    path: str,
-    config: Config,
-    active: Sequence[type[LintRule]],
-    options: Optional[dict[str, object]],
-    tree: Optional[ast.Module],
-    cpython: Optional[_CPythonError],
-    prefilter: bool,
-) -> tuple[list[Finding], list[RuleCrash]]:
-    """The rules' findings before `noqa`: prefiltered when the rules allow it."""
-    plan = prefilter_plan(active, config) if prefilter and tree is not None else None
-    present = plan.present(text) if plan is not None else None
-    if plan is not None and not present:
-        return [], []  # no rule can report anywhere in it: not parsed with libcst at all
-    pre: Optional[Prefiltered] = None
-    if plan is not None and "def" in text:
-        pre = blank_irrelevant(text, plan, tree, present)
-    if pre is not None and pre.blanked:
-        findings, crashes = _analyse(pre.text, lines, path, config, active, options, tree, cpython)
-        if _blanking_showed(findings, pre):
-            return findings, crashes
-    return _analyse(text, lines, path, config, active, options, tree, cpython, parsed_lines=lines)
-
-
-def _unused_noqa(
-    noqa: NoqaMap, lines: Sequence[str], path: str, active: Sequence[type[LintRule]], rule: type[LintRule]
-) -> list[Finding]:
-    """XH001 findings: directives (or XH codes in them) that suppressed nothing (errlint.noqa).
-
-    Not after a rule crash: a crashed rule may have had findings the directive was for.
-    """
-    known = [r.CODE for r in all_rules()]
-    ran = {r.CODE for r in active if not is_project_rule(r)} | {UNPARSABLE}  # those report later
-    all_ran = all(code in ran or is_project_rule(r) for code, r in zip(known, all_rules()))  # blanket noqa
-    out = []
-    for item in unused_directives(noqa, lines, sorted(ran), known, all_ran):
-        edit = Edit(item.line, item.fix_column, item.line, item.fix_end_column, item.replacement)
-        title = "Remove the unused codes" if item.replacement.startswith("# noqa") else "Remove the unused `noqa` directive"
-        safety = FixSafety.SAFE if item.safe else FixSafety.UNSAFE
-        out.append(
-            Finding(
-                code=rule.CODE,
-                name=rule.NAME,
-                message=item.message,
-                severity=rule.SEVERITY,
-                impact=rule.IMPACT,
-                path=path,
-                line=item.line,
-                column=item.column,
-                end_line=item.line,
-                end_column=item.end_column,
-                fix=Fix(title, safety, (edit,)),
-            )
-        )
-    return assign_fingerprints(out, lines)
-
-
-def _blanking_showed(findings: Sequence[Finding], pre: Prefiltered) -> bool:
-    """False when a finding could have been changed by the blanking: parse error, or a range
-    (finding or fix edit) that spans a blanked body (its text would be the blanked one)."""
-    for finding in findings:
-        if finding.code == UNPARSABLE or pre.covers(finding.line, finding.end_line):
-            return False
-        if finding.fix is not None and any(pre.covers(e.line, e.end_line) for e in finding.fix.edits):
-            return False
-    return True
-
-
-def _analyse(
-    source: str,
-    lines: Sequence[str],
-    path: str,
-    config: Config,
-    rules: Sequence[type[LintRule]],
-    options: Optional[dict[str, object]],
-    tree: Optional[ast.Module],
-    cpython: Optional[_CPythonError],
-    *,
-    parsed_lines: Optional[Sequence[str]] = None,
-) -> tuple[list[Finding], list[RuleCrash]]:
-    """Parse `source` (the text, or its prefiltered version), walk, resolve the reports.
-
-    `lines` are the original lines (what rules and fixes see); `parsed_lines` those of `source`.
-    """
-    parsed = _parse(source, path, cpython, tree)
-    if isinstance(parsed, Finding):
-        return [parsed], []
-    module = parsed
-    context = FileContext(path, module, lines, config, collect_module_facts(module), module_name_for(config.relative(path)))
-    try:
-        walker = walk(context, list(rules), options)
-    except RecursionError:
-        return [unparsable(path, "the code is nested too deeply to analyse (RecursionError)")], []
-    crashes = list(walker.crashes)
-    if not context.reports:
-        _tear_down(walker, context)
-        return [], crashes
-    resolver = PositionResolver(module, parsed_lines or split_lines(source), tree=tree, text=source)
-    paths: Sequence[Sequence[cst.CSTNode]] = walker.report_paths
-    if len(paths) != len(context.reports):
-        paths = [()] * len(context.reports)
-    try:
-        return _resolve(context.reports, paths, resolver, lines, path, crashes), crashes
-    finally:
-        _tear_down(walker, context)
-
-
-def _tear_down(walker: Walker, context: FileContext) -> None:
-    """Break the reference cycles (rules <-> context <-> walker) that hold the tree, so reference
-    counting frees it at once instead of the cyclic collector (paused meanwhile) later."""
-    for rule in walker.rules:
-        rule.__dict__.clear()
-    walker.__dict__.clear()
-    context.__dict__.clear()
-
-
-def _resolve(
-    reports: Sequence[Report],
-    paths: Sequence[Sequence[cst.CSTNode]],
-    resolver: PositionResolver,
-    lines: Sequence[str],
-    path: str,
-    crashes: list[RuleCrash],
-) -> list[Finding]:
-    module = resolver.module
-    findings = []
-    for report, ancestors in zip(reports, paths):
-        try:
-            top = report.top_index
-            line, column, end_line, end_column = resolver.resolve_in(report.node, ancestors, top)
-            coarse = resolver.last_coarse  # a coarse range is never used for a fix
-            if report.end_node is not None:
-                _, _, end_line, end_column = resolver.resolve_in(report.end_node, ancestors, top)
-                coarse = coarse or resolver.last_coarse
-            fix = None
-            if report.fix is not None and not coarse:
-                edits = []
-                for node, replacement in report.fix.changes:
-                    start_line, start_col, stop_line, stop_col = resolver.resolve_in(node, ancestors, top)
-                    coarse = coarse or resolver.last_coarse
-                    content = replacement if isinstance(replacement, str) else module.code_for_node(replacement)
-                    if "\n" in content and start_line <= len(lines):
-                        indent = _INDENT_RE.match(lines[start_line - 1])
-                        prefix = indent.group(0) if indent else ""
-                        content = content.replace("\n", "\n" + prefix).replace("\n" + prefix + "\n", "\n\n")
-                    edits.append(Edit(start_line, start_col, stop_line, stop_col, content))
-                fix = None if coarse else Fix(report.fix.title, report.fix.safety, tuple(sorted(edits, key=lambda e: (e.line, e.column))))
-            severity = report.severity.raised() if report.critical else report.severity
-            findings.append(
-                Finding(
-                    code=report.rule.CODE,
-                    name=report.rule.NAME,
-                    message=report.message,
-                    severity=severity,
-                    impact=report.rule.IMPACT,
-                    path=path,
-                    line=line,
-                    column=column,
-                    end_line=end_line,
-                    end_column=end_column,
-                    critical=report.critical,
-                    fix=fix,
-                    scope=report.scope,
-                )
-            )
-        except Exception as err:  # noqa: XH102 - one unresolvable report must not lose the others
-            crashes.append(RuleCrash(path, report.rule.CODE, describe(err), traceback.format_exc()))
-    return findings
+    return lint(
+        text, path, config, rules, options=options, apply_noqa=apply_noqa, keep_source=keep_source, prefilter=prefilter
+    )
 
 
 # --- many files ---------------------------------------------------------------------------
@@ -631,8 +345,6 @@ def lint_files(
     starts), the workers compute each result's key and this process stores the clean results,
     writing the cache once at the end.
     """
-    from errlint.workers import LintSettings, lint_isolated
-
     results: list[Optional[FileResult]] = [None] * len(files)
     todo: list[int] = []
     for index, (path, display) in enumerate(files):
@@ -645,10 +357,14 @@ def lint_files(
     limits = Limits.from_section(config.section("limits"))
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     try:
-        if not isolate:
+        if not pending:
+            pass  # every file a cache hit: nothing more is imported (no workers, rules or libcst)
+        elif not isolate:
             _set_worker(_WorkerState(config, list(rules), rule_options(config, rules), keep_source, cache is not None, prefilter, limits))
             _collect((lint_file(path, display) for path, display in pending), todo, results, cache)
         else:
+            from errlint.workers import LintSettings, lint_isolated
+
             settings = LintSettings(config, tuple(rules), keep_source, prefilter, cache is not None, limits)
             for position, result in lint_isolated(pending, settings, workers):
                 _collect((result,), (todo[position],), results, cache)

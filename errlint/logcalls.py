@@ -252,6 +252,12 @@ _BINDINGS: dict[int, _Bindings] = {}
 _BINDINGS_LIMIT = 4096
 
 
+def clear_bindings() -> None:
+    """Forget every scope scanned so far: the engine calls this after each file (the bindings
+    hold the file's nodes, which would otherwise stay alive across files)."""
+    _BINDINGS.clear()
+
+
 def scope_bindings(scope: cst.CSTNode) -> _Bindings:
     """The bindings of `scope`, scanned once (cached by node identity, bounded)."""
     found = _BINDINGS.get(id(scope))

@@ -25,10 +25,10 @@ import re
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
-import errlint.rule as rule_module
-from errlint.rule import LintRule
+if TYPE_CHECKING:  # imported when a plugin is really loaded: errlint.rule imports libcst
+    from errlint.rule import LintRule
 
 ENTRY_POINT_GROUP = "errlint.rules"
 EXTERNAL_CODE_RE = re.compile(r"^XH[7-9][0-9]{2}$")
@@ -51,6 +51,8 @@ def _problem(message: str) -> None:
 
 def rules_in(module: ModuleType) -> list[type[LintRule]]:
     """The `LintRule` subclasses a module defines (not ones it imports)."""
+    from errlint.rule import LintRule
+
     return [
         value
         for value in vars(module).values()
@@ -65,7 +67,9 @@ def rules_in(module: ModuleType) -> list[type[LintRule]]:
 def _builtin() -> tuple[type[LintRule], ...]:
     global _BUILTIN
     if _BUILTIN is None:
-        _BUILTIN = rule_module.all_rules()
+        from errlint.rule import all_rules
+
+        _BUILTIN = all_rules()
     return _BUILTIN
 
 
@@ -94,6 +98,8 @@ def _register(rules: Iterable[type[LintRule]], origin: str) -> list[type[LintRul
 
 def _install() -> None:
     """Make `errlint.rule.all_rules()` return errlint's rules plus the external ones."""
+    import errlint.rule as rule_module
+
     extra = tuple(rule for rule, _ in _EXTRA.values())
     rule_module._RULES = tuple(sorted(_builtin() + extra, key=lambda r: r.CODE))
 
@@ -118,6 +124,8 @@ def load_entry_points() -> None:
         except Exception as err:  # noqa: XH102 - a broken plugin is one line; the run goes on
             _problem(f"{origin} cannot be loaded: {type(err).__name__}: {err}")
             continue
+        from errlint.rule import LintRule
+
         if isinstance(loaded, ModuleType):
             rules = rules_in(loaded)
         elif isinstance(loaded, type) and issubclass(loaded, LintRule):

@@ -137,25 +137,29 @@ class PositionResolver:
         )
 
     def _fast(self, node: cst.CSTNode, ancestors: Sequence[cst.CSTNode]) -> Optional[Range]:
+        """From the innermost statement holding `node` among `ancestors`: the innermost one first,
+        then the statements around it (a fix may edit the `except` line of the handler around the
+        reported `raise`), each generated once per file."""
         if self.lines is None or not ancestors or ancestors[0] is not self.module:
             return None
         index = len(ancestors) - 1
-        while index > 0 and not isinstance(ancestors[index], cst.BaseStatement):
+        while True:
+            while index > 0 and not isinstance(ancestors[index], cst.BaseStatement):
+                index -= 1
+            if index == 0:
+                return None
+            statement = ancestors[index]
+            key = id(statement)
+            if key not in self._statements:
+                self._statements[key] = self._generate(ancestors[: index + 1])
+            entry = self._statements[key]
+            if entry is None:
+                return None
+            ranges, shift = entry
+            found = ranges.get(node)
+            if found is not None:
+                return found.start.line + shift, found.start.column + 1, found.end.line + shift, found.end.column + 1
             index -= 1
-        if index == 0:
-            return None
-        statement = ancestors[index]
-        key = id(statement)
-        if key not in self._statements:
-            self._statements[key] = self._generate(ancestors[: index + 1])
-        entry = self._statements[key]
-        if entry is None:
-            return None
-        ranges, shift = entry
-        found = ranges.get(node)
-        if found is None:
-            return None
-        return found.start.line + shift, found.start.column + 1, found.end.line + shift, found.end.column + 1
 
     def _tree_for(self) -> Optional[ast.Module]:
         if self._tree is None and not self._tree_failed and self.text is not None:

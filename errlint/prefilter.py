@@ -401,13 +401,27 @@ def _binds_attributes(function: FunctionNode) -> bool:
         name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
         if name in _PROPERTY_DECORATORS:
             return True
-    for node in ast.walk(function):
+    # Assignments are statements: walking the statements (not every expression) finds them all.
+    stack: list[ast.stmt] = list(function.body)
+    while stack:
+        node = stack.pop()
         if isinstance(node, ast.Assign):
             if any(_has_attribute(t) for t in node.targets):
                 return True
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and _has_attribute(node.target):
-            return True
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            if _has_attribute(node.target):
+                return True
+        else:
+            for name in _BLOCKS:
+                inner = getattr(node, name, None)
+                if inner:
+                    stack.extend(inner)
+            for clause in getattr(node, "handlers", None) or getattr(node, "cases", None) or ():
+                stack.extend(clause.body)
     return False
+
+
+_BLOCKS = ("body", "orelse", "finalbody")
 
 
 def _has_attribute(target: ast.expr) -> bool:

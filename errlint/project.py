@@ -17,7 +17,6 @@ from typing import Callable, Optional, Sequence
 from errlint.config import Config, find_config_file, load_config
 from errlint.discovery import Target, compiled_excludes, discover
 from errlint.errors import UsageError
-from errlint.rule import all_rules
 
 Override = Callable[[Config], Config]
 
@@ -32,12 +31,13 @@ def load_file(path: Optional[Path]) -> Config:
         local = raw_local_rules(path)
         if local:
             plugins.load_paths([path.resolve().parent / item for item in local])
-    rules = all_rules()
+    from errlint import catalog  # the rules' codes and names without importing them
+
     return load_config(
         path,
-        known_codes=[r.CODE for r in rules],
-        rule_options={r.CODE: r.parse_options for r in rules if r.Options is not None},
-        names_to_codes={r.NAME: r.CODE for r in rules},
+        known_codes=catalog.known_codes(),
+        rule_options=catalog.option_parsers(),
+        names_to_codes=catalog.names_to_codes(),
     )
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional, Sequence
 
 import libcst as cst
 
+from errlint.catalog import options_schema, parse_option_table
 from errlint.errors import ConfigError
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 # Reports and fix specs live beside Finding (no context <-> rule cycle); re-exported for rules.
@@ -135,35 +136,7 @@ class LintRule(cst.BatchableCSTVisitor):
         """Validate a config table against `Options`; return the plain values."""
         if cls.Options is None:
             raise ConfigError("this rule has no options", path, key)
-        fields = {f.name.replace("_", "-"): f for f in dataclasses.fields(cls.Options)}
-        out: dict[str, Any] = {}
-        defaults = cls.Options()
-        for name, value in table.items():
-            if name not in fields:
-                import difflib
-
-                close = difflib.get_close_matches(name, list(fields), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise ConfigError(f"unknown option '{name}'{hint}", path, f"{key}.{name}")
-            f = fields[name]
-            default = getattr(defaults, f.name)
-            choices = getattr(cls.Options, "CHOICES", {}).get(f.name)
-            if choices is not None and value not in choices:
-                raise ConfigError(
-                    f"expected one of {', '.join(repr(c) for c in choices)}, got {value!r}", path, f"{key}.{name}"
-                )
-            if isinstance(default, tuple):
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise ConfigError(f"expected a list of strings, got {value!r}", path, f"{key}.{name}")
-                value = tuple(value)
-            elif type(value) is not type(default) and not (isinstance(default, float) and isinstance(value, int)):
-                raise ConfigError(
-                    f"expected {type(default).__name__}, got {type(value).__name__} ({value!r})",
-                    path,
-                    f"{key}.{name}",
-                )
-            out[f.name] = value
-        return out
+        return parse_option_table(options_schema(cls.Options), table, path, key)
 
     @classmethod
     def make_options(cls, values: Mapping[str, Any]) -> Any:

@@ -48,9 +48,9 @@ def parse_codes(value: Codes, option: str) -> Optional[tuple[str, ...]]:
 
 def _known_codes() -> list[str]:
     """Every rule code (errlint's and the loaded plugins')."""
-    from errlint.rule import all_rules
+    from errlint.catalog import known_codes  # without importing the rules
 
-    return [r.CODE for r in all_rules()]
+    return known_codes()
 
 
 @dataclass
@@ -58,7 +58,7 @@ class Linter:
     """A configuration with its enabled rules and their options: everything a lint needs."""
 
     config: Config
-    rules: list[type[LintRule]]
+    rules: Sequence[type[LintRule]]  # a lazy `RuleSelection`: a rule is imported when first used
     prefilter: bool = True
     _options: Optional[dict[str, object]] = field(default=None, repr=False, compare=False)
 

@@ -16,6 +16,7 @@ import libcst as cst
 
 from errlint.analysis import SCOPE_TYPES, iter_children
 from errlint.context import FileContext
+from errlint.engine import describe as describe  # re-exported: rule crashes are described alike
 from errlint.finding import RuleCrash
 from errlint.rule import LintRule
 
@@ -24,12 +25,6 @@ _HANDLER_SET = frozenset({cst.ExceptHandler, cst.ExceptStarHandler})
 _SCOPES = frozenset(SCOPE_TYPES)
 
 Callback = Callable[[cst.CSTNode], Any]
-
-
-def describe(err: BaseException, limit: int = 200) -> str:
-    """`Type: message` on one line, cut to `limit` characters (a KeyError may hold a whole node)."""
-    text = " ".join(f"{type(err).__name__}: {err}".split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 _VISITOR_NAMES: dict[type, tuple[str, ...]] = {}

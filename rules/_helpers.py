@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 import libcst as cst
 
-from errlint.analysis import Handler
+from errlint.analysis import Handler, comments_within
 from errlint.knowledge.testcode import in_test_scope, is_operator_script
 
 if TYPE_CHECKING:
@@ -271,14 +271,11 @@ def silenced_elsewhere(code: str, comments: Sequence[Optional[cst.Comment]]) -> 
 
 def comments_in(node: cst.CSTNode) -> list[cst.Comment]:
     """Every comment inside `node` (for a statement: on its lines, within brackets)."""
-    found: list[cst.Comment] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Comment):
-            found.append(current)
-        stack.extend(current.children)
-    return found
+    return comments_within(node)
+
+
+def _statement_comments(context: FileContext, statement: cst.CSTNode) -> list[cst.Comment]:
+    return comments_within(statement)
 
 
 def handler_comments(handler: Handler) -> list[cst.Comment]:
@@ -295,7 +292,8 @@ def statement_comments(context: FileContext) -> list[cst.Comment]:
     """The comments of the innermost simple statement holding the current node (its line and brackets)."""
     for node in reversed(context.ancestors):
         if isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
-            return comments_in(node)
+            # Once per statement and file: every call in a long statement asks for the same.
+            return context.get(_statement_comments, node)
         if isinstance(node, cst.BaseCompoundStatement):
             break
     return []

@@ -231,3 +231,21 @@ def test_logger_bound_in_init_is_seen_by_xh102_alone() -> None:
         undeclared = blank_irrelevant(text, Plan(plan.pattern, plan.parts, class_attributes=False))
         assert undeclared is not None and undeclared.blanked == [(5, 6)]  # what went wrong before
         assert _findings(text, rule, True) == _findings(text, rule, False), code
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"], ids=["crlf", "lone-cr"])
+def test_every_rule_reports_the_same_with_other_line_endings(newline: str) -> None:
+    """Blanking keeps every line ending (a lone CR followed by a blanked LF line must not become
+    one CRLF break): the fixtures and cross-function cases with CRLF and lone-CR endings, every
+    rule enabled, give the same findings with and without the prefilter, and not none."""
+    rules = [r for r in RULES if r.CODE != "XH001"]
+    compared = found = 0
+    for name, text in SAMPLES:
+        converted = text.replace("\r\n", "\n").replace("\n", newline)
+        with_prefilter = lint_text(converted, "sample.py", CONFIG, rules, prefilter=True)
+        without = lint_text(converted, "sample.py", CONFIG, rules, prefilter=False)
+        assert not with_prefilter.crashes and not without.crashes, name
+        assert with_prefilter.findings == without.findings, name
+        compared += 1
+        found += len(without.findings)
+    assert compared == len(SAMPLES) and found > 100

@@ -3,19 +3,24 @@
 Colour only on a terminal (rich's detection); `--no-color` or a non-empty `NO_COLOR` mean no escape
 codes at all (not even bold).
 Every user-derived string is escaped for rich markup; lines are never wrapped.
+
+Output that cannot be coloured (a pipe, a file, `--no-color`) and holds only printable characters
+is written directly, as rich would write it, without importing rich (start-up time of a pre-commit
+or CI run); anything else goes through rich.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 import os
-from typing import IO, Any, Optional, Sequence
-
-from rich.console import Console
-from rich.markup import escape
+import sys
+from typing import IO, TYPE_CHECKING, Any, Optional, Sequence
 
 from errlint.finding import Finding, FixSafety, Severity
 from errlint.reporters import ReporterOptions, RunResult
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # `[*]`: `--fix` fixes it; `[~]`: only `--fix --unsafe-fixes` does (review those); display-only: none.
 FIX_MARKS = {FixSafety.SAFE: " [*]", FixSafety.UNSAFE: " [~]"}
@@ -30,6 +35,8 @@ def color_wanted(options: ReporterOptions) -> Optional[bool]:
 
 
 def _console(out: IO[str], options: ReporterOptions) -> Console:
+    from rich.console import Console
+
     color = color_wanted(options)
     return Console(
         file=out,
@@ -50,6 +57,8 @@ def format_line(finding: Finding, markup: bool = True) -> str:
     location = f"{finding.path}:{finding.line}:{finding.column}:"
     if not markup:
         return f"{location} {finding.code} [{finding.severity.value}]{critical} {finding.message}{fixable}"
+    from rich.markup import escape
+
     style = _SEVERITY_STYLE[finding.severity]
     return (
         f"[bold]{escape(location)}[/bold] [{style}]{finding.code}[/{style}] "
@@ -58,7 +67,44 @@ def format_line(finding: Finding, markup: bool = True) -> str:
     )
 
 
+def _never_colored(out: IO[str], options: ReporterOptions) -> bool:
+    """True when rich would write no escape codes to `out`: colour off, or (rich's detection) no
+    terminal and neither `TTY_COMPATIBLE` nor `FORCE_COLOR` set, outside Jupyter and IDLE."""
+    color = color_wanted(options)
+    if color is False:
+        return True
+    if color is not None or "IPython" in sys.modules or "idlelib" in sys.modules:
+        return False
+    if os.environ.get("TTY_COMPATIBLE", "") in ("0", "1") or "FORCE_COLOR" in os.environ:
+        return os.environ.get("TTY_COMPATIBLE") == "0"
+    isatty = getattr(out, "isatty", None)
+    try:
+        return isatty is not None and not isatty()
+    except ValueError:
+        return True  # a closed file: rich says "not a terminal" too
+
+
+def _plain_lines(result: RunResult, options: ReporterOptions) -> list[str]:
+    """The report as plain lines (what rich writes when it colours nothing)."""
+    lines = [format_line(finding, markup=False) for finding in result.findings]
+    if options.quiet:
+        return lines
+    if result.findings:
+        lines.append("")
+    lines.extend(summary_lines(result))
+    if result.fixed and result.show_fixes:
+        lines.extend(_fix_lines(result))
+    return lines
+
+
 def report(result: RunResult, out: IO[str], options: ReporterOptions) -> None:
+    if _never_colored(out, options):
+        lines = _plain_lines(result, options)
+        if all(line.isprintable() for line in lines):  # rich would change nothing in them
+            out.write("".join(line + "\n" for line in lines))
+            return
+    from rich.markup import escape
+
     console = _console(out, options)
     for finding in result.findings:
         console.print(format_line(finding))
@@ -116,15 +162,23 @@ def summary_lines(result: RunResult) -> list[str]:
     return lines
 
 
-def _show_fixes(console: Console, result: RunResult) -> None:
+def _fix_lines(result: RunResult) -> list[str]:
     """`--show-fixes`: per file, how many findings of each rule were fixed (as ruff lists them)."""
     by_path: dict[str, list[tuple[str, str, int]]] = {}
     for (path, code, name), count in sorted(result.fixed_codes.items()):
         by_path.setdefault(path, []).append((code, name, count))
+    lines = []
     for path, rows in by_path.items():
-        console.print(escape(f"- {path}:"))
-        for code, name, count in rows:
-            console.print(escape(f"    {count} × {code} ({name})"))
+        lines.append(f"- {path}:")
+        lines.extend(f"    {count} × {code} ({name})" for code, name, count in rows)
+    return lines
+
+
+def _show_fixes(console: Console, result: RunResult) -> None:
+    from rich.markup import escape
+
+    for line in _fix_lines(result):
+        console.print(escape(line))
 
 
 def report_concise(result: RunResult, out: IO[str], options: ReporterOptions) -> None:
