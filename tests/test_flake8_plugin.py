@@ -111,8 +111,7 @@ class _PreviewRule(LintRule):
 def test_preview_rules_follow_errlint_config(
     settings: str, enabled: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("errlint.engine.all_rules", lambda: (_PreviewRule,))
-    monkeypatch.setattr("errlint.project.all_rules", lambda: (_PreviewRule,))
+    monkeypatch.setattr("errlint.rule._RULES", (_PreviewRule,))  # the rules errlint knows (errlint.catalog)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text(f"[tool.errlint]\n{settings}\n")
     Plugin.parse_options(_options(None))

@@ -136,7 +136,7 @@ def test_default_limits_never_trigger_on_a_large_real_file(tmp_path: Path) -> No
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is enforced on Linux")
 def test_memory_ceiling_makes_a_runaway_file_an_xh000(tmp_path: Path) -> None:
-    rows = "".join(f"v{i} = [{', '.join(str(j) for j in range(40))}]\n" for i in range(4000))  # 0.6 MB of lists
+    rows = "".join(f"v{i} = [{', '.join(str(j) for j in range(40))}]\n" for i in range(12000))  # 1.8 MB of lists
     rows = "try:\n    import x\nexcept ImportError:\n    x = None\n" + rows  # parsed: a rule can fire in a `try`
     project(tmp_path, {"huge.py": rows, "small.py": BARE_SOURCE}, "[tool.errlint.limits]\nworker-memory-mb = 64\n")
     code, out, _ = run(tmp_path, "-j", "1")  # a MemoryError in Python, or libcst's allocator aborting
