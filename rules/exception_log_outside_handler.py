@@ -10,7 +10,7 @@ import libcst as cst
 
 from errlint.analysis import dotted_name, last_segment
 from errlint.finding import Impact, Severity
-from errlint.logcalls import LOG_CALL_PATTERNS, LogCall
+from errlint.logcalls import LogCall
 from errlint.rule import Invalid, LintRule, Report, Valid
 from errlint.rules._helpers import in_test_code
 
@@ -120,7 +120,8 @@ class ExceptionLogOutsideHandler(LintRule):
     MESSAGE: ClassVar[str] = _EXCEPTION_METHOD
     SEVERITY: ClassVar[Severity] = Severity.WARNING
     IMPACT: ClassVar[Impact] = Impact.LOST_CONTEXT
-    PREFILTER: ClassVar[Optional[Sequence[str]]] = (*LOG_CALL_PATTERNS, r"\bexcept\b")
+    # Every report is a `.exception(` call, an `exc_info=` argument or loguru's `opt(exception=…)`.
+    PREFILTER: ClassVar[Optional[Sequence[str]]] = (r"\bexception\b", r"\bexc_info\b")
     ANALYSES: ClassVar[tuple[str, ...]] = ("log-calls",)
 
     VALID: ClassVar[Sequence[Valid]] = [
