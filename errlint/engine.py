@@ -181,38 +181,6 @@ def lint_bytes(
     )
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 def lint_text(
     text: str,
     path: str,
