@@ -65,31 +65,37 @@ _CODE_FINGERPRINT: list[str] = []
 
 
 def code_fingerprint() -> str:
-    """Size and mtime of every module of errlint and errlint.rules (cheap: one stat each).
+    """A digest of the source of every module of errlint and errlint.rules.
 
-    Taken once per process, when this module is imported (with the engine, before the file
-    discovery; the rules themselves are imported only when a file is linted, `errlint.catalog`).
-    Worker processes inherit it.
+    Taken from the files' contents, not their modification times, so that the same errlint
+    installed again (every CI job does) keeps its cache; about 2 MB read and hashed once per
+    process, when this module is imported (with the engine, before the file discovery; the rules
+    themselves are imported only when a file is linted, `errlint.catalog`). Worker processes
+    inherit it.
     """
     if not _CODE_FINGERPRINT:
-        _CODE_FINGERPRINT.append(_stat_modules())
+        import errlint
+        import errlint.rules
+
+        folders = [Path(errlint.__file__).parent, *(Path(p) for p in errlint.rules.__path__)]
+        _CODE_FINGERPRINT.append(fingerprint_of(folders))
     return _CODE_FINGERPRINT[0]
 
 
-def _stat_modules() -> str:
-    import errlint
-    import errlint.rules
-
-    parts: list[str] = []
-    folders = [Path(errlint.__file__).parent, *(Path(p) for p in errlint.rules.__path__)]
+def fingerprint_of(folders: Sequence[Path]) -> str:
+    """A digest of the relative path and bytes of every `.py` file under `folders`."""
+    digest = hashlib.sha256()
     for folder in folders:
         for current, dirs, files in os.walk(folder):
             dirs[:] = sorted(d for d in dirs if d != "__pycache__")
             for name in sorted(files):
                 if name.endswith(".py"):
-                    stat = os.stat(os.path.join(current, name))
-                    parts.append(f"{os.path.relpath(os.path.join(current, name), folder)}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+                    path = os.path.join(current, name)
+                    with open(path, "rb") as handle:
+                        data = handle.read()
+                    digest.update(f"{os.path.relpath(path, folder)}\0{len(data)}\0".encode("utf-8", "surrogatepass"))
+                    digest.update(data)
+    return digest.hexdigest()
 
 
 code_fingerprint()  # now: see the docstring
