@@ -98,7 +98,10 @@ def selects_project_rules(configs: Iterable[Config]) -> bool:
     """Whether one of `configs` enables a project-level rule (`errlint.projectlevel`, which imports
     the rules): known from the catalog, so a run without one imports nothing more."""
     project = {info.code for info in catalog.infos() if info.project}
-    return bool(project) and any(code in project for config in configs for code in select_rules(config).codes)
+    if not project:
+        return False
+    distinct = {id(config): config for config in configs}.values()  # one per configuration, not per file
+    return any(code in project for config in distinct for code in select_rules(config).codes)
 
 
 def rule_options(config: Config, rules: Sequence[type[LintRule]]) -> dict[str, object]:

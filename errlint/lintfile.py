@@ -164,29 +164,8 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+@_no_cyclic_gc()  # a ContextDecorator: the collector is paused for each call
 def lint_text(
-    text: str,
-    path: str,
-    config: Config,
-    rules: Sequence[type[LintRule]],
-    *,
-    options: Optional[dict[str, object]] = None,
-    apply_noqa: bool = True,
-    keep_source: bool = False,
-    prefilter: bool = True,
-) -> FileResult:
-    """Lint `text` as the file `path` (relative, as shown to the user).
-
-    With `prefilter` (the default), the bodies of functions that no enabled rule can report in are
-    blanked before parsing (`errlint.prefilter`); the findings are the same either way.
-    """
-    with _no_cyclic_gc():
-        return _lint_text(
-            text, path, config, rules, options=options, apply_noqa=apply_noqa, keep_source=keep_source, prefilter=prefilter
-        )
-
-
-def _lint_text(
     text: str,
     path: str,
     config: Config,
