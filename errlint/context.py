@@ -9,6 +9,7 @@ an identity is never reused within a file). `log_call` and `handler_facts` are t
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Optional, Sequence, TypeVar
@@ -49,8 +50,12 @@ class FileContext:
         config: Config,
         module_facts: ModuleFacts,
         module_name: str = "",
+        cpython_tree: Optional[ast.Module] = None,
     ) -> None:
         self.path = path
+        # CPython's tree of the whole original text (None when CPython cannot parse it): what a
+        # rule reads beyond the functions the prefilter keeps comes from here, never blanked.
+        self.cpython_tree = cpython_tree
         self.module = module
         self.lines = lines
         self.config = config

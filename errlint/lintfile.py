@@ -227,12 +227,14 @@ def _findings(
 ) -> tuple[list[Finding], list[RuleCrash]]:
     """The rules' findings before `noqa`: prefiltered when the rules allow it."""
     plan = prefilter_plan(active, config) if prefilter and tree is not None else None
-    present = plan.present(text) if plan is not None else None
-    if plan is not None and not present:
-        return [], []  # no rule can report anywhere in it: not parsed with libcst at all
     pre: Optional[Prefiltered] = None
-    if plan is not None and "def" in text:
+    if plan is not None:
+        present = plan.present(text)
+        if not plan.live(present):
+            return [], []  # no rule's pattern occurs in it: not parsed with libcst at all
         pre = blank_irrelevant(text, plan, tree, present)
+        if pre is not None and pre.nothing:
+            return [], []  # no rule's exact hint holds anywhere in it: not parsed either
     if pre is not None and pre.blanked:
         findings, crashes = _analyse(pre.text, lines, path, config, active, options, tree, cpython)
         if _blanking_showed(findings, pre):
@@ -304,7 +306,9 @@ def _analyse(
     if isinstance(parsed, Finding):
         return [parsed], []
     module = parsed
-    context = FileContext(path, module, lines, config, collect_module_facts(module), module_name_for(config.relative(path)))
+    context = FileContext(
+        path, module, lines, config, collect_module_facts(module), module_name_for(config.relative(path)), tree
+    )
     try:
         walker = walk(context, list(rules), options)
     except RecursionError:

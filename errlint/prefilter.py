@@ -29,6 +29,11 @@ its source is blanked without running the regular expression, which otherwise ru
 function's source and stops at the first match. A file in which no anchor occurs at all cannot
 have a finding (the hints hold for module-level code too), and the engine does not parse it.
 
+Where a rule's patterns match, its exact hint (`LintRule.may_report`, on CPython's tree: see
+`errlint.regions`) may still say it cannot report there: the pattern `except` keeps a function for XH105,
+whose hint then looks for a handler that only re-raises. A function no rule's hint keeps is blanked;
+a file where no rule can report, in any function or in the module's own code, is not parsed.
+
 Anything unusual keeps the text as it is: `ast` cannot parse it (syntax newer than the running
 Python, a syntax error, too deep), or a body shares its line with the header (`def f(): pass`).
 """
@@ -40,7 +45,7 @@ import re
 import sys
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Callable, Iterable, Optional, Sequence, Union
 
 if sys.version_info >= (3, 11):
     from re import _constants as _sre_constants, _parser as _sre_parser  # type: ignore[attr-defined]
@@ -49,6 +54,7 @@ else:  # pragma: no cover - Python 3.9/3.10
     import sre_parse as _sre_parser
 
 from errlint.analysis import analysis_closure
+from errlint.regions import Region
 
 if TYPE_CHECKING:
     from errlint.config import Config
@@ -68,6 +74,7 @@ class Prefiltered:
     text: str
     blanked: list[tuple[int, int]] = field(default_factory=list)  # 1-based, inclusive
     tree: Optional[ast.Module] = None
+    nothing: bool = False  # no rule can report anywhere in the file: it need not be parsed
 
     def covers(self, line: int, end_line: int) -> bool:
         """True when the range from `line` to `end_line` contains a blanked body."""
@@ -77,7 +84,18 @@ class Prefiltered:
 Anchor = tuple[str, bool]  # a literal every match of some pattern contains, and whether case is ignored
 
 
-Part = tuple[re.Pattern[str], Optional[tuple[Anchor, ...]]]  # one hint and its anchors (None: unknown)
+Part = tuple[re.Pattern[str], Optional[tuple[Anchor, ...]]]  # one pattern and its anchors (None: unknown)
+Check = Callable[[Region], bool]
+
+
+@dataclass(frozen=True)
+class Hint:
+    """One rule's hint: the indexes of its patterns in `Plan.parts`, one of which must match where
+    it reports (with the configured vocabularies), and its exact hint on CPython's tree, if any."""
+
+    parts: tuple[int, ...]
+    check: Optional[Check] = None
+    pattern: Optional[re.Pattern[str]] = None  # its patterns in one (for imported names)
 
 
 @dataclass(frozen=True)
@@ -93,10 +111,19 @@ class Plan:
     pattern: re.Pattern[str]
     parts: tuple[Part, ...] = ()
     class_attributes: bool = False
+    # The rules' hints; None: every part is one hint without an exact check. The parts no hint
+    # names are the analyses' `keep` patterns: they keep a function, but never make a file parsed.
+    hints: Optional[tuple[Hint, ...]] = None
 
     @classmethod
     def of(cls, pattern: re.Pattern[str]) -> Plan:
         return cls(pattern, ((pattern, None),))
+
+    @property
+    def rule_hints(self) -> tuple[Hint, ...]:
+        if self.hints is None:
+            return (Hint(tuple(range(len(self.parts))), None, self.pattern),)
+        return self.hints
 
     @property
     def anchors(self) -> Optional[tuple[Anchor, ...]]:
@@ -107,13 +134,13 @@ class Plan:
             found.update(anchors)
         return tuple(sorted(found))
 
-    def present(self, text: str) -> list[Part]:
-        """The parts that can match somewhere in `text`, each with the anchors that occur in it."""
+    def present(self, text: str) -> dict[int, Part]:
+        """The parts that can match somewhere in `text` (by index), each with the anchors that occur in it."""
         lowered: Optional[str] = None
-        out: list[Part] = []
-        for pattern, anchors in self.parts:
+        out: dict[int, Part] = {}
+        for index, (pattern, anchors) in enumerate(self.parts):
             if anchors is None:
-                out.append((pattern, None))
+                out[index] = (pattern, None)
                 continue
             here: list[Anchor] = []
             for literal, icase in anchors:
@@ -124,12 +151,16 @@ class Plan:
                 elif literal in text:
                     here.append((literal, icase))
             if here:
-                out.append((pattern, tuple(here)))
+                out[index] = (pattern, tuple(here))
         return out
 
+    def live(self, present: dict[int, Part]) -> list[Hint]:
+        """The rules' hints one of whose patterns may match (`present`: `self.present(text)`)."""
+        return [hint for hint in self.rule_hints if any(i in present for i in hint.parts)]
+
     def can_match(self, text: str) -> bool:
-        """False when no hint can match anywhere in `text` (cheap: substring searches)."""
-        return bool(self.present(text))
+        """False when no rule's pattern can match anywhere in `text` (cheap: substring searches)."""
+        return bool(self.live(self.present(text)))
 
 
 _PLANS: dict[tuple[object, ...], Optional[Plan]] = {}
@@ -153,14 +184,25 @@ def prefilter_plan(rules: Sequence[type[LintRule]], config: Optional[Config] = N
     plan: Optional[Plan] = None
     if all(getattr(rule, "PREFILTER", None) is not None for rule in rules):
         analyses = analysis_closure([name for rule in rules for name in getattr(rule, "ANALYSES", ())])
+        vocabulary = [re.escape(word) for word in extra]
         sources = [p for rule in rules for p in (rule.PREFILTER or ())]
         sources.extend(p for analysis in analyses for p in analysis.keep)
-        sources.extend(re.escape(word) for word in extra)
-        pattern = re.compile("|".join(f"(?:{p})" for p in sources) if sources else _NEVER)
-        parts = tuple((re.compile(source), _sorted(pattern_anchors(source))) for source in dict.fromkeys(sources))
-        plan = Plan(pattern, parts, any(a.class_attributes for a in analyses))
+        sources.extend(vocabulary)
+        pattern = re.compile(_union(sources))
+        index = {source: i for i, source in enumerate(dict.fromkeys(sources))}
+        parts = tuple((re.compile(source), _sorted(pattern_anchors(source))) for source in index)
+        hints = []
+        for rule in rules:
+            own = [*(rule.PREFILTER or ()), *vocabulary]
+            check = rule.may_report if rule.has_exact_hint() else None
+            hints.append(Hint(tuple(dict.fromkeys(index[p] for p in own)), check, re.compile(_union(own))))
+        plan = Plan(pattern, parts, any(a.class_attributes for a in analyses), tuple(hints))
     _PLANS[key] = plan
     return plan
+
+
+def _union(sources: Sequence[str]) -> str:
+    return "|".join(f"(?:{p})" for p in sources) if sources else _NEVER
 
 
 def rules_pattern(rules: Sequence[type[LintRule]], config: Optional[Config] = None) -> Optional[re.Pattern[str]]:
@@ -288,12 +330,13 @@ def blank_irrelevant(
     text: str,
     plan: Union[Plan, re.Pattern[str]],
     tree: Optional[ast.Module] = None,
-    present: Optional[list[Part]] = None,
+    present: Optional[dict[int, Part]] = None,
 ) -> Optional[Prefiltered]:
     """Return `text` with the bodies of irrelevant functions blanked, or None if `ast` fails.
 
     `plan` is a `Plan` (or just a pattern); `tree` is `ast.parse(text)` and `present`
-    `plan.present(text)` when the caller has them.
+    `plan.present(text)` when the caller has them. `Prefiltered.nothing` says that no rule can
+    report anywhere in the file.
     """
     if isinstance(plan, re.Pattern):
         plan = Plan.of(plan)
@@ -305,29 +348,55 @@ def blank_irrelevant(
         except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
             return None  # libcst parses the text as it is and reports any real problem as XH000
     result = Prefiltered(text, tree=tree)
+    if present is None:
+        present = plan.present(text)
+    live = plan.live(present)
+    if not live:
+        result.nothing = True
+        return result
     functions: list[_Function] = []
     imports: list[Union[ast.Import, ast.ImportFrom]] = []
     _collect(tree.body, functions, imports, None)
+    # The module's own code: a rule without an exact hint may report there whenever its patterns
+    # occur in the text (as before); the others say so on the module's region.
+    module_region = Region(tree)
+    needed = any(hint.check is None or hint.check(module_region) for hint in live)
     if not functions:
+        result.nothing = not needed
         return result
     lines = _LINE_RE.findall(text)
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
-    aliases = _aliases(imports, plan.pattern)
-    alias_re = re.compile(r"\b(?:" + "|".join(re.escape(a) for a in sorted(aliases)) + r")\b") if aliases else None
-    if present is None:
-        present = plan.present(text)
+    keep_parts = [i for i in present if not any(i in hint.parts for hint in live)]
+    aliases = _AliasMatcher(imports)
     owners_kept: set[int] = set()
     for function in functions:
         function.first = _first_line(function.node)
         function.last = min(function.node.end_lineno or function.node.lineno, len(lines))
         begin, end = starts[function.first - 1], starts[function.last]
-        function.keep = _matches(text, begin, end, present) or (
-            alias_re is not None and alias_re.search(text, begin, end) is not None
-        )
+        matched: dict[int, bool] = {}
+
+        def part_matches(i: int) -> bool:
+            found = matched.get(i)
+            if found is None:
+                found = matched[i] = _matches(text, begin, end, (present[i],))
+            return found
+
+        for hint in live:
+            if any(part_matches(i) for i in hint.parts if i in present) or aliases.match(hint, text, begin, end):
+                if hint.check is None or hint.check(Region(function.node)):
+                    function.keep = True
+                    break
+        if function.keep:
+            needed = True  # a rule may report in here
+        elif any(part_matches(i) for i in keep_parts):
+            function.keep = True  # an analysis reads it
         if function.keep and function.owner is not None:
             owners_kept.add(id(function.owner))
+    if not needed:
+        result.nothing = True
+        return result
     replaced: dict[int, str] = {}
     for function in functions:
         if function.keep:
@@ -350,6 +419,27 @@ def blank_irrelevant(
     if replaced:
         result.text = _join(lines, replaced)
     return result
+
+
+class _AliasMatcher:
+    """Names bound by imports whose qualified name matches a hint's patterns count as matches
+    (`from requests import get` for a hint on `requests`), per hint, computed when first asked."""
+
+    def __init__(self, imports: Sequence[Union[ast.Import, ast.ImportFrom]]) -> None:
+        self._imports = imports
+        self._by_hint: dict[int, Optional[re.Pattern[str]]] = {}
+
+    def match(self, hint: Hint, text: str, begin: int, end: int) -> bool:
+        if not self._imports or hint.pattern is None:
+            return False
+        key = id(hint)
+        if key not in self._by_hint:
+            aliases = _aliases(self._imports, hint.pattern)
+            self._by_hint[key] = (
+                re.compile(r"\b(?:" + "|".join(re.escape(a) for a in sorted(aliases)) + r")\b") if aliases else None
+            )
+        alias_re = self._by_hint[key]
+        return alias_re is not None and alias_re.search(text, begin, end) is not None
 
 
 def _join(lines: Sequence[str], replaced: dict[int, str]) -> str:

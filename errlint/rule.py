@@ -26,6 +26,7 @@ from errlint.finding import FixSpec as FixSpec, Replacement as Replacement, Repo
 
 if TYPE_CHECKING:
     from errlint.context import FileContext
+    from errlint.regions import Region
 
 FAMILIES: dict[str, str] = {
     "XH0": "file",
@@ -101,6 +102,20 @@ class LintRule(cst.BatchableCSTVisitor):
     # kept is added to the prefilter. A rule that reads an analysis without declaring it may lose
     # findings to the prefilter (tests/test_prefilter_equivalence.py runs every rule alone).
     ANALYSES: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """The rule's exact hint, asked where its `PREFILTER` matches: could it report anything in
+        `region` (one function, or the module's own code, as CPython's tree: `errlint.regions`)?
+
+        Must be True whenever the rule can report there, under any configuration (a necessary
+        condition, not a judgement). The default cannot tell: True.
+        """
+        return True
+
+    @classmethod
+    def has_exact_hint(cls) -> bool:
+        return cls.may_report.__func__ is not LintRule.may_report.__func__  # type: ignore[attr-defined]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

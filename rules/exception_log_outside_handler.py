@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, Sequence
@@ -11,6 +12,7 @@ import libcst as cst
 from errlint.analysis import dotted_name, last_segment
 from errlint.finding import Impact, Severity
 from errlint.logcalls import LogCall
+from errlint.regions import Region, call_name, statements_in
 from errlint.rule import Invalid, LintRule, Report, Valid
 from errlint.rules._helpers import in_test_code
 
@@ -267,6 +269,17 @@ class ExceptionLogOutsideHandler(LintRule):
         self._called_in_handlers: set[str] = set()
         self._with_handlers: set[int] = set()  # functions that have `except` handlers of their own
 
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a call named `exception`, or with an `exc_info=`/`exception=` keyword, sits
+        outside the handlers of its own function; in a function, only if it has a `try` with handlers
+        (or the call is at class level)."""
+        node = region.node
+        if isinstance(node, ast.Module):
+            return _candidate_call(node, has_try=True, module=True)
+        has_try = any(isinstance(s, (ast.Try, ast.TryStar)) and s.handlers for s in region.statements())
+        return _candidate_call(node, has_try=has_try, module=False)
+
     def visit_Call(self, node: cst.Call) -> None:
         context = self.context
         if context.enclosing_handler() is not None:
@@ -315,6 +328,11 @@ class ExceptionLogOutsideHandler(LintRule):
         return False
 
     def leave_Module(self, node: cst.Module) -> None:
+        tree = self.context.cpython_tree
+        if tree is not None:
+            # The prefilter may have blanked functions whose handlers call a candidate: what the
+            # handlers call is read from the whole original file.
+            self._called_in_handlers |= _called_in_handlers(tree)
         for candidate in self._candidates:
             # Before the function's own `try`, only `.exception()` itself: `exc_info=True` on a warning
             # there is often a caller's exception (`def reconnect(): log.warning(..., exc_info=True)`).
@@ -379,3 +397,77 @@ def _looks_like_error_callback(function: cst.FunctionDef) -> bool:
     params = function.params
     every = [*params.posonly_params, *params.params, *params.kwonly_params]
     return any(p.name.value in _EXCEPTION_PARAMS for p in every)
+
+
+# --- on CPython's tree: the prefilter's exact hint, and what handlers call in the whole file ---
+
+_AST_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _exception_call(call: ast.Call) -> bool:
+    return call_name(call) == "exception" or any(k.arg in ("exc_info", "exception") for k in call.keywords)
+
+
+def _candidate_call(root: ast.AST, *, has_try: bool, module: bool) -> bool:
+    """Is there, under `root`, a call that may be reported: `_exception_call`, outside the
+    handlers of its own scope, and either outside any function (module or class level) or in a
+    function region that has a `try` with handlers (`has_try`)? For the module's own code
+    (`module`), the functions are their own regions and are skipped. Decorators and defaults count
+    as outside any function (more than the rule reports: a hint may say yes too often)."""
+    stack: list[tuple[ast.AST, bool, bool]] = [(root, False, module)]  # node, in a handler, outside any function
+    while stack:
+        node, in_handler, outside = stack.pop()
+        if isinstance(node, ast.Call) and not in_handler and (outside or has_try) and _exception_call(node):
+            return True
+        if isinstance(node, _AST_FUNCTIONS):
+            if module:
+                continue  # its own region
+            stack.extend((child, False, True) for child in (*node.decorator_list, node.args, *([node.returns] if node.returns else ())))
+            stack.extend((stmt, False, False) for stmt in node.body)
+        elif isinstance(node, ast.ClassDef):
+            stack.extend((child, False, True) for child in ast.iter_child_nodes(node))
+        elif isinstance(node, ast.Lambda):
+            stack.extend((child, False, outside) for child in ast.iter_child_nodes(node))
+        elif isinstance(node, (ast.Try, ast.TryStar)):
+            stack.extend((stmt, in_handler, outside) for stmt in (*node.body, *node.orelse, *node.finalbody))
+            for handler in node.handlers:
+                if handler.type is not None:
+                    stack.append((handler.type, in_handler, outside))
+                stack.extend((stmt, True, outside) for stmt in handler.body)
+        else:
+            stack.extend((child, in_handler, outside) for child in ast.iter_child_nodes(node))
+    return False
+
+
+def _called_in_handlers(tree: ast.Module) -> set[str]:
+    """What `_note_handler_call` collects, over the whole file: the names called or passed as an
+    argument in `except` handlers (not inside a function, lambda or class nested in a handler)."""
+    names: set[str] = set()
+    for stmt in statements_in(tree.body):
+        if not isinstance(stmt, (ast.Try, ast.TryStar)):
+            continue
+        for handler in stmt.handlers:
+            stack: list[ast.AST] = list(handler.body)
+            while stack:
+                node = stack.pop()
+                if isinstance(node, _AST_SCOPES):
+                    continue  # its own frame, without the handler
+                if isinstance(node, ast.Call):
+                    name = call_name(node)
+                    if name:
+                        names.add(name)
+                    for arg in (*node.args, *(k.value for k in node.keywords)):
+                        passed = _ast_last_segment(arg.value if isinstance(arg, ast.Starred) else arg)
+                        if passed:
+                            names.add(passed)
+                stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def _ast_last_segment(node: ast.AST) -> Optional[str]:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 from typing import ClassVar, Optional, Sequence, Union
 
 import libcst as cst
 
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
+from errlint.regions import Region, statements_in
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import in_test_code, rebinds
 from errlint.rules.useless_reraise import is_useless_reraise
@@ -236,6 +238,18 @@ class ReraiseByName(LintRule):
             expected_safety=FixSafety.UNSAFE,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a handler `except ... as name:` holds a `raise name` without `from`."""
+        for handler in region.handlers():
+            name = handler.name
+            if name is None:
+                continue
+            for stmt in statements_in(handler.body):
+                if isinstance(stmt, ast.Raise) and stmt.cause is None and isinstance(stmt.exc, ast.Name) and stmt.exc.id == name:
+                    return True
+        return False
 
     def visit_Raise(self, node: cst.Raise) -> None:
         exc = node.exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import builtins
 from typing import ClassVar, Optional, Sequence, Union
 
@@ -10,6 +11,7 @@ import libcst as cst
 from errlint.analysis import Handler, ModuleFacts, iter_children
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.handlers import CaughtType, caught_types, explains
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import caught_label, handler_header_end, in_test_code
 
@@ -269,6 +271,11 @@ class UselessReraise(LintRule):
         ),
     ]
 
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a handler's whole body is `raise` or `raise <its bound name>`."""
+        return any(_ast_only_reraises(handler) for handler in region.handlers())
+
     def visit_Try(self, node: cst.Try) -> None:
         self._check(node)
 
@@ -291,6 +298,16 @@ class UselessReraise(LintRule):
                 if text is not None:
                     fix = [(node, text)]
             self.report(handler, end=handler_header_end(handler), fix=fix, label=caught_label(handler))
+
+
+def _ast_only_reraises(handler: ast.ExceptHandler) -> bool:
+    """`only_reraises` on CPython's tree (the prefilter's exact hint)."""
+    if len(handler.body) != 1:
+        return False
+    stmt = handler.body[0]
+    if not isinstance(stmt, ast.Raise) or stmt.cause is not None:
+        return False
+    return stmt.exc is None or (isinstance(stmt.exc, ast.Name) and stmt.exc.id == handler.name)
 
 
 def only_reraises(handler: Handler) -> Optional[cst.Raise]:

@@ -16,8 +16,9 @@ from errlint.cli import main
 VALID = "XH000 [error] valid Python that errlint's parser cannot read: "
 
 
-# A `try` a rule can report in: a file no rule can fire in is not parsed with libcst at all.
-HEAD = b"try:\n    import x\nexcept ImportError:\n    x = None\n"
+# A `try` a default rule can report in (XH105: a handler that only re-raises): a file no rule can
+# fire in is not parsed with libcst at all.
+HEAD = b"try:\n    import x\nexcept ImportError:\n    raise\n"
 
 
 def run(tmp_path: Path, name: str, data: bytes) -> tuple[int, str, str]:

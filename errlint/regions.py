@@ -1,0 +1,124 @@
+"""The regions of a file the prefilter decides on, as CPython's tree: what a rule's exact hint reads.
+
+A rule's `PREFILTER` patterns are cheap and coarse: `\\bexcept\\b` keeps every function with an
+`except`, although XH105 only reports a handler whose whole body is `raise`. A rule may add an
+exact hint, `LintRule.may_report(region)`: given one region of CPython's tree (`ast`) of the
+original text, could the rule report anything in it? The prefilter asks it only where the rule's
+patterns match, so a hint may be a few lines of `ast` and still cost almost nothing.
+
+The regions are the ones the prefilter keeps or blanks as a whole:
+
+- each function that is not nested in another function (module level, in a class, under `if`...),
+  from its first decorator to its last line, nested functions and classes included;
+- the module's own code: every statement outside those functions (class bodies included).
+
+A hint must answer True whenever the rule could report in the region, under any configuration:
+it is a necessary condition, never a judgement (`tests/test_prefilter_equivalence.py` runs every
+rule alone with the prefilter on and off). A region whose hint is False for every enabled rule is
+blanked; a file where it is False everywhere is not parsed by libcst at all.
+
+This module imports only `ast`: the prefilter runs before libcst is needed.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator, Optional, Sequence, Union
+
+FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_BLOCKS = ("body", "orelse", "finalbody")
+
+
+class Region:
+    """One function not nested in another (`node` is its def), or the module's own code (`node` is
+    the module; the functions are their own regions and are left out)."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: Union[ast.Module, FunctionNode]) -> None:
+        self.node = node
+
+    @property
+    def is_module(self) -> bool:
+        return isinstance(self.node, ast.Module)
+
+    def statements(self) -> Iterator[ast.stmt]:
+        """Every statement of the region, nested blocks, handlers and `match` cases included, in
+        no particular order (for a function: its nested functions and classes too)."""
+        if isinstance(self.node, ast.Module):
+            return statements_in(self.node.body, into_functions=False)  # they are their own regions
+        return statements_in([self.node])
+
+    def handlers(self) -> Iterator[ast.ExceptHandler]:
+        """Every `except` (and `except*`) handler of the region."""
+        for stmt in self.statements():
+            if isinstance(stmt, (ast.Try, ast.TryStar)):
+                yield from stmt.handlers
+
+    def nodes(self) -> Iterator[ast.AST]:
+        """Every node of the region, expressions included (for the module: not inside its
+        functions' regions, decorators and defaults included)."""
+        for stmt in self.statements():
+            yield from _own_nodes(stmt)
+
+
+def statements_in(body: Sequence[ast.stmt], *, into_functions: bool = True) -> Iterator[ast.stmt]:
+    """The statements of `body` and every statement nested in them (blocks, handlers, `match`
+    cases; functions and classes too unless `into_functions` is False), in no particular order."""
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        if not into_functions and isinstance(stmt, _FUNCTIONS):
+            continue
+        yield stmt
+        for name in _BLOCKS:
+            inner = getattr(stmt, name, None)
+            if inner and isinstance(inner, list):
+                stack.extend(inner)
+        for handler in getattr(stmt, "handlers", ()):
+            stack.extend(handler.body)
+        for case in getattr(stmt, "cases", ()):
+            stack.extend(case.body)
+
+
+def _own_nodes(stmt: ast.stmt) -> Iterator[ast.AST]:
+    """`stmt` and the nodes of its own expressions: not the statements nested in its blocks."""
+    yield stmt
+    stack: list[ast.AST] = []
+    for name, value in ast.iter_fields(stmt):
+        if name in _BLOCKS or name in ("handlers", "cases"):
+            continue
+        if isinstance(value, ast.AST):
+            stack.append(value)
+        elif isinstance(value, list):
+            stack.extend(v for v in value if isinstance(v, ast.AST))
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+    for handler in getattr(stmt, "handlers", ()):  # a handler and what it catches: the `try`'s own code
+        yield handler
+        if handler.type is not None:
+            yield from ast.walk(handler.type)
+    for case in getattr(stmt, "cases", ()):  # a `case` pattern and guard are the match's own code
+        yield from ast.walk(case.pattern)
+        if case.guard is not None:
+            yield from ast.walk(case.guard)
+
+
+def call_name(call: ast.Call) -> Optional[str]:
+    """The last segment of what is called (`log.exception(...)` -> `exception`), like
+    `errlint.analysis.last_segment` on libcst's tree."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return None
+
+
+def is_scope(node: ast.AST) -> bool:
+    """A function, lambda or class: `except` handlers around it do not cover its body."""
+    return isinstance(node, _SCOPES)
