@@ -205,11 +205,17 @@ def _ignored(name: str, is_dir: bool, specs: Sequence[_Spec]) -> bool:
 
 def _child_display(parent: str, name: str, path: str, cwd: Path) -> str:
     """`display_path(Path(path), cwd)` for the entry `name` of a folder displayed as `parent`,
-    without a `relpath` per entry: folders are walked from their display path downwards."""
+    without a `relpath` per entry: folders are walked from their display path downwards.
+
+    A folder shown as it was given (absolute, or `../x`: it is not inside the working directory)
+    has its entries shown the same way, except the one entry that may be the working directory
+    itself (same name), which `display_path` decides."""
     if parent == ".":
         display = name
     elif os.path.isabs(parent) or parent.startswith(".."):
-        return display_path(Path(path), cwd)
+        if name == cwd.name:
+            return display_path(Path(path), cwd)
+        return parent + os.sep + name if not parent.endswith(os.sep) else parent + name
     else:
         display = parent + os.sep + name
     return display if not display.startswith("..") else display_path(Path(path), cwd)

@@ -10,6 +10,7 @@ own configuration (relative to its folder) excludes. Files named explicitly are 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -102,18 +103,24 @@ def excluded_by(config: Config, file: Path, walk_root: Path, cwd: Path) -> bool:
     patterns = tuple(config.exclude) + tuple(config.extend_exclude)
     if not patterns:
         return False
-    absolute = os.path.abspath(file)
-    rel: Optional[str] = None
-    for base in (config.root if config.root != "." else str(cwd), str(walk_root)):
-        candidate = os.path.relpath(absolute, os.path.abspath(base))
-        if not candidate.startswith(".."):
-            rel = candidate.replace(os.sep, "/")
-            break
-    if rel is None:
+    directory, name = os.path.split(os.path.abspath(file))
+    bases = (os.path.abspath(config.root if config.root != "." else cwd), os.path.abspath(walk_root))
+    folder = _relative_folder(directory, *bases)
+    if folder is None:
         return False
     excluded = compiled_excludes(patterns)
-    folder, _, name = rel.rpartition("/")
-    return excluded.folders(folder) or excluded(name, rel)
+    return excluded.folders(folder) or excluded(name, folder + "/" + name if folder else name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative_folder(directory: str, *bases: str) -> Optional[str]:
+    """The absolute `directory` relative to the first of the absolute `bases` it is in
+    (`/`-separated, "" for the base itself), None when it is in none: once per folder, not per file."""
+    for base in bases:
+        candidate = os.path.relpath(directory, base)
+        if not candidate.startswith(".."):
+            return "" if candidate == "." else candidate.replace(os.sep, "/")
+    return None
 
 
 def _looked_at_denied(path: Path) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from errlint.config import Config
-from errlint.discovery import _Excludes, discover
+from errlint.discovery import _Excludes, discover, display_path
 
 PATTERNS = ["build", "*.pyc", "docs/_build/", "./vendor/lib", "migrations", "test_*.py", "[ab]*.py"]
 PATHS = [
@@ -94,6 +94,15 @@ def test_walk_builds_paths_as_relpath_and_gitignore_did(
     assert all(t.path.is_file() and t.error is None for t in found)
     outside = discover([str(tmp_path / "repo" / "app" / "sub")], Config(), tmp_path / "repo" / "lib")
     assert [t.display for t in outside] == [str(tmp_path / "repo" / "app" / "sub" / "wanted.py")]
+    # A folder given by its absolute path, the working directory inside it: the entries outside
+    # the working directory are shown absolute, those in it relative, as `display_path` says.
+    inside = tmp_path / "repo" / "app"
+    around = discover([str(tmp_path / "repo")], Config(exclude=("lib/build",)), inside)
+    assert [t.display for t in around] == sorted(
+        [str(tmp_path / "repo" / "lib" / "..odd.py"), str(tmp_path / "repo" / "t.pyi"), str(tmp_path / "repo" / "top_only.py"),
+         "keep.gen.py", "ok.py", "sub/wanted.py"]
+    )  # fmt: skip
+    assert all(t.display == display_path(t.path, inside) for t in around)
 
 
 GITIGNORE_LINES = [
