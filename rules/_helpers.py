@@ -26,12 +26,25 @@ def handler_header_end(handler: Handler) -> cst.CSTNode:
 
 
 def caught_label(handler: Handler) -> str:
-    """`except:`, `except Exception:`, `except* (A, B):` as written, for messages."""
+    """`except:`, `except Exception:`, `except* (A, B):` as written, on one line, for messages."""
     star = "*" if isinstance(handler, cst.ExceptStarHandler) else ""
     if handler.type is None:
         return "except:"
-    code = cst.Module(body=()).code_for_node(handler.type)
-    return f"except{star} {code}:"
+    return f"except{star} {one_line(cst.Module(body=()).code_for_node(handler.type))}:"
+
+
+_COMMENT_RE = re.compile(r"#[^\r\n]*")
+_SPACE_RE = re.compile(r"\s+")
+
+
+def one_line(code: str) -> str:
+    """Code of an expression that may span lines (`(A,\n    B)`), on one line for a message:
+    comments dropped, each run of whitespace one space, none inside the brackets' edges. Only for
+    code without strings (exception types): a `#` is taken for a comment."""
+    if "\n" not in code and "\r" not in code and "#" not in code:
+        return code
+    text = _SPACE_RE.sub(" ", _COMMENT_RE.sub("", code)).strip()
+    return re.sub(r"([(\[{]) | ([)\]}])", lambda m: m.group(1) or m.group(2), text)
 
 
 def is_suite_of(node: cst.CSTNode, parent: Union[cst.CSTNode, None]) -> bool:

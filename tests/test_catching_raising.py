@@ -472,3 +472,22 @@ CORPUS_FALSE_POSITIVES = {
 def test_corpus_false_positive_patterns(case: str) -> None:
     code, snippet = CORPUS_FALSE_POSITIVES[case]
     assert _codes(snippet, (code,)) == []
+
+
+def test_a_multi_line_except_type_is_quoted_on_one_line() -> None:
+    """A message is one line (concise, flake8 and GitHub output are line-oriented): the caught
+    types of a handler written over several lines, with a comment, are quoted on one line."""
+    code = textwrap.dedent(
+        """
+        def load():
+            try:
+                run()
+            except (
+                KeyError,  # legacy callers
+                ValueError,
+            ):
+                raise
+        """
+    )
+    (finding,) = [f for f in lint_snippet(code, [rule_by_code("XH105")]).findings if f.code == "XH105"]
+    assert finding.message == "Useless `except (KeyError, ValueError,):`: the handler only re-raises the exception"
