@@ -275,7 +275,8 @@ def _cached(path: Path, display: str, cache: ResultCache, keep_source: bool) -> 
         data = read_source(path)
     except OSError:
         return None  # lint_file reports it
-    findings = cache.get(cache.key(display, data))
+    key = cache.key(display, data)
+    findings = cache.get(key)
     if findings is None:
         return None
     source = None
@@ -284,7 +285,7 @@ def _cached(path: Path, display: str, cache: ResultCache, keep_source: bool) -> 
             source = decode_source(data)
         except UnreadableSource:
             return None
-    return FileResult(display, findings, source=source)
+    return FileResult(display, findings, source=source, cache_key=key)
 
 
 def _collect(

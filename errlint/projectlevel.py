@@ -292,6 +292,11 @@ def _facts_for(
         given = None
     if given is not None and store is None:
         return dict(given)
+    linted = getattr(result, "cache_key", None)  # the key of the bytes this run linted (or found cached)
+    if store is not None and linted is not None:
+        stored = store.get(item.abspath, linted, codes)
+        if stored is not None:  # the facts of those very bytes: the file is not read again
+            return dict(given) if given is not None else dict(stored)
     try:
         data = read_source(path)
         st = os.stat(path)
