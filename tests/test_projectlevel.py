@@ -92,6 +92,20 @@ def test_jobs_and_cache_give_the_same_report(app: Path, jobs: str) -> None:
     assert run(".", "-j", jobs) == (1, EXPECTED, "")  # warm: findings cache hits, facts from the store
 
 
+def test_a_warm_run_reads_each_file_once(app: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The result cache's hit carries the key of the bytes it read; the facts stored under that key
+    are used as they are, without reading the file a second time for the project rule."""
+    import errlint.engine
+
+    assert run(".", "-j", "1") == (1, EXPECTED, "")
+    reads: list[str] = []
+    real = errlint.engine.read_source
+    monkeypatch.setattr(errlint.engine, "read_source", lambda path: reads.append(str(path)) or real(path))
+    assert run(".", "-j", "1") == (1, EXPECTED, "")
+    # Once each for the result cache, and the file reported in once more, to place the report.
+    assert sorted(reads) == [str(app / "app" / "more.py"), "app/more.py", "app/views.py"]
+
+
 def test_damaged_store_and_changed_file_are_recomputed(app: Path) -> None:
     run(".")
     store = next((app / ".errlint_cache" / STORE_DIR).glob("*.json"))
