@@ -223,7 +223,8 @@ def assert_valid_sarif(log: dict[str, Any]) -> None:
 @pytest.fixture
 def only_xh101(monkeypatch: pytest.MonkeyPatch) -> None:
     """Constructed findings use codes other engineers may not have added yet: only XH101 is a rule."""
-    monkeypatch.setattr("errlint.reporters.sarif.rule_by_code", lambda code: rule_by_code(code) if code == "XH101" else None)
+    monkeypatch.setattr("errlint.catalog.indexed_descriptor", lambda code: None)
+    monkeypatch.setattr("errlint.rule.rule_by_code", lambda code: rule_by_code(code) if code == "XH101" else None)
 
 
 def test_sarif_exact_results(only_xh101: None) -> None:

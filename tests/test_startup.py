@@ -95,6 +95,12 @@ def test_a_warm_run_imports_neither_libcst_nor_the_rules_nor_rich(sample: Path, 
     assert (warm_code, warm_out) == (cold_code, cold_out)
     assert sorted(m for m in warm_modules if m.split(".")[0] in HEAVY or m in HEAVY) == []
 
+    # SARIF takes errlint's own rules' descriptors from the index: the same log, no rule imported.
+    sarif_code, sarif_out, sarif_modules = _errlint(sample, *CHECK[:-2], "--format", "sarif", *cache)
+    assert sarif_code == 1 and not {"libcst", "errlint.rule"} & sarif_modules
+    log = json.loads(sarif_out)
+    assert {r["id"] for r in log["runs"][0]["tool"]["driver"]["rules"]} == {f["code"] for f in findings}
+
     # The default text report to a pipe is written without rich.
     text_code, text_out, text_modules = _errlint(sample, *CHECK[:-2], "--format", "text", *cache)
     assert text_code == 1 and "rich" not in text_modules and "libcst" not in text_modules
@@ -146,6 +152,17 @@ def test_the_index_says_what_the_rule_classes_say() -> None:
     assert indexed is not None
     assert list(indexed) == [catalog.info_of(r) for r in all_rules() if r.__module__.startswith("errlint.rules.")]
     assert catalog.load(["XH203", "XH101"]) == [r for code in ("XH203", "XH101") for r in all_rules() if r.CODE == code]
+
+
+def test_the_index_holds_each_rules_sarif_descriptor() -> None:
+    from errlint.reporters.sarif import descriptor_of
+    from errlint.rule import all_rules
+
+    own = [r for r in all_rules() if r.__module__.startswith("errlint.rules.")]
+    assert len(own) > 30
+    for rule in own:
+        assert catalog.indexed_descriptor(rule.CODE) == descriptor_of(rule), rule.CODE
+    assert catalog.indexed_descriptor("XH999") is None
 
 
 def test_a_stale_index_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
-from typing import IO, Any, Optional
+from typing import IO, TYPE_CHECKING, Any, Optional
 from urllib.parse import quote
 
 from errlint import __version__
@@ -22,7 +22,9 @@ from errlint.finding import DOCS_URL, Edit, Finding, Fix, Severity
 from errlint.fingerprints import VERSION as FINGERPRINT_KEY
 from errlint.fingerprints import of as fingerprint_of
 from errlint.reporters import ReporterOptions, RunResult
-from errlint.rule import LintRule, rule_by_code
+
+if TYPE_CHECKING:
+    from errlint.rule import LintRule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://errlint.readthedocs.io/"
@@ -66,7 +68,18 @@ def sarif_log(result: RunResult) -> dict[str, Any]:
 
 
 def _descriptor(code: str, sample: Finding) -> dict[str, Any]:
-    """`reportingDescriptor` from the rule's metadata (or, for codes without a rule, the finding)."""
+    """`reportingDescriptor` from the rule's metadata (or, for codes without a rule, the finding).
+
+    errlint's own rules' descriptors are in the generated rule index (`errlint.catalog`): a report
+    of cached results imports neither the rules nor libcst.
+    """
+    from errlint import catalog
+
+    indexed = catalog.indexed_descriptor(code)
+    if indexed is not None:
+        return indexed
+    from errlint.rule import rule_by_code
+
     rule = rule_by_code(code)
     if rule is None:
         return {
@@ -76,31 +89,45 @@ def _descriptor(code: str, sample: Finding) -> dict[str, Any]:
             "helpUri": sample.url,
             "defaultConfiguration": {"level": LEVELS[sample.severity]},
         }
+    return descriptor_of(rule)
+
+
+def descriptor_of(rule: type[LintRule]) -> dict[str, Any]:
+    """The `reportingDescriptor` of `rule`."""
+    return descriptor_from(*descriptor_facts(rule))
+
+
+DescriptorFacts = tuple[str, str, str, str, str, bool, str, str, str]
+
+
+def descriptor_facts(rule: type[LintRule]) -> DescriptorFacts:
+    """What a descriptor is made of (the rule index keeps these, `descriptor_from` builds it)."""
     summary = short_description(rule)
     full = "\n\n".join(t for t in (_section(rule, "What it does"), _section(rule, "Why is this bad?")) if t)
-    url = DOCS_URL.format(code=rule.CODE)
+    return (rule.CODE, rule.NAME, summary, full, rule.SEVERITY.value, rule.PREVIEW, rule.family(), rule.IMPACT.value, rule.FIX.value)
+
+
+def descriptor_from(
+    code: str, name: str, summary: str, full: str, severity: str, preview: bool, family: str, impact: str, fix: str
+) -> dict[str, Any]:
+    url = DOCS_URL.format(code=code)
+    level = Severity(severity)
+    tags = list(dict.fromkeys(["errlint", family, impact] + (["preview"] if preview else [])))
     return {
-        "id": rule.CODE,
-        "name": rule.NAME,
+        "id": code,
+        "name": name,
         "shortDescription": {"text": summary},
         "fullDescription": {"text": _plain(full) or summary, "markdown": full or summary},
         "help": {"text": f"{_plain(full) or summary}\n\nSee {url}", "markdown": f"{full or summary}\n\n[Documentation]({url})"},
         "helpUri": url,
-        "defaultConfiguration": {"level": LEVELS[rule.SEVERITY], "enabled": not rule.PREVIEW},
+        "defaultConfiguration": {"level": LEVELS[level], "enabled": not preview},
         "properties": {
-            "tags": rule_tags(rule),
-            "problem.severity": _PROBLEM_SEVERITY[rule.SEVERITY],
-            "impact": rule.IMPACT.value,
-            "fix": rule.FIX.value,
+            "tags": tags,
+            "problem.severity": _PROBLEM_SEVERITY[level],
+            "impact": impact,
+            "fix": fix,
         },
     }
-
-
-def rule_tags(rule: type[LintRule]) -> list[str]:
-    """`errlint`, the family, the impact and `preview`: unique, as the schema requires (the
-    resilience family's impact is also `resilience`)."""
-    tags = ["errlint", rule.family(), rule.IMPACT.value] + (["preview"] if rule.PREVIEW else [])
-    return list(dict.fromkeys(tags))
 
 
 def _section(rule: type[LintRule], heading: str) -> str:
