@@ -52,6 +52,9 @@ def _valid(entry: Any) -> bool:
     )
 
 
+_READ: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}  # path -> (signature, entries)
+
+
 class FactsStore:
     """Facts by absolute path, in one JSON file: read once, written once (see the module doc)."""
 
@@ -62,14 +65,26 @@ class FactsStore:
         self._bad: set[str] = set()
 
     def _read(self) -> dict[str, Any]:
+        """The entries on disk now (a new dict each time). A process that judges one file at a
+        time (the flake8 plugin, the editor server) reads the store once, not once per file: the
+        parsed entries are kept while the file's size, mtime and inode stay the same (it is only
+        ever replaced, never written in place)."""
         try:
+            st = os.stat(self.path)
+            signature = (st.st_size, st.st_mtime_ns, st.st_ino)
+            where = os.path.abspath(self.path)
+            known = _READ.get(where)
+            if known is not None and known[0] == signature:
+                return dict(known[1])
             data = json.loads(self.path.read_bytes())
         except (OSError, ValueError, RecursionError, MemoryError):
             return {}
         if not isinstance(data, dict) or data.get("format") != STORE_FORMAT or not isinstance(data.get("files"), dict):
             return {}
         files: dict[str, Any] = data["files"]
-        return files
+        _READ.clear()  # one store per process is the rule; never keep more than the last one
+        _READ[where] = (signature, files)
+        return dict(files)
 
     @property
     def entries(self) -> dict[str, Any]:

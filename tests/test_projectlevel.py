@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -406,3 +407,30 @@ def test_shard_option_reports_are_the_unsharded_report_split(app: Path, cache: l
     for count in ("2", "3"):
         parts = [run(".", "--shard", f"{k}/{count}", *cache)[1] for k in range(1, int(count) + 1)]
         assert sorted(line for part in parts for line in part.splitlines()) == sorted(whole.splitlines())
+
+
+def test_the_store_is_parsed_once_per_process_until_it_is_replaced(app: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flake8 plugin judges one file per call: each call must not parse the whole store again."""
+    import errlint.factstore as factstore
+
+    run(".")  # writes the store
+    store = next((app / ".errlint_cache" / STORE_DIR).glob("*.json"))
+    parsed: list[Path] = []
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if os.path.abspath(self) == str(store):
+            parsed.append(self)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    factstore._READ.clear()
+    first = factstore.FactsStore(app / ".errlint_cache").entries
+    second = factstore.FactsStore(app / ".errlint_cache").entries
+    assert len(parsed) == 1 and first == second and first is not second
+    first.clear()  # a store's entries are its own: the next reader still sees the file's
+    assert factstore.FactsStore(app / ".errlint_cache").entries == second
+    (app / "app" / "more.py").write_text(MORE + "\n")
+    run(".")  # the store is replaced (a new file): read again
+    third = factstore.FactsStore(app / ".errlint_cache").entries
+    assert len(parsed) == 2 and third != second
