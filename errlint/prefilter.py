@@ -135,24 +135,42 @@ class Plan:
         return tuple(sorted(found))
 
     def present(self, text: str) -> dict[int, Part]:
-        """The parts that can match somewhere in `text` (by index), each with the anchors that occur in it."""
+        """The parts that can match somewhere in `text` (by index), each with the anchors that occur in it.
+
+        Each distinct anchor is looked for once, shortest first, and not at all when a shorter
+        anchor it contains is absent (`.error(` after `error`)."""
         lowered: Optional[str] = None
+        found: dict[Anchor, bool] = {}
+        for anchor, inside in self._anchor_order():
+            if any(not found[sub] for sub in inside):
+                found[anchor] = False
+                continue
+            literal, icase = anchor
+            if icase:
+                lowered = text.lower() if lowered is None else lowered
+                found[anchor] = literal in lowered
+            else:
+                found[anchor] = literal in text
         out: dict[int, Part] = {}
         for index, (pattern, anchors) in enumerate(self.parts):
             if anchors is None:
                 out[index] = (pattern, None)
                 continue
-            here: list[Anchor] = []
-            for literal, icase in anchors:
-                if icase:
-                    lowered = text.lower() if lowered is None else lowered
-                    if literal in lowered:
-                        here.append((literal, icase))
-                elif literal in text:
-                    here.append((literal, icase))
+            here = tuple(anchor for anchor in anchors if found[anchor])
             if here:
-                out[index] = (pattern, tuple(here))
+                out[index] = (pattern, here)
         return out
+
+    def _anchor_order(self) -> tuple[tuple[Anchor, tuple[Anchor, ...]], ...]:
+        """Every distinct anchor, shortest first, with the shorter anchors it contains."""
+        order = _ORDERS.get(id(self))
+        if order is None or order[0] is not self:
+            unique = sorted({a for _, anchors in self.parts for a in anchors or ()}, key=lambda a: (len(a[0]), a))
+            pairs = tuple(
+                (a, tuple(b for b in unique[:i] if b[1] == a[1] and b[0] in a[0])) for i, a in enumerate(unique)
+            )
+            order = _ORDERS[id(self)] = (self, pairs)
+        return order[1]
 
     def live(self, present: dict[int, Part]) -> list[Hint]:
         """The rules' hints one of whose patterns may match (`present`: `self.present(text)`)."""
@@ -164,6 +182,7 @@ class Plan:
 
 
 _PLANS: dict[tuple[object, ...], Optional[Plan]] = {}
+_ORDERS: dict[int, tuple[Plan, tuple[tuple[Anchor, tuple[Anchor, ...]], ...]]] = {}
 
 
 def prefilter_plan(rules: Sequence[type[LintRule]], config: Optional[Config] = None) -> Optional[Plan]:
