@@ -35,10 +35,15 @@ class Region:
     """One function not nested in another (`node` is its def), or the module's own code (`node` is
     the module; the functions are their own regions and are left out)."""
 
-    __slots__ = ("node",)
+    __slots__ = ("node", "module")
 
-    def __init__(self, node: Union[ast.Module, FunctionNode]) -> None:
+    def __init__(self, node: Union[ast.Module, FunctionNode], module: Optional[ast.Module] = None) -> None:
         self.node = node
+        # The whole file's tree: what a function's region cannot show (module-level bindings and
+        # imports: `oops = log.exception`) is read from here, never from the rule's own walk.
+        self.module: ast.Module = module if module is not None else node  # type: ignore[assignment]
+        if module is None and not isinstance(node, ast.Module):
+            raise TypeError("a function's region needs the module it is in")
 
     @property
     def is_module(self) -> bool:

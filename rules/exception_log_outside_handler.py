@@ -275,10 +275,11 @@ class ExceptionLogOutsideHandler(LintRule):
         outside the handlers of its own function; in a function, only if it has a `try` with handlers
         (or the call is at class level)."""
         node = region.node
+        names = _exception_names(region.module)
         if isinstance(node, ast.Module):
-            return _candidate_call(node, has_try=True, module=True)
+            return _candidate_call(node, names, has_try=True, module=True)
         has_try = any(isinstance(s, (ast.Try, ast.TryStar)) and s.handlers for s in region.statements())
-        return _candidate_call(node, has_try=has_try, module=False)
+        return _candidate_call(node, names, has_try=has_try, module=False)
 
     def visit_Call(self, node: cst.Call) -> None:
         context = self.context
@@ -405,11 +406,46 @@ _AST_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-def _exception_call(call: ast.Call) -> bool:
-    return call_name(call) == "exception" or any(k.arg in ("exc_info", "exception") for k in call.keywords)
+def _exception_call(call: ast.Call, names: frozenset[str]) -> bool:
+    return call_name(call) in names or any(k.arg in ("exc_info", "exception") for k in call.keywords)
 
 
-def _candidate_call(root: ast.AST, *, has_try: bool, module: bool) -> bool:
+_NAMES: list[tuple[ast.Module, frozenset[str]]] = []  # the last file's (its tree is held: ids stay unique)
+
+
+def _exception_names(tree: ast.Module) -> frozenset[str]:
+    """`exception` and every name the file binds to something called `exception` anywhere
+    (`oops = log.exception`, `debug, oops = log.debug, log.exception`, `self.oops = ...`,
+    `from logging import exception as oops`): the logging analysis resolves such aliases."""
+    if _NAMES and _NAMES[0][0] is tree:
+        return _NAMES[0][1]
+    names = {"exception"}
+    for stmt in statements_in(tree.body):
+        if isinstance(stmt, ast.ImportFrom):
+            names.update(a.asname or a.name for a in stmt.names if a.name == "exception")
+            continue
+        pairs: list[tuple[ast.AST, Optional[ast.AST]]] = []
+        if isinstance(stmt, ast.Assign):
+            pairs = [(target, stmt.value) for target in stmt.targets]
+        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+            pairs = [(stmt.target, stmt.value)]
+        while pairs:
+            target, value = pairs.pop()
+            if isinstance(target, (ast.Tuple, ast.List)):
+                same = isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts)
+                pairs.extend((t, value.elts[i] if same else value) for i, t in enumerate(target.elts))  # type: ignore[union-attr]
+            elif isinstance(target, ast.Starred):
+                pairs.append((target.value, value))
+            elif value is not None and any(_ast_last_segment(n) == "exception" for n in ast.walk(value)):
+                bound = _ast_last_segment(target)
+                if bound:
+                    names.add(bound)
+    found = frozenset(names)
+    _NAMES[:] = [(tree, found)]
+    return found
+
+
+def _candidate_call(root: ast.AST, names: frozenset[str], *, has_try: bool, module: bool) -> bool:
     """Is there, under `root`, a call that may be reported: `_exception_call`, outside the
     handlers of its own scope, and either outside any function (module or class level) or in a
     function region that has a `try` with handlers (`has_try`)? For the module's own code
@@ -418,7 +454,7 @@ def _candidate_call(root: ast.AST, *, has_try: bool, module: bool) -> bool:
     stack: list[tuple[ast.AST, bool, bool]] = [(root, False, module)]  # node, in a handler, outside any function
     while stack:
         node, in_handler, outside = stack.pop()
-        if isinstance(node, ast.Call) and not in_handler and (outside or has_try) and _exception_call(node):
+        if isinstance(node, ast.Call) and not in_handler and (outside or has_try) and _exception_call(node, names):
             return True
         if isinstance(node, _AST_FUNCTIONS):
             if module:

@@ -110,6 +110,36 @@ CROSS_FUNCTION = [
         except OSError:
             page_oncall()
     """,
+    # logging methods bound to other names: at module level, by an import, on `self`
+    """
+    import logging
+    from logging import exception as log_exc
+
+    log = logging.getLogger(__name__)
+    oops, note = log.exception, log.info
+
+    def run(job):
+        try:
+            oops("before the job")
+        except KeyError:
+            note(f"no job {job}")
+
+    def go():
+        try:
+            log_exc("failed")
+        except KeyError:
+            pass
+
+    class Job:
+        def __init__(self):
+            self.shout = log.error
+
+        def work(self, item):
+            try:
+                item()
+            except Exception as err:
+                self.shout("failed: " + str(err))
+    """,
     # a module-level helper, an alias imported at module level, a nested function
     """
     from logging import getLogger as make_logger

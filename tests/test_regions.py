@@ -72,7 +72,10 @@ def test_the_module_region_leaves_out_every_function_and_keeps_class_bodies() ->
     names = {n.id for n in module.nodes() if isinstance(n, ast.Name)}
     assert names == {"ImportError", "json", "retries"}
     helper = next(s for s in tree.body if isinstance(s, ast.FunctionDef))
-    region = Region(helper)
+    region = Region(helper, tree)
+    assert region.module is tree and module.module is tree
+    with pytest.raises(TypeError):
+        Region(helper)
     assert not region.is_module and module.is_module
     assert [h.type.id for h in region.handlers() if isinstance(h.type, ast.Name)] == ["KeyError"]  # nested function included
     assert len(list(statements_in(helper.body, into_functions=False))) == 1  # `return inner`
