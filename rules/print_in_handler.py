@@ -10,7 +10,9 @@ import libcst as cst
 
 from errlint.analysis import dotted_name
 from errlint.finding import Impact, Severity
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._hints_logging import may_report as _may_report
 from errlint.rules._helpers import in_operator_script, in_test_code
 from errlint.sensitive import code_of, tokenize
 
@@ -242,6 +244,11 @@ class PrintInHandler(LintRule):
             column=5,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where `print(...)`, a `print_exc`-like call, `<stream>.write(...)` or a bare-name call (an import alias) sits in an `except` handler of its own frame that does not re-raise, outside `main`/`cli` and start-up functions."""
+        return _may_report(region, cls.CODE)
 
     def __init__(self, context: FileContext, options: Any = None) -> None:
         super().__init__(context, options)
