@@ -285,7 +285,8 @@ class PrintInHandler(LintRule):
     def _interactive(self) -> bool:
         """The module talks to a person at a terminal (`input()`, `isatty()`)."""
         if self._prompts is None:
-            self._prompts = bool(_INTERACTIVE_RE.search(self.context.module.code))
+            # The source as read: the parsed module may have functions blanked by the prefilter.
+            self._prompts = bool(_INTERACTIVE_RE.search("\n".join(self.context.lines)))
         return self._prompts
 
     def _at_startup(self) -> bool:
