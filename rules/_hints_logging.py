@@ -60,7 +60,8 @@ _STARTUP_WORDS = frozenset(
     {"init", "initialize", "initialise", "initializer", "initialiser", "initialization", "setup", "bootstrap",
      "configure", "startup", "daemon", "daemonize", "pidfile", "pidlock"}
 )  # fmt: skip
-_BOUNDARY_RE = re.compile(  # `errlint.sensitive.tokenize`
+_IPV_RE = re.compile(r"IPv(?=\d)")  # `errlint.sensitive.tokenize`
+_BOUNDARY_RE = re.compile(
     r"[\W_]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])"
 )
 # XH302 (`rules/traceback_dropped.py`): handlers of control-flow exceptions only.
@@ -234,7 +235,7 @@ def _frame_of(node: Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast
     """XH304's view of a new frame: `enclosing_function()` (the innermost def, through lambdas; none
     in a class) named main/cli/run_cli, or start-up words in the qualified name (`_at_startup`)."""
     name = "<lambda>" if isinstance(node, ast.Lambda) else node.name
-    tokens = {t.lower() for t in _BOUNDARY_RE.split(name.replace("IPv", "Ipv")) if t and not t.isdigit()}
+    tokens = {t.lower() for t in _BOUNDARY_RE.split(_IPV_RE.sub("Ipv", name)) if t and not t.isdigit()}
     if isinstance(node, ast.Lambda):
         entry = outer.entry
     else:
