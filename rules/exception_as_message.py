@@ -9,7 +9,9 @@ import libcst as cst
 from errlint.analysis import Handler, iter_scope
 from errlint.finding import Impact, Severity
 from errlint.logcalls import DEBUG, ERROR, LOG_CALL_PATTERNS, LogCall, exception_only_message, formats_traceback
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._hints_logging import may_report as _may_report
 from errlint.rules._helpers import in_operator_script, in_test_code, simple_statements
 
 
@@ -281,6 +283,11 @@ class ExceptionAsMessage(LintRule):
             expected_count=2,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a call in an `except` handler that does not raise may log, above debug level, a message that may be nothing but the caught exception (`err`, `str(err)`, `f"{err}"`, `"%s", err`) or a traceback formatter's result."""
+        return _may_report(region, cls.CODE)
 
     def visit_Call(self, node: cst.Call) -> None:
         handlers = self.context.enclosing_handlers()

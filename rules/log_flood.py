@@ -10,7 +10,9 @@ import libcst as cst
 from errlint.analysis import Handler, iter_scope, last_segment
 from errlint.finding import Impact, Severity
 from errlint.logcalls import LOG_CALL_PATTERNS
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._hints_logging import may_report as _may_report
 from errlint.rules._helpers import in_test_code
 
 Loop = Union[cst.For, cst.While]
@@ -211,6 +213,11 @@ class LogFlood(LintRule):
             column=13,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a call that may log at error level or above sits unguarded in an `except` handler that neither raises, returns nor breaks, in the body of a loop that is not a bounded retry loop and does not pace itself."""
+        return _may_report(region, cls.CODE)
 
     def visit_Call(self, node: cst.Call) -> None:
         handler = self.context.enclosing_handler()

@@ -10,7 +10,9 @@ import libcst as cst
 
 from errlint.analysis import dotted_name
 from errlint.finding import Impact, Severity
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._hints_logging import may_report as _may_report
 from errlint.rules._helpers import in_operator_script, in_test_code
 from errlint.sensitive import code_of, tokenize
 
@@ -243,6 +245,11 @@ class PrintInHandler(LintRule):
         ),
     ]
 
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where `print(...)`, a `print_exc`-like call, `<stream>.write(...)` or a bare-name call (an import alias) sits in an `except` handler of its own frame that does not re-raise, outside `main`/`cli` and start-up functions."""
+        return _may_report(region, cls.CODE)
+
     def __init__(self, context: FileContext, options: Any = None) -> None:
         super().__init__(context, options)
         self._reported: set[int] = set()  # handlers already reported: one finding per handler
@@ -278,7 +285,8 @@ class PrintInHandler(LintRule):
     def _interactive(self) -> bool:
         """The module talks to a person at a terminal (`input()`, `isatty()`)."""
         if self._prompts is None:
-            self._prompts = bool(_INTERACTIVE_RE.search(self.context.module.code))
+            # The source as read: the parsed module may have functions blanked by the prefilter.
+            self._prompts = bool(_INTERACTIVE_RE.search("\n".join(self.context.lines)))
         return self._prompts
 
     def _at_startup(self) -> bool:

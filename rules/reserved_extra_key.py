@@ -8,7 +8,9 @@ import libcst as cst
 
 from errlint.finding import Impact, Severity
 from errlint.logcalls import LOG_CALL_PATTERNS, string_value
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._hints_logging import may_report as _may_report
 
 # `Logger.makeRecord` raises KeyError for "message", "asctime" and every attribute a LogRecord sets
 # in `__init__` (CPython 3.8-3.14; `taskName` since 3.12).
@@ -144,6 +146,11 @@ class ReservedExtraKey(LintRule):
             expected_count=2,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a call's `extra=` (or, for a bare name or `LoggerAdapter`, an argument) is a dict literal or `dict(...)` with a `LogRecord` attribute as a key."""
+        return _may_report(region, cls.CODE)
 
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.context.qualify(node.func)

@@ -12,7 +12,9 @@ from errlint.analysis import Handler, dotted_name, iter_scope
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.handlers import BROAD_EXCEPTIONS
 from errlint.logcalls import LOG_CALL_PATTERNS, LogCall, carries_traceback, mentions_exception_text
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Replacement, Valid
+from errlint.rules._hints_logging import may_report as _may_report
 from errlint.rules._helpers import in_operator_script, in_test_code
 from errlint.taxonomy import Kind, classify
 
@@ -361,6 +363,11 @@ class TracebackDropped(LintRule):
             column=13,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a call in an `except` handler of its own frame may log at error level or above (`.error`, `.critical`, `.fatal`, `.log(ERROR, ...)`, or a bare name) without `exc_info=` or `**kwargs`, the handler neither re-raising, nor ending the program, nor catching only control-flow exceptions."""
+        return _may_report(region, cls.CODE)
 
     def visit_Call(self, node: cst.Call) -> None:
         handler = self.context.enclosing_handler()

@@ -14,7 +14,9 @@ from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.logcalls import (
     LOG_CALL_PATTERNS, LogCall, eager_format, exception_only_message, fills_arguments, string_parts,
 )  # fmt: skip
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Replacement, Valid
+from errlint.rules._hints_logging import may_report as _may_report
 from errlint.rules._helpers import in_operator_script, in_test_code
 
 if TYPE_CHECKING:
@@ -440,6 +442,11 @@ class UnstructuredLogMessage(LintRule):
             options={"style": "fields"},
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a call that may log has a message built eagerly (f-string with placeholders, `.format()`, `%`, `+` with a literal) or positional arguments after its message (`style = "fields"`); any method for a bare-name call (an alias)."""
+        return _may_report(region, cls.CODE)
 
     def __init__(self, context: FileContext, options: Any = None) -> None:
         super().__init__(context, options)
