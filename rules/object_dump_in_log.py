@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import ast
 from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
 from errlint.finding import Impact, Severity
 from errlint.logcalls import WARNING
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._hints_privacy import imports_for, may_qualify
 from errlint.sensitive import (
-    BUILTIN_EXCEPTIONS, DUMP, EXCEPTION, EXCEPTION_PATTERNS, PRINT, SENTRY, SINK_PATTERNS, SPAN, WARN, PrivacyOptions,
-    Sink, privacy,
+    _IMPORTED_DUMPS, _JSON_DUMPS, _RESPONSE_PARTS, _SERIALIZE_FUNCTIONS, _SERIALIZE_METHODS, BUILTIN_EXCEPTIONS, DUMP,
+    EXCEPTION, EXCEPTION_PATTERNS, PRINT, REQUEST_PARTS, SENTRY, SINK_PATTERNS, SPAN, WARN, PrivacyOptions, Sink,
+    privacy,
 )  # fmt: skip
+
+# `dump_attribute` and `dump_call`'s methods by name (any receiver), and what `dump_call` qualifies.
+_AST_DUMP_ATTRIBUTES = frozenset(REQUEST_PARTS) | _RESPONSE_PARTS | _SERIALIZE_METHODS | {
+    "session", "__dict__", "json", "get_json", "get_data", "body", "form",
+}  # fmt: skip
+_AST_DUMP_CALLS = _SERIALIZE_FUNCTIONS | _JSON_DUMPS
 
 _WHERE = {
     PRINT: "printed by a `{label}` call",
@@ -248,6 +258,31 @@ class ObjectDumpInLog(LintRule):
             column=40,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where one of the dumped shapes occurs (any call may be a sink under some
+        configuration, and data flow stays in the scope, inside the region): an attribute named
+        like a request part, a response body, `session` or `__dict__`; a serializing method or
+        `request.get_json()`/`get_data()`; `locals()`/`vars()`; a call that may be `asdict`,
+        `model_to_dict` or `json.dumps`; a name that may be Flask's or Quart's imported `session`."""
+        imports = imports_for(region)
+        if imports is None:
+            return True  # any name may be an imported `session`
+        sessions = {local for local, targets in imports.items() if not targets.isdisjoint(_IMPORTED_DUMPS)}
+        for node in region.nodes():
+            if isinstance(node, ast.Attribute):
+                if node.attr in _AST_DUMP_ATTRIBUTES:
+                    return True
+            elif isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Name) and func.id in ("locals", "vars"):
+                    return True
+                if may_qualify(func, imports, _AST_DUMP_CALLS):
+                    return True
+            elif isinstance(node, ast.Name) and node.id in sessions:
+                return True
+        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         analysis = privacy(self.context)

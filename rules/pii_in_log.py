@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
 from errlint.finding import Impact, Severity
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._hints_privacy import imports_for
 from errlint.sensitive import (
     ACCOUNT_ID, BIND, DUMP, EXCEPTION, NAME, PRINT, SENTRY, SINK_PATTERNS, SPAN, WARN, Hit, PrivacyOptions, Sink,
     privacy,
@@ -37,6 +40,36 @@ def companion(hit: Hit, hits: Sequence[Hit]) -> str:
         if other.category != ACCOUNT_ID:
             return f"`{other.label}`" if other.kind == NAME else other.label
     return ""
+
+
+# Literals one of which a string holding a private value (`errlint.knowledge.values.find_values`)
+# contains: an email, credentials in a URL, a JWT, a PEM key and the key shapes' prefixes.
+_VALUE_MARKERS = ("@", "://", "eyJ", "PRIVATE KEY", "AKIA", "ASIA", "ABIA", "ACCA", "A3T", "ghp_", "gho_", "ghu_",
+                  "ghs_", "ghr_", "github_pat_", "xox", "k_live_", "AIza", "sk-")  # fmt: skip
+
+
+def _may_carry(arg: ast.expr, keyed: bool = False) -> bool:
+    """An argument that may carry a sensitive name or value (`keyed`: the value of a keyword or
+    dict key, which any vocabulary may name: only what `value_hidden` hides is safe there).
+
+    A string literal needs a value marker or 9 digits (cards, SSNs, IBANs); an implicit
+    concatenation is one literal here and several for libcst, but what every part needs is in
+    the whole. A tuple, list or set is its elements; a dict is its values, each keyed.
+    """
+    if isinstance(arg, ast.Constant):
+        value = arg.value
+        if isinstance(value, str):
+            return any(marker in value for marker in _VALUE_MARKERS) or sum(ch.isdigit() for ch in value) >= 9
+        if isinstance(value, (bytes, type(...))):
+            return keyed  # nothing to scan, but not hidden next to a sensitive key
+        return False  # numbers, None/True/False
+    if keyed:
+        return True
+    if isinstance(arg, (ast.Tuple, ast.List, ast.Set)):
+        return any(_may_carry(e) for e in arg.elts)
+    if isinstance(arg, ast.Dict):
+        return any(k is None or _may_carry(v, keyed=True) for k, v in zip(arg.keys, arg.values))
+    return True
 
 
 class PiiInLog(LintRule):
@@ -342,6 +375,21 @@ class PiiInLog(LintRule):
             column=23,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where some call has an argument that may carry private data: anything but a
+        number, `None`/`True`/`False`, bytes, or a string that cannot hold a private value. Any
+        call may be a sink (`report-functions`, `logger-names`) and any name, key or keyword
+        may be sensitive (`extend-names`), so this is all the hint can tell."""
+        imports_for(region)  # the module's imports, for the hints of the rules after this one
+        for node in region.nodes():
+            if isinstance(node, ast.Call):
+                if any(_may_carry(arg) for arg in node.args):
+                    return True
+                if any(k.arg is None or _may_carry(k.value, keyed=True) for k in node.keywords):
+                    return True
+        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         analysis = privacy(self.context)
