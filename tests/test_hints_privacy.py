@@ -350,3 +350,23 @@ def test_a_function_of_an_unseen_module_is_kept_by_name(code: str) -> None:
     tree = ast.parse(text)
     hints.imports_for(Region(ast.parse("pass")))
     assert _rule(code).may_report(Region(tree.body[0]))  # type: ignore[arg-type]
+
+
+def test_xh403_request_parts_need_a_request() -> None:
+    text = _code(
+        """
+        import logging
+        from flask import request as rq
+
+        log = logging.getLogger(__name__)
+
+        def parse(message):
+            log.info("fields: %s", message.headers)
+
+        def incoming():
+            log.debug("headers: %s", rq.headers)
+        """
+    )
+    pre = _blank("XH403", text)
+    assert not pre.nothing and pre.blanked == [(7, 7)]  # `message.headers` is no request's
+    assert _same("XH403", text) == [("XH403", 10)]
