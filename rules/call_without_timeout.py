@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import ClassVar, Optional, Sequence, Union
 
@@ -9,7 +10,9 @@ import libcst as cst
 
 from errlint.analysis import dotted_name
 from errlint.finding import Impact, Severity
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._hints_privacy import dotted, imports_for, may_qualify
 from errlint.rules._helpers import in_test_code, silenced_elsewhere, statement_comments
 
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
@@ -260,6 +263,45 @@ class CallWithoutTimeout(LintRule):
         ),
     ]
 
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a call without `*`/`**` arguments may be a checked function (by its last
+        name segment, or a bare name that may be imported as one) or a session method on a
+        receiver that may be a session (a call, a name with `session` in it, or one bound in the
+        region); and where a `self.<..session..>` attribute is bound, which other methods read."""
+        imports = imports_for(region)
+        bound: set[str] = set()
+        receivers: set[str] = set()
+        for node in region.nodes():
+            if isinstance(node, ast.Call):
+                if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+                    continue
+                func = node.func
+                if may_qualify(func, imports, _CHECKED):
+                    return True
+                if isinstance(func, ast.Attribute) and func.attr in SESSION_METHODS:
+                    receiver = func.value
+                    name = dotted(receiver)
+                    if isinstance(receiver, ast.Call):
+                        if may_qualify(receiver.func, imports, SESSION_FACTORIES):
+                            return True  # `requests.Session().get(...)`
+                    elif name is not None:
+                        if "session" in name.lower():
+                            return True
+                        receivers.add(name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if _binds_session_attribute(target, bound):
+                        return True  # another method may call it: `self._session.get(url)`
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None and _binds_session_attribute(item.optional_vars, bound):
+                        return True
+            elif isinstance(node, ast.arg) and node.annotation is not None:
+                bound.add(node.arg)
+        return not receivers.isdisjoint(bound)
+
     def visit_Module(self, node: cst.Module) -> None:
         # Session names per binding scope (function, class for `self.x`, or the module).
         self._sessions: dict[int, set[str]] = {}
@@ -373,6 +415,19 @@ class CallWithoutTimeout(LintRule):
             self.report(node.func, name=name, how="called without a timeout")
         elif _is_none(timeout.value):
             self.report(timeout, name=name, how="called with `timeout=None`")
+
+
+_CHECKED: frozenset[str] = REQUESTS_FUNCTIONS | HTTPX_CALLS | frozenset(STDLIB_CONNECTIONS)
+
+
+def _binds_session_attribute(target: ast.expr, bound: set[str]) -> bool:
+    """Note the dotted name `target` binds (in `bound`); True for an attribute with `session` in
+    its name, a binding the rule may read in another function of the class."""
+    name = dotted(target)
+    if name is None:
+        return False
+    bound.add(name)
+    return "." in name and "session" in name.lower()
 
 
 def _keyword(node: cst.Call, name: str) -> Optional[cst.Arg]:

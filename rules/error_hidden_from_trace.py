@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import builtins
 from dataclasses import dataclass
 from typing import ClassVar, Optional, Sequence
@@ -12,6 +13,7 @@ from errlint.analysis import Handler, iter_scope, last_segment
 from errlint.finding import Impact, Severity
 from errlint.handlers import CaughtType, HandlerFacts
 from errlint.knowledge import otel
+from errlint.regions import Region, call_name
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import (
     caught_label,
@@ -20,6 +22,7 @@ from errlint.rules._helpers import (
     in_test_code,
     raises_after,
 )
+from errlint.rules._hints_privacy import imports_for
 from errlint.rules._telemetry import (
     BUILTINS,
     TelemetryWork,
@@ -333,6 +336,23 @@ class ErrorHiddenFromTrace(LintRule):
         ),
     ]
 
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where there is a handler and a span it may run in: a `with` of a span starter,
+        activator or span helper (`with _make_span(...)`), a function decorated with
+        `@<x>.start_as_current_span(...)`, or a span got or started by an assignment (by the
+        callee's last name segment, as the rule matches them)."""
+        imports_for(region)  # the module's imports, for the hints of the rules after this one
+        has_handler = has_span = False
+        for stmt in region.statements():
+            if isinstance(stmt, (ast.Try, ast.TryStar)) and stmt.handlers:
+                has_handler = True
+            elif not has_span:
+                has_span = _ast_span_source(stmt)
+            if has_handler and has_span:
+                return True
+        return False
+
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._check(node)
 
@@ -560,6 +580,30 @@ def _action(handler: Handler, facts: HandlerFacts) -> str:
     if facts.returns:
         return "logs the exception and returns" if facts.log_calls else "returns"
     return "logs the exception and carries on" if facts.log_calls else "carries on"
+
+
+_AST_WITH_SPANS = otel.SPAN_STARTERS | otel.SPAN_ACTIVATORS
+_AST_ASSIGNED_SPANS = otel.CURRENT_SPAN_GETTERS | otel.SPAN_STARTERS
+
+
+def _ast_span_source(stmt: ast.stmt) -> bool:
+    """`stmt` may start the span a handler runs in (`_active_span` on CPython's tree, by name only)."""
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        for item in stmt.items:
+            expr = item.context_expr
+            if isinstance(expr, ast.Call):
+                name = call_name(expr) or ""
+                if name in _AST_WITH_SPANS or otel.names_a_span(name):
+                    return True
+        return False
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return any(
+            isinstance(d, ast.Call) and call_name(d) in otel.CURRENT_SPAN_STARTERS for d in stmt.decorator_list
+        )
+    if isinstance(stmt, ast.Assign):
+        value = stmt.value
+        return isinstance(value, ast.Call) and call_name(value) in _AST_ASSIGNED_SPANS
+    return False
 
 
 def _unawaited(expr: cst.BaseExpression) -> Optional[cst.BaseExpression]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import http
 import re
 from dataclasses import dataclass
@@ -12,7 +13,9 @@ import libcst as cst
 from errlint.analysis import Handler, dotted_name, last_segment
 from errlint.dataflow import AUGASSIGN, EXCEPT, NAMED, PARAM, ASSIGN, Binding, ScopeFlow, flow_for
 from errlint.finding import Impact, Severity
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._hints_privacy import dotted, imports_for, may_qualify, qualified_candidates
 from errlint.sensitive import WEB_PREFIXES, PrivacyOptions, code_of, privacy, tokenize
 from errlint.taxonomy import Kind, classify
 
@@ -383,6 +386,33 @@ class ExceptionLeakedToClient(LintRule):
         super().__init__(context, options)
         self._wrapping: set[int] = set()  # exception constructors being looked through (no cycles)
 
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where exception text may come from (a handler `except ... as name`, a function
+        decorated as an error handler, a call that may be a traceback function) and may go to (a
+        call that may be a web framework's response, or a `return` with a value next to a route
+        decorator): both are read in the scope of the response, inside the region."""
+        imports = imports_for(region)
+        source = sink = returns = route = False
+        for node in region.nodes():
+            if isinstance(node, ast.Call):
+                if not source and may_qualify(node.func, imports, _AST_TRACEBACK_FUNCTIONS):
+                    source = True
+                if not sink and _ast_may_respond(node.func, imports):
+                    sink = True
+            elif isinstance(node, ast.ExceptHandler):
+                source = source or node.name is not None
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for decorator in node.decorator_list:
+                    name = _ast_decorator_name(decorator)
+                    source = source or name in ERROR_HANDLER_DECORATORS
+                    route = route or name in ROUTE_DECORATORS
+            elif isinstance(node, ast.Return):
+                returns = returns or node.value is not None
+            if source and (sink or (route and returns)):
+                return True
+        return False
+
     # -- response calls --------------------------------------------------------------------
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -678,6 +708,31 @@ _HTTP_EXCEPTIONS = ("werkzeug.exceptions.", "starlette.exceptions.HTTPException"
 _STAFF_WORDS = frozenset({"admin", "administrator", "staff", "superuser", "sysadmin"})
 _ERROR_KEYS = frozenset({"error", "errors"})
 _FLAG_KEYS = frozenset({"success", "ok"})
+
+
+_AST_TRACEBACK_FUNCTIONS = frozenset(TRACEBACK_FUNCTIONS)
+_AST_RESPONSE_NAMES = frozenset(RESPONSES) | frozenset(FIXED_STATUS)
+
+
+def _ast_may_respond(func: ast.expr, imports: Optional[dict[str, frozenset[str]]]) -> bool:
+    """`_response_name` on CPython's tree: `func` may qualify to a web framework's response."""
+    name = dotted(func)
+    if name is None:
+        return False
+    found = qualified_candidates(name, imports)
+    if found is None:  # imports unknown: a bare name may be any import
+        return "." not in name or name.rsplit(".", 1)[-1] in _AST_RESPONSE_NAMES
+    return any(q.startswith(WEB_PREFIXES) and q.rsplit(".", 1)[-1] in _AST_RESPONSE_NAMES for q in found)
+
+
+def _ast_decorator_name(decorator: ast.expr) -> str:
+    """The last name segment of a decorator or of what it calls (`@app.errorhandler(500)`)."""
+    func = decorator.func if isinstance(decorator, ast.Call) else decorator
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return ""
 
 
 def _error_envelope(call: cst.Call) -> bool:

@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+import ast
 from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
 from errlint.finding import Impact, Severity
 from errlint.logcalls import WARNING
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._hints_privacy import imports_for, may_qualify
 from errlint.sensitive import (
-    BUILTIN_EXCEPTIONS, DUMP, EXCEPTION, EXCEPTION_PATTERNS, PRINT, SENTRY, SINK_PATTERNS, SPAN, WARN, PrivacyOptions,
-    Sink, privacy,
+    _IMPORTED_DUMPS, _JSON_DUMPS, _REQUEST_NAMES, _REQUEST_QUALIFIED, _RESPONSE_NAMES, _RESPONSE_PARTS,
+    _SERIALIZE_FUNCTIONS, _SERIALIZE_METHODS, BUILTIN_EXCEPTIONS, DUMP, EXCEPTION, EXCEPTION_PATTERNS, PRINT,
+    REQUEST_PARTS, SENTRY, SINK_PATTERNS, SPAN, WARN, PrivacyOptions, Sink, privacy,
 )  # fmt: skip
+
+# `dump_attribute` and `dump_call` by name: on a request, on a response, and what `dump_call` qualifies.
+_AST_REQUEST_ATTRIBUTES = frozenset(REQUEST_PARTS) | {"session", "json", "get_json", "get_data", "body", "form"}
+_AST_RESPONSE_ATTRIBUTES = _RESPONSE_PARTS | {"json"}
+_AST_DUMP_CALLS = _SERIALIZE_FUNCTIONS | _JSON_DUMPS
+
+
+def _ast_last_segment(node: ast.expr) -> Optional[str]:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
+
+
+def _ast_is_request(node: ast.expr, imports: dict[str, frozenset[str]]) -> bool:
+    """`PrivacyAnalysis.is_request` on CPython's tree: named like a request, or may qualify to one."""
+    return _ast_last_segment(node) in _REQUEST_NAMES or may_qualify(node, imports, _REQUEST_QUALIFIED)
+
 
 _WHERE = {
     PRINT: "printed by a `{label}` call",
@@ -248,6 +271,37 @@ class ObjectDumpInLog(LintRule):
             column=40,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where one of the dumped shapes occurs (any call may be a sink under some
+        configuration, and data flow stays in the scope, inside the region): a request part or
+        `session` of a request (named `request`, `req`... or an import of Flask's, Quart's...),
+        a response body, `__dict__`; a serializing method, `request.json()`/`get_json()`...;
+        `locals()`/`vars()`; a call that may be `asdict`, `model_to_dict` or `json.dumps`; a name
+        that may be Flask's or Quart's imported `session`."""
+        imports = imports_for(region)
+        if imports is None:
+            return True  # any name may be an imported `session` or `request`
+        sessions = {local for local, targets in imports.items() if not targets.isdisjoint(_IMPORTED_DUMPS)}
+        for node in region.nodes():
+            if isinstance(node, ast.Attribute):
+                attr = node.attr
+                if attr == "__dict__" or attr in _SERIALIZE_METHODS:
+                    return True
+                if attr in _AST_REQUEST_ATTRIBUTES and _ast_is_request(node.value, imports):
+                    return True
+                if attr in _AST_RESPONSE_ATTRIBUTES and _ast_last_segment(node.value) in _RESPONSE_NAMES:
+                    return True
+            elif isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Name) and func.id in ("locals", "vars"):
+                    return True
+                if may_qualify(func, imports, _AST_DUMP_CALLS):
+                    return True
+            elif isinstance(node, ast.Name) and node.id in sessions:
+                return True
+        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         analysis = privacy(self.context)

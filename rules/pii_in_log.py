@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
 from errlint.finding import Impact, Severity
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._hints_privacy import imports_for
 from errlint.sensitive import (
-    ACCOUNT_ID, BIND, DUMP, EXCEPTION, NAME, PRINT, SENTRY, SINK_PATTERNS, SPAN, WARN, Hit, PrivacyOptions, Sink,
-    privacy,
+    ACCOUNT_ID, BIND, BUILTIN_NAMES, DUMP, EXCEPTION, NAME, PRINT, SENTRY, SINK_PATTERNS, SPAN, WARN, Hit,
+    PrivacyOptions, Sink, privacy,
 )  # fmt: skip
 
 VERBS = {PRINT: "printed by", WARN: "sent in", SENTRY: "sent to Sentry in", SPAN: "recorded on a span in", BIND: "bound to a logger in"}
@@ -37,6 +40,39 @@ def companion(hit: Hit, hits: Sequence[Hit]) -> str:
         if other.category != ACCOUNT_ID:
             return f"`{other.label}`" if other.kind == NAME else other.label
     return ""
+
+
+# Literals one of which a string holding a private value (`errlint.knowledge.values.find_values`)
+# contains: an email, credentials in a URL, a JWT, a PEM key and the key shapes' prefixes.
+_VALUE_MARKERS = ("@", "://", "eyJ", "PRIVATE KEY", "AKIA", "ASIA", "ABIA", "ACCA", "A3T", "ghp_", "gho_", "ghu_",
+                  "ghs_", "ghr_", "github_pat_", "xox", "k_live_", "AIza", "sk-")  # fmt: skip
+
+
+_TYPE_PARAMS = tuple(getattr(ast, n) for n in ("TypeVar", "ParamSpec", "TypeVarTuple") if hasattr(ast, n))
+
+
+def _may_carry(arg: ast.expr, keyed: bool = False) -> bool:
+    """An argument that may carry a sensitive name or value (`keyed`: the value of a keyword or
+    dict key, which any vocabulary may name: only what `value_hidden` hides is safe there).
+
+    A string literal needs a value marker or 9 digits (cards, SSNs, IBANs); an implicit
+    concatenation is one literal here and several for libcst, but what every part needs is in
+    the whole. A tuple, list or set is its elements; a dict is its values, each keyed.
+    """
+    if isinstance(arg, ast.Constant):
+        value = arg.value
+        if isinstance(value, str):
+            return any(marker in value for marker in _VALUE_MARKERS) or sum(ch.isdigit() for ch in value) >= 9
+        if isinstance(value, (bytes, type(...))):
+            return keyed  # nothing to scan, but not hidden next to a sensitive key
+        return False  # numbers, None/True/False
+    if keyed:
+        return True
+    if isinstance(arg, (ast.Tuple, ast.List, ast.Set)):
+        return any(_may_carry(e) for e in arg.elts)
+    if isinstance(arg, ast.Dict):
+        return any(k is None or _may_carry(v, keyed=True) for k, v in zip(arg.keys, arg.values))
+    return True
 
 
 class PiiInLog(LintRule):
@@ -342,6 +378,46 @@ class PiiInLog(LintRule):
             column=23,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where some call has an argument that may carry private data: anything but a
+        number, `None`/`True`/`False`, bytes, a string that cannot hold a private value, or a
+        builtin name (`__name__`) the region never binds. Any call may be a sink
+        (`report-functions`, `logger-names`) and any name, key or keyword may be sensitive
+        (`extend-names`), so this is all the hint can tell."""
+        imports_for(region)  # the module's imports, for the hints of the rules after this one
+        builtins: set[str] = set()  # builtin names passed: inert unless bound in the region
+        bound: set[str] = set()
+        for node in region.nodes():
+            if isinstance(node, ast.Call):
+                for arg in node.args:
+                    if isinstance(arg, ast.Name) and arg.id in BUILTIN_NAMES:
+                        builtins.add(arg.id)
+                    elif _may_carry(arg):
+                        return True
+                if any(k.arg is None or _may_carry(k.value, keyed=True) for k in node.keywords):
+                    return True
+            elif isinstance(node, ast.Name):
+                if not isinstance(node.ctx, ast.Load):
+                    bound.add(node.id)
+            elif isinstance(node, ast.arg):
+                bound.add(node.arg)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bound.add(node.name)
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                bound.update(node.names)
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                bound.add(node.name)
+            elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+                bound.add(node.name)
+            elif isinstance(node, ast.MatchMapping) and node.rest:
+                bound.add(node.rest)
+            elif isinstance(node, _TYPE_PARAMS):
+                bound.add(node.name)  # type: ignore[attr-defined]
+        return not builtins.isdisjoint(bound)
 
     def visit_Call(self, node: cst.Call) -> None:
         analysis = privacy(self.context)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
 from errlint.analysis import dotted_name
 from errlint.finding import Impact, Severity
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._hints_privacy import imports_for, may_qualify
 
 TASK_FUNCTIONS: frozenset[str] = frozenset(
     {"asyncio.create_task", "asyncio.ensure_future", "asyncio.tasks.create_task", "asyncio.tasks.ensure_future"}
@@ -134,6 +137,21 @@ class UnobservedTask(LintRule):
             expected_count=2,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a call is a statement of its own and is `<x>.create_task(...)`/
+        `<x>.ensure_future(...)`, or a bare name that may be one imported from `asyncio`."""
+        imports = imports_for(region)
+        for stmt in region.statements():
+            if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
+                continue
+            func = stmt.value.func
+            if isinstance(func, ast.Attribute) and func.attr in _LOOP_METHODS:
+                return True
+            if isinstance(func, ast.Name) and may_qualify(func, imports, TASK_FUNCTIONS):
+                return True
+        return False
 
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value

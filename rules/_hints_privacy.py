@@ -1,0 +1,124 @@
+"""Shared `ast` code for the exact prefilter hints of XH401, XH403, XH404, XH504, XH601 and XH605.
+
+Several of these rules resolve a bare called name through the module's imports
+(`errlint.analysis.ModuleFacts.qualify`: `from requests import get as fetch` makes `fetch(url)`
+`requests.get`). A function's region does not show the module's imports, so a hint that depends
+on the name of a bare call must know them, or accept any bare call.
+
+`imports_for(region)` gives them when it can: whenever one of these hints is asked about the
+module's own code, the module's imports (every import outside the functions, in any block: a
+superset of what `ModuleFacts` collects) are remembered with the identities of its top-level
+functions, and a later function region of the same tree gets them. The prefilter asks the module's
+region before its functions (`errlint.prefilter.blank_irrelevant`), but only until one rule's hint
+holds there: when no hint of ours was asked, the answer is None ("unknown") and the hints accept
+any bare name. The remembered tree is held, so the identities cannot be reused by another tree
+while it is the one remembered.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import lru_cache
+from typing import Iterable, Optional
+
+from errlint.regions import Region
+
+Imports = dict[str, frozenset[str]]  # local name -> the qualified names it may stand for
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_BLOCKS = ("body", "orelse", "finalbody")
+
+# The module last asked about: its tree (held, so that the identities stay its own), the
+# identities of its top-level functions and its imports; one tuple, replaced as a whole.
+_last: Optional[tuple[ast.Module, frozenset[int], Imports]] = None
+
+
+def imports_for(region: Region) -> Optional[Imports]:
+    """The module's imports for `region` (see the module docstring), or None when unknown."""
+    global _last
+    node = region.node
+    last = _last
+    if isinstance(node, ast.Module):
+        if last is None or last[0] is not node:
+            functions: set[int] = set()
+            found: dict[str, set[str]] = {}
+            _scan(node.body, functions, found)
+            last = _last = (node, frozenset(functions), {local: frozenset(t) for local, t in found.items()})
+        return last[2]
+    if last is not None and id(node) in last[1]:
+        return last[2]
+    return None
+
+
+def _scan(body: Iterable[ast.stmt], functions: set[int], found: dict[str, set[str]]) -> None:
+    """Top-level functions (not nested in a function) and every import outside them."""
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, _FUNCTIONS):
+            functions.add(id(stmt))
+            continue
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname is not None:
+                    found.setdefault(alias.asname, set()).add(alias.name)
+                else:
+                    head = alias.name.split(".")[0]
+                    found.setdefault(head, set()).add(head)
+            continue
+        if isinstance(stmt, ast.ImportFrom):
+            module = "." * stmt.level + (stmt.module or "")
+            for alias in stmt.names:
+                if alias.name == "*":
+                    continue
+                local = alias.asname or alias.name
+                found.setdefault(local, set()).add(f"{module}.{alias.name}" if module else alias.name)
+            continue
+        for name in _BLOCKS:
+            inner = getattr(stmt, name, None)
+            if isinstance(inner, list):
+                stack.extend(inner)
+        for handler in getattr(stmt, "handlers", ()):
+            stack.extend(handler.body)
+        for case in getattr(stmt, "cases", ()):
+            stack.extend(case.body)
+
+
+def qualified_candidates(name: str, imports: Optional[Imports]) -> Optional[frozenset[str]]:
+    """What `ModuleFacts.qualify` may make of the dotted `name` (its first segment resolved
+    through the imports); None when the imports are unknown."""
+    if imports is None:
+        return None
+    head, _, rest = name.partition(".")
+    return frozenset(f"{t}.{rest}" if rest else t for t in imports.get(head, frozenset()) | {head})
+
+
+def may_qualify(func: ast.AST, imports: Optional[Imports], wanted: frozenset[str]) -> bool:
+    """`qualify(func)` may be one of `wanted`. When the imports are unknown, only the last
+    segment of an attribute chain is known, and a bare name may stand for anything."""
+    name = dotted(func)
+    if name is None:
+        return False
+    found = qualified_candidates(name, imports)
+    if found is None:
+        return "." not in name or name.rsplit(".", 1)[-1] in last_segments(wanted)
+    return not found.isdisjoint(wanted)
+
+
+@lru_cache(maxsize=None)
+def last_segments(qualified: Iterable[str]) -> frozenset[str]:
+    """`requests.get` -> `get`: what an attribute call's name must be to qualify to one of them
+    (`qualify` resolves only the first segment of a dotted name)."""
+    return frozenset(q.rsplit(".", 1)[-1] for q in qualified)
+
+
+def dotted(node: ast.AST) -> Optional[str]:
+    """`self._session` for a chain of names and attributes, like `errlint.analysis.dotted_name`."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
