@@ -5,14 +5,8 @@ Several of these rules resolve a bare called name through the module's imports
 `requests.get`). A function's region does not show the module's imports, so a hint that depends
 on the name of a bare call must know them, or accept any bare call.
 
-`imports_for(region)` gives them when it can: whenever one of these hints is asked about the
-module's own code, the module's imports (every import outside the functions, in any block: a
-superset of what `ModuleFacts` collects) are remembered with the identities of its top-level
-functions, and a later function region of the same tree gets them. The prefilter asks the module's
-region before its functions (`errlint.prefilter.blank_irrelevant`), but only until one rule's hint
-holds there: when no hint of ours was asked, the answer is None ("unknown") and the hints accept
-any bare name. The remembered tree is held, so the identities cannot be reused by another tree
-while it is the one remembered.
+`imports_for(region)` gives them: every import outside the functions, in any block (a superset of
+what `ModuleFacts` collects), read from the whole file's tree (`region.module`), once per file.
 """
 
 from __future__ import annotations
@@ -28,26 +22,18 @@ Imports = dict[str, frozenset[str]]  # local name -> the qualified names it may 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _BLOCKS = ("body", "orelse", "finalbody")
 
-# The module last asked about: its tree (held, so that the identities stay its own), the
-# identities of its top-level functions and its imports; one tuple, replaced as a whole.
-_last: Optional[tuple[ast.Module, frozenset[int], Imports]] = None
+_LAST: list[tuple[ast.Module, Imports]] = []  # the last file's (its tree is held)
 
 
 def imports_for(region: Region) -> Optional[Imports]:
-    """The module's imports for `region` (see the module docstring), or None when unknown."""
-    global _last
-    node = region.node
-    last = _last
-    if isinstance(node, ast.Module):
-        if last is None or last[0] is not node:
-            functions: set[int] = set()
-            found: dict[str, set[str]] = {}
-            _scan(node.body, functions, found)
-            last = _last = (node, frozenset(functions), {local: frozenset(t) for local, t in found.items()})
-        return last[2]
-    if last is not None and id(node) in last[1]:
-        return last[2]
-    return None
+    """The imports of the file `region` is in (see the module docstring)."""
+    tree = region.module
+    if not _LAST or _LAST[0][0] is not tree:
+        functions: set[int] = set()
+        found: dict[str, set[str]] = {}
+        _scan(tree.body, functions, found)
+        _LAST[:] = [(tree, {local: frozenset(t) for local, t in found.items()})]
+    return _LAST[0][1]
 
 
 def _scan(body: Iterable[ast.stmt], functions: set[int], found: dict[str, set[str]]) -> None:

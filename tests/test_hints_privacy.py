@@ -308,17 +308,20 @@ def test_xh605_needs_a_discarded_task_call() -> None:
 # --- the module's imports ----------------------------------------------------------------------
 
 
-def test_imports_are_known_only_for_the_module_last_asked_about() -> None:
+def test_imports_are_read_from_the_file_a_region_is_in() -> None:
+    """Whatever the prefilter asked before (it stops at the first hint that holds), a function's
+    region knows its file's imports: they come from `region.module`, once per file."""
     tree = ast.parse(XH601_TEXT)
     other = ast.parse(XH601_TEXT)
     function = next(s for s in tree.body if isinstance(s, ast.FunctionDef))
     method = next(s for s in tree.body if isinstance(s, ast.ClassDef)).body[0]
-    imports: Optional[hints.Imports] = hints.imports_for(Region(tree))
+    imports: Optional[hints.Imports] = hints.imports_for(Region(function, tree))
     assert imports is not None and imports["fetch"] == {"requests.get"} and imports["requests"] == {"requests"}
-    assert hints.imports_for(Region(function)) is imports
-    assert hints.imports_for(Region(method)) is imports  # type: ignore[arg-type]
-    hints.imports_for(Region(other))
-    assert hints.imports_for(Region(function)) is None  # another module since: unknown
+    assert hints.imports_for(Region(tree)) is imports
+    assert hints.imports_for(Region(method, tree)) is imports  # type: ignore[arg-type]
+    again = hints.imports_for(Region(function, other))  # another file: its own imports
+    assert again == imports and again is not imports
+    assert hints.imports_for(Region(function, ast.parse("pass"))) == {}
 
 
 def test_unknown_imports_make_any_bare_name_a_candidate() -> None:
@@ -331,25 +334,6 @@ def test_unknown_imports_make_any_bare_name_a_candidate() -> None:
     assert hints.may_qualify(attribute, None, wanted)  # the last segment matches
     assert hints.may_qualify(attribute, {"r": frozenset({"requests"})}, wanted)
     assert not hints.may_qualify(attribute, {}, wanted)
-
-
-@pytest.mark.parametrize("code", ["XH403", "XH404", "XH601", "XH605"])
-def test_a_function_of_an_unseen_module_is_kept_by_name(code: str) -> None:
-    """Asked about a function whose module it was not asked about, a hint takes any bare call for
-    a possible import alias."""
-    text = _code(
-        """
-        def run(url, request):
-            try:
-                thing = helper(url)
-            except Exception as exc:
-                return helper(exc)
-            helper(session)
-        """
-    )
-    tree = ast.parse(text)
-    hints.imports_for(Region(ast.parse("pass")))
-    assert _rule(code).may_report(Region(tree.body[0]))  # type: ignore[arg-type]
 
 
 def test_xh403_request_parts_need_a_request() -> None:
