@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
@@ -514,8 +515,13 @@ class RaiseWithoutCause(LintRule):
         return None
 
     def _unused_name(self) -> str:
-        scope: cst.CSTNode = self.context.enclosing_function() or self.context.module
-        used = _names(scope)
+        function = self.context.enclosing_function()
+        used = _names(function or self.context.module)
+        tree = self.context.cpython_tree
+        if function is None and tree is not None:
+            # The prefilter may have blanked functions of the module: their names are read from
+            # CPython's tree of the whole original file.
+            used |= _ast_names(tree)
         for candidate in _NAME_CANDIDATES:
             if candidate not in used:
                 return candidate
@@ -581,6 +587,49 @@ def _names(scope: cst.CSTNode) -> set[str]:
         if isinstance(node, cst.Name):
             found.add(node.value)
         stack.extend(iter_children(node))
+    return found
+
+
+def _ast_names(tree: ast.AST) -> set[str]:
+    """The identifiers of `tree` (CPython's), as `_names` finds them on libcst's: every name,
+    attribute, parameter, keyword, definition, import part and bound name."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            found.add(node.attr)
+        elif isinstance(node, ast.arg):
+            found.add(node.arg)
+        elif isinstance(node, ast.keyword):
+            if node.arg is not None:
+                found.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, ast.alias):
+            found.update(node.name.split("."))
+            if node.asname is not None:
+                found.add(node.asname)
+        elif isinstance(node, ast.ImportFrom):
+            if node.module:
+                found.update(node.module.split("."))
+        elif isinstance(node, ast.ExceptHandler):
+            if node.name is not None:
+                found.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            found.update(node.names)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)):
+            if node.name is not None:
+                found.add(node.name)
+        elif isinstance(node, ast.MatchMapping):
+            if node.rest is not None:
+                found.add(node.rest)
+        elif isinstance(node, ast.MatchClass):
+            found.update(node.kwd_attrs)
+        else:
+            name = getattr(node, "name", None)  # type parameters (Python 3.12)
+            if isinstance(name, str):
+                found.add(name)
     return found
 
 
