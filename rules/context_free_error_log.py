@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, Sequence, cast
@@ -10,7 +11,8 @@ import libcst as cst
 
 from errlint.analysis import Handler, dotted_name, iter_scope
 from errlint.finding import Impact, Severity
-from errlint.logcalls import LogCall
+from errlint.logcalls import ERROR, LOG_METHODS, LogCall
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
 
 if TYPE_CHECKING:
@@ -331,6 +333,19 @@ class ContextFreeErrorLog(LintRule):
         extra = getattr(self.options, "extend_generic_messages", ())
         self._generic = GENERIC_MESSAGES | {normalize(text) for text in extra}
 
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a handler holds a call that may be an error-level log (`<x>.error(...)`,
+        `.exception`, `.critical`, `.log(...)`... or a plain name: `logging` functions and bound
+        methods may be imported or assigned under any name) with a message built from literals
+        (`_read_message`) and no keyword that adds data (`fields`)."""
+        for handler in region.handlers():
+            for stmt in handler.body:
+                for node in ast.walk(stmt):
+                    if isinstance(node, ast.Call) and _ast_may_log(node):
+                        return True
+        return False
+
     def visit_Call(self, node: cst.Call) -> None:
         handler = self.context.enclosing_handler()
         if handler is None:
@@ -360,6 +375,46 @@ class ContextFreeErrorLog(LintRule):
         else:
             return
         self.report(log.message, what=what)
+
+
+_AST_QUIET_KEYWORDS = _CONTROL_KEYWORDS | {"msg", "event"}
+
+
+def _ast_may_log(call: ast.Call) -> bool:
+    """The call may be an error-level `LogCall` whose message `_read_message` reads and without
+    data fields, on CPython's tree (the prefilter's exact hint: more, never less)."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        if func.attr not in LOG_METHODS:
+            return False
+        level = LOG_METHODS[func.attr]
+        if level is not None and level < ERROR:
+            return False
+    elif not isinstance(func, ast.Name):
+        return False
+    message = False
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            continue
+        if keyword.arg not in _AST_QUIET_KEYWORDS:
+            return False  # a field: data
+        if keyword.arg in ("msg", "event"):
+            message = message or _ast_literal_message(keyword.value)
+    return message or any(_ast_literal_message(arg) for arg in call.args)
+
+
+def _ast_literal_message(node: ast.expr) -> bool:
+    """A message `_read_message` may read: a string, an f-string, `%` or `+`, `"...".format()`."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.op, (ast.Mod, ast.Add))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        base = node.func.value
+        return isinstance(base, ast.JoinedStr) or (isinstance(base, ast.Constant) and isinstance(base.value, str))
+    return False
 
 
 def _identifier_in_scope(function: Optional[cst.FunctionDef], try_: cst.CSTNode) -> Optional[str]:

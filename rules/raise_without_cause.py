@@ -9,6 +9,7 @@ import libcst as cst
 
 from errlint.analysis import Handler, iter_children
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
+from errlint.regions import Region, statements_in
 from errlint.rule import Invalid, LintRule, Replacement, Valid
 from errlint.rules._helpers import in_test_code, rebinds, silenced_elsewhere, statement_comments
 from errlint.taxonomy import is_user_facing
@@ -424,6 +425,17 @@ class RaiseWithoutCause(LintRule):
         ),
     ]
 
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a handler holds a `raise <expression>` without `from` whose expression is not
+        a lower-case name or attribute (an exception object raised again: `_is_instance_name`)."""
+        for handler in region.handlers():
+            for stmt in statements_in(handler.body):
+                if isinstance(stmt, ast.Raise) and stmt.exc is not None and stmt.cause is None:
+                    if not _ast_instance_name(stmt.exc):
+                        return True
+        return False
+
     def visit_Raise(self, node: cst.Raise) -> None:
         if node.exc is None or node.cause is not None:
             return
@@ -573,6 +585,18 @@ def _is_instance_name(exc: cst.BaseExpression) -> bool:
         last = exc.value
     elif isinstance(exc, cst.Attribute):
         last = exc.attr.value
+    else:
+        return False
+    stripped = last.lstrip("_")
+    return bool(stripped) and stripped[0].islower()
+
+
+def _ast_instance_name(exc: ast.expr) -> bool:
+    """`_is_instance_name` on CPython's tree (the prefilter's exact hint)."""
+    if isinstance(exc, ast.Name):
+        last = exc.id
+    elif isinstance(exc, ast.Attribute):
+        last = exc.attr
     else:
         return False
     stripped = last.lstrip("_")
