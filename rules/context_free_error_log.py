@@ -342,7 +342,7 @@ class ContextFreeErrorLog(LintRule):
         for handler in region.handlers():
             for stmt in handler.body:
                 for node in ast.walk(stmt):
-                    if isinstance(node, ast.Call) and _ast_may_log(node):
+                    if isinstance(node, ast.Call) and _ast_may_log(node, handler.name):
                         return True
         return False
 
@@ -380,9 +380,10 @@ class ContextFreeErrorLog(LintRule):
 _AST_QUIET_KEYWORDS = _CONTROL_KEYWORDS | {"msg", "event"}
 
 
-def _ast_may_log(call: ast.Call) -> bool:
-    """The call may be an error-level `LogCall` whose message `_read_message` reads and without
-    data fields, on CPython's tree (the prefilter's exact hint: more, never less)."""
+def _ast_may_log(call: ast.Call, exc_name: Optional[str]) -> bool:
+    """The call may be an error-level `LogCall` whose message `_read_message` reads, without data
+    (fields, arguments or interpolations other than the caught exception `exc_name`), on
+    CPython's tree (the prefilter's exact hint: more, never less)."""
     func = call.func
     if isinstance(func, ast.Attribute):
         if func.attr not in LOG_METHODS:
@@ -400,7 +401,50 @@ def _ast_may_log(call: ast.Call) -> bool:
             return False  # a field: data
         if keyword.arg in ("msg", "event"):
             message = message or _ast_literal_message(keyword.value)
+    if isinstance(func, ast.Attribute) and func.attr not in ("log", "alog"):
+        # The message is known (`_make_log_call`): the first positional argument, else `msg=`/`event=`.
+        positional = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
+        named = {k.arg: k.value for k in call.keywords if k.arg is not None}
+        first = positional[0] if positional else named.get("msg", named.get("event"))
+        if first is None or not _ast_literal_message(first) or _ast_adds_data(first, exc_name):
+            return False
+        return all(_ast_exception_expr(arg, exc_name) for arg in positional[1:])
+    # A plain name may be `log` itself (`from logging import log`): the message may be any argument.
     return message or any(_ast_literal_message(arg) for arg in call.args)
+
+
+def _ast_adds_data(node: ast.expr, exc_name: Optional[str]) -> bool:
+    """`_read_message(node).has_data` where it is certain (f-string, `%`, `.format()`), else False."""
+    values: list[ast.expr] = []
+    if isinstance(node, ast.JoinedStr):
+        values = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]  # not the format specs
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        operand = node.right
+        values = list(operand.elts) if isinstance(operand, ast.Tuple) else [operand]
+    elif isinstance(node, ast.Call):  # `"...".format(...)`
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            return True
+        values = [*node.args, *(k.value for k in node.keywords)]
+    return any(not _ast_exception_expr(v.value if isinstance(v, ast.Starred) else v, exc_name) for v in values)
+
+
+def _ast_exception_expr(node: ast.expr, exc_name: Optional[str]) -> bool:
+    """`_is_exception_expr` on CPython's tree."""
+    if exc_name is None:
+        return False
+    if isinstance(node, ast.Name):
+        return node.id == exc_name
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("str", "repr", "type"):
+        values = [a.value if isinstance(a, ast.Starred) else a for a in node.args] + [k.value for k in node.keywords]
+        return len(values) == 1 and _ast_exception_expr(values[0], exc_name)
+    if isinstance(node, ast.Attribute):
+        root: ast.expr = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return isinstance(root, ast.Name) and root.id == exc_name and node.attr in ("args", "message", "msg", "__name__", "__class__")
+    if isinstance(node, ast.Subscript):
+        return _ast_exception_expr(node.value, exc_name)
+    return False
 
 
 def _ast_literal_message(node: ast.expr) -> bool:

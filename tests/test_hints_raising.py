@@ -299,3 +299,31 @@ def test_xh603_keeps_a_retry_loop_and_a_plain_name_call_only() -> None:
     pre = _blank("XH603", text)
     assert pre.blanked == [(17, 20)]  # `session` is kept: `@property` may be an alias of `tenacity.retry`
     assert _findings("XH603", text) == [("XH603", 13)]
+
+
+def test_xh502_a_message_with_data_other_than_the_exception_is_blanked() -> None:
+    text = _code(
+        """
+        import logging
+
+        log = logging.getLogger(__name__)
+
+        def save(order):
+            try:
+                write(order)
+            except OSError as err:
+                log.error("write failed for %s: %s", order.id, err)
+                log.error(f"write failed for {order.id}: {err!r}")
+                log.critical("write failed for {}".format(order))
+
+        def load(order_id):
+            try:
+                return read(order_id)
+            except OSError as err:
+                log.error(f"failed: {err}")
+                log.error("failed: %s", str(err))
+        """
+    )
+    pre = _blank("XH502", text)
+    assert pre.blanked == [(6, 11)]
+    assert _findings("XH502", text) == [("XH502", 17), ("XH502", 18)]
