@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, Sequence, cast
@@ -10,7 +11,8 @@ import libcst as cst
 
 from errlint.analysis import Handler, dotted_name, iter_scope
 from errlint.finding import Impact, Severity
-from errlint.logcalls import LogCall
+from errlint.logcalls import ERROR, LOG_METHODS, LogCall
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
 
 if TYPE_CHECKING:
@@ -331,6 +333,19 @@ class ContextFreeErrorLog(LintRule):
         extra = getattr(self.options, "extend_generic_messages", ())
         self._generic = GENERIC_MESSAGES | {normalize(text) for text in extra}
 
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a handler holds a call that may be an error-level log (`<x>.error(...)`,
+        `.exception`, `.critical`, `.log(...)`... or a plain name: `logging` functions and bound
+        methods may be imported or assigned under any name) with a message built from literals
+        (`_read_message`) and no keyword that adds data (`fields`)."""
+        for handler in region.handlers():
+            for stmt in handler.body:
+                for node in ast.walk(stmt):
+                    if isinstance(node, ast.Call) and _ast_may_log(node, handler.name):
+                        return True
+        return False
+
     def visit_Call(self, node: cst.Call) -> None:
         handler = self.context.enclosing_handler()
         if handler is None:
@@ -360,6 +375,90 @@ class ContextFreeErrorLog(LintRule):
         else:
             return
         self.report(log.message, what=what)
+
+
+_AST_QUIET_KEYWORDS = _CONTROL_KEYWORDS | {"msg", "event"}
+
+
+def _ast_may_log(call: ast.Call, exc_name: Optional[str]) -> bool:
+    """The call may be an error-level `LogCall` whose message `_read_message` reads, without data
+    (fields, arguments or interpolations other than the caught exception `exc_name`), on
+    CPython's tree (the prefilter's exact hint: more, never less)."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        if func.attr not in LOG_METHODS:
+            return False
+        level = LOG_METHODS[func.attr]
+        if level is not None and level < ERROR:
+            return False
+    elif not isinstance(func, ast.Name):
+        return False
+    message = False
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            continue
+        if keyword.arg not in _AST_QUIET_KEYWORDS:
+            return False  # a field: data
+        if keyword.arg in ("msg", "event"):
+            message = message or _ast_literal_message(keyword.value)
+    if isinstance(func, ast.Attribute) and func.attr not in ("log", "alog"):
+        # The message is known (`_make_log_call`): the first positional argument, else `msg=`/`event=`.
+        positional = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
+        named = {k.arg: k.value for k in call.keywords if k.arg is not None}
+        first = positional[0] if positional else named.get("msg", named.get("event"))
+        if first is None or not _ast_literal_message(first) or _ast_adds_data(first, exc_name):
+            return False
+        return all(_ast_exception_expr(arg, exc_name) for arg in positional[1:])
+    # A plain name may be `log` itself (`from logging import log`): the message may be any argument.
+    return message or any(_ast_literal_message(arg) for arg in call.args)
+
+
+def _ast_adds_data(node: ast.expr, exc_name: Optional[str]) -> bool:
+    """`_read_message(node).has_data` where it is certain (f-string, `%`, `.format()`), else False."""
+    values: list[ast.expr] = []
+    if isinstance(node, ast.JoinedStr):
+        values = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]  # not the format specs
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        operand = node.right
+        values = list(operand.elts) if isinstance(operand, ast.Tuple) else [operand]
+    elif isinstance(node, ast.Call):  # `"...".format(...)`
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            return True
+        values = [*node.args, *(k.value for k in node.keywords)]
+    return any(not _ast_exception_expr(v.value if isinstance(v, ast.Starred) else v, exc_name) for v in values)
+
+
+def _ast_exception_expr(node: ast.expr, exc_name: Optional[str]) -> bool:
+    """`_is_exception_expr` on CPython's tree."""
+    if exc_name is None:
+        return False
+    if isinstance(node, ast.Name):
+        return node.id == exc_name
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("str", "repr", "type"):
+        values = [a.value if isinstance(a, ast.Starred) else a for a in node.args] + [k.value for k in node.keywords]
+        return len(values) == 1 and _ast_exception_expr(values[0], exc_name)
+    if isinstance(node, ast.Attribute):
+        root: ast.expr = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return isinstance(root, ast.Name) and root.id == exc_name and node.attr in ("args", "message", "msg", "__name__", "__class__")
+    if isinstance(node, ast.Subscript):
+        return _ast_exception_expr(node.value, exc_name)
+    return False
+
+
+def _ast_literal_message(node: ast.expr) -> bool:
+    """A message `_read_message` may read: a string, an f-string, `%` or `+`, `"...".format()`."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.op, (ast.Mod, ast.Add))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        base = node.func.value
+        return isinstance(base, ast.JoinedStr) or (isinstance(base, ast.Constant) and isinstance(base.value, str))
+    return False
 
 
 def _identifier_in_scope(function: Optional[cst.FunctionDef], try_: cst.CSTNode) -> Optional[str]:

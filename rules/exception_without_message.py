@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import builtins
 import re
 from typing import ClassVar, Optional, Sequence
@@ -10,6 +11,7 @@ import libcst as cst
 
 from errlint.analysis import SCOPE_TYPES, dotted_name
 from errlint.finding import Impact, Severity
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import in_test_code
 
@@ -200,6 +202,23 @@ class ExceptionWithoutMessage(LintRule):
         ),
     ]
 
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a builtin exception (not exempt) is raised by its bare name, without
+        arguments or with one empty string: `raise KeyError`, `raise ValueError()`,
+        `raise TypeError("")`."""
+        for stmt in region.statements():
+            if not isinstance(stmt, ast.Raise) or stmt.exc is None:
+                continue
+            exc = stmt.exc
+            if isinstance(exc, ast.Name):
+                if exc.id in BUILTIN_EXCEPTIONS:
+                    return True
+            elif isinstance(exc, ast.Call) and isinstance(exc.func, ast.Name) and exc.func.id in BUILTIN_EXCEPTIONS:
+                if not exc.keywords and (not exc.args or (len(exc.args) == 1 and _ast_empty_string(exc.args[0]))):
+                    return True
+        return False
+
     def visit_Module(self, node: cst.Module) -> None:
         # Module-level classes and assignments shadow the builtin of the same name.
         self._module_catches: Optional[list[frozenset[str]]] = None
@@ -307,6 +326,12 @@ def _catches(expr: cst.BaseExpression, raised: type[BaseException]) -> bool:
         return False
     caught = getattr(builtins, expr.value, None)
     return isinstance(caught, type) and issubclass(raised, caught)
+
+
+def _ast_empty_string(value: ast.expr) -> bool:
+    """`_is_empty_string` on CPython's tree: `""` (implicitly concatenated empty strings too, more
+    than libcst's `SimpleString`: a hint may say yes too often)."""
+    return isinstance(value, ast.Constant) and value.value in ("", b"")
 
 
 def _is_empty_string(arg: cst.Arg) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import ClassVar, Optional, Sequence
 
@@ -10,6 +11,7 @@ import libcst as cst
 from errlint.analysis import SCOPE_TYPES
 from errlint.finding import Impact, Severity
 from errlint.handlers import BROAD_EXCEPTIONS
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import (
     body_only_raises,
@@ -254,6 +256,20 @@ class GenericExceptionRaised(LintRule):
             expected_count=2,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a `raise` raises a dotted name or a call of one (`raise Exception`,
+        `raise errors.Failure(...)`): `qualify` names nothing else, and `broad-exceptions` may name
+        any class, so the name itself cannot rule a raise out."""
+        for stmt in region.statements():
+            if isinstance(stmt, ast.Raise) and stmt.exc is not None:
+                target = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
+                while isinstance(target, ast.Attribute):
+                    target = target.value
+                if isinstance(target, ast.Name):
+                    return True
+        return False
 
     def visit_Raise(self, node: cst.Raise) -> None:
         exc = node.exc

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
 from errlint.finding import Impact, Severity
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.sensitive import (
-    ACCOUNT_ID, EXCEPTION_PATTERNS, FINANCIAL, GOVERNMENT_ID, HEALTH, NAME, SECRET, PrivacyOptions, privacy,
+    _EXCEPTION_SUFFIXES, _MESSAGE_KEYWORDS, ACCOUNT_ID, BUILTIN_EXCEPTIONS, EXCEPTION_PATTERNS, FINANCIAL,
+    GOVERNMENT_ID, HEALTH, NAME, SECRET, PrivacyOptions, is_class_name, privacy,
 )  # fmt: skip
 
 # Errors that render their message to the user who submitted the data (form and API validation).
@@ -194,6 +197,24 @@ class PiiInException(LintRule):
         ),
     ]
 
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where an exception sink (`PrivacyAnalysis.exception_sink`: a raised call, or a call
+        of a name like `...Error`) has a message argument that is not a literal constant: the
+        scanner finds sensitive names only in names, attributes, subscripts, calls and templates,
+        never in the text of a literal, so the hint holds for any vocabulary."""
+        for node in region.nodes():
+            if isinstance(node, ast.Raise):
+                if isinstance(node.exc, ast.Call) and _ast_message_data(node.exc):
+                    return True
+            elif isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+                if (is_class_name(name) and name.endswith(_EXCEPTION_SUFFIXES)) or name in BUILTIN_EXCEPTIONS:
+                    if _ast_message_data(node):
+                        return True
+        return False
+
     def visit_Call(self, node: cst.Call) -> None:
         analysis = privacy(self.context)
         if analysis.skips(self.options):
@@ -218,3 +239,13 @@ class PiiInException(LintRule):
                 message=self.MESSAGE.format(subject=subject + ")", exception=sink.label),
                 severity=analysis.vocabulary.severity(hit.category),
             )
+
+
+def _ast_message_data(call: ast.Call) -> bool:
+    """A value of the sink's message (positional and `*`/`**` arguments, the message keywords)
+    that is not a literal constant, on CPython's tree (the prefilter's exact hint)."""
+    if any(not isinstance(arg, ast.Constant) for arg in call.args):
+        return True
+    return any(
+        (k.arg is None or k.arg in _MESSAGE_KEYWORDS) and not isinstance(k.value, ast.Constant) for k in call.keywords
+    )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
 from errlint.analysis import Handler, iter_children
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
+from errlint.regions import Region, statements_in
 from errlint.rule import Invalid, LintRule, Replacement, Valid
 from errlint.rules._helpers import in_test_code, rebinds, silenced_elsewhere, statement_comments
 from errlint.taxonomy import is_user_facing
@@ -423,6 +425,17 @@ class RaiseWithoutCause(LintRule):
         ),
     ]
 
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a handler holds a `raise <expression>` without `from` whose expression is not
+        a lower-case name or attribute (an exception object raised again: `_is_instance_name`)."""
+        for handler in region.handlers():
+            for stmt in statements_in(handler.body):
+                if isinstance(stmt, ast.Raise) and stmt.exc is not None and stmt.cause is None:
+                    if not _ast_instance_name(stmt.exc):
+                        return True
+        return False
+
     def visit_Raise(self, node: cst.Raise) -> None:
         if node.exc is None or node.cause is not None:
             return
@@ -514,8 +527,13 @@ class RaiseWithoutCause(LintRule):
         return None
 
     def _unused_name(self) -> str:
-        scope: cst.CSTNode = self.context.enclosing_function() or self.context.module
-        used = _names(scope)
+        function = self.context.enclosing_function()
+        used = _names(function or self.context.module)
+        tree = self.context.cpython_tree
+        if function is None and tree is not None:
+            # The prefilter may have blanked functions of the module: their names are read from
+            # CPython's tree of the whole original file.
+            used |= _ast_names(tree)
         for candidate in _NAME_CANDIDATES:
             if candidate not in used:
                 return candidate
@@ -573,6 +591,18 @@ def _is_instance_name(exc: cst.BaseExpression) -> bool:
     return bool(stripped) and stripped[0].islower()
 
 
+def _ast_instance_name(exc: ast.expr) -> bool:
+    """`_is_instance_name` on CPython's tree (the prefilter's exact hint)."""
+    if isinstance(exc, ast.Name):
+        last = exc.id
+    elif isinstance(exc, ast.Attribute):
+        last = exc.attr
+    else:
+        return False
+    stripped = last.lstrip("_")
+    return bool(stripped) and stripped[0].islower()
+
+
 def _names(scope: cst.CSTNode) -> set[str]:
     found: set[str] = set()
     stack = [scope]
@@ -581,6 +611,49 @@ def _names(scope: cst.CSTNode) -> set[str]:
         if isinstance(node, cst.Name):
             found.add(node.value)
         stack.extend(iter_children(node))
+    return found
+
+
+def _ast_names(tree: ast.AST) -> set[str]:
+    """The identifiers of `tree` (CPython's), as `_names` finds them on libcst's: every name,
+    attribute, parameter, keyword, definition, import part and bound name."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            found.add(node.attr)
+        elif isinstance(node, ast.arg):
+            found.add(node.arg)
+        elif isinstance(node, ast.keyword):
+            if node.arg is not None:
+                found.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, ast.alias):
+            found.update(node.name.split("."))
+            if node.asname is not None:
+                found.add(node.asname)
+        elif isinstance(node, ast.ImportFrom):
+            if node.module:
+                found.update(node.module.split("."))
+        elif isinstance(node, ast.ExceptHandler):
+            if node.name is not None:
+                found.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            found.update(node.names)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)):
+            if node.name is not None:
+                found.add(node.name)
+        elif isinstance(node, ast.MatchMapping):
+            if node.rest is not None:
+                found.add(node.rest)
+        elif isinstance(node, ast.MatchClass):
+            found.update(node.kwd_attrs)
+        else:
+            name = getattr(node, "name", None)  # type parameters (Python 3.12)
+            if isinstance(name, str):
+                found.add(name)
     return found
 
 

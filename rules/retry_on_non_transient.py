@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
 from errlint.analysis import Handler, dotted_name, iter_scope
 from errlint.finding import Impact, Severity
+from errlint.regions import Region, statements_in
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._retry import retry_loop
 from errlint.rules._helpers import handler_header_end, in_test_code
@@ -212,6 +214,15 @@ class RetryOnNonTransient(LintRule):
 
     # -- retry loops ----------------------------------------------------------------------------
 
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a handler of a `try` inside a loop's body (same function) may go round again
+        (it has a `continue`, or does not end with `raise`/`return`/`break`), or where a decorator
+        or call may be a retry API. A plain name may be an import alias of any of them
+        (`from tenacity import Retrying as R`), which this tree does not show: every decorator and
+        call of a plain name counts."""
+        return _ast_retry_handler(region) or _ast_retry_api(region)
+
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._check_handler(node)
 
@@ -353,3 +364,61 @@ def _argument(node: cst.Call, position: Optional[int], keyword: str) -> Optional
     if position is not None and len(positional) > position:
         return positional[position].value
     return None
+
+
+# --- on CPython's tree: the prefilter's exact hint ---
+
+_AST_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_AST_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# The last segments `qualify` gives the retry APIs the rule reads.
+_RETRY_SEGMENTS = frozenset(name.rsplit(".", 1)[-1] for name in _RETRY_CALLS) | _CELERY_TASK_DECORATORS
+
+
+def _ast_retry_handler(region: Region) -> bool:
+    """A handler `retry_loop` may accept: its `try` is inside a loop's body without a function or
+    class between them, and `_goes_round` may hold. (More than the rule: in a loop's `else:` too.)"""
+    node = region.node
+    module = isinstance(node, ast.Module)
+    stack: list[tuple[ast.stmt, bool]] = [(s, False) for s in node.body] if module else [(node, False)]  # type: ignore[union-attr]
+    while stack:
+        stmt, in_loop = stack.pop()
+        if module and isinstance(stmt, _AST_FUNCTIONS):
+            continue  # its own region
+        if in_loop and isinstance(stmt, (ast.Try, ast.TryStar)):
+            for handler in stmt.handlers:
+                last = handler.body[-1]
+                if not isinstance(last, (ast.Raise, ast.Return, ast.Break)):
+                    return True
+                if any(isinstance(s, ast.Continue) for s in statements_in(handler.body)):
+                    return True
+        inner = in_loop and not isinstance(stmt, _AST_SCOPES)
+        if isinstance(stmt, _AST_LOOPS):
+            stack.extend((s, True) for s in stmt.body)
+            stack.extend((s, inner) for s in stmt.orelse)
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, name, None)
+            if isinstance(block, list):
+                stack.extend((s, inner) for s in block)
+        for handler in getattr(stmt, "handlers", ()):
+            stack.extend((s, inner) for s in handler.body)
+        for case in getattr(stmt, "cases", ()):
+            stack.extend((s, inner) for s in case.body)
+    return False
+
+
+def _ast_retry_api(region: Region) -> bool:
+    """A decorator or call that `visit_Decorator`/`visit_Call` may resolve to a retry API: an
+    attribute named like one (`tenacity.retry`, `app.task`), or any plain name (an import alias)."""
+    for node in region.nodes():
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) or (isinstance(func, ast.Attribute) and func.attr in _RETRY_SEGMENTS):
+                return True
+        elif isinstance(node, (*_AST_FUNCTIONS, ast.ClassDef)):
+            for decorator in node.decorator_list:
+                if isinstance(decorator, ast.Name) or (isinstance(decorator, ast.Attribute) and decorator.attr == "retry"):
+                    return True
+    return False
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import ClassVar, Optional, Sequence
 
@@ -9,6 +10,7 @@ import libcst as cst
 
 from errlint.analysis import Handler, dotted_name, iter_scope
 from errlint.finding import Impact, Severity
+from errlint.regions import Region, statements_in
 from errlint.rule import Invalid, LintRule, Valid
 
 _TEXT_ATTRIBUTES = frozenset({"args", "message", "msg", "strerror", "reason"})
@@ -167,6 +169,25 @@ class WrappedWithoutContext(LintRule):
         ),
     ]
 
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a handler `except ... as name:` holds a `raise Capitalized(...)` whose
+        arguments (at least one, no keywords) each only copy `name` (`name`, `str(name)`,
+        `name.args[0]`, `f"{name}"`...)."""
+        for handler in region.handlers():
+            name = handler.name
+            if name is None:
+                continue
+            for stmt in statements_in(handler.body):
+                if not isinstance(stmt, ast.Raise) or not isinstance(stmt.exc, ast.Call):
+                    continue
+                call = stmt.exc
+                if not call.args or call.keywords or not _ast_capitalized(call.func):
+                    continue
+                if all(_ast_copies(arg, name) for arg in call.args):
+                    return True
+        return False
+
     def visit_Raise(self, node: cst.Raise) -> None:
         exc = node.exc
         if not isinstance(exc, cst.Call) or not exc.args:
@@ -188,6 +209,43 @@ class WrappedWithoutContext(LintRule):
         if _rebinds(handler, name):
             return
         self.report(exc, new=callee)
+
+
+def _ast_capitalized(func: ast.expr) -> bool:
+    """The last segment of a dotted callee starts with a capital (CPython's tree)."""
+    if isinstance(func, ast.Attribute):
+        last = func.attr
+        while isinstance(func, ast.Attribute):
+            func = func.value
+        return isinstance(func, ast.Name) and last[:1].isupper()
+    return isinstance(func, ast.Name) and func.id[:1].isupper()
+
+
+def _ast_copies(arg: ast.expr, name: str) -> bool:
+    """`_copies` on CPython's tree, or more (a hint may say yes too often)."""
+    if isinstance(arg, ast.Starred):
+        return _ast_text_of(arg.value, name, allow_args=True)
+    return _ast_text_of(arg, name, allow_args=False)
+
+
+def _ast_text_of(node: ast.expr, name: str, *, allow_args: bool) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id == name
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("str", "repr"):
+        values = [*node.args, *(k.value for k in node.keywords)]
+        return len(values) == 1 and _ast_text_of(values[0], name, allow_args=False)
+    if isinstance(node, ast.Attribute):
+        if not (isinstance(node.value, ast.Name) and node.value.id == name):
+            return False
+        return node.attr in _TEXT_ATTRIBUTES and (allow_args or node.attr != "args")
+    if isinstance(node, ast.Subscript):
+        value = node.value
+        return isinstance(value, ast.Attribute) and value.attr == "args" and isinstance(value.value, ast.Name) and value.value.id == name
+    if isinstance(node, ast.JoinedStr):
+        # Only the expression counts (`f"{err=}"` adds its text as a constant on CPython's tree).
+        expressions = [v for v in node.values if isinstance(v, ast.FormattedValue)]
+        return len(expressions) == 1 and _ast_text_of(expressions[0].value, name, allow_args=False)
+    return False
 
 
 def _bound_name(handler: Handler) -> Optional[str]:
