@@ -26,6 +26,8 @@ import ast
 from typing import Iterator, Optional, Sequence, Union
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+Imports = dict[str, frozenset[str]]  # local name -> the qualified names it may stand for
+_IMPORTS: list[tuple[ast.Module, Imports]] = []  # the last file's (its tree is held: ids stay unique)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _BLOCKS = ("body", "orelse", "finalbody")
@@ -44,6 +46,29 @@ class Region:
         self.module: ast.Module = module if module is not None else node  # type: ignore[assignment]
         if module is None and not isinstance(node, ast.Module):
             raise TypeError("a function's region needs the module it is in")
+
+    def imports(self) -> Imports:
+        """What each name imported outside the functions of the file may stand for (`from requests
+        import get as fetch`: `fetch` -> {"requests.get"}; `import os.path`: `os` -> {"os"}), in any
+        block (a superset of what `ModuleFacts.qualify` resolves); read once per file."""
+        tree = self.module
+        if not _IMPORTS or _IMPORTS[0][0] is not tree:
+            found: dict[str, set[str]] = {}
+            for stmt in statements_in(tree.body, into_functions=False):
+                if isinstance(stmt, ast.Import):
+                    for alias in stmt.names:
+                        if alias.asname is not None:
+                            found.setdefault(alias.asname, set()).add(alias.name)
+                        else:
+                            head = alias.name.split(".")[0]
+                            found.setdefault(head, set()).add(head)
+                elif isinstance(stmt, ast.ImportFrom):
+                    module = "." * stmt.level + (stmt.module or "")
+                    for alias in stmt.names:
+                        if alias.name != "*":
+                            found.setdefault(alias.asname or alias.name, set()).add(f"{module}.{alias.name}" if module else alias.name)
+            _IMPORTS[:] = [(tree, {local: frozenset(targets) for local, targets in found.items()})]
+        return _IMPORTS[0][1]
 
     @property
     def is_module(self) -> bool:

@@ -15,59 +15,11 @@ import ast
 from functools import lru_cache
 from typing import Iterable, Optional
 
-from errlint.regions import Region
-
-Imports = dict[str, frozenset[str]]  # local name -> the qualified names it may stand for
-
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_BLOCKS = ("body", "orelse", "finalbody")
-
-_LAST: list[tuple[ast.Module, Imports]] = []  # the last file's (its tree is held)
-
+from errlint.regions import Imports, Region
 
 def imports_for(region: Region) -> Optional[Imports]:
-    """The imports of the file `region` is in (see the module docstring)."""
-    tree = region.module
-    if not _LAST or _LAST[0][0] is not tree:
-        functions: set[int] = set()
-        found: dict[str, set[str]] = {}
-        _scan(tree.body, functions, found)
-        _LAST[:] = [(tree, {local: frozenset(t) for local, t in found.items()})]
-    return _LAST[0][1]
-
-
-def _scan(body: Iterable[ast.stmt], functions: set[int], found: dict[str, set[str]]) -> None:
-    """Top-level functions (not nested in a function) and every import outside them."""
-    stack = list(body)
-    while stack:
-        stmt = stack.pop()
-        if isinstance(stmt, _FUNCTIONS):
-            functions.add(id(stmt))
-            continue
-        if isinstance(stmt, ast.Import):
-            for alias in stmt.names:
-                if alias.asname is not None:
-                    found.setdefault(alias.asname, set()).add(alias.name)
-                else:
-                    head = alias.name.split(".")[0]
-                    found.setdefault(head, set()).add(head)
-            continue
-        if isinstance(stmt, ast.ImportFrom):
-            module = "." * stmt.level + (stmt.module or "")
-            for alias in stmt.names:
-                if alias.name == "*":
-                    continue
-                local = alias.asname or alias.name
-                found.setdefault(local, set()).add(f"{module}.{alias.name}" if module else alias.name)
-            continue
-        for name in _BLOCKS:
-            inner = getattr(stmt, name, None)
-            if isinstance(inner, list):
-                stack.extend(inner)
-        for handler in getattr(stmt, "handlers", ()):
-            stack.extend(handler.body)
-        for case in getattr(stmt, "cases", ()):
-            stack.extend(case.body)
+    """The imports of the file `region` is in (`Region.imports`)."""
+    return region.imports()
 
 
 def qualified_candidates(name: str, imports: Optional[Imports]) -> Optional[frozenset[str]]:

@@ -22,7 +22,6 @@ from errlint.rules._helpers import (
     in_test_code,
     raises_after,
 )
-from errlint.rules._hints_privacy import imports_for
 from errlint.rules._telemetry import (
     BUILTINS,
     TelemetryWork,
@@ -342,7 +341,6 @@ class ErrorHiddenFromTrace(LintRule):
         activator or span helper (`with _make_span(...)`), a function decorated with
         `@<x>.start_as_current_span(...)`, or a span got or started by an assignment (by the
         callee's last name segment, as the rule matches them)."""
-        imports_for(region)  # the module's imports, for the hints of the rules after this one
         has_handler = has_span = False
         for stmt in region.statements():
             if isinstance(stmt, (ast.Try, ast.TryStar)) and stmt.handlers:

@@ -218,9 +218,7 @@ class RetryOnNonTransient(LintRule):
     def may_report(cls, region: Region) -> bool:
         """Only where a handler of a `try` inside a loop's body (same function) may go round again
         (it has a `continue`, or does not end with `raise`/`return`/`break`), or where a decorator
-        or call may be a retry API. A plain name may be an import alias of any of them
-        (`from tenacity import Retrying as R`), which this tree does not show: every decorator and
-        call of a plain name counts."""
+        or call may be a retry API (a plain name through the file's imports)."""
         return _ast_retry_handler(region) or _ast_retry_api(region)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -410,15 +408,36 @@ def _ast_retry_handler(region: Region) -> bool:
 
 def _ast_retry_api(region: Region) -> bool:
     """A decorator or call that `visit_Decorator`/`visit_Call` may resolve to a retry API: an
-    attribute named like one (`tenacity.retry`, `app.task`), or any plain name (an import alias)."""
+    attribute named like one (`tenacity.retry`, `app.task`), or a plain name that may stand for one
+    through the file's imports (`from tenacity import Retrying as R`) or is one unqualified."""
+    imports = region.imports()
     for node in region.nodes():
         if isinstance(node, ast.Call):
             func = node.func
-            if isinstance(func, ast.Name) or (isinstance(func, ast.Attribute) and func.attr in _RETRY_SEGMENTS):
+            if isinstance(func, ast.Name):
+                if _may_be_retry_api(func.id, imports, decorator=False):
+                    return True
+            elif isinstance(func, ast.Attribute) and func.attr in _RETRY_SEGMENTS:
                 return True
         elif isinstance(node, (*_AST_FUNCTIONS, ast.ClassDef)):
             for decorator in node.decorator_list:
-                if isinstance(decorator, ast.Name) or (isinstance(decorator, ast.Attribute) and decorator.attr == "retry"):
+                if isinstance(decorator, ast.Name):
+                    if _may_be_retry_api(decorator.id, imports, decorator=True):
+                        return True
+                elif isinstance(decorator, ast.Attribute) and decorator.attr == "retry":
                     return True
+    return False
+
+
+def _may_be_retry_api(name: str, imports: dict[str, frozenset[str]], *, decorator: bool) -> bool:
+    """What `context.qualify(Name(name))` gives (the name, or an import's target) may be a retry
+    API: a bare decorator only as `tenacity.retry`, a call as a factory, `backoff`/`stamina`, or a
+    Celery task decorator (by its last segment)."""
+    for target in imports.get(name, frozenset()) | {name}:
+        if decorator:
+            if target == "tenacity.retry":
+                return True
+        elif target in _RETRY_CALLS or target.rsplit(".", 1)[-1] in _CELERY_TASK_DECORATORS:
+            return True
     return False
 

@@ -297,8 +297,11 @@ def test_xh603_keeps_a_retry_loop_and_a_plain_name_call_only() -> None:
         """
     )
     pre = _blank("XH603", text)
-    assert pre.blanked == [(17, 20)]  # `session` is kept: `@property` may be an alias of `tenacity.retry`
+    assert pre.blanked == [(4, 7), (17, 20)]  # no import makes `@property` an alias of `tenacity.retry`
     assert _findings("XH603", text) == [("XH603", 13)]
+    aliased = "from tenacity import retry as property\n" + text  # now it is one: `session` is kept
+    assert _blank("XH603", aliased).blanked == [(18, 21)]
+    assert _findings("XH603", aliased) == [("XH603", 3), ("XH603", 14)]  # the bare `@retry` (no stop)
 
 
 def test_xh502_a_message_with_data_other_than_the_exception_is_blanked() -> None:
