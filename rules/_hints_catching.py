@@ -322,6 +322,24 @@ def _may_sink(call: ast.Call) -> bool:
     return isinstance(func, ast.Name) or (isinstance(func, ast.Attribute) and func.attr in LOG_METHODS)
 
 
+_ERROR_HANDLER_WORDS = ("error", "fail", "exception", "crash", "report")
+
+
+def surely_calls_error_handler(handler: ast.ExceptHandler) -> bool:
+    """`broad_except._calls_error_handler`, surely: a method named like an error handler
+    (`self._on_failure()`, `ctx.fail(...)`, `report_error`) that is not named like a logging
+    method, so it is not a logging call (or it is a report function, which handles the failure)."""
+    for node in own_nodes(handler.body):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            name = node.func.attr
+            if name in LOG_METHODS:
+                continue
+            lower = name.lower()
+            if any(word in lower for word in _ERROR_HANDLER_WORDS) or "exc" in lower.split("_"):
+                return True
+    return False
+
+
 def surely_passes_on(handler: ast.ExceptHandler) -> bool:
     """`HandlerFacts.passes_on`, surely (or the handler reports the failure): the bound name is
     read outside any call that may be a logging call, `print` or `warnings.warn`
@@ -534,16 +552,18 @@ def may_be_bare_except(region: Region) -> bool:
 
 def may_be_broad_except(region: Region) -> bool:
     """XH102: a typed handler (the broad names are configurable: any type may be broad) that
-    neither re-raises, nor surely discards, nor surely passes the exception on, of a `try` whose
-    body does not only raise, not in test code (by name) nor in a function designed never to raise."""
+    neither re-raises, nor surely discards, nor surely passes the exception on or calls an error
+    handler, of a `try` whose body does not only raise, not in test code (by name) nor in a
+    function designed never to raise."""
     for site in sites(region):
         if site.scope.in_test or only_raises(site.try_.body):
             continue
         for handler in site.try_.handlers:
             if handler.type is None or surely_discards(handler.body) or surely_reraises(handler.body):
                 continue
-            if not surely_passes_on(handler) and not site.scope.fallback:
-                return True
+            if surely_passes_on(handler) or surely_calls_error_handler(handler) or site.scope.fallback:
+                continue
+            return True
     return False
 
 
