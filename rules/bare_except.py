@@ -7,8 +7,10 @@ from typing import ClassVar, Optional, Sequence
 import libcst as cst
 
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import handler_comments, in_test_code, silenced_elsewhere
+from errlint.rules._hints_catching import may_be_bare_except
 
 
 class BareExcept(LintRule):
@@ -261,6 +263,11 @@ class BareExcept(LintRule):
             line=4,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where an `except:` does not end with `raise`."""
+        return may_be_bare_except(region)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.type is not None:

@@ -11,6 +11,7 @@ from errlint.analysis import Handler
 from errlint.finding import Impact, Severity
 from errlint.handlers import HandlerFacts
 from errlint.logcalls import ERROR, LOG_METHODS
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import (
     body_only_raises,
@@ -23,6 +24,7 @@ from errlint.rules._helpers import (
     only_cleanup_calls,
     silenced_elsewhere,
 )
+from errlint.rules._hints_catching import may_be_broad_except
 
 _LEVEL_WORDS = {5: "trace", 10: "debug", 20: "info", 25: "success", 30: "warning"}
 # A call to a function named like an error handler (`handle_error()`, `self._on_failure(entry)`,
@@ -343,6 +345,11 @@ class BroadExcept(LintRule):
             expected_message="Broad `except Exception:` is not handled: only printed, without the traceback",
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a typed handler neither re-raises nor surely discards."""
+        return may_be_broad_except(region)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._check(node)

@@ -12,8 +12,10 @@ import libcst as cst
 from errlint.analysis import Handler
 from errlint.finding import Impact, Severity
 from errlint.handlers import CaughtType
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import caught_label, simple_statements
+from errlint.rules._hints_catching import may_fail_open
 
 # Function names that decide whether a caller is trusted (matched on the lower-cased name).
 _BOUNDARY_FUNCTION_RE = re.compile(
@@ -273,6 +275,11 @@ class FailOpen(LintRule):
             options={"boundary_functions": ("can_*",)},
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a handler without `raise` may only pass, or returns `True` or a name."""
+        return may_fail_open(region)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._check(node)

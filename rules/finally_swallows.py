@@ -8,7 +8,9 @@ import libcst as cst
 
 from errlint.analysis import SCOPE_TYPES, iter_children
 from errlint.finding import Impact, Severity
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._hints_catching import finally_exits
 
 Exit = Union[cst.Return, cst.Break, cst.Continue]
 _KEYWORD = {cst.Return: "return", cst.Break: "break", cst.Continue: "continue"}
@@ -192,6 +194,11 @@ class FinallySwallows(LintRule):
             line=8,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a `finally` block holds a `return`, `break` or `continue` that leaves it."""
+        return finally_exits(region)
 
     def visit_Finally(self, node: cst.Finally) -> None:
         for exit_ in _exits(node.body):

@@ -9,7 +9,9 @@ import libcst as cst
 from errlint.analysis import SCOPE_TYPES, Handler, iter_children
 from errlint.finding import Impact, Severity
 from errlint.logcalls import LogCall
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
+from errlint.rules._hints_catching import logs_then_reraises
 
 
 class LogAndReraise(LintRule):
@@ -178,6 +180,11 @@ class LogAndReraise(LintRule):
             column=13,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a handler logs (maybe with the traceback) and then re-raises in the same block."""
+        return any(logs_then_reraises(handler) for handler in region.handlers())
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._check(node)

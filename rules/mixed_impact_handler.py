@@ -8,8 +8,10 @@ import libcst as cst
 
 from errlint.analysis import Handler, dotted_name, iter_scope
 from errlint.finding import Impact, Severity
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import caught_label
+from errlint.rules._hints_catching import may_mix_impacts
 from errlint.taxonomy import Kind, classify
 
 
@@ -151,6 +153,11 @@ class MixedImpactHandler(LintRule):
             column=14,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a handler for a tuple of types neither re-raises nor tells them apart."""
+        return may_mix_impacts(region)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._check(node)

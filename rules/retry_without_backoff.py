@@ -10,9 +10,11 @@ import re
 
 from errlint.analysis import Handler, iter_scope
 from errlint.finding import Impact, Severity
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import caught_label, handler_header_end, in_test_code
 from errlint.rules._retry import retry_loop
+from errlint.rules._hints_catching import may_retry_without_backoff
 from errlint.taxonomy import Kind, classify
 
 
@@ -218,6 +220,11 @@ class RetryWithoutBackoff(LintRule):
             expected_count=2,
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a handler in a loop may go round again with no backoff (or in `while True`)."""
+        return may_retry_without_backoff(region)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._check(node)

@@ -11,6 +11,7 @@ import libcst as cst
 from errlint.analysis import Handler
 from errlint.finding import Impact, Severity
 from errlint.handlers import BROAD_EXCEPTIONS, CaughtType
+from errlint.regions import Region
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import (
     body_only_raises,
@@ -24,6 +25,7 @@ from errlint.rules._helpers import (
     raises_after,
     silenced_elsewhere,
 )
+from errlint.rules._hints_catching import may_swallow
 from errlint.taxonomy import Kind, classify
 
 
@@ -383,6 +385,11 @@ class SwallowedException(LintRule):
             options={"narrow": "all"},
         ),
     ]
+
+    @classmethod
+    def may_report(cls, region: Region) -> bool:
+        """Only where a typed handler may only discard, or a `with` may be `suppress(...)`."""
+        return may_swallow(region)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._check(node)

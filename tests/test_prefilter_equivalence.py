@@ -276,9 +276,9 @@ def test_logger_bound_in_init_is_seen_by_xh102_alone() -> None:
         plan = prefilter_plan([rule], CONFIG)
         assert plan is not None and plan.class_attributes  # declared through "handler-facts"
         kept = blank_irrelevant(text, plan)
-        assert kept is not None and kept.blanked == []  # `__init__` binds self.audit: kept
+        assert kept is not None and (5, 6) not in kept.blanked  # `__init__` binds self.audit: kept
         undeclared = blank_irrelevant(text, Plan(plan.pattern, plan.parts, class_attributes=False))
-        assert undeclared is not None and undeclared.blanked == [(5, 6)]  # what went wrong before
+        assert undeclared is not None and (5, 6) in undeclared.blanked  # what went wrong before
         assert _findings(text, rule, True) == _findings(text, rule, False), code
 
 
