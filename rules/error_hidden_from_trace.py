@@ -13,7 +13,7 @@ from errlint.analysis import Handler, iter_scope, last_segment
 from errlint.finding import Impact, Severity
 from errlint.handlers import CaughtType, HandlerFacts
 from errlint.knowledge import otel
-from errlint.regions import Region, call_name
+from errlint.regions import Region, TRIES, call_name
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._helpers import (
     caught_label,
@@ -343,7 +343,7 @@ class ErrorHiddenFromTrace(LintRule):
         callee's last name segment, as the rule matches them)."""
         has_handler = has_span = False
         for stmt in region.statements():
-            if isinstance(stmt, (ast.Try, ast.TryStar)) and stmt.handlers:
+            if isinstance(stmt, TRIES) and stmt.handlers:
                 has_handler = True
             elif not has_span:
                 has_span = _ast_span_source(stmt)

@@ -12,7 +12,7 @@ import libcst as cst
 from errlint.analysis import dotted_name, last_segment
 from errlint.finding import Impact, Severity
 from errlint.logcalls import LogCall
-from errlint.regions import Region, call_name, statements_in
+from errlint.regions import Region, TRIES, call_name, statements_in
 from errlint.rule import Invalid, LintRule, Report, Valid
 from errlint.rules._helpers import in_test_code
 
@@ -278,7 +278,7 @@ class ExceptionLogOutsideHandler(LintRule):
         names = _exception_names(region.module)
         if isinstance(node, ast.Module):
             return _candidate_call(node, names, has_try=True, module=True)
-        has_try = any(isinstance(s, (ast.Try, ast.TryStar)) and s.handlers for s in region.statements())
+        has_try = any(isinstance(s, TRIES) and s.handlers for s in region.statements())
         return _candidate_call(node, names, has_try=has_try, module=False)
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -465,7 +465,7 @@ def _candidate_call(root: ast.AST, names: frozenset[str], *, has_try: bool, modu
             stack.extend((child, False, True) for child in ast.iter_child_nodes(node))
         elif isinstance(node, ast.Lambda):
             stack.extend((child, False, outside) for child in ast.iter_child_nodes(node))
-        elif isinstance(node, (ast.Try, ast.TryStar)):
+        elif isinstance(node, TRIES):
             stack.extend((stmt, in_handler, outside) for stmt in (*node.body, *node.orelse, *node.finalbody))
             for handler in node.handlers:
                 if handler.type is not None:
@@ -481,7 +481,7 @@ def _called_in_handlers(tree: ast.Module) -> set[str]:
     argument in `except` handlers (not inside a function, lambda or class nested in a handler)."""
     names: set[str] = set()
     for stmt in statements_in(tree.body):
-        if not isinstance(stmt, (ast.Try, ast.TryStar)):
+        if not isinstance(stmt, TRIES):
             continue
         for handler in stmt.handlers:
             stack: list[ast.AST] = list(handler.body)

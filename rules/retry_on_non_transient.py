@@ -9,7 +9,7 @@ import libcst as cst
 
 from errlint.analysis import Handler, dotted_name, iter_scope
 from errlint.finding import Impact, Severity
-from errlint.regions import Region, statements_in
+from errlint.regions import Region, TRIES, statements_in
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._retry import retry_loop
 from errlint.rules._helpers import handler_header_end, in_test_code
@@ -383,7 +383,7 @@ def _ast_retry_handler(region: Region) -> bool:
         stmt, in_loop = stack.pop()
         if module and isinstance(stmt, _AST_FUNCTIONS):
             continue  # its own region
-        if in_loop and isinstance(stmt, (ast.Try, ast.TryStar)):
+        if in_loop and isinstance(stmt, TRIES):
             for handler in stmt.handlers:
                 last = handler.body[-1]
                 if not isinstance(last, (ast.Raise, ast.Return, ast.Break)):

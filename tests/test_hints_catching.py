@@ -444,7 +444,7 @@ def _region(text: str, name: Optional[str] = None) -> Region:
     tree = ast.parse(_code(text))
     if name is None:
         return Region(tree)
-    return Region(next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == name))
+    return Region(next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == name), tree)
 
 
 def test_handlers_in_nested_functions_and_classes_count_for_their_region() -> None:
