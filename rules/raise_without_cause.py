@@ -11,7 +11,7 @@ from errlint.analysis import Handler, iter_children
 from errlint.finding import FixAvailability, FixSafety, Impact, Severity
 from errlint.regions import Region, statements_in
 from errlint.rule import Invalid, LintRule, Replacement, Valid
-from errlint.rules._helpers import in_test_code, rebinds, silenced_elsewhere, statement_comments
+from errlint.rules._helpers import in_test_code, rebinds, silenced_elsewhere, statement_comments, one_line
 from errlint.taxonomy import is_user_facing
 
 # Control flow, not errors: they end the process, an iterator or a test, and no traceback with a
@@ -677,7 +677,7 @@ def _label(handler: Handler) -> str:
     star = "*" if isinstance(handler, cst.ExceptStarHandler) else ""
     if handler.type is None:
         return "except:"
-    code = cst.Module(body=()).code_for_node(handler.type)
+    code = one_line(cst.Module(body=()).code_for_node(handler.type))
     suffix = ""
     name = _handler_name(handler)
     if name is not None:

@@ -491,3 +491,18 @@ def test_a_multi_line_except_type_is_quoted_on_one_line() -> None:
     )
     (finding,) = [f for f in lint_snippet(code, [rule_by_code("XH105")]).findings if f.code == "XH105"]
     assert finding.message == "Useless `except (KeyError, ValueError,):`: the handler only re-raises the exception"
+
+
+def test_xh201_quotes_a_multi_line_handler_on_one_line() -> None:
+    code = textwrap.dedent(
+        """
+        def pay(card):
+            try:
+                card.charge()
+            except (ConnectionError,
+                    TimeoutError) as err:
+                raise PaymentError("card declined")
+        """
+    )
+    (finding,) = [f for f in lint_snippet(code, [rule_by_code("XH201")]).findings if f.code == "XH201"]
+    assert finding.message.startswith("`raise` inside `except (ConnectionError, TimeoutError) as err:` without `from`")
