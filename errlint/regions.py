@@ -30,7 +30,8 @@ Imports = dict[str, frozenset[str]]  # local name -> the qualified names it may 
 _IMPORTS: list[tuple[ast.Module, Imports]] = []  # the last file's (its tree is held: ids stay unique)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # `try` statements with handlers: `except*` (`ast.TryStar`) is Python 3.11 and later.
-TRIES: tuple[type[ast.stmt], ...] = (ast.Try, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))  # type: ignore[attr-defined,unused-ignore]
+# Typed as `ast.Try`: an `ast.TryStar` has the same fields (body, handlers, orelse, finalbody).
+TRIES: tuple[type[ast.Try], ...] = (ast.Try, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))  # type: ignore[attr-defined,unused-ignore]
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _BLOCKS = ("body", "orelse", "finalbody")
 
@@ -87,7 +88,7 @@ class Region:
         """Every `except` (and `except*`) handler of the region."""
         for stmt in self.statements():
             if isinstance(stmt, TRIES):
-                yield from stmt.handlers  # type: ignore[attr-defined]
+                yield from stmt.handlers
 
     def nodes(self) -> Iterator[ast.AST]:
         """Every node of the region, expressions included (for the module: not inside its

@@ -18,7 +18,7 @@ from typing import Iterator, Optional, Sequence, Union
 
 from errlint.knowledge.testcode import is_test_class_name, is_test_function_name
 from errlint.logcalls import EXCEPTION_METHODS, LOG_METHODS
-from errlint.regions import FunctionNode, Region
+from errlint.regions import TRIES, FunctionNode, Region
 from errlint.rules._helpers import _FALLBACK_NAME_RE, _MUST_NOT_FAIL_METHODS, _TEMPLATE_DECORATORS
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # statements that open a scope
@@ -26,8 +26,8 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _BLOCKS = ("body", "orelse", "finalbody")
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 # `except*` and `match` are newer than Python 3.9 (`ast.TryStar`: 3.11, `ast.Match`: 3.10).
-_TRIES: tuple[type, ...] = (ast.Try, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
-_MATCH: tuple[type, ...] = (ast.Match,) if hasattr(ast, "Match") else ()
+_TRIES: tuple[type[ast.Try], ...] = TRIES  # typed as `ast.Try`: an `ast.TryStar` has the same fields
+_MATCH: tuple[type[ast.Match], ...] = (ast.Match,) if hasattr(ast, "Match") else ()
 _WITHS = (ast.With, ast.AsyncWith)
 Try = Union[ast.Try, "ast.TryStar"]
 Loop = Union[ast.For, ast.AsyncFor, ast.While]

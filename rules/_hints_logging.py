@@ -306,7 +306,7 @@ def _call(
 
 
 def _shapes(
-    method: Optional[str], positional: list[ast.expr], keywords: dict[Optional[str], ast.expr]
+    method: Optional[str], positional: list[ast.expr], keywords: dict[str, ast.expr]
 ) -> list[tuple[Optional[ast.expr], list[ast.expr]]]:
     """`_make_log_call`'s (message, args) for `method`, or for any method when it is unknown."""
     offsets = (1,) if method in _LEVEL_ARGUMENT else (0,) if method is not None else (0, 1)

@@ -416,7 +416,7 @@ class PiiInLog(LintRule):
             elif isinstance(node, ast.MatchMapping) and node.rest:
                 bound.add(node.rest)
             elif isinstance(node, _TYPE_PARAMS):
-                bound.add(node.name)  # type: ignore[attr-defined]
+                bound.add(node.name)  # type: ignore[attr-defined,unused-ignore]
         return not builtins.isdisjoint(bound)
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -378,7 +378,7 @@ def _ast_retry_handler(region: Region) -> bool:
     class between them, and `_goes_round` may hold. (More than the rule: in a loop's `else:` too.)"""
     node = region.node
     module = isinstance(node, ast.Module)
-    stack: list[tuple[ast.stmt, bool]] = [(s, False) for s in node.body] if module else [(node, False)]  # type: ignore[union-attr]
+    stack: list[tuple[ast.stmt, bool]] = [(s, False) for s in node.body] if isinstance(node, ast.Module) else [(node, False)]
     while stack:
         stmt, in_loop = stack.pop()
         if module and isinstance(stmt, _AST_FUNCTIONS):
