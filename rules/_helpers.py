@@ -44,7 +44,10 @@ def one_line(code: str) -> str:
     if "\n" not in code and "\r" not in code and "#" not in code:
         return code
     text = _SPACE_RE.sub(" ", _COMMENT_RE.sub("", code)).strip()
-    return re.sub(r"([(\[{]) | ([)\]}])", lambda m: m.group(1) or m.group(2), text)
+    text = re.sub(r"([(\[{]) | ([)\]}])", lambda m: m.group(1) or m.group(2), text)
+    if text.endswith(",)") and text.count(",") > 1:
+        text = text[:-2] + ")"  # the trailing comma of a tuple written one type per line
+    return text
 
 
 def is_suite_of(node: cst.CSTNode, parent: Union[cst.CSTNode, None]) -> bool:

@@ -490,7 +490,7 @@ def test_a_multi_line_except_type_is_quoted_on_one_line() -> None:
         """
     )
     (finding,) = [f for f in lint_snippet(code, [rule_by_code("XH105")]).findings if f.code == "XH105"]
-    assert finding.message == "Useless `except (KeyError, ValueError,):`: the handler only re-raises the exception"
+    assert finding.message == "Useless `except (KeyError, ValueError):`: the handler only re-raises the exception"
 
 
 def test_xh201_quotes_a_multi_line_handler_on_one_line() -> None:
