@@ -164,7 +164,9 @@ def lint_isolated(
     if not files:
         return
     ctx = _context()
-    queue = deque(range(len(files)))
+    # The largest files first: a large file started last keeps one worker busy while the others
+    # have nothing left to do (pre-commit runs name a few files, often one large one).
+    queue = deque(sorted(range(len(files)), key=lambda i: -_size(files[i][0])))
     workers: list[_Worker] = []
     try:
         for _ in range(max(1, min(jobs, len(files)))):
@@ -200,6 +202,13 @@ def lint_isolated(
     finally:
         for worker in workers:
             worker.stop()
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # linted in its turn, and reported then
 
 
 def _receive(worker: _Worker) -> Optional[tuple[int, FileResult, bool]]:
