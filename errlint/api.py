@@ -454,12 +454,21 @@ def _finish(
 
     if not selects_project_rules(c for _, c in discovered):  # else nothing more is imported (a warm run)
         return
-    from errlint import projectlevel  # project-level rules (XH405): judged over every file's facts
+    from errlint import projectcache
 
-    project = projectlevel.judge(
-        discovered, out.results, cwd=_cwd(request), use_cache=request.use_cache, cache_dir=request.cache_dir,
-        shard=request.shard, crashes=out.crashes, stdin=out.stdin,
-    )  # fmt: skip
+    key = projectcache.run_key(discovered, out.results, request.shard, _cwd(request)) if request.use_cache and out.stdin is None else None
+    cache = projectcache.store(discovered[0][1], _cwd(request), request.cache_dir) if key is not None else None
+    project = cache.get(key) if cache is not None and key is not None else None
+    if project is None:
+        from errlint import projectlevel  # project-level rules (XH405): judged over every file's facts
+
+        crashed = len(out.crashes)
+        project = projectlevel.judge(
+            discovered, out.results, cwd=_cwd(request), use_cache=request.use_cache, cache_dir=request.cache_dir,
+            shard=request.shard, crashes=out.crashes, stdin=out.stdin,
+        )  # fmt: skip
+        if cache is not None and key is not None and len(out.crashes) == crashed:
+            projectcache.remember(cache, key, project)  # the same files judged again give the same findings
     if project:
         out.run_findings += project
         observer.advanced(0, [FileResult("", project)])

@@ -103,8 +103,13 @@ def test_a_warm_run_reads_each_file_once(app: Path, monkeypatch: pytest.MonkeyPa
     real = errlint.engine.read_source
     monkeypatch.setattr(errlint.engine, "read_source", lambda path: reads.append(str(path)) or real(path))
     assert run(".", "-j", "1") == (1, EXPECTED, "")
-    # Once each for the result cache, and the file reported in once more, to place the report.
-    assert sorted(reads) == [str(app / "app" / "more.py"), "app/more.py", "app/views.py"]
+    # Once each for the result cache; the judgement of the same files is remembered
+    # (errlint.projectcache): the reported file is not read again to place its report.
+    assert sorted(reads) == ["app/more.py", "app/views.py"]
+    (app / "app" / "views.py").write_text(VIEWS + "\n")  # another key: judged again, same findings
+    reads.clear()
+    assert run(".", "-j", "1") == (1, EXPECTED, "")
+    assert str(app / "app" / "more.py") in reads
 
 
 def test_damaged_store_and_changed_file_are_recomputed(app: Path) -> None:
@@ -351,6 +356,10 @@ def test_a_crash_while_judging_is_reported_and_exits_2(app: Path, monkeypatch: p
     code, out, err = run(".", "--no-cache")
     assert code == 2 and out == ""
     assert err.splitlines()[0] == f"errlint: error: rule XH405 crashed on {app} (project): KeyError: 'boom'"
+    assert run(".")[0] == 2  # with the cache: the crashed judgement is not remembered...
+    monkeypatch.undo()
+    monkeypatch.chdir(app)
+    assert run(".") == (1, EXPECTED, "")  # ...so the fixed rule judges the same files again
 
 
 def _flake8(app: Path, *args: str, stdin: str | None = None) -> list[str]:

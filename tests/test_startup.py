@@ -270,6 +270,24 @@ def test_rule_options_are_validated_from_the_index_as_by_the_rule(monkeypatch: p
     assert checked > 10
 
 
+def test_a_warm_run_with_a_project_rule_imports_no_libcst(tmp_path: Path) -> None:
+    """XH405 judges every file's facts together: a run of the same files gets the remembered
+    judgement (errlint.projectcache) without importing the rules or libcst."""
+    (tmp_path / "pyproject.toml").write_text('[tool.errlint]\nselect = ["XH405"]\npreview = true\n', encoding="utf-8")
+    (tmp_path / "app").mkdir()
+    views = "from flask import Flask, jsonify\napp = Flask(__name__)\n\n" + "".join(
+        f"def v{i}():\n    return jsonify(error='bad', code='invalid'), 400\n\n" for i in range(4)
+    )
+    (tmp_path / "app" / "views.py").write_text(views, encoding="utf-8")
+    (tmp_path / "app" / "more.py").write_text(
+        "from flask import jsonify\n\ndef e():\n    return {'message': 'broken'}, 500\n", encoding="utf-8"
+    )
+    first = _errlint(tmp_path, "check", ".", "--format", "concise")
+    assert first[0] == 1 and "app/more.py:4:12: XH405" in first[1] and "libcst" in first[2]
+    second = _errlint(tmp_path, "check", ".", "--format", "concise")
+    assert second[:2] == first[:2] and not {"libcst", "errlint.rule", "errlint.projectlevel"} & second[2]
+
+
 def test_a_warm_run_with_rule_options_imports_no_libcst(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         f'[tool.errlint]\npreview = true\nignore = {json.dumps(PROJECT_RULES.split(",") if PROJECT_RULES else [])}\n\n'
