@@ -29,9 +29,6 @@ if TYPE_CHECKING:
     from errlint.finding import Finding
     from errlint.shard import Shard
 
-SETTINGS = "project-findings"  # the folder of the result cache that holds these entries
-
-
 def run_key(
     discovered: Sequence[tuple[Target, Config]], results: Sequence[FileResult], shard: Optional[Shard], cwd: Path
 ) -> Optional[str]:
@@ -60,8 +57,12 @@ def run_key(
 
 
 def store(config: Config, cwd: Path, cache_dir: Optional[Path]) -> ResultCache:
-    """Where the judgements are remembered: beside the result cache of `config`."""
-    return ResultCache(Path(cache_dir) if cache_dir is not None else default_cache_dir(config, cwd), SETTINGS)
+    """Where the judgements are remembered: in the result cache of `config` (the first file's), one
+    more entry of its index under the run's key (never a file's: those keys hash a path and bytes)."""
+    from errlint.engine import select_rules
+
+    directory = Path(cache_dir) if cache_dir is not None else default_cache_dir(config, cwd)
+    return ResultCache.open(directory, config, select_rules(config))
 
 
 def remember(cache: ResultCache, key: str, findings: Sequence[Finding]) -> None:

@@ -119,7 +119,8 @@ def test_one_index_file_holds_every_entry(project: Path) -> None:
     # (project-facts/ is the facts store of the project-level rules, errlint.projectlevel)
     assert [p.name for p in (project / "cache").glob("*/*") if p.parent.name != "project-facts"] == [INDEX_NAME]
     data = json.loads(_index(project).read_text(encoding="utf-8"))
-    assert data["format"] == "2" and len(data["entries"]) == 2
+    # the two files, and the project-level rules' judgement of the run (errlint.projectcache)
+    assert data["format"] == "2" and len(data["entries"]) == 3
 
 
 DAMAGE = {
