@@ -78,6 +78,30 @@ def _cpython_parse(text: str) -> tuple[Optional[ast.Module], Optional[_CPythonEr
         return None, _CPythonError(None)
 
 
+def _nothing_to_find(
+    text: str, config: Config, active: Sequence[type[LintRule]], rules: Sequence[type[LintRule]], apply_noqa: bool
+) -> bool:
+    """No enabled rule's pattern occurs in `text` (the prefilter would not parse it), and nothing
+    else reads the file: no project-level rule wants its facts, no XH001 judges its `noqa`."""
+    if any(is_project_rule(r) for r in rules) or (apply_noqa and any(r.CODE == UNUSED_NOQA for r in active)):
+        return False
+    plan = prefilter_plan(active, config)
+    return plan is not None and not plan.live(plan.present(text))
+
+
+def _compiles(text: str) -> bool:
+    """Whether CPython compiles `text`: the syntax check (XH000) of a file no rule can report in,
+    without building its tree (a third cheaper than `ast.parse`). Anything it rejects takes the
+    usual path, which says why: compiling also parses, so what compiles is what `ast` accepts."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<errlint>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return False
+    return True
+
+
 VALID_BUT_UNREADABLE = "valid Python that errlint's parser cannot read"
 
 
@@ -188,6 +212,8 @@ def lint_text(
     active = [r for r in rules if not _matches(r.CODE, ignored)]
     if not active:
         return result
+    if prefilter and _nothing_to_find(text, config, active, rules, apply_noqa) and _compiles(text):
+        return result  # valid Python no rule can report in: CPython's tree is not even built
     lines = split_lines(text)
     tree, cpython = _cpython_parse(text)
     result.facts = file_facts(tree, rules)  # project-level rules: errlint.projectlevel

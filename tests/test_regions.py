@@ -159,3 +159,23 @@ def test_a_hint_never_hides_what_another_rule_needs() -> None:
     assert [(f.code, f.line) for f in findings] == [
         ("XH998", 5), ("XH105", 14), ("XH998", 14), ("XH998", 20), ("XH105", 27), ("XH998", 27)
     ]  # fmt: skip
+
+
+def test_a_file_no_pattern_matches_is_only_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No rule's pattern occurs: CPython compiles the file (its syntax check) and builds no tree;
+    a file CPython rejects takes the usual path, which says why (XH000), and code that `ast`
+    accepts but the compiler does not (`return` outside a function) is not an error here either."""
+    import errlint.lintfile as lintfile
+
+    rule = _rule("XH105")
+    parsed: list[str] = []
+    real = lintfile._cpython_parse
+    monkeypatch.setattr(lintfile, "_cpython_parse", lambda text: parsed.append(text) or real(text))
+    plain = "def total(xs):\n    return sum(xs)\n"
+    assert lint_text(plain, "m.py", CONFIG, [rule]).findings == [] and parsed == []
+    broken = "def total(xs:\n    return sum(xs)\n"
+    [finding] = lint_text(broken, "m.py", CONFIG, [rule]).findings
+    assert (finding.code, finding.line) == ("XH000", 1) and parsed == [broken]
+    module_return = "return 1\n"
+    assert lint_text(module_return, "m.py", CONFIG, [rule]).findings == [] and parsed == [broken, module_return]
+    assert lint_text(plain, "m.py", CONFIG, [rule], prefilter=False).findings == [] and parsed[-1] == plain
