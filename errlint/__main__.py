@@ -1,6 +1,6 @@
 """`python -m errlint`."""
 
-from errlint.cli import main
+from errlint.cli import entry
 
 if __name__ == "__main__":
-    main(prog_name="errlint")
+    entry()

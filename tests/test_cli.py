@@ -258,3 +258,30 @@ def test_python_dash_m_errlint(project: Path) -> None:
     )
     assert proc.returncode == 1
     assert proc.stdout == f"bad.py:3:1: XH101 [warning] {BARE_MSG} [~]\n"
+
+
+@pytest.mark.parametrize(("raised", "code", "said"), [(None, 0, ""), (0, 0, ""), (1, 1, ""), (2, 2, ""), ("boom", 2, "boom\n")])
+def test_the_command_exits_with_mains_code_after_flushing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], raised: object, code: int, said: str
+) -> None:
+    """`errlint` (the console script and `python -m errlint`) ends with `os._exit` after `main`:
+    the same exit code, the streams flushed, `sys.exit("...")`'s message on stderr."""
+    import errlint.cli as cli
+
+    class Exited(Exception):
+        pass
+
+    def fake_main(**kwargs: object) -> None:
+        print("output")
+        raise SystemExit(raised)
+
+    def fake_exit(value: int) -> None:
+        raise Exited(value)
+
+    monkeypatch.setattr(cli, "main", fake_main)
+    monkeypatch.setattr(cli.os, "_exit", fake_exit)
+    with pytest.raises(Exited) as exited:
+        cli.entry()
+    assert exited.value.args == (code,)
+    out, err = capsys.readouterr()
+    assert out == "output\n" and err == said
