@@ -31,7 +31,7 @@ from errlint.fingerprints import assign as assign_fingerprints
 from errlint.logcalls import clear_bindings
 from errlint.noqa import SKIP_FILE_RE, NoqaMap, unused_directives
 from errlint.positions import PositionResolver
-from errlint.prefilter import Prefiltered, blank_irrelevant, prefilter_plan
+from errlint.prefilter import Part, Plan, Prefiltered, blank_irrelevant, prefilter_plan
 from errlint.projectlevel import file_facts, is_project_rule
 from errlint.rule import LintRule, Report, all_rules
 from errlint.source import split_lines
@@ -78,15 +78,10 @@ def _cpython_parse(text: str) -> tuple[Optional[ast.Module], Optional[_CPythonEr
         return None, _CPythonError(None)
 
 
-def _nothing_to_find(
-    text: str, config: Config, active: Sequence[type[LintRule]], rules: Sequence[type[LintRule]], apply_noqa: bool
-) -> bool:
-    """No enabled rule's pattern occurs in `text` (the prefilter would not parse it), and nothing
-    else reads the file: no project-level rule wants its facts, no XH001 judges its `noqa`."""
-    if any(is_project_rule(r) for r in rules) or (apply_noqa and any(r.CODE == UNUSED_NOQA for r in active)):
-        return False
-    plan = prefilter_plan(active, config)
-    return plan is not None and not plan.live(plan.present(text))
+def _read_beyond_the_rules(active: Sequence[type[LintRule]], rules: Sequence[type[LintRule]], apply_noqa: bool) -> bool:
+    """Something other than the rules' walk reads the file: a project-level rule wants its facts,
+    or XH001 judges its `noqa` directives."""
+    return any(is_project_rule(r) for r in rules) or (apply_noqa and any(r.CODE == UNUSED_NOQA for r in active))
 
 
 def _compiles(text: str) -> bool:
@@ -212,8 +207,11 @@ def lint_text(
     active = [r for r in rules if not _matches(r.CODE, ignored)]
     if not active:
         return result
-    if prefilter and _nothing_to_find(text, config, active, rules, apply_noqa) and _compiles(text):
-        return result  # valid Python no rule can report in: CPython's tree is not even built
+    plan = prefilter_plan(active, config) if prefilter else None
+    present = plan.present(text) if plan is not None else {}
+    if plan is not None and not plan.live(present) and not _read_beyond_the_rules(active, rules, apply_noqa):
+        if _compiles(text):
+            return result  # valid Python no rule's pattern occurs in: CPython's tree is not even built
     lines = split_lines(text)
     tree, cpython = _cpython_parse(text)
     result.facts = file_facts(tree, rules)  # project-level rules: errlint.projectlevel
@@ -221,7 +219,7 @@ def lint_text(
         reason = f"SyntaxError: {cpython.reason}" if cpython.syntax else str(cpython.reason)
         result.findings.append(unparsable(path, reason, cpython.line, cpython.column))
         return result
-    findings, crashes = _findings(text, lines, path, config, active, options, tree, cpython, prefilter)
+    findings, crashes = _findings(text, lines, path, config, active, options, tree, cpython, plan, present)
     result.crashes.extend(crashes)
     if any(f.code == UNPARSABLE for f in findings):
         result.findings.extend(f for f in findings if f.code == UNPARSABLE)  # never silenced by noqa
@@ -249,13 +247,13 @@ def _findings(
     options: Optional[dict[str, object]],
     tree: Optional[ast.Module],
     cpython: Optional[_CPythonError],
-    prefilter: bool,
+    plan: Optional[Plan],
+    present: dict[int, Part],
 ) -> tuple[list[Finding], list[RuleCrash]]:
-    """The rules' findings before `noqa`: prefiltered when the rules allow it."""
-    plan = prefilter_plan(active, config) if prefilter and tree is not None else None
+    """The rules' findings before `noqa`: prefiltered by `plan` (None: no prefilter) when CPython
+    could parse the text (`present`: `plan.present(text)`)."""
     pre: Optional[Prefiltered] = None
-    if plan is not None:
-        present = plan.present(text)
+    if plan is not None and tree is not None:
         if not plan.live(present):
             return [], []  # no rule's pattern occurs in it: not parsed with libcst at all
         pre = blank_irrelevant(text, plan, tree, present)

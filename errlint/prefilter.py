@@ -54,7 +54,7 @@ else:  # pragma: no cover - Python 3.9/3.10
     import sre_parse as _sre_parser
 
 from errlint.analysis import analysis_closure
-from errlint.regions import Region, statements_in
+from errlint.regions import Region
 
 if TYPE_CHECKING:
     from errlint.config import Config
@@ -450,7 +450,6 @@ class _AliasMatcher:
     def __init__(self, imports: Sequence[Union[ast.Import, ast.ImportFrom]], tree: ast.Module) -> None:
         self._imports = imports
         self._tree = tree
-        self._bindings: Optional[list[tuple[str, str]]] = None
         self._by_hint: dict[int, Optional[re.Pattern[str]]] = {}
 
     def match(self, hint: Hint, text: str, begin: int, end: int) -> bool:
@@ -459,49 +458,16 @@ class _AliasMatcher:
         key = id(hint)
         if key not in self._by_hint:
             aliases = _aliases(self._imports, hint.pattern) if self._imports else set()
-            if self._bindings is None:
-                self._bindings = _bindings(self._tree)
-            aliases.update(name for name, probe in self._bindings if hint.pattern.search(probe) and not hint.pattern.search(name + "("))
+            aliases.update(
+                name
+                for name, dotted in Region(self._tree).bindings()
+                if hint.pattern.search(dotted + "(") and not hint.pattern.search(name + "(")
+            )
             self._by_hint[key] = (
                 re.compile(r"\b(?:" + "|".join(re.escape(a) for a in sorted(aliases)) + r")\b") if aliases else None
             )
         alias_re = self._by_hint[key]
         return alias_re is not None and alias_re.search(text, begin, end) is not None
-
-
-def _bindings(tree: ast.Module) -> list[tuple[str, str]]:
-    """(name, `dotted(`) for every assignment in the file of a dotted name to a name or attribute
-    (`oops = log.exception` gives ("oops", "log.exception("); tuples pair up, `self.x` binds `x`)."""
-    out: list[tuple[str, str]] = []
-    for stmt in statements_in(tree.body):
-        if isinstance(stmt, ast.Assign):
-            pairs: list[tuple[ast.expr, Optional[ast.expr]]] = [(t, stmt.value) for t in stmt.targets]
-        elif isinstance(stmt, ast.AnnAssign):
-            pairs = [(stmt.target, stmt.value)]
-        else:
-            continue
-        while pairs:
-            target, value = pairs.pop()
-            if isinstance(target, (ast.Tuple, ast.List)):
-                if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
-                    pairs.extend(zip(target.elts, value.elts))
-                continue
-            dotted = _dotted(value)
-            name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else None
-            if dotted is not None and name is not None:
-                out.append((name, dotted + "("))
-    return out
-
-
-def _dotted(node: Optional[ast.expr]) -> Optional[str]:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def _join(lines: Sequence[str], replaced: dict[int, str]) -> str:

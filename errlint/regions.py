@@ -28,6 +28,7 @@ from typing import Iterator, Optional, Sequence, Union
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 Imports = dict[str, frozenset[str]]  # local name -> the qualified names it may stand for
 _IMPORTS: list[tuple[ast.Module, Imports]] = []  # the last file's (its tree is held: ids stay unique)
+_BINDINGS: list[tuple[ast.Module, list[tuple[str, str]]]] = []  # likewise
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # `try` statements with handlers: `except*` (`ast.TryStar`) is Python 3.11 and later.
 # Typed as `ast.Try`: an `ast.TryStar` has the same fields (body, handlers, orelse, finalbody).
@@ -72,6 +73,32 @@ class Region:
                             found.setdefault(alias.asname or alias.name, set()).add(f"{module}.{alias.name}" if module else alias.name)
             _IMPORTS[:] = [(tree, {local: frozenset(targets) for local, targets in found.items()})]
         return _IMPORTS[0][1]
+
+    def bindings(self) -> list[tuple[str, str]]:
+        """(name, dotted) for every assignment anywhere in the file of a dotted name to a name or
+        attribute (`oops = log.exception` gives ("oops", "log.exception"); tuples pair up element by
+        element, `self.x = ...` binds `x`): the aliases the logging analysis resolves; read once per file."""
+        tree = self.module
+        if not _BINDINGS or _BINDINGS[0][0] is not tree:
+            out: list[tuple[str, str]] = []
+            for stmt in statements_in(tree.body):
+                if isinstance(stmt, ast.Assign):
+                    pairs: list[tuple[ast.expr, Optional[ast.expr]]] = [(t, stmt.value) for t in stmt.targets]
+                elif isinstance(stmt, ast.AnnAssign):
+                    pairs = [(stmt.target, stmt.value)]
+                else:
+                    continue
+                while pairs:
+                    target, value = pairs.pop()
+                    if isinstance(target, (ast.Tuple, ast.List)):
+                        if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+                            pairs.extend(zip(target.elts, value.elts))
+                        continue
+                    dotted, name = dotted_name(value), last_segment(target)
+                    if dotted is not None and name is not None:
+                        out.append((name, dotted))
+            _BINDINGS[:] = [(tree, out)]
+        return _BINDINGS[0][1]
 
     @property
     def is_module(self) -> bool:
@@ -142,14 +169,31 @@ def _own_nodes(stmt: ast.stmt) -> Iterator[ast.AST]:
 
 
 def call_name(call: ast.Call) -> Optional[str]:
-    """The last segment of what is called (`log.exception(...)` -> `exception`), like
-    `errlint.analysis.last_segment` on libcst's tree."""
-    func = call.func
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    if isinstance(func, ast.Name):
-        return func.id
+    """The last segment of what is called (`log.exception(...)` -> `exception`)."""
+    return last_segment(call.func)
+
+
+def last_segment(node: Optional[ast.AST]) -> Optional[str]:
+    """`exception` for `log.exception` or `exception`, else None (`errlint.analysis.last_segment`
+    on CPython's tree)."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
     return None
+
+
+def dotted_name(node: Optional[ast.AST]) -> Optional[str]:
+    """`a.b.c` for a chain of names and attributes, else None (`errlint.analysis.dotted_name` on
+    CPython's tree)."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def is_scope(node: ast.AST) -> bool:

@@ -18,7 +18,7 @@ from typing import Iterator, Optional, Sequence, Union
 
 from errlint.knowledge.testcode import is_test_class_name, is_test_function_name
 from errlint.logcalls import EXCEPTION_METHODS, LOG_METHODS
-from errlint.regions import TRIES, FunctionNode, Region
+from errlint.regions import TRIES, FunctionNode, Region, dotted_name
 from errlint.rules._helpers import _FALLBACK_NAME_RE, _MUST_NOT_FAIL_METHODS, _TEMPLATE_DECORATORS
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # statements that open a scope
@@ -75,18 +75,6 @@ def own_nodes(nodes: Sequence[ast.AST]) -> Iterator[ast.AST]:
         yield node
         if not isinstance(node, _SCOPES):
             stack.extend(ast.iter_child_nodes(node))
-
-
-def dotted_name(node: ast.expr) -> Optional[str]:
-    """`a.b.c` for a Name/Attribute chain, else None (`errlint.analysis.dotted_name`)."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 # --- handlers ---------------------------------------------------------------------------------

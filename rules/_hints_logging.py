@@ -28,7 +28,7 @@ import ast
 import re
 from typing import Optional, Union
 
-from errlint.regions import Region
+from errlint.regions import Region, dotted_name, last_segment
 
 XH301, XH302, XH303, XH304, XH306, XH307 = 1, 2, 4, 8, 16, 32
 _ALL = XH301 | XH302 | XH303 | XH304 | XH306 | XH307
@@ -552,22 +552,11 @@ def _dotted(node: ast.expr) -> bool:
 
 
 def _dotted_name(node: ast.expr) -> str:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return ""
-    parts.append(node.id)
-    return ".".join(reversed(parts))
+    return dotted_name(node) or ""
 
 
 def _last_segment(node: ast.expr) -> str:
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return ""
+    return last_segment(node) or ""
 
 
 # --- XH307: the loop around the handler --------------------------------------------------------

@@ -15,7 +15,8 @@ import ast
 from functools import lru_cache
 from typing import Iterable, Optional
 
-from errlint.regions import Imports, Region
+from errlint.regions import Imports, Region, dotted_name
+
 
 def imports_for(region: Region) -> Optional[Imports]:
     """The imports of the file `region` is in (`Region.imports`)."""
@@ -34,7 +35,7 @@ def qualified_candidates(name: str, imports: Optional[Imports]) -> Optional[froz
 def may_qualify(func: ast.AST, imports: Optional[Imports], wanted: frozenset[str]) -> bool:
     """`qualify(func)` may be one of `wanted`. When the imports are unknown, only the last
     segment of an attribute chain is known, and a bare name may stand for anything."""
-    name = dotted(func)
+    name = dotted_name(func)
     if name is None:
         return False
     found = qualified_candidates(name, imports)
@@ -48,15 +49,3 @@ def last_segments(qualified: Iterable[str]) -> frozenset[str]:
     """`requests.get` -> `get`: what an attribute call's name must be to qualify to one of them
     (`qualify` resolves only the first segment of a dotted name)."""
     return frozenset(q.rsplit(".", 1)[-1] for q in qualified)
-
-
-def dotted(node: ast.AST) -> Optional[str]:
-    """`self._session` for a chain of names and attributes, like `errlint.analysis.dotted_name`."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))

@@ -20,6 +20,7 @@ import http
 import re
 from typing import Any, Optional, Union
 
+from errlint.regions import dotted_name
 from errlint.knowledge.testcode import is_test_class_name, is_test_function_name
 
 FRAMEWORKS = ("flask", "quart", "fastapi", "starlette", "django", "rest_framework", "flask_restful", "flask_restx", "werkzeug")
@@ -76,17 +77,6 @@ def _imports(tree: ast.Module) -> dict[str, str]:
     return out
 
 
-def _dotted(node: ast.expr) -> Optional[str]:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
-
-
 def status_of(node: Optional[ast.expr]) -> Optional[int]:
     """A status written as a literal: `404`, `HTTPStatus.NOT_FOUND`, `status.HTTP_404_NOT_FOUND`."""
     if node is None:
@@ -95,9 +85,9 @@ def status_of(node: Optional[ast.expr]) -> Optional[int]:
         return node.value if 100 <= node.value <= 599 else None
     if isinstance(node, ast.Attribute) and node.attr in ("value",):
         return status_of(node.value)
-    if isinstance(node, ast.Call) and _dotted(node.func) in ("HTTPStatus", "http.HTTPStatus") and len(node.args) == 1:
+    if isinstance(node, ast.Call) and dotted_name(node.func) in ("HTTPStatus", "http.HTTPStatus") and len(node.args) == 1:
         return status_of(node.args[0])
-    name = _dotted(node)
+    name = dotted_name(node)
     if name is None:
         return None
     last = name.rsplit(".", 1)[-1]
@@ -163,11 +153,11 @@ class _Collector(ast.NodeVisitor):
 
     def _is_handler_decorator(self, node: ast.expr) -> bool:
         target = node.func if isinstance(node, ast.Call) else node
-        name = _dotted(target)
+        name = dotted_name(target)
         return name is not None and name.rsplit(".", 1)[-1] in _HANDLER_DECORATORS
 
     def _qualified(self, func: ast.expr) -> Optional[str]:
-        name = _dotted(func)
+        name = dotted_name(func)
         if name is None:
             return None
         head, _, rest = name.partition(".")
@@ -205,7 +195,7 @@ class _Collector(ast.NodeVisitor):
                     self._record_call(body)  # `return send_error("x"), 400`: a helper's body, our status
 
     def visit_Call(self, node: ast.Call) -> None:
-        if node.args and (_dotted(node.func) or "").endswith("make_response"):
+        if node.args and (dotted_name(node.func) or "").endswith("make_response"):
             self.inner.add(id(node.args[0]))  # judged with make_response's status
         self.generic_visit(node)
         if not self.functions:
@@ -312,7 +302,7 @@ class _Collector(ast.NodeVisitor):
             if last == "HttpResponse" and status is None:
                 status = _argument(call, 2, ())
             media = _media_type(call)
-            if isinstance(body, ast.Call) and _dotted(body.func) in ("json.dumps", "dumps") and body.args:
+            if isinstance(body, ast.Call) and dotted_name(body.func) in ("json.dumps", "dumps") and body.args:
                 return _problem(call, self._keys(body.args[0])), status
             if media is not None and "json" in media:
                 return _problem(call, None), status
@@ -347,7 +337,7 @@ class _Collector(ast.NodeVisitor):
         self._record_call(call)
 
     def _record_call(self, call: ast.Call) -> None:
-        name = _dotted(call.func)
+        name = dotted_name(call.func)
         qualified = self._qualified(call.func) or name or ""
         if name is None or name.count(".") > 1 or self._framework(qualified) or qualified.startswith("http."):
             return
@@ -364,7 +354,7 @@ class _Collector(ast.NodeVisitor):
                     return None  # `**spread` or a computed key
                 keys.append(key.value)
             return sorted(set(keys)), False
-        if isinstance(node, ast.Call) and _dotted(node.func) == "dict" and not node.args:
+        if isinstance(node, ast.Call) and dotted_name(node.func) == "dict" and not node.args:
             if all(k.arg for k in node.keywords):
                 return sorted({str(k.arg) for k in node.keywords}), False
             return None

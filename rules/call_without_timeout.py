@@ -10,9 +10,9 @@ import libcst as cst
 
 from errlint.analysis import dotted_name
 from errlint.finding import Impact, Severity
-from errlint.regions import Region
+from errlint.regions import Region, dotted_name as ast_dotted_name
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._hints_privacy import dotted, imports_for, may_qualify
+from errlint.rules._hints_privacy import imports_for, may_qualify
 from errlint.rules._helpers import in_test_code, silenced_elsewhere, statement_comments
 
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
@@ -281,7 +281,7 @@ class CallWithoutTimeout(LintRule):
                     return True
                 if isinstance(func, ast.Attribute) and func.attr in SESSION_METHODS:
                     receiver = func.value
-                    name = dotted(receiver)
+                    name = ast_dotted_name(receiver)
                     if isinstance(receiver, ast.Call):
                         if may_qualify(receiver.func, imports, SESSION_FACTORIES):
                             return True  # `requests.Session().get(...)`
@@ -423,7 +423,7 @@ _CHECKED: frozenset[str] = REQUESTS_FUNCTIONS | HTTPX_CALLS | frozenset(STDLIB_C
 def _binds_session_attribute(target: ast.expr, bound: set[str]) -> bool:
     """Note the dotted name `target` binds (in `bound`); True for an attribute with `session` in
     its name, a binding the rule may read in another function of the class."""
-    name = dotted(target)
+    name = ast_dotted_name(target)
     if name is None:
         return False
     bound.add(name)

@@ -13,9 +13,9 @@ import libcst as cst
 from errlint.analysis import Handler, dotted_name, last_segment
 from errlint.dataflow import AUGASSIGN, EXCEPT, NAMED, PARAM, ASSIGN, Binding, ScopeFlow, flow_for
 from errlint.finding import Impact, Severity
-from errlint.regions import Region
+from errlint.regions import Region, dotted_name as ast_dotted_name
 from errlint.rule import Invalid, LintRule, Valid
-from errlint.rules._hints_privacy import dotted, imports_for, may_qualify, qualified_candidates
+from errlint.rules._hints_privacy import imports_for, may_qualify, qualified_candidates
 from errlint.sensitive import WEB_PREFIXES, PrivacyOptions, code_of, privacy, tokenize
 from errlint.taxonomy import Kind, classify
 
@@ -716,7 +716,7 @@ _AST_RESPONSE_NAMES = frozenset(RESPONSES) | frozenset(FIXED_STATUS)
 
 def _ast_may_respond(func: ast.expr, imports: Optional[dict[str, frozenset[str]]]) -> bool:
     """`_response_name` on CPython's tree: `func` may qualify to a web framework's response."""
-    name = dotted(func)
+    name = ast_dotted_name(func)
     if name is None:
         return False
     found = qualified_candidates(name, imports)

@@ -12,7 +12,7 @@ import libcst as cst
 from errlint.analysis import dotted_name, last_segment
 from errlint.finding import Impact, Severity
 from errlint.logcalls import LogCall
-from errlint.regions import Region, TRIES, call_name, statements_in
+from errlint.regions import TRIES, Region, call_name, last_segment as ast_last_segment, statements_in
 from errlint.rule import Invalid, LintRule, Report, Valid
 from errlint.rules._helpers import in_test_code
 
@@ -275,7 +275,7 @@ class ExceptionLogOutsideHandler(LintRule):
         outside the handlers of its own function; in a function, only if it has a `try` with handlers
         (or the call is at class level)."""
         node = region.node
-        names = _exception_names(region.module)
+        names = _exception_names(region)
         if isinstance(node, ast.Module):
             return _candidate_call(node, names, has_try=True, module=True)
         has_try = any(isinstance(s, TRIES) and s.handlers for s in region.statements())
@@ -413,33 +413,19 @@ def _exception_call(call: ast.Call, names: frozenset[str]) -> bool:
 _NAMES: list[tuple[ast.Module, frozenset[str]]] = []  # the last file's (its tree is held: ids stay unique)
 
 
-def _exception_names(tree: ast.Module) -> frozenset[str]:
-    """`exception` and every name the file binds to something called `exception` anywhere
+def _exception_names(region: Region) -> frozenset[str]:
+    """`exception` and every name the file binds to a method called `exception`
     (`oops = log.exception`, `debug, oops = log.debug, log.exception`, `self.oops = ...`,
-    `from logging import exception as oops`): the logging analysis resolves such aliases."""
+    `from logging import exception as oops`, also inside functions): the logging analysis
+    resolves such aliases."""
+    tree = region.module
     if _NAMES and _NAMES[0][0] is tree:
         return _NAMES[0][1]
     names = {"exception"}
+    names.update(name for name, dotted in region.bindings() if dotted.rsplit(".", 1)[-1] == "exception")
     for stmt in statements_in(tree.body):
         if isinstance(stmt, ast.ImportFrom):
             names.update(a.asname or a.name for a in stmt.names if a.name == "exception")
-            continue
-        pairs: list[tuple[ast.AST, Optional[ast.AST]]] = []
-        if isinstance(stmt, ast.Assign):
-            pairs = [(target, stmt.value) for target in stmt.targets]
-        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
-            pairs = [(stmt.target, stmt.value)]
-        while pairs:
-            target, value = pairs.pop()
-            if isinstance(target, (ast.Tuple, ast.List)):
-                same = isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts)
-                pairs.extend((t, value.elts[i] if same else value) for i, t in enumerate(target.elts))  # type: ignore[union-attr]
-            elif isinstance(target, ast.Starred):
-                pairs.append((target.value, value))
-            elif value is not None and any(_ast_last_segment(n) == "exception" for n in ast.walk(value)):
-                bound = _ast_last_segment(target)
-                if bound:
-                    names.add(bound)
     found = frozenset(names)
     _NAMES[:] = [(tree, found)]
     return found
@@ -494,16 +480,8 @@ def _called_in_handlers(tree: ast.Module) -> set[str]:
                     if name:
                         names.add(name)
                     for arg in (*node.args, *(k.value for k in node.keywords)):
-                        passed = _ast_last_segment(arg.value if isinstance(arg, ast.Starred) else arg)
+                        passed = ast_last_segment(arg.value if isinstance(arg, ast.Starred) else arg)
                         if passed:
                             names.add(passed)
                 stack.extend(ast.iter_child_nodes(node))
     return names
-
-
-def _ast_last_segment(node: ast.AST) -> Optional[str]:
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return None

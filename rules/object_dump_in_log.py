@@ -9,7 +9,7 @@ import libcst as cst
 
 from errlint.finding import Impact, Severity
 from errlint.logcalls import WARNING
-from errlint.regions import Region
+from errlint.regions import Region, last_segment
 from errlint.rule import Invalid, LintRule, Valid
 from errlint.rules._hints_privacy import imports_for, may_qualify
 from errlint.sensitive import (
@@ -24,17 +24,9 @@ _AST_RESPONSE_ATTRIBUTES = _RESPONSE_PARTS | {"json"}
 _AST_DUMP_CALLS = _SERIALIZE_FUNCTIONS | _JSON_DUMPS
 
 
-def _ast_last_segment(node: ast.expr) -> Optional[str]:
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return None
-
-
 def _ast_is_request(node: ast.expr, imports: dict[str, frozenset[str]]) -> bool:
     """`PrivacyAnalysis.is_request` on CPython's tree: named like a request, or may qualify to one."""
-    return _ast_last_segment(node) in _REQUEST_NAMES or may_qualify(node, imports, _REQUEST_QUALIFIED)
+    return last_segment(node) in _REQUEST_NAMES or may_qualify(node, imports, _REQUEST_QUALIFIED)
 
 
 _WHERE = {
@@ -291,7 +283,7 @@ class ObjectDumpInLog(LintRule):
                     return True
                 if attr in _AST_REQUEST_ATTRIBUTES and _ast_is_request(node.value, imports):
                     return True
-                if attr in _AST_RESPONSE_ATTRIBUTES and _ast_last_segment(node.value) in _RESPONSE_NAMES:
+                if attr in _AST_RESPONSE_ATTRIBUTES and last_segment(node.value) in _RESPONSE_NAMES:
                     return True
             elif isinstance(node, ast.Call):
                 func = node.func
